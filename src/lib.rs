@@ -1,0 +1,15 @@
+//! tlstrace: a TLS handshake tracer.
+//!
+//! The crate is a pipeline; each module knows only the one below it:
+//!
+//! ```text
+//! source (file / live)  ->  net (link, IP)  ->  tcp (flows, reassembly)
+//!   ->  tls (records, handshake framing)  ->  msgs (message decoders)
+//!   ->  conn (connection state, annotation)  ->  output (text, JSON)
+//! ```
+//! `pipeline` wires them together and `cli` is the command line on top.
+
+pub mod net;
+pub mod registry;
+pub mod tcp;
+pub mod time;
