@@ -9,7 +9,10 @@
 //! ```
 //! `pipeline` wires them together and `cli` is the command line on top.
 
+pub mod msgs;
 pub mod net;
 pub mod registry;
+pub mod source;
 pub mod tcp;
 pub mod time;
+pub mod tls;

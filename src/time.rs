@@ -17,7 +17,11 @@ pub struct Timestamp {
 
 impl Timestamp {
     pub fn new(secs: i64, nanos: u32, digits: u8) -> Self {
-        Timestamp { secs: secs.saturating_add(i64::from(nanos / 1_000_000_000)), nanos: nanos % 1_000_000_000, digits: digits.min(9) }
+        Timestamp {
+            secs: secs.saturating_add(i64::from(nanos / 1_000_000_000)),
+            nanos: nanos % 1_000_000_000,
+            digits: digits.min(9),
+        }
     }
 
     /// Seconds as a float, for arithmetic on durations (never for printing absolute times).

@@ -43,15 +43,35 @@ pub enum EndReason {
 /// Events delivered to the layer above, in order.
 #[derive(Debug)]
 pub enum FlowEvent<'a> {
-    Opened { flow: FlowId, initiator: SocketAddr, responder: SocketAddr, syn_seen: bool },
+    Opened {
+        flow: FlowId,
+        initiator: SocketAddr,
+        responder: SocketAddr,
+        syn_seen: bool,
+    },
     /// In-order stream bytes, each byte delivered exactly once.
-    Data { flow: FlowId, from: Side, bytes: &'a [u8] },
+    Data {
+        flow: FlowId,
+        from: Side,
+        bytes: &'a [u8],
+    },
     /// Bytes that will never be delivered (lost, or cut by snaplen).
-    Gap { flow: FlowId, from: Side, bytes: u64 },
+    Gap {
+        flow: FlowId,
+        from: Side,
+        bytes: u64,
+    },
     /// FIN or RST from this side: no more data in this direction.
-    DirectionEnded { flow: FlowId, from: Side, reason: EndReason },
+    DirectionEnded {
+        flow: FlowId,
+        from: Side,
+        reason: EndReason,
+    },
     /// The flow is gone from the table; no more events for it.
-    Closed { flow: FlowId, reason: EndReason },
+    Closed {
+        flow: FlowId,
+        reason: EndReason,
+    },
 }
 
 /// What the layer above wants after an event.

@@ -1,0 +1,492 @@
+//! Capture files: classic pcap (micro/nanosecond, either byte order), pcapng (several
+//! interfaces, `if_tsresol`/`if_tsoffset`, EPB/SPB/OPB, Decryption Secrets Blocks), optionally
+//! gzip-compressed, from a path or from stdin (`-`).
+//!
+//! Parsing of the formats is pcap-parser's; this module adds what a tracer needs on top:
+//! per-interface link types and time resolution, the obsolete Packet Block (pcap-parser has no
+//! parser for it), gzip detection by magic, bounded buffer growth and typed errors that say how
+//! much was read before a file turned out truncated or corrupt.
+
+use super::Packet;
+use crate::time::Timestamp;
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Largest capture block accepted: a frame bigger than this is corruption, not data.
+const MAX_BLOCK_BYTES: usize = 16 << 20;
+const INITIAL_BUFFER: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot open {path}: {source}")]
+    Open { path: String, source: io::Error },
+    #[error("{path} is a directory, not a capture file")]
+    IsDirectory { path: String },
+    #[error("{path}: not a pcap or pcapng capture file")]
+    NotACapture { path: String },
+    #[error("{path}: file is empty")]
+    Empty { path: String },
+    #[error("{path}: capture truncated after {packets} packets ({bytes} bytes read)")]
+    Truncated { path: String, packets: u64, bytes: u64 },
+    #[error("{path}: corrupt capture after {packets} packets ({bytes} bytes read): {what}")]
+    Corrupt { path: String, packets: u64, bytes: u64, what: String },
+    #[error("{path}: read error after {packets} packets: {source}")]
+    Read { path: String, packets: u64, source: io::Error },
+}
+
+/// Capture format, as detected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pcap,
+    PcapNg,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    linktype: u32,
+    /// Units per second of the timestamps.
+    resolution: u64,
+    offset_secs: i64,
+    digits: u8,
+}
+
+/// Wraps the input so that read errors are kept (pcap-parser reduces them to `ReadError`).
+struct KeepError<R> {
+    inner: R,
+    error: std::sync::Arc<std::sync::Mutex<Option<io::Error>>>,
+}
+
+impl<R: Read> Read for KeepError<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let copy = io::Error::new(e.kind(), e.to_string());
+                    if let Ok(mut slot) = self.error.lock() {
+                        *slot = Some(e);
+                    }
+                    return Err(copy);
+                }
+                ok => return ok,
+            }
+        }
+    }
+}
+
+/// A capture file opened for sequential reading.
+pub struct FileSource {
+    path: String,
+    format: Format,
+    reader: Box<dyn PcapReaderIterator + Send>,
+    read_error: std::sync::Arc<std::sync::Mutex<Option<io::Error>>>,
+    /// Classic pcap: the single link type and precision.
+    legacy: Option<Interface>,
+    /// pcapng: interfaces of the current section, by id.
+    interfaces: Vec<Interface>,
+    frames: u64,
+    /// Contents of TLS key log Decryption Secrets Blocks, in file order.
+    secrets: Vec<Vec<u8>>,
+    /// Packets on interfaces that were never described (skipped).
+    pub orphan_packets: u64,
+    compressed: bool,
+    total_bytes: Option<u64>,
+}
+
+impl FileSource {
+    /// Opens `path` (`-` is stdin). Gzip input is recognised by its magic bytes.
+    pub fn open(path: &str) -> Result<FileSource, SourceError> {
+        let (input, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if path == "-" {
+            (Box::new(io::stdin()), None)
+        } else {
+            let p = Path::new(path);
+            if p.is_dir() {
+                return Err(SourceError::IsDirectory { path: path.to_string() });
+            }
+            let file = File::open(p).map_err(|source| SourceError::Open { path: path.to_string(), source })?;
+            let len = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), len)
+        };
+        let mut buffered = BufReader::with_capacity(64 << 10, input);
+        let head =
+            buffered.fill_buf().map_err(|source| SourceError::Read { path: path.to_string(), packets: 0, source })?;
+        let compressed = head.starts_with(&[0x1f, 0x8b]);
+        let stream: Box<dyn Read + Send> =
+            if compressed { Box::new(flate2::read::MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+        Self::from_reader(path, stream, compressed, total_bytes)
+    }
+
+    /// Reads a capture from any byte stream (already decompressed).
+    pub fn from_reader(
+        path: &str,
+        stream: Box<dyn Read + Send>,
+        compressed: bool,
+        total_bytes: Option<u64>,
+    ) -> Result<FileSource, SourceError> {
+        let read_error = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let input = KeepError { inner: stream, error: read_error.clone() };
+        let reader = match pcap_parser::create_reader(INITIAL_BUFFER, input) {
+            Ok(r) => r,
+            Err(PcapError::Eof) => return Err(SourceError::Empty { path: path.to_string() }),
+            Err(PcapError::ReadError) => {
+                let source = take_error(&read_error).unwrap_or_else(|| io::Error::other("read failed"));
+                return Err(SourceError::Read { path: path.to_string(), packets: 0, source });
+            }
+            Err(_) => return Err(SourceError::NotACapture { path: path.to_string() }),
+        };
+        Ok(FileSource {
+            path: path.to_string(),
+            format: Format::Pcap,
+            reader,
+            read_error,
+            legacy: None,
+            interfaces: Vec::new(),
+            frames: 0,
+            secrets: Vec::new(),
+            orphan_packets: 0,
+            compressed,
+            total_bytes,
+        })
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// Size of the file on disk, when known (not for stdin).
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.total_bytes
+    }
+
+    /// Bytes of (decompressed) capture consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.consumed() as u64
+    }
+
+    /// Frames handed out so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Key log text from Decryption Secrets Blocks seen so far (drained).
+    pub fn take_secrets(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.secrets)
+    }
+
+    /// Link types of the interfaces seen so far (pcapng) or of the file (pcap).
+    pub fn linktypes(&self) -> Vec<u32> {
+        match self.legacy {
+            Some(i) => vec![i.linktype],
+            None => self.interfaces.iter().map(|i| i.linktype).collect(),
+        }
+    }
+
+    /// Calls `f` with the next packet. Returns `Ok(None)` at the end of the capture.
+    pub fn next_with<T>(&mut self, f: impl FnOnce(Packet<'_>) -> T) -> Result<Option<T>, SourceError> {
+        let mut f = Some(f);
+        let mut stalled_refills = 0u32;
+        loop {
+            let step = match self.reader.next() {
+                Ok((offset, block)) => {
+                    let packet = describe_block(
+                        block,
+                        &mut self.legacy,
+                        &mut self.interfaces,
+                        &mut self.format,
+                        &mut self.secrets,
+                    );
+                    let out = match packet {
+                        Described::Packet { iface, ts_raw, data, orig_len } => {
+                            match interface_for(self.legacy, &self.interfaces, iface) {
+                                Some(i) => {
+                                    self.frames += 1;
+                                    let pkt = Packet {
+                                        frame: self.frames,
+                                        ts: make_ts(i, ts_raw),
+                                        linktype: i.linktype,
+                                        data,
+                                        orig_len: orig_len.max(data.len() as u32),
+                                    };
+                                    f.take().map(|f| f(pkt))
+                                }
+                                None => {
+                                    self.orphan_packets += 1;
+                                    None
+                                }
+                            }
+                        }
+                        Described::Other => None,
+                    };
+                    Step::Consumed(offset, out)
+                }
+                Err(PcapError::Eof) => Step::Eof,
+                Err(PcapError::Incomplete(_)) => Step::Refill,
+                Err(PcapError::BufferTooSmall) => Step::Grow,
+                Err(PcapError::UnexpectedEof) => Step::Truncated,
+                Err(PcapError::ReadError) => Step::ReadFailed,
+                Err(e) => Step::Corrupt(format!("{e:?}").chars().take(80).collect()),
+            };
+            match step {
+                Step::Consumed(offset, out) => {
+                    self.reader.consume(offset);
+                    if let Some(v) = out {
+                        return Ok(Some(v));
+                    }
+                    stalled_refills = 0;
+                }
+                Step::Eof => return Ok(None),
+                Step::Refill => {
+                    let before = self.reader.data().len();
+                    if self.reader.refill().is_err() {
+                        return Err(self.read_failed());
+                    }
+                    if self.reader.data().len() == before {
+                        stalled_refills += 1;
+                        if stalled_refills > 2 && self.reader.reader_exhausted() {
+                            return Err(self.truncated());
+                        }
+                        if stalled_refills > 1000 {
+                            return Err(self.truncated());
+                        }
+                    } else {
+                        stalled_refills = 0;
+                    }
+                }
+                Step::Grow => {
+                    let cap = self.reader.data().len().max(INITIAL_BUFFER) * 2;
+                    if cap > MAX_BLOCK_BYTES || !self.reader.grow(cap) {
+                        return Err(self.corrupt("block larger than 16 MiB"));
+                    }
+                    if self.reader.refill().is_err() {
+                        return Err(self.read_failed());
+                    }
+                }
+                Step::Truncated => {
+                    if self.reader.data().is_empty() {
+                        return Ok(None);
+                    }
+                    return Err(self.truncated());
+                }
+                Step::ReadFailed => return Err(self.read_failed()),
+                Step::Corrupt(what) => return Err(self.corrupt(&what)),
+            }
+        }
+    }
+
+    fn truncated(&self) -> SourceError {
+        SourceError::Truncated { path: self.path.clone(), packets: self.frames, bytes: self.bytes_read() }
+    }
+
+    fn corrupt(&self, what: &str) -> SourceError {
+        SourceError::Corrupt {
+            path: self.path.clone(),
+            packets: self.frames,
+            bytes: self.bytes_read(),
+            what: what.to_string(),
+        }
+    }
+
+    fn read_failed(&self) -> SourceError {
+        let source = take_error(&self.read_error).unwrap_or_else(|| io::Error::other("read failed"));
+        if self.compressed && source.kind() == io::ErrorKind::InvalidInput {
+            return self.corrupt(&format!("gzip: {source}"));
+        }
+        SourceError::Read { path: self.path.clone(), packets: self.frames, source }
+    }
+}
+
+enum Step<T> {
+    Consumed(usize, Option<T>),
+    Eof,
+    Refill,
+    Grow,
+    Truncated,
+    ReadFailed,
+    Corrupt(String),
+}
+
+enum Described<'a> {
+    Packet { iface: Option<u32>, ts_raw: RawTs, data: &'a [u8], orig_len: u32 },
+    Other,
+}
+
+#[derive(Clone, Copy)]
+enum RawTs {
+    /// Classic pcap: seconds and a sub-second count in the file's unit.
+    Legacy(u32, u32),
+    /// pcapng: 64-bit count of interface units.
+    Ng(u64),
+    /// SPB has no timestamp.
+    None,
+}
+
+fn take_error(slot: &std::sync::Arc<std::sync::Mutex<Option<io::Error>>>) -> Option<io::Error> {
+    slot.lock().ok().and_then(|mut s| s.take())
+}
+
+fn interface_for(legacy: Option<Interface>, interfaces: &[Interface], iface: Option<u32>) -> Option<Interface> {
+    match (legacy, iface) {
+        (Some(l), _) => Some(l),
+        (None, Some(id)) => interfaces.get(id as usize).copied(),
+        // SPB: always interface 0.
+        (None, None) => interfaces.first().copied(),
+    }
+}
+
+fn digits_for(resolution: u64) -> u8 {
+    // Smallest number of decimal digits that shows one unit of the resolution.
+    let mut digits = 0u8;
+    let mut scale = 1u64;
+    while scale < resolution && digits < 9 {
+        scale = scale.saturating_mul(10);
+        digits += 1;
+    }
+    digits
+}
+
+fn make_ts(i: Interface, raw: RawTs) -> Timestamp {
+    match raw {
+        RawTs::Legacy(secs, frac) => {
+            let nanos = if i.resolution == 1_000_000_000 { frac } else { frac.saturating_mul(1000) };
+            Timestamp::new(i64::from(secs) + i.offset_secs, nanos, i.digits)
+        }
+        RawTs::Ng(units) => {
+            let res = i.resolution.max(1);
+            let secs = (units / res) as i64;
+            let frac = units % res;
+            let nanos = (u128::from(frac) * 1_000_000_000u128 / u128::from(res)) as u32;
+            Timestamp::new(secs.saturating_add(i.offset_secs), nanos, i.digits)
+        }
+        RawTs::None => Timestamp::new(0, 0, 0),
+    }
+}
+
+fn describe_block<'a>(
+    block: PcapBlockOwned<'a>,
+    legacy: &mut Option<Interface>,
+    interfaces: &mut Vec<Interface>,
+    format: &mut Format,
+    secrets: &mut Vec<Vec<u8>>,
+) -> Described<'a> {
+    match block {
+        PcapBlockOwned::LegacyHeader(h) => {
+            let resolution = if h.is_nanosecond_precision() { 1_000_000_000 } else { 1_000_000 };
+            *legacy = Some(Interface {
+                linktype: h.network.0 as u32,
+                resolution,
+                offset_secs: i64::from(h.thiszone),
+                digits: digits_for(resolution),
+            });
+            *format = Format::Pcap;
+            Described::Other
+        }
+        PcapBlockOwned::Legacy(b) => Described::Packet {
+            iface: None,
+            ts_raw: RawTs::Legacy(b.ts_sec, b.ts_usec),
+            data: b.data,
+            orig_len: b.origlen,
+        },
+        PcapBlockOwned::NG(block) => {
+            *format = Format::PcapNg;
+            match block {
+                Block::SectionHeader(_) => {
+                    // Interface ids are per section.
+                    interfaces.clear();
+                    Described::Other
+                }
+                Block::InterfaceDescription(idb) => {
+                    let resolution = idb.ts_resolution().unwrap_or(1_000_000);
+                    interfaces.push(Interface {
+                        linktype: idb.linktype.0 as u32,
+                        resolution,
+                        offset_secs: idb.ts_offset(),
+                        digits: digits_for(resolution),
+                    });
+                    Described::Other
+                }
+                Block::EnhancedPacket(epb) => Described::Packet {
+                    iface: Some(epb.if_id),
+                    ts_raw: RawTs::Ng((u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low)),
+                    // `data` carries padding to 32 bits; the captured length says what is real.
+                    data: epb.data.get(..epb.caplen as usize).unwrap_or(epb.data),
+                    orig_len: epb.origlen,
+                },
+                Block::SimplePacket(spb) => {
+                    let data = spb.data.get(..spb.origlen as usize).unwrap_or(spb.data);
+                    Described::Packet { iface: None, ts_raw: RawTs::None, data, orig_len: spb.origlen }
+                }
+                Block::DecryptionSecrets(dsb) => {
+                    if dsb.secrets_type == pcap_parser::pcapng::SecretsType::TlsKeyLog {
+                        let len = (dsb.secrets_len as usize).min(dsb.data.len());
+                        if let Some(text) = dsb.data.get(..len) {
+                            secrets.push(text.to_vec());
+                        }
+                    }
+                    Described::Other
+                }
+                Block::Unknown(u) if u.block_type == OPB_TYPE => decode_obsolete_packet_block(u.data, u.block_len1),
+                _ => Described::Other,
+            }
+        }
+    }
+}
+
+/// Block type of the obsolete Packet Block (pcapng draft, still written by old tools).
+const OPB_TYPE: u32 = 2;
+
+/// The Packet Block body: interface id (u16), drops (u16), timestamp high/low, captured length,
+/// original length, data. pcap-parser hands it over as an unknown block, in host (little-endian)
+/// order for little-endian sections; big-endian OPB sections are rare enough to skip.
+fn decode_obsolete_packet_block(data: &[u8], _block_len: u32) -> Described<'_> {
+    let le32 = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let le16 = |at: usize| data.get(at..at + 2).and_then(|b| b.try_into().ok()).map(u16::from_le_bytes);
+    // `data` starts after the 8-byte block header.
+    let (Some(iface), Some(high), Some(low), Some(caplen), Some(origlen)) =
+        (le16(0), le32(4), le32(8), le32(12), le32(16))
+    else {
+        return Described::Other;
+    };
+    let Some(frame) = data.get(20..).and_then(|rest| rest.get(..caplen as usize)) else {
+        return Described::Other;
+    };
+    Described::Packet {
+        iface: Some(u32::from(iface)),
+        ts_raw: RawTs::Ng((u64::from(high) << 32) | u64::from(low)),
+        data: frame,
+        orig_len: origlen,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_follow_resolution() {
+        assert_eq!(digits_for(1_000_000), 6);
+        assert_eq!(digits_for(1_000_000_000), 9);
+        assert_eq!(digits_for(1000), 3);
+        assert_eq!(digits_for(1 << 20), 7);
+    }
+
+    #[test]
+    fn random_bytes_are_not_a_capture() {
+        let data: Vec<u8> = (0..200u32).map(|i| (i * 7 + 3) as u8).collect();
+        let r = FileSource::from_reader("x", Box::new(io::Cursor::new(data)), false, None);
+        assert!(matches!(r, Err(SourceError::NotACapture { .. })));
+    }
+
+    #[test]
+    fn empty_input_is_reported() {
+        let r = FileSource::from_reader("x", Box::new(io::Cursor::new(Vec::new())), false, None);
+        assert!(matches!(r, Err(SourceError::Empty { .. })));
+    }
+}

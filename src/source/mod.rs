@@ -1,0 +1,22 @@
+//! Packet sources: capture files (pcap, pcapng, gzip, stdin) and live interfaces.
+//!
+//! Layer 1 of the pipeline. A source hands out raw frames with their link type and timestamp;
+//! it knows nothing about what the frames contain.
+
+pub mod file;
+
+use crate::time::Timestamp;
+
+/// One captured frame, borrowed from the source's buffer until the next call.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    /// 1-based frame number within the capture (what Wireshark calls frame.number).
+    pub frame: u64,
+    pub ts: Timestamp,
+    /// pcap LINKTYPE_* of the interface the frame was captured on.
+    pub linktype: u32,
+    /// Captured bytes.
+    pub data: &'a [u8],
+    /// Length of the frame on the wire (larger than `data.len()` when the snap length cut it).
+    pub orig_len: u32,
+}

@@ -1,0 +1,22 @@
+//! TLS record and handshake framing.
+//!
+//! Layer 4 of the pipeline: ordered stream bytes in, records and whole handshake messages out.
+//! It does not decide what is encrypted (that needs both directions: the `conn` layer does it).
+
+pub mod handshake;
+pub mod record;
+
+pub use handshake::{HandshakeAssembler, HandshakeMessage};
+pub use record::{Record, RecordItem, RecordSplitter, Start};
+
+/// JSON name of a record content type.
+pub fn content_type_name(ct: u8) -> &'static str {
+    match ct {
+        record::CONTENT_CHANGE_CIPHER_SPEC => "change_cipher_spec",
+        record::CONTENT_ALERT => "alert",
+        record::CONTENT_HANDSHAKE => "handshake",
+        record::CONTENT_APPLICATION_DATA => "application_data",
+        record::CONTENT_HEARTBEAT => "heartbeat",
+        _ => "unknown",
+    }
+}
