@@ -9,8 +9,12 @@
 //! ```
 //! `pipeline` wires them together and `cli` is the command line on top.
 
+pub mod cli;
+pub mod conn;
 pub mod msgs;
 pub mod net;
+pub mod output;
+pub mod pipeline;
 pub mod registry;
 pub mod source;
 pub mod tcp;

@@ -1,1 +1,21 @@
-fn main() {}
+//! The `tlstrace` binary: everything lives in the library; this only sets the exit code.
+
+fn main() {
+    // Decoders never panic on input by design; should a bug slip through anyway, the user gets
+    // one line and a documented exit code, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str));
+        let loc = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        tlstrace::cli::warn(&format!(
+            "internal error{loc}: {} (please report this with the capture)",
+            msg.unwrap_or("panic")
+        ));
+    }));
+    let code = std::panic::catch_unwind(|| tlstrace::cli::main_with_args(std::env::args_os()))
+        .unwrap_or(tlstrace::cli::exit::INTERNAL);
+    std::process::exit(code);
+}

@@ -269,6 +269,12 @@ impl RecordSplitter {
                     pos += 5 + len;
                 }
                 Mode::SslV2 => {
+                    // A client that sent an SSLv2 hello continues with SSLv3/TLS records when the
+                    // server answered with a modern ServerHello.
+                    if plausible_header(rest).is_some() {
+                        self.mode = Mode::Records;
+                        continue;
+                    }
                     let (Some(&b0), Some(&b1)) = (rest.first(), rest.get(1)) else { return pos };
                     // 2-byte header when the top bit is set; 3-byte header (with padding) otherwise.
                     let (hlen, len) = if b0 & 0x80 != 0 {
@@ -284,11 +290,6 @@ impl RecordSplitter {
                     self.records += 1;
                     out(RecordItem::SslV2 { body });
                     pos += hlen + len;
-                    // A client that sent an SSLv2 hello continues with SSLv3/TLS records if the
-                    // server answered with a modern ServerHello.
-                    if data.get(pos..).is_some_and(|r| plausible_header(r).is_some()) {
-                        self.mode = Mode::Records;
-                    }
                 }
             }
         }

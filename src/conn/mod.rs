@@ -1,0 +1,530 @@
+//! Connection state: which side is the client, what is encrypted, and the messages of each
+//! TLS connection in order.
+//!
+//! Layer 6 of the pipeline. It consumes the `tcp` layer's flow events, drives the `tls` framing
+//! per direction and the `msgs` decoders, and queues `Event`s for the output layer.
+
+pub mod events;
+
+use crate::msgs::{self, DecodeContext, HandshakeBody};
+use crate::tcp::{EndReason, FlowEvent, FlowId, Side, Verdict};
+use crate::time::Timestamp;
+use crate::tls::record::{
+    CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, CONTENT_HANDSHAKE, CONTENT_HEARTBEAT,
+};
+use crate::tls::{self, HandshakeAssembler, RecordItem, RecordSplitter, Start};
+use events::*;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Where and when the packet being processed was captured.
+#[derive(Clone, Copy, Debug)]
+pub struct PacketContext {
+    pub ts: Timestamp,
+    pub frame: u64,
+}
+
+/// Per-direction TLS state.
+#[derive(Debug)]
+struct HalfStream {
+    splitter: RecordSplitter,
+    assembler: HandshakeAssembler,
+    /// TLS <= 1.2: a ChangeCipherSpec was sent, later records are encrypted.
+    cipher_active: bool,
+    /// SSLv2: the CLIENT-MASTER-KEY / SERVER-VERIFY point was passed.
+    sslv2_encrypted: bool,
+    bytes: u64,
+}
+
+impl HalfStream {
+    fn new(start: Start) -> Self {
+        HalfStream {
+            splitter: RecordSplitter::new(start),
+            assembler: HandshakeAssembler::default(),
+            cipher_active: false,
+            sslv2_encrypted: false,
+            bytes: 0,
+        }
+    }
+}
+
+/// A TCP flow, TLS or not yet known.
+struct Flow {
+    initiator: SocketAddr,
+    responder: SocketAddr,
+    syn_seen: bool,
+    first_ts: Timestamp,
+    first_frame: u64,
+    /// Indexed by `Side as usize`: initiator, responder.
+    half: [HalfStream; 2],
+    tls: Option<TlsConn>,
+}
+
+/// What is known once the flow is TLS.
+struct TlsConn {
+    conn: u64,
+    /// Which flow side is the client.
+    client_side: Side,
+    messages: u64,
+    ctx: DecodeContext,
+    /// The ServerHello (not a HelloRetryRequest) has been seen.
+    server_hello_seen: bool,
+}
+
+fn side_index(s: Side) -> usize {
+    match s {
+        Side::Initiator => 0,
+        Side::Responder => 1,
+    }
+}
+
+/// Ports whose owner is the server when neither SYN nor hello tells the roles.
+fn is_well_known_tls_port(p: u16) -> bool {
+    matches!(p, 443 | 465 | 563 | 636 | 853 | 989 | 990 | 992 | 993 | 994 | 995 | 5061 | 8443 | 8883 | 5223 | 6697)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ConnStats {
+    pub flows: u64,
+    pub tls_connections: u64,
+    pub messages: u64,
+    pub gaps: u64,
+    pub gap_bytes: u64,
+    pub malformed_messages: u64,
+    pub evicted: u64,
+}
+
+/// All flows and TLS connections of a run.
+#[derive(Default)]
+pub struct ConnTracker {
+    flows: HashMap<FlowId, Flow>,
+    next_conn: u64,
+    pub stats: ConnStats,
+    /// Events ready for output, in order.
+    pub events: Vec<Event>,
+}
+
+impl ConnTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Open flows being tracked.
+    pub fn open_flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Takes the queued events.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+
+    /// Handles one event from the flow table.
+    pub fn on_flow_event(&mut self, ev: FlowEvent<'_>, pkt: PacketContext) -> Verdict {
+        match ev {
+            FlowEvent::Opened { flow, initiator, responder, syn_seen } => {
+                self.stats.flows += 1;
+                let start = if syn_seen { Start::Detect } else { Start::MidStream };
+                self.flows.insert(
+                    flow,
+                    Flow {
+                        initiator,
+                        responder,
+                        syn_seen,
+                        first_ts: pkt.ts,
+                        first_frame: pkt.frame,
+                        half: [HalfStream::new(start), HalfStream::new(start)],
+                        tls: None,
+                    },
+                );
+                Verdict::Continue
+            }
+            FlowEvent::Data { flow, from, bytes } => {
+                let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
+                let verdict = f.on_data(from, bytes, pkt, &mut self.next_conn, &mut self.stats, &mut self.events);
+                verdict
+            }
+            FlowEvent::Gap { flow, from, bytes } => {
+                let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
+                let half = &mut f.half[side_index(from)];
+                half.splitter.gap();
+                half.assembler.reset();
+                if let Some(tls) = &f.tls {
+                    self.stats.gaps += 1;
+                    self.stats.gap_bytes += bytes;
+                    self.events.push(Event::Gap(GapEvent {
+                        conn: tls.conn,
+                        direction: direction_of(tls.client_side, from),
+                        time: pkt.ts,
+                        frame: pkt.frame,
+                        bytes,
+                    }));
+                }
+                Verdict::Continue
+            }
+            FlowEvent::DirectionEnded { .. } => Verdict::Continue,
+            FlowEvent::Closed { flow, reason } => {
+                if let Some(f) = self.flows.remove(&flow) {
+                    if reason == EndReason::Evicted {
+                        self.stats.evicted += 1;
+                    }
+                    if let Some(tls) = &f.tls {
+                        let (c2s, s2c) = match tls.client_side {
+                            Side::Initiator => (f.half[0].bytes, f.half[1].bytes),
+                            Side::Responder => (f.half[1].bytes, f.half[0].bytes),
+                        };
+                        self.events.push(Event::End(EndEvent {
+                            conn: tls.conn,
+                            time: pkt.ts,
+                            reason: match reason {
+                                EndReason::Fin => "fin",
+                                EndReason::Rst => "rst",
+                                EndReason::Timeout => "timeout",
+                                EndReason::Evicted => "evicted",
+                                EndReason::CaptureEnd => "capture_end",
+                            },
+                            messages: tls.messages,
+                            bytes_client_to_server: c2s,
+                            bytes_server_to_client: s2c,
+                        }));
+                    }
+                }
+                Verdict::Continue
+            }
+        }
+    }
+}
+
+fn direction_of(client_side: Side, from: Side) -> Direction {
+    if from == client_side { Direction::ClientToServer } else { Direction::ServerToClient }
+}
+
+/// What a record item is, for deciding the roles before the connection is known to be TLS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HelloHint {
+    ClientHello,
+    ServerHello,
+    None,
+}
+
+fn hello_hint(item: &RecordItem<'_>) -> HelloHint {
+    match item {
+        RecordItem::Record(r) if r.content_type == CONTENT_HANDSHAKE => match r.payload.first() {
+            Some(1) => HelloHint::ClientHello,
+            Some(2) => HelloHint::ServerHello,
+            _ => HelloHint::None,
+        },
+        RecordItem::SslV2 { body } => match body.first() {
+            Some(1) => HelloHint::ClientHello,
+            Some(4) => HelloHint::ServerHello,
+            _ => HelloHint::None,
+        },
+        _ => HelloHint::None,
+    }
+}
+
+impl Flow {
+    fn on_data(
+        &mut self,
+        from: Side,
+        bytes: &[u8],
+        pkt: PacketContext,
+        next_conn: &mut u64,
+        stats: &mut ConnStats,
+        events: &mut Vec<Event>,
+    ) -> Verdict {
+        let idx = side_index(from);
+        self.half[idx].bytes += bytes.len() as u64;
+        // The splitter borrows one half while the handlers need the whole flow: take it out.
+        let mut splitter = std::mem::replace(&mut self.half[idx].splitter, RecordSplitter::new(Start::Records));
+        splitter.push(bytes, &mut |item| self.on_record_item(from, item, pkt, next_conn, stats, events));
+        let is_tls_now = splitter.is_tls();
+        let not_tls = splitter.is_not_tls();
+        self.half[idx].splitter = splitter;
+        if is_tls_now && self.tls.is_some() {
+            // The other direction may still be in detection: it is TLS too.
+            self.half[side_index(from.other())].splitter.peer_is_tls();
+        }
+        if self.tls.is_none() && not_tls {
+            return Verdict::Ignore;
+        }
+        Verdict::Continue
+    }
+
+    /// Makes the flow a TLS connection, deciding who the client is.
+    fn become_tls(
+        &mut self,
+        from: Side,
+        hint: HelloHint,
+        pkt: PacketContext,
+        next_conn: &mut u64,
+        stats: &mut ConnStats,
+        events: &mut Vec<Event>,
+    ) {
+        let (client_side, roles_from) = if self.syn_seen {
+            (Side::Initiator, RoleEvidence::Syn)
+        } else {
+            match hint {
+                HelloHint::ClientHello => (from, RoleEvidence::Hello),
+                HelloHint::ServerHello => (from.other(), RoleEvidence::Hello),
+                HelloHint::None => {
+                    let (ip, rp) = (self.initiator.port(), self.responder.port());
+                    let responder_is_server = if is_well_known_tls_port(rp) != is_well_known_tls_port(ip) {
+                        is_well_known_tls_port(rp)
+                    } else {
+                        rp <= ip
+                    };
+                    (if responder_is_server { Side::Initiator } else { Side::Responder }, RoleEvidence::Port)
+                }
+            }
+        };
+        *next_conn += 1;
+        stats.tls_connections += 1;
+        let (client, server) = match client_side {
+            Side::Initiator => (self.initiator, self.responder),
+            Side::Responder => (self.responder, self.initiator),
+        };
+        events.push(Event::Connection(ConnectionEvent {
+            conn: *next_conn,
+            client: client.into(),
+            server: server.into(),
+            time: self.first_ts,
+            frame: self.first_frame,
+            syn_seen: self.syn_seen,
+            roles_from,
+        }));
+        let _ = pkt;
+        self.tls = Some(TlsConn {
+            conn: *next_conn,
+            client_side,
+            messages: 0,
+            ctx: DecodeContext::default(),
+            server_hello_seen: false,
+        });
+    }
+
+    fn on_record_item(
+        &mut self,
+        from: Side,
+        item: RecordItem<'_>,
+        pkt: PacketContext,
+        next_conn: &mut u64,
+        stats: &mut ConnStats,
+        events: &mut Vec<Event>,
+    ) {
+        if let RecordItem::Skipped { .. } = item {
+            return;
+        }
+        if self.tls.is_none() {
+            let hint = hello_hint(&item);
+            self.become_tls(from, hint, pkt, next_conn, stats, events);
+        }
+        let Some(tls) = self.tls.as_mut() else { return };
+        let direction = direction_of(tls.client_side, from);
+        let half = &mut self.half[side_index(from)];
+        let mut emit = Emitter { tls, direction, pkt, stats, events };
+        match item {
+            RecordItem::Skipped { .. } => {}
+            RecordItem::SslV2 { body } => emit.sslv2(half, body),
+            RecordItem::Record(rec) => emit.record(half, rec),
+        }
+        let _ = tls::content_type_name;
+    }
+}
+
+/// Turns records of one direction into message events.
+struct Emitter<'a> {
+    tls: &'a mut TlsConn,
+    direction: Direction,
+    pkt: PacketContext,
+    stats: &'a mut ConnStats,
+    events: &'a mut Vec<Event>,
+}
+
+impl Emitter<'_> {
+    fn base(
+        &mut self,
+        record_version: u16,
+        content_type: u8,
+        name: String,
+        length: usize,
+        encrypted: bool,
+    ) -> MessageEvent {
+        self.tls.messages += 1;
+        self.stats.messages += 1;
+        MessageEvent {
+            conn: self.tls.conn,
+            index: self.tls.messages,
+            direction: self.direction,
+            time: self.pkt.ts,
+            frame: self.pkt.frame,
+            record_version,
+            content_type: tls::content_type_name(content_type),
+            name,
+            handshake_type: None,
+            length,
+            encrypted,
+            alert: None,
+            decode_error: None,
+            body: None,
+        }
+    }
+
+    fn push(&mut self, m: MessageEvent) {
+        self.events.push(Event::Message(Box::new(m)));
+    }
+
+    fn is_tls13(&self) -> bool {
+        self.tls.ctx.version.is_some_and(msgs::hello::is_tls13)
+    }
+
+    fn record(&mut self, half: &mut HalfStream, rec: tls::Record<'_>) {
+        let len = rec.payload.len();
+        // TLS 1.3 hides every post-ServerHello record behind the application_data type; before
+        // 1.3, a ChangeCipherSpec switches its direction to encrypted.
+        let encrypted = match rec.content_type {
+            CONTENT_APPLICATION_DATA => true,
+            CONTENT_CHANGE_CIPHER_SPEC => false,
+            _ => half.cipher_active && !self.is_tls13(),
+        };
+        match rec.content_type {
+            CONTENT_HANDSHAKE if !encrypted => {
+                let mut framed = Vec::new();
+                let result = half.assembler.push(rec.payload, &mut |m| {
+                    framed.push((m.msg_type, m.body.to_vec()));
+                });
+                for (msg_type, body) in framed {
+                    self.handshake(rec.version, msg_type, &body);
+                }
+                if let Err(e) = result {
+                    half.assembler.reset();
+                    self.stats.malformed_messages += 1;
+                    let mut m = self.base(rec.version, rec.content_type, "MalformedHandshake".into(), len, false);
+                    m.decode_error = Some(e.to_string());
+                    self.push(m);
+                }
+            }
+            CONTENT_HANDSHAKE => {
+                let m = self.base(rec.version, rec.content_type, "EncryptedHandshake".into(), len, true);
+                self.push(m);
+            }
+            CONTENT_CHANGE_CIPHER_SPEC => {
+                if !self.is_tls13() {
+                    half.cipher_active = true;
+                    half.assembler.reset();
+                }
+                let m = self.base(rec.version, rec.content_type, "ChangeCipherSpec".into(), len, false);
+                self.push(m);
+            }
+            CONTENT_ALERT if !encrypted && len == 2 => {
+                let mut m = self.base(rec.version, rec.content_type, "Alert".into(), len, false);
+                m.alert = alert_info(rec.payload);
+                self.push(m);
+            }
+            CONTENT_ALERT => {
+                // A 2-byte alert is cleartext; anything longer is an encrypted alert.
+                let m = self.base(rec.version, rec.content_type, "EncryptedAlert".into(), len, true);
+                self.push(m);
+            }
+            CONTENT_APPLICATION_DATA => {
+                let name = if self.is_tls13() || self.tls.ctx.version.is_none() && !self.tls.server_hello_seen {
+                    "EncryptedRecord"
+                } else {
+                    "ApplicationData"
+                };
+                let m = self.base(rec.version, rec.content_type, name.into(), len, true);
+                self.push(m);
+            }
+            CONTENT_HEARTBEAT => {
+                let m = self.base(rec.version, rec.content_type, "Heartbeat".into(), len, encrypted);
+                self.push(m);
+            }
+            _ => {
+                let m =
+                    self.base(rec.version, rec.content_type, format!("UnknownRecord{}", rec.content_type), len, false);
+                self.push(m);
+            }
+        }
+    }
+
+    fn handshake(&mut self, record_version: u16, msg_type: u8, body: &[u8]) {
+        let mut ctx = self.tls.ctx;
+        ctx.from_server = self.direction == Direction::ServerToClient;
+        let decoded = msgs::decode_handshake(msg_type, body, &ctx);
+        let mut name = msgs::handshake_name(msg_type);
+        match &decoded.body {
+            HandshakeBody::ServerHello { server_hello } => {
+                if server_hello.hello_retry_request {
+                    name = "HelloRetryRequest".to_string();
+                } else {
+                    self.tls.server_hello_seen = true;
+                    self.tls.ctx.version = Some(server_hello.negotiated_version());
+                    self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
+                }
+            }
+            HandshakeBody::ClientHello { .. } | HandshakeBody::Opaque {} => {}
+        }
+        if decoded.error.is_some() {
+            self.stats.malformed_messages += 1;
+        }
+        let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, body.len(), false);
+        m.handshake_type = Some(msg_type);
+        m.decode_error = decoded.error;
+        m.body = match decoded.body {
+            HandshakeBody::Opaque {} => None,
+            b => Some(b),
+        };
+        self.push(m);
+    }
+
+    fn sslv2(&mut self, half: &mut HalfStream, body: &[u8]) {
+        let (Some(&msg_type), rest) = (body.first(), body.get(1..).unwrap_or(&[])) else { return };
+        if half.sslv2_encrypted {
+            let m = self.base(0x0002, CONTENT_HANDSHAKE, "SSLv2EncryptedRecord".into(), body.len(), true);
+            self.push(m);
+            return;
+        }
+        let name = match msg_type {
+            0 => "SSLv2Error",
+            1 => "ClientHello",
+            2 => "SSLv2ClientMasterKey",
+            3 => "SSLv2ClientFinished",
+            4 => "SSLv2ServerHello",
+            5 => "SSLv2ServerVerify",
+            6 => "SSLv2ServerFinished",
+            7 => "SSLv2RequestCertificate",
+            8 => "SSLv2ClientCertificate",
+            _ => "SSLv2Unknown",
+        };
+        let mut m = self.base(0x0002, CONTENT_HANDSHAKE, name.into(), rest.len(), false);
+        m.handshake_type = Some(msg_type);
+        if msg_type == 1 {
+            match msgs::ClientHello::decode_sslv2(rest) {
+                Ok(client_hello) => m.body = Some(HandshakeBody::ClientHello { client_hello }),
+                Err(e) => {
+                    self.stats.malformed_messages += 1;
+                    m.decode_error = Some(e.to_string());
+                }
+            }
+        }
+        // After CLIENT-MASTER-KEY (client) and SERVER-HELLO (server), SSLv2 records are encrypted.
+        if msg_type == 2 || msg_type == 4 {
+            half.sslv2_encrypted = true;
+        }
+        self.push(m);
+    }
+}
+
+fn alert_info(payload: &[u8]) -> Option<AlertInfo> {
+    let (&level, &description) = (payload.first()?, payload.get(1)?);
+    Some(AlertInfo {
+        level,
+        level_name: crate::registry::alert_level_name(level)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("unknown_{level}")),
+        description,
+        description_name: crate::registry::alert_description_name(description)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("unknown_{description}")),
+    })
+}
