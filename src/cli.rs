@@ -2,8 +2,9 @@
 
 use crate::conn::events::Event;
 use crate::output::Sink;
+use crate::output::filter::{Filter, FilterSink};
 use crate::output::json::JsonSink;
-use crate::output::text::TextSink;
+use crate::output::text::{TextSink, Verbosity};
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::source::file::{FileSource, SourceError};
 use clap::{Args, Parser, Subcommand};
@@ -52,9 +53,37 @@ pub struct ReadArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
-    /// Emit NDJSON events (one JSON object per line) instead of text.
+    /// Emit NDJSON events (one JSON object per line) instead of the text ladder.
     #[arg(long)]
     pub json: bool,
+    /// Text: show decoded fields and the role of every message.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Text: one line per handshake.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Colors in the text view: auto (terminal and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Only connections with this address at either end (repeatable).
+    #[arg(long = "host", value_name = "IP")]
+    pub hosts: Vec<std::net::IpAddr>,
+    /// Only connections with this port at either end (repeatable).
+    #[arg(long = "port", value_name = "PORT")]
+    pub ports: Vec<u16>,
+    /// Only connections whose SNI contains this text, or matches this glob (`*.example.com`).
+    #[arg(long = "sni", value_name = "PATTERN")]
+    pub snis: Vec<String>,
+    /// Only handshakes that did not complete or ended with an alert.
+    #[arg(long)]
+    pub failed: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -78,10 +107,38 @@ where
     }
 }
 
-fn make_sink(out: &OutputArgs) -> Box<dyn Sink> {
-    let stdout = io::stdout();
-    let buffered = io::BufWriter::with_capacity(64 << 10, stdout);
-    if out.json { Box::new(JsonSink::new(buffered)) } else { Box::new(TextSink::new(buffered)) }
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// The sink the output options ask for, with filters in front when any are given.
+pub fn make_sink(out: &OutputArgs) -> Box<dyn Sink> {
+    colored::control::set_override(use_color(out.color));
+    let buffered = io::BufWriter::with_capacity(64 << 10, io::stdout());
+    let filter = Filter {
+        hosts: out.hosts.clone(),
+        ports: out.ports.clone(),
+        snis: out.snis.clone(),
+        failed_only: out.failed,
+        fingerprints: Vec::new(),
+    };
+    let verbosity = if out.quiet {
+        Verbosity::Quiet
+    } else if out.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    match (out.json, filter.is_empty()) {
+        (true, true) => Box::new(JsonSink::new(buffered)),
+        (true, false) => Box::new(FilterSink::new(JsonSink::new(buffered), filter)),
+        (false, true) => Box::new(TextSink::new(buffered).with_verbosity(verbosity)),
+        (false, false) => Box::new(FilterSink::new(TextSink::new(buffered).with_verbosity(verbosity), filter)),
+    }
 }
 
 /// True when a write failed because whoever reads our output went away (`| head`).

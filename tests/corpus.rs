@@ -26,7 +26,9 @@ fn parse_tsv(path: &Path) -> TsharkDecode {
         let cols: Vec<&str> = line.split('\t').collect();
         let frame: u64 = cols.first().and_then(|f| f.parse().ok()).unwrap_or(0);
         let list = |i: usize| -> Vec<String> {
-            cols.get(i).map(|c| c.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default()
+            cols.get(i)
+                .map(|c| c.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+                .unwrap_or_default()
         };
         for t in list(3) {
             if let Ok(t) = t.parse() {
@@ -64,7 +66,8 @@ fn corpus_agrees_with_tshark() {
     let mut failures = Vec::new();
     let (mut total_t, mut total_exact, mut total_found, mut total_r, mut total_rfound, mut files) = (0, 0, 0, 0, 0, 0);
     let mut skipped_kinds: BTreeMap<String, u32> = BTreeMap::new();
-    writeln!(report, "{:<62} {:>5} {:>5} {:>5} {:>5} {:>5}  note", "capture", "hs", "same", "found", "rand", "found").unwrap();
+    writeln!(report, "{:<62} {:>5} {:>5} {:>5} {:>5} {:>5}  note", "capture", "hs", "same", "found", "rand", "found")
+        .unwrap();
     for line in lines {
         let cols: Vec<&str> = line.split('\t').collect();
         let (Some(rel), Some(variant)) = (cols.get(c_path), cols.get(c_variant)) else { continue };
@@ -138,7 +141,10 @@ fn corpus_agrees_with_tshark() {
             (true, _) => String::new(),
             (false, Some(why)) => format!("known: {why}"),
             (false, None) => {
-                failures.push(format!("{rel}: missing handshake types {missing:?}, randoms {rfound}/{}", tshark.randoms.len()));
+                failures.push(format!(
+                    "{rel}: missing handshake types {missing:?}, randoms {rfound}/{}",
+                    tshark.randoms.len()
+                ));
                 format!("MISSING types {missing:?}")
             }
         };

@@ -12,6 +12,7 @@ pub enum Event {
     Connection(ConnectionEvent),
     Message(Box<MessageEvent>),
     Gap(GapEvent),
+    Handshake(Box<HandshakeEvent>),
     End(EndEvent),
     Summary(Box<SummaryEvent>),
 }
@@ -81,6 +82,11 @@ pub struct MessageEvent {
     pub handshake_type: Option<u8>,
     pub length: usize,
     pub encrypted: bool,
+    /// Handshake phase: 1 negotiate, 2 server auth and key exchange, 3 client key exchange and
+    /// auth, 4 ChangeCipherSpec and Finished; 0 after the handshake.
+    pub phase: u8,
+    /// What this message does in this handshake, with its real values.
+    pub role: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert: Option<AlertInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,4 +140,58 @@ pub struct SummaryEvent {
     /// Set when the capture ended early (truncated or corrupt file): what went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HandshakeAlert {
+    /// "client" or "server".
+    pub from: &'static str,
+    pub level: u8,
+    pub description: u8,
+    pub description_name: String,
+    pub phase: u8,
+}
+
+/// Seconds since the first ClientHello.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    pub server_hello: Option<f64>,
+    /// The server's last handshake flight (ServerHelloDone, or its encrypted flight in TLS 1.3).
+    pub server_flight_end: Option<f64>,
+    pub last_finished: Option<f64>,
+    pub first_application_data: Option<f64>,
+}
+
+/// The story of one handshake (a connection may have several: renegotiation).
+#[derive(Clone, Debug, Serialize)]
+pub struct HandshakeEvent {
+    pub conn: u64,
+    /// 1 for the first handshake of the connection, 2+ for renegotiations.
+    pub handshake: u32,
+    pub time: Timestamp,
+    pub version: Option<u16>,
+    pub version_name: Option<String>,
+    pub cipher_suite: Option<u16>,
+    pub cipher_suite_name: Option<String>,
+    /// Key exchange group name (e.g. "x25519").
+    pub group: Option<String>,
+    pub signature_scheme: Option<String>,
+    pub sni: Option<String>,
+    pub alpn: Option<String>,
+    pub certificate_subject: Option<String>,
+    /// "full", "resumed_session_id", "resumed_ticket" or "resumed_psk".
+    pub kind: &'static str,
+    pub hello_retry_request: bool,
+    /// "none", "offered", "accepted" or "rejected".
+    pub early_data: &'static str,
+    /// "none", "requested" or "sent".
+    pub client_certificate: &'static str,
+    pub renegotiation: bool,
+    pub complete: bool,
+    pub failure: Option<String>,
+    pub alerts: Vec<HandshakeAlert>,
+    /// First ClientHello to last Finished, seconds.
+    pub duration: Option<f64>,
+    pub timings: Timings,
+    pub warnings: Vec<String>,
 }

@@ -4,6 +4,7 @@
 //! Layer 6 of the pipeline. It consumes the `tcp` layer's flow events, drives the `tls` framing
 //! per direction and the `msgs` decoders, and queues `Event`s for the output layer.
 
+pub mod annotate;
 pub mod events;
 
 use crate::msgs::{self, DecodeContext, HandshakeBody};
@@ -69,6 +70,9 @@ struct TlsConn {
     ctx: DecodeContext,
     /// The ServerHello (not a HelloRetryRequest) has been seen.
     server_hello_seen: bool,
+    /// The current handshake's story.
+    story: annotate::Story,
+    handshakes: u32,
 }
 
 fn side_index(s: Side) -> usize {
@@ -149,7 +153,10 @@ impl ConnTracker {
                 let half = &mut f.half[side_index(from)];
                 half.splitter.gap();
                 half.assembler.reset();
-                if let Some(tls) = &f.tls {
+                if let Some(tls) = &mut f.tls {
+                    if !tls.story.complete {
+                        tls.story.gap = true;
+                    }
                     self.stats.gaps += 1;
                     self.stats.gap_bytes += bytes;
                     self.events.push(Event::Gap(GapEvent {
@@ -164,11 +171,16 @@ impl ConnTracker {
             }
             FlowEvent::DirectionEnded { .. } => Verdict::Continue,
             FlowEvent::Closed { flow, reason } => {
-                if let Some(f) = self.flows.remove(&flow) {
+                if let Some(mut f) = self.flows.remove(&flow) {
                     if reason == EndReason::Evicted {
                         self.stats.evicted += 1;
                     }
-                    if let Some(tls) = &f.tls {
+                    if let Some(tls) = &mut f.tls {
+                        let why = end_reason_name(reason);
+                        if tls.story.started() && !tls.story.emitted {
+                            let h = tls.story.summary(tls.conn, pkt.ts, Some(why));
+                            self.events.push(Event::Handshake(Box::new(h)));
+                        }
                         let (c2s, s2c) = match tls.client_side {
                             Side::Initiator => (f.half[0].bytes, f.half[1].bytes),
                             Side::Responder => (f.half[1].bytes, f.half[0].bytes),
@@ -176,13 +188,7 @@ impl ConnTracker {
                         self.events.push(Event::End(EndEvent {
                             conn: tls.conn,
                             time: pkt.ts,
-                            reason: match reason {
-                                EndReason::Fin => "fin",
-                                EndReason::Rst => "rst",
-                                EndReason::Timeout => "timeout",
-                                EndReason::Evicted => "evicted",
-                                EndReason::CaptureEnd => "capture_end",
-                            },
+                            reason: why,
                             messages: tls.messages,
                             bytes_client_to_server: c2s,
                             bytes_server_to_client: s2c,
@@ -192,6 +198,16 @@ impl ConnTracker {
                 Verdict::Continue
             }
         }
+    }
+}
+
+fn end_reason_name(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Fin => "fin",
+        EndReason::Rst => "rst",
+        EndReason::Timeout => "timeout",
+        EndReason::Evicted => "evicted",
+        EndReason::CaptureEnd => "capture_end",
     }
 }
 
@@ -300,6 +316,8 @@ impl Flow {
             messages: 0,
             ctx: DecodeContext::default(),
             server_hello_seen: false,
+            story: annotate::Story::new(1),
+            handshakes: 1,
         });
     }
 
@@ -367,11 +385,26 @@ impl Emitter<'_> {
             alert: None,
             decode_error: None,
             body: None,
+            phase: 0,
+            role: String::new(),
         }
     }
 
-    fn push(&mut self, m: MessageEvent) {
+    /// Annotates and queues a message; queues the handshake summary when it completes.
+    fn push(&mut self, mut m: MessageEvent) {
+        // A new ClientHello after a finished handshake starts the next one (renegotiation).
+        if m.name == "ClientHello" && self.tls.story.complete {
+            self.tls.handshakes += 1;
+            self.tls.story = annotate::Story::new(self.tls.handshakes);
+            self.tls.story.mark_renegotiation();
+        }
+        self.tls.story.annotate(&mut m);
+        let time = m.time;
         self.events.push(Event::Message(Box::new(m)));
+        if self.tls.story.ready() {
+            let h = self.tls.story.summary(self.tls.conn, time, None);
+            self.events.push(Event::Handshake(Box::new(h)));
+        }
     }
 
     fn is_tls13(&self) -> bool {

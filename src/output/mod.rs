@@ -2,6 +2,7 @@
 //!
 //! Layer 7 of the pipeline: sinks only format events; they hold no protocol logic.
 
+pub mod filter;
 pub mod json;
 pub mod text;
 

@@ -1,0 +1,700 @@
+//! The story of a handshake: which of the four classic phases each message belongs to, the role
+//! it plays in *this* handshake (with its real values), and a per-handshake summary.
+//!
+//! Phases follow the textbook description of the TLS handshake:
+//! 1 negotiate algorithms (hellos), 2 server authentication and key exchange, 3 client key
+//! exchange and authentication, 4 ChangeCipherSpec and Finished; 0 is after the handshake.
+//! TLS 1.3 maps onto them: its key exchange happens in phase 1 (key_share), its server flight is
+//! phase 2, the client's certificate phase 3, the Finished messages phase 4.
+
+use super::events::{AlertInfo, Direction, HandshakeAlert, HandshakeEvent, MessageEvent, Timings};
+use crate::msgs::HandshakeBody;
+use crate::msgs::extensions::{self, ExtensionBody};
+use crate::msgs::hello::is_tls13;
+use crate::registry;
+use crate::time::Timestamp;
+
+pub fn version_name(v: u16) -> String {
+    registry::version_name(v).unwrap_or_else(|| match v {
+        0x0002 => "SSL 2.0".into(),
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        _ => format!("0x{v:04x}"),
+    })
+}
+
+pub fn suite_name(code: u16) -> String {
+    registry::cipher_suite(code).map(|c| c.name.to_string()).unwrap_or_else(|| format!("0x{code:04x}"))
+}
+
+pub fn group_name(code: u16) -> String {
+    if registry::is_grease(code) {
+        return "GREASE".into();
+    }
+    registry::group_name(code).map(str::to_string).unwrap_or_else(|| format!("0x{code:04x}"))
+}
+
+pub fn scheme_name(code: u16) -> String {
+    registry::signature_scheme_name(code).map(str::to_string).unwrap_or_else(|| format!("0x{code:04x}"))
+}
+
+/// What usually causes an alert, for the role sentence.
+fn alert_cause(description: u8, from_client: bool, after: Option<&str>) -> &'static str {
+    match (description, from_client) {
+        (0, _) => "the sender is closing the connection cleanly",
+        (10, _) => "the sender got a message it did not expect at this point",
+        (20, _) => "a record failed its integrity check: wrong keys or a corrupted/tampered stream",
+        (40, true) => "the client found no acceptable parameters in the server's choice",
+        (40, false) => {
+            "the server found nothing it accepts in the client's offer (version, cipher suites, groups or signature algorithms)"
+        }
+        (42, _) | (43, _) => "the peer's certificate was rejected",
+        (44, _) => "a certificate in the chain was revoked",
+        (45, _) => "a certificate in the chain has expired or is not yet valid",
+        (46, _) => "the certificate could not be validated",
+        (47, _) => "a field in the handshake was out of range or inconsistent",
+        (48, true) if after == Some("Certificate") => {
+            "the client does not trust the chain the server just sent (no trusted root)"
+        }
+        (48, _) => "the certificate chain does not lead to a trusted CA",
+        (49, _) => "the sender refuses access (e.g. client certificate not authorised)",
+        (50, _) => "a message could not be decoded",
+        (51, _) => "a signature or Finished check failed: wrong keys or a tampered handshake",
+        (70, _) => "the peer's protocol version is not supported",
+        (71, _) => "the server requires stronger cipher suites than the client offers",
+        (80, _) => "an internal error on the sender's side",
+        (86, _) => "a version downgrade was detected (TLS_FALLBACK_SCSV)",
+        (90, _) => "the user cancelled the handshake",
+        (100, _) => "the sender refuses to renegotiate",
+        (109, _) => "a required extension is missing",
+        (110, _) => "the peer sent an extension it must not",
+        (112, _) => "the server does not know the requested host name (SNI)",
+        (116, _) => "a certificate is required but none was sent",
+        (120, _) => "no common application protocol (ALPN)",
+        _ => "see RFC 8446 section 6.2 for this alert",
+    }
+}
+
+/// How the handshake went, built as messages arrive.
+#[derive(Debug, Default, Clone)]
+pub struct Story {
+    pub index: u32,
+    start: Option<Timestamp>,
+    // From the ClientHello.
+    offered_suites: usize,
+    offered_groups: usize,
+    offered_versions: Vec<u16>,
+    client_session_id: Vec<u8>,
+    client_ticket_len: Option<usize>,
+    client_psk_identities: Option<usize>,
+    early_data_offered: bool,
+    pub sni: Option<String>,
+    alpn_offered: Vec<String>,
+    // From the server.
+    hello_retry_request: bool,
+    pub version: Option<u16>,
+    pub cipher_suite: Option<u16>,
+    group: Option<u16>,
+    signature_scheme: Option<u16>,
+    alpn: Option<String>,
+    certificate_subject: Option<String>,
+    psk_selected: bool,
+    key_share_selected: bool,
+    session_id_echoed: bool,
+    server_sent_certificate: bool,
+    abbreviated: bool,
+    client_cert_requested: bool,
+    client_cert_sent: bool,
+    early_data_accepted: Option<bool>,
+    renegotiation: bool,
+    // Progress.
+    ccs: [bool; 2],
+    finished: [bool; 2],
+    /// TLS 1.3 without keys: encrypted records seen from each side after the ServerHello.
+    encrypted_after_sh: [u32; 2],
+    pub complete: bool,
+    pub emitted: bool,
+    alerts: Vec<HandshakeAlert>,
+    fatal_alert: Option<String>,
+    last_name: [Option<String>; 2],
+    timings: Timings,
+    warnings: Vec<String>,
+    pub gap: bool,
+}
+
+fn side(d: Direction) -> usize {
+    match d {
+        Direction::ClientToServer => 0,
+        Direction::ServerToClient => 1,
+    }
+}
+
+impl Story {
+    pub fn new(index: u32) -> Self {
+        Story { index, ..Default::default() }
+    }
+
+    pub fn mark_renegotiation(&mut self) {
+        self.renegotiation = true;
+    }
+
+    pub fn started(&self) -> bool {
+        self.start.is_some()
+    }
+
+    fn tls13(&self) -> bool {
+        self.version.is_some_and(is_tls13)
+    }
+
+    fn since_start(&self, t: Timestamp) -> Option<f64> {
+        self.start.map(|s| t.seconds_since(&s))
+    }
+
+    /// Sets `phase` and `role` on a message and updates the story.
+    pub fn annotate(&mut self, m: &mut MessageEvent) {
+        let from_client = m.direction == Direction::ClientToServer;
+        let s = side(m.direction);
+        let who = if from_client { "Client" } else { "Server" };
+        let (phase, role) = match m.name.as_str() {
+            "ClientHello" => self.client_hello(m),
+            "ServerHello" => self.server_hello(m),
+            "HelloRetryRequest" => self.hello_retry(m),
+            "Certificate" => self.certificate(m, from_client),
+            "ServerKeyExchange" => (2, self.server_key_exchange(m)),
+            "CertificateRequest" => {
+                self.client_cert_requested = true;
+                (2, "Server asks the client to authenticate with a certificate (client authentication).".into())
+            }
+            "ServerHelloDone" => (2, "Server has sent its whole hello flight; it is now the client's turn.".into()),
+            "CertificateStatus" => {
+                (2, "Server staples an OCSP response proving its certificate is not revoked.".into())
+            }
+            "EncryptedExtensions" => (
+                2,
+                "Server's first encrypted message: the extensions it accepts (ALPN, SNI ack, early data...).".into(),
+            ),
+            "ClientKeyExchange" => (3, self.client_key_exchange(m)),
+            "CertificateVerify" => {
+                if from_client {
+                    (
+                        3,
+                        "Client signs the handshake transcript with its private key, proving it owns its certificate."
+                            .into(),
+                    )
+                } else {
+                    (
+                        2,
+                        "Server signs the handshake transcript with its certificate's key, proving it holds that key."
+                            .into(),
+                    )
+                }
+            }
+            "NextProtocol" => {
+                (3, "Client names the application protocol it picked (NPN, the predecessor of ALPN).".into())
+            }
+            "ChangeCipherSpec" => {
+                self.ccs[s] = true;
+                if self.tls13() || self.offered_versions.contains(&0x0304) && self.version.is_none() {
+                    (
+                        4,
+                        format!(
+                            "{who}'s middlebox-compatibility ChangeCipherSpec: it has no cryptographic meaning in TLS 1.3."
+                        ),
+                    )
+                } else {
+                    if self.version.is_some() && !self.server_sent_certificate && !from_client && !self.finished[0] {
+                        self.abbreviated = true;
+                    }
+                    (
+                        4,
+                        format!(
+                            "{who} switches to the newly negotiated keys: everything it sends from here on is encrypted."
+                        ),
+                    )
+                }
+            }
+            "Finished" | "EncryptedHandshake" if !self.complete => {
+                self.finished[s] = true;
+                self.mark_finished(m.time);
+                let what = if m.name == "Finished" && !m.encrypted { "" } else { " (encrypted)" };
+                (
+                    4,
+                    format!(
+                        "{who}'s Finished{what}: an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
+                    ),
+                )
+            }
+            "NewSessionTicket" => (if self.tls13() { 0 } else { 4 }, self.new_session_ticket(m)),
+            "KeyUpdate" => (0, format!("{who} switches to the next generation of traffic keys.")),
+            "EndOfEarlyData" => (4, "Client ends its 0-RTT early data.".into()),
+            "HelloRequest" => (0, "Server asks the client to start a new handshake (renegotiation).".into()),
+            "Alert" | "EncryptedAlert" => self.alert(m, from_client),
+            "EncryptedRecord" => self.encrypted_record(m, from_client),
+            "ApplicationData" => {
+                self.first_app_data(m.time);
+                (0, format!("Application data, {} bytes, encrypted with the session keys.", m.length))
+            }
+            "Finished" | "EncryptedHandshake" => (
+                0,
+                format!(
+                    "{who}'s encrypted handshake message after the handshake (renegotiation or post-handshake message)."
+                ),
+            ),
+            n if n.starts_with("SSLv2") => (1, format!("SSLv2 message {n}: SSL 2.0 is broken and must not be used.")),
+            _ => (
+                if self.complete { 0 } else { self.current_phase() },
+                format!("{who} sends {} ({} bytes).", m.name, m.length),
+            ),
+        };
+        m.phase = phase;
+        m.role = role;
+        self.last_name[s] = Some(m.name.clone());
+    }
+
+    fn current_phase(&self) -> u8 {
+        if self.complete {
+            0
+        } else if self.finished.iter().any(|f| *f) || self.ccs.iter().any(|c| *c) {
+            4
+        } else if self.version.is_some() {
+            2
+        } else {
+            1
+        }
+    }
+
+    fn client_hello(&mut self, m: &MessageEvent) -> (u8, String) {
+        if self.start.is_none() {
+            self.start = Some(m.time);
+        }
+        let Some(HandshakeBody::ClientHello { client_hello: ch }) = &m.body else {
+            return (1, "Client opens the handshake (the hello did not decode).".into());
+        };
+        self.offered_suites = ch.cipher_suites.iter().filter(|c| !registry::is_grease(**c)).count();
+        self.client_session_id = ch.session_id.clone();
+        self.sni = ch.sni.clone();
+        let mut groups = Vec::new();
+        let mut key_shares = Vec::new();
+        for e in &ch.extensions {
+            match &e.body {
+                ExtensionBody::SupportedGroups { groups: g } => {
+                    groups = g.iter().copied().filter(|g| !registry::is_grease(*g)).collect()
+                }
+                ExtensionBody::Alpn { alpn } => self.alpn_offered = alpn.clone(),
+                _ => {}
+            }
+            match e.typ {
+                35 => self.client_ticket_len = Some(e.length),
+                41 => self.client_psk_identities = Some(count_psk_identities(&e.raw)),
+                42 => self.early_data_offered = true,
+                51 => key_shares = key_share_groups(&e.raw),
+                _ => {}
+            }
+        }
+        self.offered_groups = groups.len();
+        self.offered_versions = ch
+            .offered_versions()
+            .map(|v| v.iter().copied().filter(|v| !registry::is_grease(*v)).collect())
+            .unwrap_or_default();
+        let top = self.offered_versions.iter().copied().max().unwrap_or(ch.version);
+        let mut s = format!("Client offers {} with {} cipher suites", version_name(top), self.offered_suites);
+        if !groups.is_empty() {
+            let names: Vec<String> = groups.iter().take(4).map(|g| group_name(*g)).collect();
+            s.push_str(&format!(
+                " and {} groups ({}{})",
+                groups.len(),
+                names.join(", "),
+                if groups.len() > 4 { ", ..." } else { "" }
+            ));
+        }
+        if let Some(sni) = &ch.sni {
+            s.push_str(&format!(" for {sni}"));
+        }
+        if !self.alpn_offered.is_empty() {
+            s.push_str(&format!(", ALPN {}", self.alpn_offered.join(",")));
+        }
+        s.push_str("; its random is the first input to the session keys.");
+        let ks: Vec<String> = key_shares.iter().filter(|g| !registry::is_grease(**g)).map(|g| group_name(*g)).collect();
+        if !ks.is_empty() {
+            s.push_str(&format!(" TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", ")));
+        }
+        if let Some(n) = self.client_psk_identities {
+            s.push_str(&format!(
+                " Offers to resume with a pre-shared key ({n} identit{}).",
+                if n == 1 { "y" } else { "ies" }
+            ));
+        } else if let Some(len) = self.client_ticket_len.filter(|l| *l > 0) {
+            s.push_str(&format!(" Offers a session ticket ({len} bytes) to resume a session."));
+        } else if !ch.session_id.is_empty() && !self.offered_versions.contains(&0x0304) {
+            s.push_str(&format!(" Offers to resume session id {}.", short_hex(&ch.session_id)));
+        }
+        if self.early_data_offered {
+            s.push_str(" Announces 0-RTT early data.");
+        }
+        if ch.sslv2_format {
+            s.push_str(" Sent in the old SSLv2-compatible format.");
+        }
+        (1, s)
+    }
+
+    fn server_hello(&mut self, m: &MessageEvent) -> (u8, String) {
+        let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body else {
+            return (1, "Server answers the hello (the message did not decode).".into());
+        };
+        let version = sh.negotiated_version();
+        self.version = Some(version);
+        self.cipher_suite = Some(sh.cipher_suite);
+        self.timings.server_hello = self.since_start(m.time);
+        self.session_id_echoed = !sh.session_id.is_empty() && sh.session_id == self.client_session_id;
+        for e in &sh.extensions {
+            match e.typ {
+                41 => self.psk_selected = true,
+                51 => {
+                    self.key_share_selected = true;
+                    if let Some(g) = key_share_groups(&e.raw).first() {
+                        self.group = Some(*g);
+                    }
+                }
+                _ => {}
+            }
+            if let ExtensionBody::Alpn { alpn } = &e.body {
+                self.alpn = alpn.first().cloned();
+            }
+        }
+        let mut s = format!(
+            "Server picks {} and {} out of the client's {} offers",
+            version_name(version),
+            suite_name(sh.cipher_suite),
+            self.offered_suites
+        );
+        if let (true, Some(g)) = (is_tls13(version), self.group) {
+            s.push_str(&format!(" and {} out of {} groups", group_name(g), self.offered_groups));
+        }
+        s.push_str("; its random is the second input to the session keys.");
+        if is_tls13(version) {
+            if self.psk_selected {
+                s.push_str(if self.key_share_selected {
+                    " It accepts the pre-shared key (resumption) with a fresh (EC)DHE exchange."
+                } else {
+                    " It accepts the pre-shared key (resumption) without (EC)DHE: no forward secrecy for this session."
+                });
+            }
+            if self.key_share_selected {
+                s.push_str(" Its key_share completes the key exchange: everything after this is encrypted.");
+            }
+        } else if self.session_id_echoed {
+            s.push_str(" It echoes the client's session id: the abbreviated (resumed) handshake follows.");
+        } else if !sh.session_id.is_empty() {
+            s.push_str(" New session id: a full handshake follows.");
+        }
+        if let Some(a) = &self.alpn {
+            s.push_str(&format!(" ALPN: {a}."));
+        }
+        (1, s)
+    }
+
+    fn hello_retry(&mut self, m: &MessageEvent) -> (u8, String) {
+        self.hello_retry_request = true;
+        let mut s = "Server asks the client to retry its hello (HelloRetryRequest)".to_string();
+        if let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body {
+            if let Some(g) = sh
+                .extensions
+                .iter()
+                .find(|e| e.typ == 51)
+                .and_then(|e| e.raw.get(..2))
+                .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            {
+                s.push_str(&format!(
+                    " with a key share for {}: none of the client's key shares was acceptable",
+                    group_name(g)
+                ));
+            }
+            if sh.extensions.iter().any(|e| e.typ == 44) {
+                s.push_str("; it includes a cookie the client must echo");
+            }
+        }
+        s.push('.');
+        (1, s)
+    }
+
+    fn certificate(&mut self, m: &MessageEvent, from_client: bool) -> (u8, String) {
+        if from_client {
+            self.client_cert_sent = m.length > 7;
+            let s = if self.client_cert_sent {
+                "Client sends its certificate chain, as the server requested.".to_string()
+            } else {
+                "Client has no certificate to send (empty Certificate).".to_string()
+            };
+            (3, s)
+        } else {
+            self.server_sent_certificate = true;
+            (2, "Server proves its identity with its certificate chain.".to_string())
+        }
+    }
+
+    fn server_key_exchange(&mut self, _m: &MessageEvent) -> String {
+        "Server sends its ephemeral key-exchange parameters, signed with its certificate's key: the signature ties the ephemeral key to the certificate.".into()
+    }
+
+    fn client_key_exchange(&mut self, m: &MessageEvent) -> String {
+        let kx = self.cipher_suite.and_then(registry::cipher_suite).map(|c| c.kx).unwrap_or("");
+        if kx.starts_with("RSA") {
+            self.warnings.push("RSA key exchange: no forward secrecy".into());
+            format!(
+                "Client sends the premaster secret encrypted to the server's RSA key ({} bytes): no forward secrecy, whoever gets the server's key can decrypt this session.",
+                m.length
+            )
+        } else {
+            format!(
+                "Client sends its ephemeral public key ({} bytes); both sides now derive the premaster secret, the third input to the session keys.",
+                m.length
+            )
+        }
+    }
+
+    fn new_session_ticket(&mut self, m: &MessageEvent) -> String {
+        if let Some(secs) = ticket_lifetime(m) {
+            format!("Server issues a session ticket valid for {secs} s, for resuming without a full handshake.")
+        } else {
+            "Server issues a session ticket for resuming without a full handshake.".into()
+        }
+    }
+
+    fn alert(&mut self, m: &MessageEvent, from_client: bool) -> (u8, String) {
+        let who = if from_client { "Client" } else { "Server" };
+        let phase = self.current_phase();
+        let Some(a) = &m.alert else {
+            return (
+                phase,
+                format!(
+                    "{who} sends an encrypted alert (closing the connection or reporting an error; needs keys to read)."
+                ),
+            );
+        };
+        let peer_last = self.last_name[if from_client { 1 } else { 0 }].clone();
+        let cause = alert_cause(a.description, from_client, peer_last.as_deref());
+        self.record_alert(a, m.direction, phase);
+        let after = peer_last
+            .map(|n| format!(" right after the {}'s {n}", if from_client { "server" } else { "client" }))
+            .unwrap_or_default();
+        (phase, format!("{who} sends {} alert {}{after}: {cause}.", a.level_name, a.description_name))
+    }
+
+    fn record_alert(&mut self, a: &AlertInfo, d: Direction, phase: u8) {
+        self.alerts.push(HandshakeAlert {
+            from: if d == Direction::ClientToServer { "client" } else { "server" },
+            level: a.level,
+            description: a.description,
+            description_name: a.description_name.clone(),
+            phase,
+        });
+        if a.level == 2 && self.fatal_alert.is_none() {
+            self.fatal_alert = Some(format!(
+                "alert: {} from {}",
+                a.description_name,
+                if d == Direction::ClientToServer { "client" } else { "server" }
+            ));
+        }
+    }
+
+    fn encrypted_record(&mut self, m: &MessageEvent, from_client: bool) -> (u8, String) {
+        let s = side(m.direction);
+        if self.version.is_none() {
+            if from_client {
+                return (
+                    1,
+                    format!(
+                        "0-RTT early data from the client ({} bytes), encrypted with the resumption secret.",
+                        m.length
+                    ),
+                );
+            }
+            return (1, format!("Encrypted record ({} bytes) before the ServerHello was seen.", m.length));
+        }
+        if self.complete {
+            self.first_app_data(m.time);
+            return (0, format!("Encrypted application data, {} bytes.", m.length));
+        }
+        self.encrypted_after_sh[s] += 1;
+        if from_client {
+            // The client's first encrypted flight in TLS 1.3 ends with its Finished: it
+            // accepted the server's flight.
+            self.finished[0] = true;
+            self.mark_finished(m.time);
+            (
+                4,
+                format!(
+                    "Client's encrypted flight ({} bytes): its Finished (and its certificate, if one was requested); needs a key log to see inside.",
+                    m.length
+                ),
+            )
+        } else {
+            self.timings.server_flight_end = self.since_start(m.time);
+            self.finished[1] = true;
+            (
+                2,
+                format!(
+                    "Server's encrypted flight ({} bytes): EncryptedExtensions, Certificate, CertificateVerify and Finished; needs a key log to see inside.",
+                    m.length
+                ),
+            )
+        }
+    }
+
+    fn first_app_data(&mut self, t: Timestamp) {
+        if self.timings.first_application_data.is_none() {
+            self.timings.first_application_data = self.since_start(t);
+        }
+    }
+
+    fn mark_finished(&mut self, t: Timestamp) {
+        if self.finished[0] && self.finished[1] && !self.complete {
+            self.complete = true;
+            self.timings.last_finished = self.since_start(t);
+        }
+    }
+
+    /// True once the `handshake` event can be written (complete, not yet written).
+    pub fn ready(&self) -> bool {
+        self.complete && !self.emitted
+    }
+
+    /// The summary of this handshake. `ended` says why the connection stopped, if it did.
+    pub fn summary(&mut self, conn: u64, time: Timestamp, ended: Option<&str>) -> HandshakeEvent {
+        self.emitted = true;
+        let tls13 = self.tls13();
+        let kind = if self.psk_selected {
+            "resumed_psk"
+        } else if self.abbreviated && self.client_ticket_len.is_some_and(|l| l > 0) {
+            "resumed_ticket"
+        } else if self.abbreviated || (self.session_id_echoed && !tls13) {
+            "resumed_session_id"
+        } else {
+            "full"
+        };
+        let early_data = match (self.early_data_offered, self.early_data_accepted) {
+            (false, _) => "none",
+            (true, Some(true)) => "accepted",
+            (true, Some(false)) => "rejected",
+            (true, None) => "offered",
+        };
+        let client_certificate = if self.client_cert_sent {
+            "sent"
+        } else if self.client_cert_requested {
+            "requested"
+        } else {
+            "none"
+        };
+        let failure = if self.complete {
+            None
+        } else if let Some(a) = &self.fatal_alert {
+            Some(a.clone())
+        } else if self.gap {
+            Some("gap: bytes missing from the capture".to_string())
+        } else {
+            match ended {
+                Some("rst") => Some("reset: the connection was reset during the handshake".into()),
+                Some("capture_end") => Some("capture ended before the handshake finished".into()),
+                Some("timeout") => Some("connection idle past the timeout during the handshake".into()),
+                Some("evicted") => Some("evicted from the flow table before the handshake finished".into()),
+                Some(_) if self.version.is_none() => Some("connection closed before the ServerHello".into()),
+                Some(_) => Some("connection closed before the handshake finished".into()),
+                None => Some("encrypted and undecidable".into()),
+            }
+        };
+        let mut warnings = self.warnings.clone();
+        if let Some(v) = self.version {
+            if v <= 0x0302 || v == 0x0002 {
+                warnings.push(format!("{} is deprecated (RFC 8996)", version_name(v)));
+            }
+        }
+        if let Some(c) = self.cipher_suite.and_then(registry::cipher_suite) {
+            if c.cipher.contains("CBC") && (c.mac == "SHA1" || c.mac == "SHA") {
+                warnings.push(format!("{}: CBC with SHA-1 MAC", c.name));
+            }
+            if c.kx.contains("EXPORT") || c.name.contains("EXPORT") {
+                warnings.push(format!("{}: export-grade cipher suite", c.name));
+            }
+            if c.cipher == "NULL" || c.name.contains("NULL") {
+                warnings.push(format!("{}: no encryption (NULL cipher)", c.name));
+            }
+            if c.cipher.contains("RC4") || c.cipher.contains("DES") {
+                warnings.push(format!("{}: broken cipher", c.name));
+            }
+        }
+        if tls13 && !self.complete {
+            // Without keys, completion is inferred from the client's encrypted flight.
+        } else if tls13 {
+            warnings.retain(|w| !w.is_empty());
+        }
+        warnings.sort();
+        warnings.dedup();
+        HandshakeEvent {
+            conn,
+            handshake: self.index,
+            time,
+            version: self.version,
+            version_name: self.version.map(version_name),
+            cipher_suite: self.cipher_suite,
+            cipher_suite_name: self.cipher_suite.map(suite_name),
+            group: self.group.map(group_name),
+            signature_scheme: self.signature_scheme.map(scheme_name),
+            sni: self.sni.clone(),
+            alpn: self.alpn.clone(),
+            certificate_subject: self.certificate_subject.clone(),
+            kind,
+            hello_retry_request: self.hello_retry_request,
+            early_data,
+            client_certificate,
+            renegotiation: self.renegotiation,
+            complete: self.complete,
+            failure,
+            alerts: self.alerts.clone(),
+            duration: self.timings.last_finished,
+            timings: self.timings.clone(),
+            warnings,
+        }
+    }
+}
+
+fn short_hex(b: &[u8]) -> String {
+    let h = hex::encode(b);
+    if h.len() > 16 { format!("{}...", &h[..16]) } else { h }
+}
+
+/// Groups named in a key_share extension (ClientHello list, or the ServerHello's single entry).
+fn key_share_groups(raw: &[u8]) -> Vec<u16> {
+    let mut r = crate::msgs::reader::Reader::new(raw);
+    // ClientHello: 2-byte list length then entries; ServerHello: one entry (group, key).
+    if let Ok(mut list) = r.sub16("key_share list") {
+        if r.is_empty() {
+            let mut out = Vec::new();
+            while let (Ok(g), Ok(_)) = (list.u16("group"), list.vec16("key")) {
+                out.push(g);
+            }
+            if list.is_empty() && !out.is_empty() {
+                return out;
+            }
+        }
+    }
+    let mut r = crate::msgs::reader::Reader::new(raw);
+    r.u16("group").map(|g| vec![g]).unwrap_or_default()
+}
+
+fn count_psk_identities(raw: &[u8]) -> usize {
+    let mut r = crate::msgs::reader::Reader::new(raw);
+    let Ok(mut ids) = r.sub16("identities") else { return 0 };
+    let mut n = 0;
+    while ids.vec16("identity").is_ok() && ids.u32("age").is_ok() {
+        n += 1;
+    }
+    n
+}
+
+fn ticket_lifetime(m: &MessageEvent) -> Option<u64> {
+    let _ = (m, extensions::sni);
+    None
+}

