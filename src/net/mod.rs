@@ -2,8 +2,31 @@
 //!
 //! Layer 2 of the pipeline. It knows capture link types, IPv4/IPv6 (with extension headers and
 //! fragment reassembly) and the TCP header; it knows nothing of flows or TLS.
+//!
+//! Every byte is hostile: the lints below keep panicking operations out of the decoding code.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod frag;
+mod ip;
+mod link;
+mod tcp_header;
+#[cfg(test)]
+mod tests;
+
+pub use link::{is_supported_link, linktype};
 
 use crate::time::Timestamp;
+use frag::{Added, Reassembler};
+use ip::{Upper, WalkFrom};
 use std::net::SocketAddr;
 
 /// TCP header flags.
@@ -70,6 +93,12 @@ pub struct NetStats {
     pub datagrams_reassembled: u64,
     /// Fragments dropped: memory cap, timeout, inconsistent overlaps.
     pub fragments_dropped: u64,
+    /// Incomplete datagrams dropped (memory cap, timeout, IPv6 overlap, end of capture); their
+    /// fragments are in `fragments_dropped`.
+    pub fragment_datagrams_dropped: u64,
+    /// Fragments that overlapped bytes already held: IPv4 keeps the held bytes, IPv6 ignores
+    /// exact duplicates (other IPv6 overlaps drop the datagram and count as dropped).
+    pub fragment_overlaps: u64,
 }
 
 /// Limits for IP fragment reassembly.
@@ -91,17 +120,22 @@ impl Default for NetConfig {
 
 /// Decodes frames of any supported link type down to TCP. Holds IP fragment state.
 pub struct NetDecoder {
-    _cfg: NetConfig,
     stats: NetStats,
+    reassembler: Reassembler,
 }
 
 impl NetDecoder {
     pub fn new(cfg: NetConfig) -> Self {
-        NetDecoder { _cfg: cfg, stats: NetStats::default() }
+        NetDecoder { stats: NetStats::default(), reassembler: Reassembler::new(&cfg) }
     }
 
     /// Decodes one captured frame. `orig_len` is the frame's length on the wire (>= `frame.len()`
     /// when the snap length cut it).
+    ///
+    /// Fragments that reassembly absorbs without completing a datagram (held, exact duplicates,
+    /// dropped for the memory cap) give `FragmentHeld`; fragments that contradict the datagram
+    /// give `Malformed`. Incomplete datagrams older than the timeout (capture time `ts`) are
+    /// dropped on every call.
     pub fn decode<'a>(
         &'a mut self,
         linktype: u32,
@@ -109,8 +143,46 @@ impl NetDecoder {
         orig_len: u32,
         ts: Timestamp,
     ) -> Result<NetOutcome<'a>, NetError> {
-        let _ = (linktype, frame, orig_len, ts);
-        todo!("net decoder")
+        self.reassembler.expire(ts, &mut self.stats);
+        let Some(link) = link::strip(linktype, frame)? else {
+            return Ok(NetOutcome::NotTcp);
+        };
+        let on_wire = usize::try_from(orig_len).unwrap_or(usize::MAX).max(frame.len());
+        let packet = ip::parse(link.proto, link.bytes, on_wire.saturating_sub(link.header_len))?;
+        let frag = match packet.upper {
+            Upper::NotTcp => return Ok(NetOutcome::NotTcp),
+            Upper::Tcp { captured, wire_len } => {
+                return tcp_header::segment(packet.src, packet.dst, captured, wire_len).map(NetOutcome::Tcp);
+            }
+            Upper::Fragment(frag) => frag,
+        };
+        let missing = match self.reassembler.add(packet.src, packet.dst, &frag, ts, &mut self.stats)? {
+            Added::Held => return Ok(NetOutcome::FragmentHeld),
+            Added::Complete { missing } => missing,
+        };
+        let datagram = self.reassembler.output();
+        let wire = datagram.len().saturating_add(missing);
+        match ip::walk(frag.proto, datagram, wire, frag.family, WalkFrom::Reassembled)? {
+            Upper::Tcp { captured, wire_len } => {
+                tcp_header::segment(packet.src, packet.dst, captured, wire_len).map(NetOutcome::Tcp)
+            }
+            Upper::NotTcp | Upper::Fragment(_) => Ok(NetOutcome::NotTcp),
+        }
+    }
+
+    /// End of capture: drops the incomplete datagrams still held and counts them.
+    pub fn finish(&mut self) {
+        self.reassembler.clear(&mut self.stats);
+    }
+
+    /// Incomplete datagrams currently held.
+    pub fn pending_fragment_datagrams(&self) -> usize {
+        self.reassembler.pending()
+    }
+
+    /// Bytes held for incomplete datagrams, as charged against `max_fragment_bytes`.
+    pub fn pending_fragment_bytes(&self) -> usize {
+        self.reassembler.held_bytes()
     }
 
     pub fn stats(&self) -> &NetStats {
