@@ -43,9 +43,8 @@ fn parse_tsv(path: &Path) -> TsharkDecode {
 
 /// Captures where tlstrace and tshark legitimately differ, with the reason.
 fn known_difference(path: &str) -> Option<&'static str> {
-    match path {
-        _ => None,
-    }
+    const KNOWN: &[(&str, &str)] = &[];
+    KNOWN.iter().find(|(p, _)| *p == path).map(|(_, why)| *why)
 }
 
 #[test]

@@ -606,10 +606,8 @@ impl Story {
             }
         };
         let mut warnings = self.warnings.clone();
-        if let Some(v) = self.version {
-            if v <= 0x0302 || v == 0x0002 {
-                warnings.push(format!("{} is deprecated (RFC 8996)", version_name(v)));
-            }
+        if let Some(v) = self.version.filter(|v| *v <= 0x0302) {
+            warnings.push(format!("{} is deprecated (RFC 8996)", version_name(v)));
         }
         if let Some(c) = self.cipher_suite.and_then(registry::cipher_suite) {
             if c.cipher.contains("CBC") && (c.mac == "SHA1" || c.mac == "SHA") {
@@ -669,8 +667,10 @@ fn short_hex(b: &[u8]) -> String {
 fn key_share_groups(raw: &[u8]) -> Vec<u16> {
     let mut r = crate::msgs::reader::Reader::new(raw);
     // ClientHello: 2-byte list length then entries; ServerHello: one entry (group, key).
-    if let Ok(mut list) = r.sub16("key_share list") {
-        if r.is_empty() {
+    if let Ok(mut list) = r.sub16("key_share list")
+        && r.is_empty()
+    {
+        {
             let mut out = Vec::new();
             while let (Ok(g), Ok(_)) = (list.u16("group"), list.vec16("key")) {
                 out.push(g);

@@ -145,8 +145,7 @@ impl ConnTracker {
             }
             FlowEvent::Data { flow, from, bytes } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
-                let verdict = f.on_data(from, bytes, pkt, &mut self.next_conn, &mut self.stats, &mut self.events);
-                verdict
+                f.on_data(from, bytes, pkt, &mut self.next_conn, &mut self.stats, &mut self.events)
             }
             FlowEvent::Gap { flow, from, bytes } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };

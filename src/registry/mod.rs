@@ -12,10 +12,9 @@
 mod tables;
 
 use tables::{
-    ALERT_DESCRIPTIONS, CERT_COMPRESSION_ALGORITHMS, CERTIFICATE_STATUS_TYPES, CERTIFICATE_TYPES,
-    CIPHER_SUITES, CLIENT_CERTIFICATE_TYPES, COMPRESSION_METHODS, CONTENT_TYPES, EC_CURVE_TYPES,
-    EC_POINT_FORMATS, EXTENSIONS, GROUPS, HANDSHAKE_TYPES, HASH_ALGORITHMS, PSK_KEY_EXCHANGE_MODES,
-    SIGNATURE_ALGORITHMS, SIGNATURE_SCHEMES, UNOFFICIAL,
+    ALERT_DESCRIPTIONS, CERT_COMPRESSION_ALGORITHMS, CERTIFICATE_STATUS_TYPES, CERTIFICATE_TYPES, CIPHER_SUITES,
+    CLIENT_CERTIFICATE_TYPES, COMPRESSION_METHODS, CONTENT_TYPES, EC_CURVE_TYPES, EC_POINT_FORMATS, EXTENSIONS, GROUPS,
+    HANDSHAKE_TYPES, HASH_ALGORITHMS, PSK_KEY_EXCHANGE_MODES, SIGNATURE_ALGORITHMS, SIGNATURE_SCHEMES, UNOFFICIAL,
 };
 
 /// One cipher suite with the parts later features judge strength by.
@@ -103,11 +102,7 @@ pub fn signature_scheme_name(code: u16) -> Option<&'static str> {
 /// e.g. 0x0402 -> "dsa_sha256". Prefer [`signature_scheme_name`] when it has a name.
 pub fn signature_pair_name(code: u16) -> Option<String> {
     let [hash, signature] = code.to_be_bytes();
-    Some(format!(
-        "{}_{}",
-        signature_algorithm_name(signature)?,
-        hash_algorithm_name(hash)?
-    ))
+    Some(format!("{}_{}", signature_algorithm_name(signature)?, hash_algorithm_name(hash)?))
 }
 
 /// Alert description name, e.g. 48 -> "unknown_ca".
@@ -235,10 +230,7 @@ pub fn signature_algorithm_name(code: u8) -> Option<&'static str> {
 /// Why a name is in the tables although the stored IANA registry lacks it (never registered,
 /// or registered after the snapshot). None for IANA code points and unknown ones.
 pub fn unofficial_note(registry: Registry, code: u16) -> Option<&'static str> {
-    UNOFFICIAL
-        .iter()
-        .find(|&&(r, c, _)| r == registry && c == code)
-        .map(|&(_, _, note)| note)
+    UNOFFICIAL.iter().find(|&&(r, c, _)| r == registry && c == code).map(|&(_, _, note)| note)
 }
 
 #[cfg(test)]

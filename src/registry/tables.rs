@@ -12,14 +12,7 @@ const fn suite(
     cipher: &'static str,
     mac: &'static str,
 ) -> CipherSuite {
-    CipherSuite {
-        code,
-        name,
-        kx,
-        auth,
-        cipher,
-        mac,
-    }
+    CipherSuite { code, name, kx, auth, cipher, mac }
 }
 
 #[rustfmt::skip]

@@ -5,10 +5,7 @@ use super::*;
 fn tls13_suite_parts() {
     let suite = cipher_suite(0x1301).unwrap();
     assert_eq!(suite.name, "TLS_AES_128_GCM_SHA256");
-    assert_eq!(
-        (suite.kx, suite.auth, suite.cipher, suite.mac),
-        ("TLS13", "TLS13", "AES_128_GCM", "AEAD")
-    );
+    assert_eq!((suite.kx, suite.auth, suite.cipher, suite.mac), ("TLS13", "TLS13", "AES_128_GCM", "AEAD"));
     let chacha = cipher_suite(0x1303).unwrap();
     assert_eq!(chacha.name, "TLS_CHACHA20_POLY1305_SHA256");
     assert_eq!(chacha.cipher, "CHACHA20_POLY1305");
@@ -18,21 +15,12 @@ fn tls13_suite_parts() {
 fn tls12_suite_parts() {
     let suite = cipher_suite(0xc02f).unwrap();
     assert_eq!(suite.name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
-    assert_eq!(
-        (suite.kx, suite.auth, suite.cipher, suite.mac),
-        ("ECDHE", "RSA", "AES_128_GCM", "AEAD")
-    );
+    assert_eq!((suite.kx, suite.auth, suite.cipher, suite.mac), ("ECDHE", "RSA", "AES_128_GCM", "AEAD"));
     let rc4 = cipher_suite(0x0005).unwrap();
     assert_eq!(rc4.name, "TLS_RSA_WITH_RC4_128_SHA");
-    assert_eq!(
-        (rc4.kx, rc4.auth, rc4.cipher, rc4.mac),
-        ("RSA", "RSA", "RC4_128", "SHA1")
-    );
+    assert_eq!((rc4.kx, rc4.auth, rc4.cipher, rc4.mac), ("RSA", "RSA", "RC4_128", "SHA1"));
     let cbc = cipher_suite(0xc028).unwrap();
-    assert_eq!(
-        (cbc.kx, cbc.auth, cbc.cipher, cbc.mac),
-        ("ECDHE", "RSA", "AES_256_CBC", "SHA384")
-    );
+    assert_eq!((cbc.kx, cbc.auth, cbc.cipher, cbc.mac), ("ECDHE", "RSA", "AES_256_CBC", "SHA384"));
     let anon = cipher_suite(0x0018).unwrap();
     assert_eq!((anon.kx, anon.auth), ("DH", "anon"));
     let psk = cipher_suite(0x00aa).unwrap();
@@ -45,10 +33,7 @@ fn tls12_suite_parts() {
 fn export_null_and_signalling_suites() {
     let export = cipher_suite(0x0003).unwrap();
     assert_eq!(export.name, "TLS_RSA_EXPORT_WITH_RC4_40_MD5");
-    assert_eq!(
-        (export.kx, export.auth, export.cipher, export.mac),
-        ("RSA_EXPORT", "RSA", "RC4_40", "MD5")
-    );
+    assert_eq!((export.kx, export.auth, export.cipher, export.mac), ("RSA_EXPORT", "RSA", "RC4_40", "MD5"));
     let dhe_export = cipher_suite(0x0014).unwrap();
     assert_eq!((dhe_export.kx, dhe_export.auth), ("DHE_EXPORT", "RSA"));
     let null = cipher_suite(0x0000).unwrap();
@@ -57,46 +42,26 @@ fn export_null_and_signalling_suites() {
     assert_eq!((null_sha.cipher, null_sha.mac), ("NULL", "SHA1"));
     let integrity_only = cipher_suite(0xc0b4).unwrap();
     assert_eq!(integrity_only.name, "TLS_SHA256_SHA256");
-    assert_eq!(
-        (integrity_only.cipher, integrity_only.mac),
-        ("NULL", "SHA256")
-    );
+    assert_eq!((integrity_only.cipher, integrity_only.mac), ("NULL", "SHA256"));
     for code in [0x00ff, 0x5600] {
         let scsv = cipher_suite(code).unwrap();
-        assert_eq!(
-            (scsv.kx, scsv.auth, scsv.cipher, scsv.mac),
-            ("SCSV", "SCSV", "SCSV", "SCSV")
-        );
+        assert_eq!((scsv.kx, scsv.auth, scsv.cipher, scsv.mac), ("SCSV", "SCSV", "SCSV", "SCSV"));
     }
-    assert_eq!(
-        cipher_suite(0x00ff).unwrap().name,
-        "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"
-    );
+    assert_eq!(cipher_suite(0x00ff).unwrap().name, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
     assert_eq!(cipher_suite(0x5600).unwrap().name, "TLS_FALLBACK_SCSV");
 }
 
 #[test]
 fn unregistered_suites_are_named_and_marked() {
     let old_chacha = cipher_suite(0xcc13).unwrap();
+    assert_eq!(old_chacha.name, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD");
     assert_eq!(
-        old_chacha.name,
-        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD"
-    );
-    assert_eq!(
-        (
-            old_chacha.kx,
-            old_chacha.auth,
-            old_chacha.cipher,
-            old_chacha.mac
-        ),
+        (old_chacha.kx, old_chacha.auth, old_chacha.cipher, old_chacha.mac),
         ("ECDHE", "RSA", "CHACHA20_POLY1305", "AEAD")
     );
     assert!(unofficial_note(Registry::CipherSuite, 0xcc13).is_some());
     assert_eq!(unofficial_note(Registry::CipherSuite, 0xcca8), None);
-    assert_eq!(
-        cipher_suite(0x0081).unwrap().name,
-        "TLS_GOSTR341001_WITH_28147_CNT_IMIT"
-    );
+    assert_eq!(cipher_suite(0x0081).unwrap().name, "TLS_GOSTR341001_WITH_28147_CNT_IMIT");
     assert_eq!(cipher_suite(0x0064).unwrap().kx, "RSA_EXPORT1024");
     // Inside IANA's unassigned space and not a known implementation's code point.
     assert_eq!(cipher_suite(0x1308), None);
@@ -155,10 +120,7 @@ fn groups_and_signature_schemes() {
     assert_eq!(group_name(0x1234), None);
 
     assert_eq!(signature_scheme_name(0x0804), Some("rsa_pss_rsae_sha256"));
-    assert_eq!(
-        signature_scheme_name(0x0403),
-        Some("ecdsa_secp256r1_sha256")
-    );
+    assert_eq!(signature_scheme_name(0x0403), Some("ecdsa_secp256r1_sha256"));
     assert_eq!(signature_scheme_name(0x0807), Some("ed25519"));
     assert_eq!(signature_scheme_name(0x0201), Some("rsa_pkcs1_sha1"));
     assert_eq!(signature_scheme_name(0x0905), Some("mldsa65"));
@@ -182,10 +144,7 @@ fn one_byte_registries() {
     assert_eq!(alert_level_name(3), None);
     assert_eq!(handshake_type_name(1), Some("client_hello"));
     assert_eq!(handshake_type_name(4), Some("new_session_ticket"));
-    assert_eq!(
-        handshake_type_name(12),
-        Some("server_key_exchange_RESERVED")
-    );
+    assert_eq!(handshake_type_name(12), Some("server_key_exchange_RESERVED"));
     assert_eq!(handshake_type_name(67), Some("next_protocol"));
     assert_eq!(handshake_type_name(7), None);
     assert_eq!(content_type_name(22), Some("handshake"));
@@ -232,12 +191,7 @@ fn tables_are_strictly_sorted() {
         keys.windows(2).all(|w| w[0] < w[1])
     }
     assert!(sorted(tables::CIPHER_SUITES.iter().map(|s| s.code)));
-    for table in [
-        tables::EXTENSIONS,
-        tables::GROUPS,
-        tables::SIGNATURE_SCHEMES,
-        tables::CERT_COMPRESSION_ALGORITHMS,
-    ] {
+    for table in [tables::EXTENSIONS, tables::GROUPS, tables::SIGNATURE_SCHEMES, tables::CERT_COMPRESSION_ALGORITHMS] {
         assert!(sorted(table.iter().map(|e| e.0)));
     }
     for table in [
@@ -266,10 +220,7 @@ fn every_suite_has_all_parts() {
             assert!(!part.is_empty(), "{suite:?}");
         }
         if suite.name != "GREASE" {
-            assert_eq!(
-                cipher_suite_by_name(suite.name).map(|s| s.code),
-                Some(suite.code)
-            );
+            assert_eq!(cipher_suite_by_name(suite.name).map(|s| s.code), Some(suite.code));
         }
     }
 }
@@ -283,10 +234,7 @@ fn every_unofficial_entry_has_a_name() {
             Registry::Extension => extension_name(code).is_some(),
             Registry::Group => group_name(code).is_some(),
             Registry::SignatureScheme => signature_scheme_name(code).is_some(),
-            Registry::HandshakeType => u8::try_from(code)
-                .ok()
-                .and_then(handshake_type_name)
-                .is_some(),
+            Registry::HandshakeType => u8::try_from(code).ok().and_then(handshake_type_name).is_some(),
         };
         assert!(named, "{registry:?} {code:#06x}");
     }
@@ -357,12 +305,7 @@ fn expected_name(description: &str, reference: &str) -> Option<String> {
 
 /// Checks every named single-value row of one registry file against the API. The exact row
 /// count catches a data file that lost or gained rows unnoticed.
-fn check_registry(
-    file: &str,
-    text: &str,
-    lookup: &dyn Fn(u16) -> Option<String>,
-    named_rows: usize,
-) {
+fn check_registry(file: &str, text: &str, lookup: &dyn Fn(u16) -> Option<String>, named_rows: usize) {
     let rows = parse_csv(text);
     let header = &rows[0];
     let reference_col = header.iter().position(|h| h == "Reference");
@@ -371,9 +314,7 @@ fn check_registry(
         let Some(code) = single_value(&row[0]) else {
             continue;
         };
-        let reference = reference_col
-            .and_then(|i| row.get(i))
-            .map_or("", String::as_str);
+        let reference = reference_col.and_then(|i| row.get(i)).map_or("", String::as_str);
         let Some(name) = expected_name(&row[1], reference) else {
             continue;
         };
@@ -394,24 +335,14 @@ fn via_u16(f: fn(u16) -> Option<&'static str>) -> impl Fn(u16) -> Option<String>
 #[test]
 fn every_registry_row_has_its_name() {
     let suites = |code| cipher_suite(code).map(|s| s.name.to_string());
-    check_registry(
-        "tls-parameters-4.csv",
-        include_str!("data/tls-parameters-4.csv"),
-        &suites,
-        372,
-    );
+    check_registry("tls-parameters-4.csv", include_str!("data/tls-parameters-4.csv"), &suites, 372);
     check_registry(
         "tls-extensiontype-values-1.csv",
         include_str!("data/tls-extensiontype-values-1.csv"),
         &via_u16(extension_name),
         76,
     );
-    check_registry(
-        "tls-parameters-8.csv",
-        include_str!("data/tls-parameters-8.csv"),
-        &via_u16(group_name),
-        72,
-    );
+    check_registry("tls-parameters-8.csv", include_str!("data/tls-parameters-8.csv"), &via_u16(group_name), 72);
     check_registry(
         "tls-signaturescheme.csv",
         include_str!("data/tls-signaturescheme.csv"),
@@ -424,30 +355,10 @@ fn every_registry_row_has_its_name() {
         &via_u8(alert_description_name),
         37,
     );
-    check_registry(
-        "tls-parameters-7.csv",
-        include_str!("data/tls-parameters-7.csv"),
-        &via_u8(handshake_type_name),
-        25,
-    );
-    check_registry(
-        "tls-parameters-5.csv",
-        include_str!("data/tls-parameters-5.csv"),
-        &via_u8(content_type_name),
-        7,
-    );
-    check_registry(
-        "tls-parameters-9.csv",
-        include_str!("data/tls-parameters-9.csv"),
-        &via_u8(ec_point_format_name),
-        3,
-    );
-    check_registry(
-        "tls-parameters-10.csv",
-        include_str!("data/tls-parameters-10.csv"),
-        &via_u8(ec_curve_type_name),
-        3,
-    );
+    check_registry("tls-parameters-7.csv", include_str!("data/tls-parameters-7.csv"), &via_u8(handshake_type_name), 25);
+    check_registry("tls-parameters-5.csv", include_str!("data/tls-parameters-5.csv"), &via_u8(content_type_name), 7);
+    check_registry("tls-parameters-9.csv", include_str!("data/tls-parameters-9.csv"), &via_u8(ec_point_format_name), 3);
+    check_registry("tls-parameters-10.csv", include_str!("data/tls-parameters-10.csv"), &via_u8(ec_curve_type_name), 3);
     check_registry(
         "tls-pskkeyexchangemode.csv",
         include_str!("data/tls-pskkeyexchangemode.csv"),

@@ -459,7 +459,7 @@ mod tests {
         // 2-byte header, CLIENT-HELLO, version 3.1, 3 bytes of specs, no session id, 16-byte challenge.
         let mut body = vec![1, 3, 1, 0, 3, 0, 0, 0, 16, 0, 0, 0x2f];
         body.extend([7u8; 16]);
-        let mut data = vec![0x80 | 0, body.len() as u8];
+        let mut data = vec![0x80, body.len() as u8];
         data.extend(&body);
         let mut s = RecordSplitter::new(Start::Detect);
         let got = collect(&mut s, &[&data]);
@@ -476,11 +476,11 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                buf.push((x % 7) as u8 + if x % 3 == 0 { 20 } else { 0 });
+                buf.push((x % 7) as u8 + if x.is_multiple_of(3) { 20 } else { 0 });
             }
             for chunk in buf.chunks((x % 17 + 1) as usize) {
                 s.push(chunk, &mut |_| {});
-                if x % 5 == 0 {
+                if x.is_multiple_of(5) {
                     s.gap();
                 }
             }
