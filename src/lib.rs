@@ -20,3 +20,4 @@ pub mod source;
 pub mod tcp;
 pub mod time;
 pub mod tls;
+pub mod fingerprint;

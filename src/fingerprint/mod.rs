@@ -1,0 +1,111 @@
+//! Client and server fingerprints computed from decoded hellos: JA3 and JA3S (Salesforce, BSD-3)
+//! and JA4 (FoxIO, BSD-3; only the TLS client fingerprint, the rest of JA4+ is differently
+//! licensed and not implemented).
+//!
+//! Both schemes are short string recipes over the hello's code points; they are written here
+//! rather than taken from a crate because the available crates parse packets themselves, while
+//! tlstrace already has the decoded hello and its exact extension bytes.
+
+mod ja3;
+mod ja4;
+
+use crate::msgs::extensions::Extension;
+use crate::msgs::reader::Reader;
+use crate::msgs::{ClientHello, ServerHello};
+use crate::registry;
+use serde::Serialize;
+
+/// Fingerprints of one ClientHello.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fingerprints {
+    /// The JA3 string: `version,ciphers,extensions,groups,point_formats`.
+    pub ja3: String,
+    /// MD5 of `ja3`, lowercase hex.
+    pub ja3_hash: String,
+    /// JA4: sorted cipher and extension lists, hashed.
+    pub ja4: String,
+    /// JA4 with the sorted lists written out.
+    pub ja4_r: String,
+    /// JA4 over the lists in wire order (SNI and ALPN kept), hashed.
+    pub ja4_o: String,
+    /// JA4 over the lists in wire order, written out.
+    pub ja4_ro: String,
+}
+
+/// Fingerprints of one ServerHello.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServerFingerprints {
+    /// The JA3S string: `version,cipher,extensions`.
+    pub ja3s: String,
+    /// MD5 of `ja3s`, lowercase hex.
+    pub ja3s_hash: String,
+}
+
+/// All fingerprints of a ClientHello (sent over TCP: the JA4 transport letter is always `t`).
+pub fn client(ch: &ClientHello) -> Fingerprints {
+    let ja3 = ja3::client_string(ch);
+    let ja3_hash = md5_hex(&ja3);
+    let ja4 = ja4::Ja4::new(ch);
+    Fingerprints {
+        ja3,
+        ja3_hash,
+        ja4: ja4.hashed(),
+        ja4_r: ja4.raw(),
+        ja4_o: ja4.hashed_original(),
+        ja4_ro: ja4.raw_original(),
+    }
+}
+
+/// The JA3S fingerprint of a ServerHello.
+pub fn server(sh: &ServerHello) -> ServerFingerprints {
+    let ja3s = ja3::server_string(sh);
+    let ja3s_hash = md5_hex(&ja3s);
+    ServerFingerprints { ja3s, ja3s_hash }
+}
+
+/// True when `filter` names this hello: any JA4 form or the JA3 string, exactly, or the JA3
+/// hash in either letter case (MD5 hex is often pasted uppercase).
+pub fn matches(filter: &str, fp: &Fingerprints) -> bool {
+    [&fp.ja4, &fp.ja4_r, &fp.ja4_o, &fp.ja4_ro, &fp.ja3].iter().any(|v| v.as_str() == filter)
+        || fp.ja3_hash.eq_ignore_ascii_case(filter)
+}
+
+fn md5_hex(s: &str) -> String {
+    use md5::{Digest, Md5};
+    hex::encode(Md5::digest(s.as_bytes()))
+}
+
+fn not_grease(v: &u16) -> bool {
+    !registry::is_grease(*v)
+}
+
+/// The data of the first extension of this type, as sent.
+fn ext_raw(exts: &[Extension], typ: u16) -> Option<&[u8]> {
+    exts.iter().find(|e| e.typ == typ).map(|e| e.raw.as_slice())
+}
+
+/// Reads `u16` values from the list until fewer than two bytes remain (a truncated trailing byte
+/// is ignored rather than discarding the whole list).
+fn u16_values(mut list: Reader<'_>) -> Vec<u16> {
+    let mut out = Vec::with_capacity(list.remaining() / 2);
+    while let Ok(v) = list.u16("list value") {
+        out.push(v);
+    }
+    out
+}
+
+/// A `u16` list behind a 2-byte length (supported_groups, signature_algorithms).
+fn u16_list16(raw: Option<&[u8]>) -> Vec<u16> {
+    raw.and_then(|r| Reader::new(r).sub16("list").ok()).map(u16_values).unwrap_or_default()
+}
+
+/// Extension type codes.
+const EXT_SERVER_NAME: u16 = 0;
+const EXT_SUPPORTED_GROUPS: u16 = 10;
+const EXT_EC_POINT_FORMATS: u16 = 11;
+const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
+const EXT_ALPN: u16 = 16;
+const EXT_SUPPORTED_VERSIONS: u16 = 43;
+
+#[cfg(test)]
+mod tests;
