@@ -77,6 +77,12 @@ pub struct OutputArgs {
     /// Only handshakes that did not complete or ended with an alert.
     #[arg(long)]
     pub failed: bool,
+    /// Only connections whose ClientHello has this JA4 (any of ja4, ja4_r, ja4_o, ja4_ro).
+    #[arg(long = "ja4", value_name = "FINGERPRINT")]
+    pub ja4: Vec<String>,
+    /// Only connections whose ClientHello has this JA3 (string or MD5 hash).
+    #[arg(long = "ja3", value_name = "FINGERPRINT")]
+    pub ja3: Vec<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +130,7 @@ pub fn make_sink(out: &OutputArgs) -> Box<dyn Sink> {
         ports: out.ports.clone(),
         snis: out.snis.clone(),
         failed_only: out.failed,
-        fingerprints: Vec::new(),
+        fingerprints: out.ja4.iter().chain(&out.ja3).cloned().collect(),
     };
     let verbosity = if out.quiet {
         Verbosity::Quiet

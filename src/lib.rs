@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod conn;
+pub mod fingerprint;
 pub mod msgs;
 pub mod net;
 pub mod output;
@@ -20,4 +21,3 @@ pub mod source;
 pub mod tcp;
 pub mod time;
 pub mod tls;
-pub mod fingerprint;

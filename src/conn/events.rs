@@ -91,8 +91,18 @@ pub struct MessageEvent {
     pub alert: Option<AlertInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
+    /// JA3/JA4 of a ClientHello, JA3S of a ServerHello.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprints: Option<HelloFingerprints>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub body: Option<HandshakeBody>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum HelloFingerprints {
+    Client(crate::fingerprint::Fingerprints),
+    Server(crate::fingerprint::ServerFingerprints),
 }
 
 #[derive(Clone, Debug, Serialize)]

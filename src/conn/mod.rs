@@ -383,6 +383,7 @@ impl Emitter<'_> {
             encrypted,
             alert: None,
             decode_error: None,
+            fingerprints: None,
             body: None,
             phase: 0,
             role: String::new(),
@@ -502,6 +503,15 @@ impl Emitter<'_> {
         let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, body.len(), false);
         m.handshake_type = Some(msg_type);
         m.decode_error = decoded.error;
+        m.fingerprints = match &decoded.body {
+            HandshakeBody::ClientHello { client_hello } => {
+                Some(HelloFingerprints::Client(crate::fingerprint::client(client_hello)))
+            }
+            HandshakeBody::ServerHello { server_hello } if !server_hello.hello_retry_request => {
+                Some(HelloFingerprints::Server(crate::fingerprint::server(server_hello)))
+            }
+            _ => None,
+        };
         m.body = match decoded.body {
             HandshakeBody::Opaque {} => None,
             b => Some(b),
@@ -532,7 +542,10 @@ impl Emitter<'_> {
         m.handshake_type = Some(msg_type);
         if msg_type == 1 {
             match msgs::ClientHello::decode_sslv2(rest) {
-                Ok(client_hello) => m.body = Some(HandshakeBody::ClientHello { client_hello }),
+                Ok(client_hello) => {
+                    m.fingerprints = Some(HelloFingerprints::Client(crate::fingerprint::client(&client_hello)));
+                    m.body = Some(HandshakeBody::ClientHello { client_hello });
+                }
                 Err(e) => {
                     self.stats.malformed_messages += 1;
                     m.decode_error = Some(e.to_string());

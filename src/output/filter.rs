@@ -2,7 +2,7 @@
 //! that holds a connection's events until it can decide, then passes or drops them all.
 
 use super::Sink;
-use crate::conn::events::Event;
+use crate::conn::events::{Event, HelloFingerprints};
 use crate::msgs::HandshakeBody;
 use std::collections::HashMap;
 use std::io;
@@ -164,10 +164,10 @@ impl<S: Sink> Sink for FilterSink<S> {
                                         .is_some_and(|s| self.filter.snis.iter().any(|pat| sni_matches(pat, s))),
                                 );
                             }
-                            if p.fingerprint_ok.is_none() {
-                                p.fingerprint_ok =
-                                    Some(self.filter.fingerprints.iter().any(|f| fingerprint_matches(client_hello, f)));
-                            }
+                        }
+                        if let (Some(HelloFingerprints::Client(fp)), None) = (&m.fingerprints, p.fingerprint_ok) {
+                            p.fingerprint_ok =
+                                Some(self.filter.fingerprints.iter().any(|f| crate::fingerprint::matches(f, fp)));
                         }
                     }
                     Event::Handshake(h) => p.failed = Some(!h.complete || !h.alerts.is_empty()),
@@ -208,11 +208,6 @@ impl<S: Sink> Sink for FilterSink<S> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// Hook for fingerprint filters; exact match on any JA3/JA4 form.
-fn fingerprint_matches(_ch: &crate::msgs::ClientHello, _filter: &str) -> bool {
-    false
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 
 use super::Sink;
 use crate::conn::annotate::{group_name, suite_name, version_name};
-use crate::conn::events::{ConnectionEvent, Direction, Event, GapEvent, HandshakeEvent, MessageEvent, SummaryEvent};
+use crate::conn::events::{
+    ConnectionEvent, Direction, Event, GapEvent, HandshakeEvent, HelloFingerprints, MessageEvent, SummaryEvent,
+};
 use crate::msgs::HandshakeBody;
 use crate::msgs::extensions::ExtensionBody;
 use crate::time::Timestamp;
@@ -293,6 +295,15 @@ fn key_values(m: &MessageEvent) -> String {
 /// Decoded fields shown at -v.
 fn details(m: &MessageEvent) -> Vec<String> {
     let mut out = Vec::new();
+    match &m.fingerprints {
+        Some(HelloFingerprints::Client(f)) => {
+            out.push(format!("ja4 {}  ja3 {}", f.ja4, f.ja3_hash));
+            out.push(format!("ja4_r {}", f.ja4_r));
+            out.push(format!("ja3 {}", f.ja3));
+        }
+        Some(HelloFingerprints::Server(f)) => out.push(format!("ja3s {} ({})", f.ja3s_hash, f.ja3s)),
+        None => {}
+    }
     match &m.body {
         Some(HandshakeBody::ClientHello { client_hello: ch }) => {
             out.push(format!("random {}", hex::encode(&ch.random)));
