@@ -2,10 +2,46 @@
 //!
 //! Layer 3 of the pipeline: turns TCP segments (from `net`) into ordered byte streams per
 //! connection and direction, with explicit gaps where bytes were never captured.
+//!
+//! Rules the layer above can rely on:
+//!
+//! - A flow is the unordered pair of socket addresses. `Opened` comes first, once per flow.
+//!   The initiator is the SYN sender (the destination of a SYN-ACK when that is the first
+//!   packet seen), else the sender of the first packet (`syn_seen` false). A flow seen
+//!   without its handshake starts each direction at the first data segment seen from it
+//!   (bytes before it that arrive later are dropped). A RST for no known flow is dropped.
+//! - Each direction's bytes are delivered in order, exactly once; in-order segments are
+//!   passed through without copying. Out-of-order bytes wait in a bounded buffer.
+//!   Retransmitted and overlapping bytes are dropped (and counted). Sequence numbers wrap;
+//!   stream offsets are 64-bit.
+//! - A hole that cannot be filled becomes `Gap`, followed by the data after it. A hole is
+//!   given up when the peer acknowledges bytes past it (it received what the capture missed),
+//!   when a buffer cap is reached, at FIN or RST, and when the flow times out, is evicted or
+//!   the capture ends. A segment's `missing_tail` is a gap right after its payload (bytes
+//!   already buffered for that range are delivered instead; once recorded as lost, a range
+//!   stays lost even if a retransmission of it is captured later).
+//! - FIN: `DirectionEnded{Fin}` once the direction's bytes up to the FIN are out; after both
+//!   directions, `Closed{Fin}`. RST: `Closed{Rst}` after flushing. Idle flows close with
+//!   `Timeout` (`expire`), a full table evicts the least recently active flow (`Evicted`),
+//!   `finish` closes the rest with `CaptureEnd` in creation order.
+//! - A SYN with the known ISN is a retransmission and stays in its flow. A SYN with another
+//!   ISN on the same addresses is a new connection: the old flow is closed (`Evicted` if it
+//!   was still open) and a new one opened. A flow closed by FIN or RST is remembered for
+//!   `closed_linger_secs`: its late packets (final ACKs, retransmissions, data racing a RST)
+//!   are absorbed; new bytes past a FIN-closed stream open a new mid-stream flow.
+//! - `Ignore` from any event stops all buffering and delivery for the flow: the entry stays,
+//!   following only its position and FIN/RST, and the only further event is `Closed`.
 
-use crate::net::TcpSegment;
-use crate::time::Timestamp;
 use std::net::SocketAddr;
+
+mod key;
+mod lru;
+mod stream;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use table::FlowTable;
 
 /// Unique id of a flow within a run (never reused).
 pub type FlowId = u64;
@@ -91,6 +127,10 @@ pub struct FlowConfig {
     pub max_buffered_bytes_total: usize,
     /// Capture-time seconds of inactivity after which a flow is closed.
     pub idle_timeout_secs: u64,
+    /// Capture-time seconds a flow closed by FIN or RST is remembered to absorb its late
+    /// packets (0: forget at once). Remembered flows count towards `max_flows` and are the
+    /// first to go when the table is full.
+    pub closed_linger_secs: u64,
 }
 
 impl Default for FlowConfig {
@@ -100,6 +140,7 @@ impl Default for FlowConfig {
             max_buffered_bytes_per_direction: 256 << 10,
             max_buffered_bytes_total: 64 << 20,
             idle_timeout_secs: 300,
+            closed_linger_secs: 60,
         }
     }
 }
@@ -113,37 +154,17 @@ pub struct TcpStats {
     pub gap_bytes: u64,
     pub retransmitted_bytes: u64,
     pub out_of_order_segments: u64,
-}
-
-pub struct FlowTable {
-    _cfg: FlowConfig,
-    stats: TcpStats,
-}
-
-impl FlowTable {
-    pub fn new(cfg: FlowConfig) -> Self {
-        FlowTable { _cfg: cfg, stats: TcpStats::default() }
-    }
-
-    /// Feeds one segment captured at `ts`.
-    pub fn process(&mut self, seg: &TcpSegment<'_>, ts: Timestamp, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
-        let _ = (seg, ts, emit);
-        todo!("flow table")
-    }
-
-    /// Closes flows idle since before `now - idle_timeout`.
-    pub fn expire(&mut self, now: Timestamp, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
-        let _ = (now, emit);
-        todo!("expire")
-    }
-
-    /// End of capture: flushes every flow (pending holes become gaps) and closes it.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
-        let _ = emit;
-        todo!("finish")
-    }
-
-    pub fn stats(&self) -> &TcpStats {
-        &self.stats
-    }
+    pub segments: u64,
+    /// Bytes passed up as `Data`.
+    pub bytes_delivered: u64,
+    /// Flows the layer above answered `Ignore` for.
+    pub flows_ignored: u64,
+    /// Open flows replaced by a new connection (new SYN) on the same addresses.
+    pub flows_superseded: u64,
+    /// Segments too far ahead of their stream to belong to it.
+    pub segments_out_of_window: u64,
+    /// Late packets of closed flows, absorbed.
+    pub segments_after_close: u64,
+    /// Resets for connections never seen.
+    pub stray_segments: u64,
 }

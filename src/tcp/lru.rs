@@ -1,0 +1,243 @@
+//! Slab of flows threaded on two recency lists (open flows, recently closed flows).
+//!
+//! The table needs O(1) "touch", "least recently active" and removal by index, which no std
+//! collection offers together; an intrusive doubly linked list over a `Vec` gives all three
+//! without a per-flow allocation.
+
+const NIL: u32 = u32::MAX;
+
+/// Which recency list an entry is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ListId {
+    Open,
+    Closed,
+}
+
+struct Node<T> {
+    value: Option<T>,
+    list: ListId,
+    /// Towards the most recently touched end.
+    prev: u32,
+    /// Towards the least recently touched end.
+    next: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Ends {
+    head: u32,
+    tail: u32,
+    len: usize,
+}
+
+const EMPTY: Ends = Ends {
+    head: NIL,
+    tail: NIL,
+    len: 0,
+};
+
+pub(super) struct LinkedSlab<T> {
+    nodes: Vec<Node<T>>,
+    free: Vec<u32>,
+    open: Ends,
+    closed: Ends,
+}
+
+impl<T> LinkedSlab<T> {
+    pub(super) fn new() -> Self {
+        LinkedSlab {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            open: EMPTY,
+            closed: EMPTY,
+        }
+    }
+
+    /// Occupied entries on both lists.
+    pub(super) fn len(&self) -> usize {
+        self.open.len + self.closed.len
+    }
+
+    pub(super) fn list_len(&self, list: ListId) -> usize {
+        self.ends(list).len
+    }
+
+    /// Stores `value` as the most recent entry of `list`; `None` when the index space is full.
+    pub(super) fn insert(&mut self, value: T, list: ListId) -> Option<u32> {
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                let node = self.nodes.get_mut(idx as usize)?;
+                node.value = Some(value);
+                node.list = list;
+                idx
+            }
+            None => {
+                let idx = u32::try_from(self.nodes.len()).ok().filter(|&i| i != NIL)?;
+                self.nodes.push(Node {
+                    value: Some(value),
+                    list,
+                    prev: NIL,
+                    next: NIL,
+                });
+                idx
+            }
+        };
+        self.push_front(idx, list);
+        Some(idx)
+    }
+
+    pub(super) fn remove(&mut self, idx: u32) -> Option<T> {
+        let list = self
+            .nodes
+            .get(idx as usize)
+            .filter(|n| n.value.is_some())?
+            .list;
+        self.unlink(idx, list);
+        let value = self.nodes.get_mut(idx as usize)?.value.take();
+        self.free.push(idx);
+        value
+    }
+
+    pub(super) fn get(&self, idx: u32) -> Option<&T> {
+        self.nodes.get(idx as usize)?.value.as_ref()
+    }
+
+    pub(super) fn get_mut(&mut self, idx: u32) -> Option<&mut T> {
+        self.nodes.get_mut(idx as usize)?.value.as_mut()
+    }
+
+    /// Makes `idx` the most recent entry of its list.
+    pub(super) fn touch(&mut self, idx: u32) {
+        if let Some(list) = self.list_of(idx)
+            && self.ends(list).head != idx
+        {
+            self.unlink(idx, list);
+            self.push_front(idx, list);
+        }
+    }
+
+    /// Moves `idx` to the most recent end of `list`.
+    pub(super) fn move_to(&mut self, idx: u32, list: ListId) {
+        if let Some(old) = self.list_of(idx) {
+            self.unlink(idx, old);
+            if let Some(node) = self.nodes.get_mut(idx as usize) {
+                node.list = list;
+            }
+            self.push_front(idx, list);
+        }
+    }
+
+    /// The least recently touched entry of `list`.
+    pub(super) fn oldest(&self, list: ListId) -> Option<u32> {
+        let tail = self.ends(list).tail;
+        (tail != NIL).then_some(tail)
+    }
+
+    /// Indices of `list`, most recent first.
+    pub(super) fn indices(&self, list: ListId) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.ends(list).len);
+        let mut cur = self.ends(list).head;
+        while let Some(node) = self.nodes.get(cur as usize) {
+            out.push(cur);
+            cur = node.next;
+        }
+        out
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.nodes.clear();
+        self.free.clear();
+        self.open = EMPTY;
+        self.closed = EMPTY;
+    }
+
+    fn list_of(&self, idx: u32) -> Option<ListId> {
+        self.nodes
+            .get(idx as usize)
+            .filter(|n| n.value.is_some())
+            .map(|n| n.list)
+    }
+
+    fn ends(&self, list: ListId) -> &Ends {
+        match list {
+            ListId::Open => &self.open,
+            ListId::Closed => &self.closed,
+        }
+    }
+
+    fn ends_mut(&mut self, list: ListId) -> &mut Ends {
+        match list {
+            ListId::Open => &mut self.open,
+            ListId::Closed => &mut self.closed,
+        }
+    }
+
+    fn push_front(&mut self, idx: u32, list: ListId) {
+        let old_head = self.ends(list).head;
+        if let Some(node) = self.nodes.get_mut(idx as usize) {
+            node.prev = NIL;
+            node.next = old_head;
+        }
+        if let Some(head) = self.nodes.get_mut(old_head as usize) {
+            head.prev = idx;
+        }
+        let ends = self.ends_mut(list);
+        ends.head = idx;
+        if ends.tail == NIL {
+            ends.tail = idx;
+        }
+        ends.len += 1;
+    }
+
+    fn unlink(&mut self, idx: u32, list: ListId) {
+        let Some(node) = self.nodes.get_mut(idx as usize) else {
+            return;
+        };
+        let (prev, next) = (node.prev, node.next);
+        node.prev = NIL;
+        node.next = NIL;
+        match self.nodes.get_mut(prev as usize) {
+            Some(p) => p.next = next,
+            None => self.ends_mut(list).head = next,
+        }
+        match self.nodes.get_mut(next as usize) {
+            Some(n) => n.prev = prev,
+            None => self.ends_mut(list).tail = prev,
+        }
+        let ends = self.ends_mut(list);
+        ends.len = ends.len.saturating_sub(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recency_order_and_reuse() {
+        let mut s = LinkedSlab::new();
+        let a = s.insert("a", ListId::Open).unwrap();
+        let b = s.insert("b", ListId::Open).unwrap();
+        let c = s.insert("c", ListId::Open).unwrap();
+        assert_eq!(s.indices(ListId::Open), vec![c, b, a]);
+        assert_eq!(s.oldest(ListId::Open), Some(a));
+        s.touch(a);
+        assert_eq!(s.indices(ListId::Open), vec![a, c, b]);
+        assert_eq!(s.oldest(ListId::Open), Some(b));
+        s.move_to(c, ListId::Closed);
+        assert_eq!(s.indices(ListId::Open), vec![a, b]);
+        assert_eq!(s.indices(ListId::Closed), vec![c]);
+        assert_eq!(s.list_len(ListId::Open), 2);
+        assert_eq!(s.remove(b), Some("b"));
+        assert_eq!(s.remove(b), None);
+        assert_eq!(s.oldest(ListId::Open), Some(a));
+        let d = s.insert("d", ListId::Open).unwrap();
+        assert_eq!(d, b, "freed slot is reused");
+        assert_eq!(s.get(d), Some(&"d"));
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.remove(a), Some("a"));
+        assert_eq!(s.remove(d), Some("d"));
+        assert_eq!(s.oldest(ListId::Open), None);
+        assert_eq!(s.indices(ListId::Open), Vec::<u32>::new());
+        assert_eq!(s.oldest(ListId::Closed), Some(c));
+    }
+}
