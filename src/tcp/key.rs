@@ -19,11 +19,7 @@ impl Endpoint {
             SocketAddr::V4(a) => (u128::from(a.ip().to_bits()), false),
             SocketAddr::V6(a) => (a.ip().to_bits(), true),
         };
-        Endpoint {
-            ip: [(bits >> 64) as u64, bits as u64],
-            port: addr.port(),
-            v6,
-        }
+        Endpoint { ip: [(bits >> 64) as u64, bits as u64], port: addr.port(), v6 }
     }
 }
 
@@ -42,13 +38,7 @@ impl Hash for FlowKey {
             | (u64::from(self.hi.port) << 16)
             | (u64::from(self.lo.v6) << 1)
             | u64::from(self.hi.v6);
-        let words = [
-            self.lo.ip[0],
-            self.lo.ip[1],
-            self.hi.ip[0],
-            self.hi.ip[1],
-            tail,
-        ];
+        let words = [self.lo.ip[0], self.lo.ip[1], self.hi.ip[0], self.hi.ip[1], tail];
         let mut packed = [0u8; 40];
         for (chunk, word) in packed.chunks_exact_mut(8).zip(words) {
             chunk.copy_from_slice(&word.to_le_bytes());
@@ -61,11 +51,7 @@ impl FlowKey {
     /// The key of the connection between `src` and `dst`, and whether `src` is its lower end.
     pub(super) fn new(src: SocketAddr, dst: SocketAddr) -> (FlowKey, bool) {
         let (s, d) = (Endpoint::of(src), Endpoint::of(dst));
-        if s <= d {
-            (FlowKey { lo: s, hi: d }, true)
-        } else {
-            (FlowKey { lo: d, hi: s }, false)
-        }
+        if s <= d { (FlowKey { lo: s, hi: d }, true) } else { (FlowKey { lo: d, hi: s }, false) }
     }
 }
 

@@ -29,11 +29,7 @@ struct Ends {
     len: usize,
 }
 
-const EMPTY: Ends = Ends {
-    head: NIL,
-    tail: NIL,
-    len: 0,
-};
+const EMPTY: Ends = Ends { head: NIL, tail: NIL, len: 0 };
 
 pub(super) struct LinkedSlab<T> {
     nodes: Vec<Node<T>>,
@@ -44,12 +40,7 @@ pub(super) struct LinkedSlab<T> {
 
 impl<T> LinkedSlab<T> {
     pub(super) fn new() -> Self {
-        LinkedSlab {
-            nodes: Vec::new(),
-            free: Vec::new(),
-            open: EMPTY,
-            closed: EMPTY,
-        }
+        LinkedSlab { nodes: Vec::new(), free: Vec::new(), open: EMPTY, closed: EMPTY }
     }
 
     /// Occupied entries on both lists.
@@ -72,12 +63,7 @@ impl<T> LinkedSlab<T> {
             }
             None => {
                 let idx = u32::try_from(self.nodes.len()).ok().filter(|&i| i != NIL)?;
-                self.nodes.push(Node {
-                    value: Some(value),
-                    list,
-                    prev: NIL,
-                    next: NIL,
-                });
+                self.nodes.push(Node { value: Some(value), list, prev: NIL, next: NIL });
                 idx
             }
         };
@@ -86,11 +72,7 @@ impl<T> LinkedSlab<T> {
     }
 
     pub(super) fn remove(&mut self, idx: u32) -> Option<T> {
-        let list = self
-            .nodes
-            .get(idx as usize)
-            .filter(|n| n.value.is_some())?
-            .list;
+        let list = self.nodes.get(idx as usize).filter(|n| n.value.is_some())?.list;
         self.unlink(idx, list);
         let value = self.nodes.get_mut(idx as usize)?.value.take();
         self.free.push(idx);
@@ -151,10 +133,7 @@ impl<T> LinkedSlab<T> {
     }
 
     fn list_of(&self, idx: u32) -> Option<ListId> {
-        self.nodes
-            .get(idx as usize)
-            .filter(|n| n.value.is_some())
-            .map(|n| n.list)
+        self.nodes.get(idx as usize).filter(|n| n.value.is_some()).map(|n| n.list)
     }
 
     fn ends(&self, list: ListId) -> &Ends {

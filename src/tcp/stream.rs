@@ -42,11 +42,7 @@ impl Sink<'_> {
             return ControlFlow::Continue(());
         }
         self.stats.bytes_delivered += bytes.len() as u64;
-        let verdict = (self.emit)(FlowEvent::Data {
-            flow: self.flow,
-            from: self.from,
-            bytes,
-        });
+        let verdict = (self.emit)(FlowEvent::Data { flow: self.flow, from: self.from, bytes });
         step(verdict)
     }
 
@@ -56,11 +52,7 @@ impl Sink<'_> {
         }
         self.stats.gaps += 1;
         self.stats.gap_bytes += bytes;
-        let verdict = (self.emit)(FlowEvent::Gap {
-            flow: self.flow,
-            from: self.from,
-            bytes,
-        });
+        let verdict = (self.emit)(FlowEvent::Gap { flow: self.flow, from: self.from, bytes });
         step(verdict)
     }
 
@@ -222,19 +214,10 @@ impl Dir {
     }
 
     /// Takes one segment: `payload` at `start`, then `missing` uncaptured bytes.
-    pub(super) fn segment(
-        &mut self,
-        start: i64,
-        payload: &[u8],
-        missing: u64,
-        sink: &mut Sink<'_>,
-    ) -> Step {
+    pub(super) fn segment(&mut self, start: i64, payload: &[u8], missing: u64, sink: &mut Sink<'_>) -> Step {
         // Bytes before offset 0 precede the SYN: not stream data.
-        let end = start
-            .saturating_add(to_i64(payload.len() as u64))
-            .saturating_add(to_i64(missing))
-            .max(0)
-            .unsigned_abs();
+        let end =
+            start.saturating_add(to_i64(payload.len() as u64)).saturating_add(to_i64(missing)).max(0).unsigned_abs();
         let before = if start < 0 { start.unsigned_abs() } else { 0 };
         let mut payload = payload.get(to_usize(before)..).unwrap_or_default();
         let mut start = start.max(0).unsigned_abs();
@@ -311,11 +294,7 @@ impl Dir {
     }
 
     fn first_start(&self) -> Option<u64> {
-        self.reorder
-            .as_ref()?
-            .pieces
-            .first_key_value()
-            .map(|(&s, _)| s)
+        self.reorder.as_ref()?.pieces.first_key_value().map(|(&s, _)| s)
     }
 
     fn buffer_end(&self) -> u64 {
@@ -387,9 +366,7 @@ impl Dir {
             if a < data_end {
                 let n = b.min(data_end) - a;
                 new_data += n;
-                cost = cost
-                    .saturating_add(to_usize(n))
-                    .saturating_add(PIECE_OVERHEAD);
+                cost = cost.saturating_add(to_usize(n)).saturating_add(PIECE_OVERHEAD);
             }
             if b > data_end {
                 cost = cost.saturating_add(PIECE_OVERHEAD);
@@ -415,9 +392,7 @@ impl Dir {
             }
             if b > data_end {
                 let lost_start = a.max(data_end);
-                reorder
-                    .pieces
-                    .insert(lost_start, Piece::Lost(b - lost_start));
+                reorder.pieces.insert(lost_start, Piece::Lost(b - lost_start));
             }
         }
         Buffered::Stored

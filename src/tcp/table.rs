@@ -33,11 +33,7 @@ struct Flow {
 
 impl Flow {
     fn side_of(&self, src_is_lo: bool) -> Side {
-        if src_is_lo == self.initiator_is_lo {
-            Side::Initiator
-        } else {
-            Side::Responder
-        }
+        if src_is_lo == self.initiator_is_lo { Side::Initiator } else { Side::Responder }
     }
 
     fn dir(&self, side: Side) -> &Dir {
@@ -81,9 +77,7 @@ fn nanos(ts: Timestamp) -> i64 {
 }
 
 fn secs_to_nanos(secs: u64) -> i64 {
-    i64::try_from(secs)
-        .unwrap_or(i64::MAX)
-        .saturating_mul(1_000_000_000)
+    i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1_000_000_000)
 }
 
 /// Connection tracker and stream reassembler. See the module documentation for the rules.
@@ -114,20 +108,11 @@ impl FlowTable {
     }
 
     /// Feeds one segment captured at `ts`.
-    pub fn process(
-        &mut self,
-        seg: &TcpSegment<'_>,
-        ts: Timestamp,
-        emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict,
-    ) {
+    pub fn process(&mut self, seg: &TcpSegment<'_>, ts: Timestamp, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
         self.stats.segments += 1;
         self.clock_ns = self.clock_ns.max(nanos(ts));
         let (key, src_is_lo) = FlowKey::new(seg.src, seg.dst);
-        let existing = self
-            .map
-            .get(&key)
-            .copied()
-            .filter(|&i| self.slab.get(i).is_some());
+        let existing = self.map.get(&key).copied().filter(|&i| self.slab.get(i).is_some());
         let idx = match existing {
             Some(idx) => match self.route(idx, src_is_lo, seg) {
                 Route::Existing => idx,
@@ -174,9 +159,7 @@ impl FlowTable {
         let linger = secs_to_nanos(self.cfg.closed_linger_secs);
         while let Some(idx) = self.slab.oldest(ListId::Closed) {
             match self.slab.get(idx) {
-                Some(flow) if now.saturating_sub(flow.last_seen_ns) > linger => {
-                    self.remove_entry(idx)
-                }
+                Some(flow) if now.saturating_sub(flow.last_seen_ns) > linger => self.remove_entry(idx),
                 _ => break,
             }
         }
@@ -239,11 +222,7 @@ impl FlowTable {
                 };
             }
             let answers_syn = flags.ack() && side == Side::Responder && flow.initiator.has_syn();
-            return if answers_syn && !closed {
-                Route::Existing
-            } else {
-                Route::Replace
-            };
+            return if answers_syn && !closed { Route::Existing } else { Route::Replace };
         }
         match flow.state {
             // Data racing a reset is discarded by the receiver; nothing of it is worth a flow.
@@ -265,9 +244,7 @@ impl FlowTable {
             return false;
         }
         let wire = (seg.payload.len() as u64).saturating_add(missing);
-        let end = dir
-            .offset_of(seg.seq)
-            .saturating_add(i64::try_from(wire).unwrap_or(i64::MAX));
+        let end = dir.offset_of(seg.seq).saturating_add(i64::try_from(wire).unwrap_or(i64::MAX));
         end <= i64::try_from(dir.next()).unwrap_or(i64::MAX)
     }
 
@@ -293,11 +270,7 @@ impl FlowTable {
         let syn = seg.flags.syn();
         // A SYN-ACK is the responder's answer; any other first packet is taken as the initiator's.
         let src_is_initiator = !(syn && seg.flags.ack());
-        let (initiator, responder) = if src_is_initiator {
-            (seg.src, seg.dst)
-        } else {
-            (seg.dst, seg.src)
-        };
+        let (initiator, responder) = if src_is_initiator { (seg.src, seg.dst) } else { (seg.dst, seg.src) };
         let id = self.next_id;
         let flow = Flow {
             key,
@@ -312,12 +285,7 @@ impl FlowTable {
         self.next_id += 1;
         self.stats.flows += 1;
         self.map.insert(key, idx);
-        let verdict = emit(FlowEvent::Opened {
-            flow: id,
-            initiator,
-            responder,
-            syn_seen: syn,
-        });
+        let verdict = emit(FlowEvent::Opened { flow: id, initiator, responder, syn_seen: syn });
         if verdict == Verdict::Ignore {
             self.ignore(idx);
         }
@@ -412,12 +380,7 @@ impl FlowTable {
 
     /// Flushes what the flow holds (holes become gaps), emits `Closed` and drops the flow, or
     /// keeps it as closed when it ended by FIN or RST.
-    fn close(
-        &mut self,
-        idx: u32,
-        reason: EndReason,
-        emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict,
-    ) {
+    fn close(&mut self, idx: u32, reason: EndReason, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
         let Some(flow) = self.slab.get_mut(idx) else {
             return;
         };
@@ -443,16 +406,10 @@ impl FlowTable {
         }
         flow.release(&mut self.buffered_total);
         // The answer to `Closed` does not matter: nothing follows it.
-        let _ = emit(FlowEvent::Closed {
-            flow: flow.id,
-            reason,
-        });
-        let keep =
-            matches!(reason, EndReason::Fin | EndReason::Rst) && self.cfg.closed_linger_secs > 0;
+        let _ = emit(FlowEvent::Closed { flow: flow.id, reason });
+        let keep = matches!(reason, EndReason::Fin | EndReason::Rst) && self.cfg.closed_linger_secs > 0;
         if keep {
-            flow.state = State::Closed {
-                by_rst: reason == EndReason::Rst,
-            };
+            flow.state = State::Closed { by_rst: reason == EndReason::Rst };
             self.slab.move_to(idx, ListId::Closed);
         } else {
             self.remove_entry(idx);
@@ -512,16 +469,9 @@ fn deliver(
     dir.segment(start, seg.payload, missing, sink)?;
     if flags.fin() {
         let wire = (seg.payload.len() as u64).saturating_add(missing);
-        let fin_off = start
-            .saturating_add(i64::try_from(wire).unwrap_or(i64::MAX))
-            .max(0)
-            .unsigned_abs();
+        let fin_off = start.saturating_add(i64::try_from(wire).unwrap_or(i64::MAX)).max(0).unsigned_abs();
         dir.end_at(fin_off, sink)?;
-        step((sink.emit)(FlowEvent::DirectionEnded {
-            flow: sink.flow,
-            from: side,
-            reason: EndReason::Fin,
-        }))?;
+        step((sink.emit)(FlowEvent::DirectionEnded { flow: sink.flow, from: side, reason: EndReason::Fin }))?;
         if flow.both_ended() {
             return ControlFlow::Continue(Some(EndReason::Fin));
         }
@@ -531,12 +481,7 @@ fn deliver(
 
 /// A segment of an ignored flow: only the stream position (to recognise late packets) and
 /// FIN/RST are followed; no bytes are kept or copied.
-fn follow_ignored(
-    flow: &mut Flow,
-    side: Side,
-    seg: &TcpSegment<'_>,
-    missing: u64,
-) -> Option<EndReason> {
+fn follow_ignored(flow: &mut Flow, side: Side, seg: &TcpSegment<'_>, missing: u64) -> Option<EndReason> {
     let flags = seg.flags;
     if flags.rst() {
         return Some(EndReason::Rst);
@@ -575,28 +520,21 @@ mod tests {
 
     #[test]
     fn a_million_bare_syns_stay_bounded() {
-        let cfg = FlowConfig {
-            max_flows: 10_000,
-            ..FlowConfig::default()
-        };
+        let cfg = FlowConfig { max_flows: 10_000, ..FlowConfig::default() };
         let mut table = FlowTable::new(cfg);
         let server = SocketAddr::from(([10, 0, 0, 2], 443));
         let (mut opened, mut evicted) = (0u64, 0u64);
         let mut count = |e: FlowEvent<'_>| {
             match e {
                 FlowEvent::Opened { syn_seen: true, .. } => opened += 1,
-                FlowEvent::Closed {
-                    reason: EndReason::Evicted,
-                    ..
-                } => evicted += 1,
+                FlowEvent::Closed { reason: EndReason::Evicted, .. } => evicted += 1,
                 other => panic!("unexpected {other:?}"),
             }
             Verdict::Continue
         };
         let started = Instant::now();
         for i in 0..1_000_000u32 {
-            let src =
-                SocketAddr::from((Ipv4Addr::from(0x0a01_0000 + (i >> 16)), (i & 0xffff) as u16));
+            let src = SocketAddr::from((Ipv4Addr::from(0x0a01_0000 + (i >> 16)), (i & 0xffff) as u16));
             let seg = TcpSegment {
                 src,
                 dst: server,
@@ -618,11 +556,7 @@ mod tests {
         assert_eq!(evicted, 990_000);
         assert_eq!(table.len(), 10_000);
         assert_eq!(table.slab.len(), 10_000);
-        assert!(
-            table.map.capacity() <= 4 * 10_000,
-            "map capacity {}",
-            table.map.capacity()
-        );
+        assert!(table.map.capacity() <= 4 * 10_000, "map capacity {}", table.map.capacity());
         assert_eq!(table.stats().flows_evicted, 990_000);
         assert_eq!(table.buffered_bytes(), 0);
         assert!(elapsed.as_secs() < 60);

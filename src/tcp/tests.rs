@@ -24,23 +24,8 @@ fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
-fn seg<'a>(
-    src: &str,
-    dst: &str,
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    payload: &'a [u8],
-) -> TcpSegment<'a> {
-    TcpSegment {
-        src: addr(src),
-        dst: addr(dst),
-        seq,
-        ack,
-        flags: TcpFlags(flags),
-        payload,
-        missing_tail: 0,
-    }
+fn seg<'a>(src: &str, dst: &str, seq: u32, ack: u32, flags: u8, payload: &'a [u8]) -> TcpSegment<'a> {
+    TcpSegment { src: addr(src), dst: addr(dst), seq, ack, flags: TcpFlags(flags), payload, missing_tail: 0 }
 }
 
 fn c2s(seq: u32, ack: u32, flags: u8, payload: &[u8]) -> TcpSegment<'_> {
@@ -54,51 +39,19 @@ fn s2c(seq: u32, ack: u32, flags: u8, payload: &[u8]) -> TcpSegment<'_> {
 /// An owned copy of a `FlowEvent`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Ev {
-    Opened {
-        flow: FlowId,
-        initiator: SocketAddr,
-        responder: SocketAddr,
-        syn_seen: bool,
-    },
-    Data {
-        flow: FlowId,
-        from: Side,
-        bytes: Vec<u8>,
-    },
-    Gap {
-        flow: FlowId,
-        from: Side,
-        bytes: u64,
-    },
-    Ended {
-        flow: FlowId,
-        from: Side,
-        reason: EndReason,
-    },
-    Closed {
-        flow: FlowId,
-        reason: EndReason,
-    },
+    Opened { flow: FlowId, initiator: SocketAddr, responder: SocketAddr, syn_seen: bool },
+    Data { flow: FlowId, from: Side, bytes: Vec<u8> },
+    Gap { flow: FlowId, from: Side, bytes: u64 },
+    Ended { flow: FlowId, from: Side, reason: EndReason },
+    Closed { flow: FlowId, reason: EndReason },
 }
 
 fn owned(e: &FlowEvent<'_>) -> Ev {
     match *e {
-        FlowEvent::Opened {
-            flow,
-            initiator,
-            responder,
-            syn_seen,
-        } => Ev::Opened {
-            flow,
-            initiator,
-            responder,
-            syn_seen,
-        },
-        FlowEvent::Data { flow, from, bytes } => Ev::Data {
-            flow,
-            from,
-            bytes: bytes.to_vec(),
-        },
+        FlowEvent::Opened { flow, initiator, responder, syn_seen } => {
+            Ev::Opened { flow, initiator, responder, syn_seen }
+        }
+        FlowEvent::Data { flow, from, bytes } => Ev::Data { flow, from, bytes: bytes.to_vec() },
         FlowEvent::Gap { flow, from, bytes } => Ev::Gap { flow, from, bytes },
         FlowEvent::DirectionEnded { flow, from, reason } => Ev::Ended { flow, from, reason },
         FlowEvent::Closed { flow, reason } => Ev::Closed { flow, reason },
@@ -106,11 +59,7 @@ fn owned(e: &FlowEvent<'_>) -> Ev {
 }
 
 fn data(flow: FlowId, from: Side, bytes: &[u8]) -> Ev {
-    Ev::Data {
-        flow,
-        from,
-        bytes: bytes.to_vec(),
-    }
+    Ev::Data { flow, from, bytes: bytes.to_vec() }
 }
 
 fn gap(flow: FlowId, from: Side, bytes: u64) -> Ev {
@@ -118,11 +67,7 @@ fn gap(flow: FlowId, from: Side, bytes: u64) -> Ev {
 }
 
 fn ended(flow: FlowId, from: Side) -> Ev {
-    Ev::Ended {
-        flow,
-        from,
-        reason: EndReason::Fin,
-    }
+    Ev::Ended { flow, from, reason: EndReason::Fin }
 }
 
 fn closed(flow: FlowId, reason: EndReason) -> Ev {
@@ -130,12 +75,7 @@ fn closed(flow: FlowId, reason: EndReason) -> Ev {
 }
 
 fn opened(flow: FlowId, initiator: &str, responder: &str, syn_seen: bool) -> Ev {
-    Ev::Opened {
-        flow,
-        initiator: addr(initiator),
-        responder: addr(responder),
-        syn_seen,
-    }
+    Ev::Opened { flow, initiator: addr(initiator), responder: addr(responder), syn_seen }
 }
 
 /// Drives a table and records its events; `ignore` decides the verdict per event.
@@ -148,12 +88,7 @@ struct Harness {
 
 impl Harness {
     fn new(cfg: FlowConfig) -> Self {
-        Harness {
-            table: FlowTable::new(cfg),
-            events: Vec::new(),
-            ignore: |_| false,
-            now: 1_700_000_000,
-        }
+        Harness { table: FlowTable::new(cfg), events: Vec::new(), ignore: |_| false, now: 1_700_000_000 }
     }
 
     fn standard() -> Self {
@@ -161,15 +96,8 @@ impl Harness {
     }
 
     fn feed(&mut self, s: TcpSegment<'_>) {
-        let Harness {
-            table,
-            events,
-            ignore,
-            now,
-        } = self;
-        table.process(&s, Timestamp::new(*now, 0, 6), &mut |e| {
-            record(events, *ignore, &e)
-        });
+        let Harness { table, events, ignore, now } = self;
+        table.process(&s, Timestamp::new(*now, 0, 6), &mut |e| record(events, *ignore, &e));
     }
 
     fn feed_at(&mut self, secs: i64, s: TcpSegment<'_>) {
@@ -178,24 +106,12 @@ impl Harness {
     }
 
     fn expire(&mut self, secs: i64) {
-        let Harness {
-            table,
-            events,
-            ignore,
-            ..
-        } = self;
-        table.expire(Timestamp::new(secs, 0, 6), &mut |e| {
-            record(events, *ignore, &e)
-        });
+        let Harness { table, events, ignore, .. } = self;
+        table.expire(Timestamp::new(secs, 0, 6), &mut |e| record(events, *ignore, &e));
     }
 
     fn finish(&mut self) {
-        let Harness {
-            table,
-            events,
-            ignore,
-            ..
-        } = self;
+        let Harness { table, events, ignore, .. } = self;
         table.finish(&mut |e| record(events, *ignore, &e));
     }
 
@@ -206,11 +122,7 @@ impl Harness {
 
 fn record(events: &mut Vec<Ev>, ignore: fn(&Ev) -> bool, e: &FlowEvent<'_>) -> Verdict {
     let ev = owned(e);
-    let verdict = if ignore(&ev) {
-        Verdict::Ignore
-    } else {
-        Verdict::Continue
-    };
+    let verdict = if ignore(&ev) { Verdict::Ignore } else { Verdict::Continue };
     events.push(ev);
     verdict
 }
@@ -230,13 +142,7 @@ fn handshake_data_and_fin_in_order() {
     h.feed(s2c(5007, 1007, ACK | FIN, b""));
     assert_eq!(
         h.take(),
-        vec![
-            data(0, I, b"hello"),
-            data(0, R, b"world!"),
-            ended(0, I),
-            ended(0, R),
-            closed(0, EndReason::Fin),
-        ]
+        vec![data(0, I, b"hello"), data(0, R, b"world!"), ended(0, I), ended(0, R), closed(0, EndReason::Fin),]
     );
     assert_eq!(h.table.len(), 0);
     // The last ACK of the close belongs to the closed flow.
@@ -257,14 +163,7 @@ fn syn_ack_first_makes_its_destination_the_initiator() {
     // The client's stream start comes from the SYN-ACK's acknowledgment.
     h.feed(c2s(1001, 5001, ACK, b"abc"));
     h.feed(s2c(5001, 1004, ACK, b"xy"));
-    assert_eq!(
-        h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, true),
-            data(0, I, b"abc"),
-            data(0, R, b"xy"),
-        ]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, true), data(0, I, b"abc"), data(0, R, b"xy"),]);
     // The SYN captured late is the same connection's.
     h.feed(c2s(1000, 0, SYN, b""));
     assert_eq!(h.take(), vec![]);
@@ -281,12 +180,7 @@ fn mid_stream_start_from_the_responder() {
     h.feed(s2c(770, 9003, ACK, b"1234567"));
     assert_eq!(
         h.take(),
-        vec![
-            opened(0, SERVER, CLIENT, false),
-            data(0, I, b"HTTP"),
-            data(0, R, b"GET"),
-            data(0, I, b"/1.1"),
-        ]
+        vec![opened(0, SERVER, CLIENT, false), data(0, I, b"HTTP"), data(0, R, b"GET"), data(0, I, b"/1.1"),]
     );
 }
 
@@ -296,14 +190,7 @@ fn pure_ack_first_does_not_fix_the_stream_start() {
     h.feed(c2s(100, 200, ACK, b""));
     h.feed(s2c(200, 100, ACK, b"late"));
     h.feed(c2s(100, 204, ACK, b"req"));
-    assert_eq!(
-        h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, false),
-            data(0, R, b"late"),
-            data(0, I, b"req"),
-        ]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, false), data(0, R, b"late"), data(0, I, b"req"),]);
 }
 
 #[test]
@@ -311,14 +198,7 @@ fn syn_payload_starts_at_offset_zero() {
     let mut h = Harness::standard();
     h.feed(c2s(41, 0, SYN, b"fast"));
     h.feed(c2s(46, 0, ACK, b"open"));
-    assert_eq!(
-        h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, true),
-            data(0, I, b"fast"),
-            data(0, I, b"open")
-        ]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, true), data(0, I, b"fast"), data(0, I, b"open")]);
 }
 
 #[test]
@@ -352,12 +232,7 @@ fn retransmissions_and_overlaps_deliver_only_new_bytes() {
     h.feed(c2s(1012, 0, ACK, t(12, 22)));
     assert_eq!(
         h.take(),
-        vec![
-            data(0, I, t(0, 10)),
-            data(0, I, t(10, 15)),
-            data(0, I, t(15, 22)),
-            data(0, I, t(22, 25)),
-        ]
+        vec![data(0, I, t(0, 10)), data(0, I, t(10, 15)), data(0, I, t(15, 22)), data(0, I, t(22, 25)),]
     );
     assert_eq!(h.table.stats().retransmitted_bytes, 15 + 3 + 2);
     assert_eq!(h.table.buffered_bytes(), 0);
@@ -379,12 +254,7 @@ fn overlapping_out_of_order_segments() {
     h.feed(c2s(100, 0, ACK, t(0, 5)));
     assert_eq!(
         h.take(),
-        vec![
-            data(0, I, t(0, 5)),
-            data(0, I, t(5, 10)),
-            data(0, I, t(10, 20)),
-            data(0, I, t(20, 25)),
-        ]
+        vec![data(0, I, t(0, 5)), data(0, I, t(5, 10)), data(0, I, t(10, 20)), data(0, I, t(20, 25)),]
     );
     h.feed(c2s(125, 0, ACK, t(25, 30)));
     assert_eq!(h.take(), vec![data(0, I, t(25, 30)), data(0, I, t(30, 35))]);
@@ -420,10 +290,7 @@ fn ack_beyond_a_hole_declares_it_lost() {
 
 #[test]
 fn per_direction_cap_gives_up_the_first_hole() {
-    let cfg = FlowConfig {
-        max_buffered_bytes_per_direction: 200,
-        ..FlowConfig::default()
-    };
+    let cfg = FlowConfig { max_buffered_bytes_per_direction: 200, ..FlowConfig::default() };
     let mut h = Harness::new(cfg);
     let body: Vec<u8> = (0..=255u8).cycle().take(200).collect();
     let b = |a: usize, z: usize| &body[a..z];
@@ -436,23 +303,13 @@ fn per_direction_cap_gives_up_the_first_hole() {
     assert_eq!(h.take(), vec![gap(0, I, 10), data(0, I, b(10, 60))]);
     assert_eq!(h.table.buffered_bytes(), 50 + stream::PIECE_OVERHEAD);
     h.finish();
-    assert_eq!(
-        h.take(),
-        vec![
-            gap(0, I, 10),
-            data(0, I, b(70, 120)),
-            closed(0, EndReason::CaptureEnd)
-        ]
-    );
+    assert_eq!(h.take(), vec![gap(0, I, 10), data(0, I, b(70, 120)), closed(0, EndReason::CaptureEnd)]);
     assert_eq!(h.table.buffered_bytes(), 0);
 }
 
 #[test]
 fn global_cap_gives_up_the_hole_of_the_flow_that_grows() {
-    let cfg = FlowConfig {
-        max_buffered_bytes_total: 200,
-        ..FlowConfig::default()
-    };
+    let cfg = FlowConfig { max_buffered_bytes_total: 200, ..FlowConfig::default() };
     let mut h = Harness::new(cfg);
     let other = "10.0.0.3:50000";
     h.feed(c2s(0, 0, SYN, b""));
@@ -472,23 +329,11 @@ fn finish_flushes_holes_in_creation_order() {
     h.feed(seg(other, SERVER, 0, 0, SYN, b""));
     h.feed(c2s(4, 0, ACK, b"tail"));
     h.feed(seg(other, SERVER, 1, 0, ACK, b"ok"));
-    assert_eq!(
-        h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, true),
-            opened(1, other, SERVER, true),
-            data(1, I, b"ok"),
-        ]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, true), opened(1, other, SERVER, true), data(1, I, b"ok"),]);
     h.finish();
     assert_eq!(
         h.take(),
-        vec![
-            gap(0, I, 3),
-            data(0, I, b"tail"),
-            closed(0, EndReason::CaptureEnd),
-            closed(1, EndReason::CaptureEnd),
-        ]
+        vec![gap(0, I, 3), data(0, I, b"tail"), closed(0, EndReason::CaptureEnd), closed(1, EndReason::CaptureEnd),]
     );
     assert!(h.table.is_empty());
 }
@@ -502,16 +347,7 @@ fn fin_past_a_hole_gives_it_up() {
     h.feed(c2s(11, 0, ACK, b"klmno"));
     // FIN at offset 20: 5..10 and 15..20 never arrived.
     h.feed(c2s(21, 0, ACK | FIN, b""));
-    assert_eq!(
-        h.take(),
-        vec![
-            data(0, I, b"abcde"),
-            gap(0, I, 5),
-            data(0, I, b"klmno"),
-            gap(0, I, 5),
-            ended(0, I),
-        ]
-    );
+    assert_eq!(h.take(), vec![data(0, I, b"abcde"), gap(0, I, 5), data(0, I, b"klmno"), gap(0, I, 5), ended(0, I),]);
     // Data after the FIN is not part of the stream.
     h.feed(c2s(16, 0, ACK, b"pqrst"));
     assert_eq!(h.take(), vec![]);
@@ -556,29 +392,13 @@ fn missing_tail_becomes_a_gap() {
     h.feed(c2s(26, 0, ACK, b"zABCD"));
     assert_eq!(h.take(), vec![]);
     h.feed(c2s(16, 0, ACK, b"pqrst"));
-    assert_eq!(
-        h.take(),
-        vec![
-            data(0, I, b"pqrst"),
-            data(0, I, b"uvwxy"),
-            gap(0, I, 5),
-            data(0, I, b"EFGHI"),
-        ]
-    );
+    assert_eq!(h.take(), vec![data(0, I, b"pqrst"), data(0, I, b"uvwxy"), gap(0, I, 5), data(0, I, b"EFGHI"),]);
     // In order, a cut tail over bytes already buffered delivers the buffered bytes.
     h.feed(c2s(41, 0, ACK, b"KLM"));
     let mut cut = c2s(36, 0, ACK, b"J");
     cut.missing_tail = 8;
     h.feed(cut);
-    assert_eq!(
-        h.take(),
-        vec![
-            data(0, I, b"J"),
-            gap(0, I, 4),
-            data(0, I, b"KLM"),
-            gap(0, I, 1)
-        ]
-    );
+    assert_eq!(h.take(), vec![data(0, I, b"J"), gap(0, I, 4), data(0, I, b"KLM"), gap(0, I, 1)]);
 }
 
 #[test]
@@ -589,11 +409,7 @@ fn hostile_missing_tail_is_bounded() {
     h.feed(cut);
     assert_eq!(
         h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, false),
-            data(0, I, b"a"),
-            gap(0, I, stream::MAX_MISSING_TAIL),
-        ]
+        vec![opened(0, CLIENT, SERVER, false), data(0, I, b"a"), gap(0, I, stream::MAX_MISSING_TAIL),]
     );
 }
 
@@ -645,16 +461,7 @@ fn long_stream_offsets_pass_4_gib() {
     let events = h.take();
     assert!(total > 1 << 32);
     assert_eq!(events.last(), Some(&data(0, I, b"end")));
-    let gap_bytes: u64 = events
-        .iter()
-        .map(|e| {
-            if let Ev::Gap { bytes, .. } = e {
-                *bytes
-            } else {
-                0
-            }
-        })
-        .sum();
+    let gap_bytes: u64 = events.iter().map(|e| if let Ev::Gap { bytes, .. } = e { *bytes } else { 0 }).sum();
     assert_eq!(gap_bytes, total - 5000);
 }
 
@@ -667,15 +474,7 @@ fn rst_flushes_and_closes() {
     h.feed(c2s(1, 101, ACK, b"ab"));
     h.feed(c2s(5, 101, ACK, b"ef"));
     h.feed(s2c(101, 3, RST | ACK, b""));
-    assert_eq!(
-        h.take(),
-        vec![
-            data(0, I, b"ab"),
-            gap(0, I, 2),
-            data(0, I, b"ef"),
-            closed(0, EndReason::Rst)
-        ]
-    );
+    assert_eq!(h.take(), vec![data(0, I, b"ab"), gap(0, I, 2), data(0, I, b"ef"), closed(0, EndReason::Rst)]);
     assert!(h.table.is_empty());
     // Data racing the reset, and repeated resets, stay with the closed flow.
     h.feed(c2s(7, 101, ACK, b"gh"));
@@ -758,21 +557,14 @@ fn new_bytes_after_a_fin_close_start_a_mid_stream_flow() {
 
 #[test]
 fn without_linger_closed_flows_are_forgotten() {
-    let cfg = FlowConfig {
-        closed_linger_secs: 0,
-        ..FlowConfig::default()
-    };
+    let cfg = FlowConfig { closed_linger_secs: 0, ..FlowConfig::default() };
     let mut h = Harness::new(cfg);
     h.feed(c2s(0, 0, SYN, b""));
     h.feed(s2c(0, 1, RST | ACK, b""));
     h.feed(c2s(1, 1, ACK, b""));
     assert_eq!(
         h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, true),
-            closed(0, EndReason::Rst),
-            opened(1, CLIENT, SERVER, false),
-        ]
+        vec![opened(0, CLIENT, SERVER, true), closed(0, EndReason::Rst), opened(1, CLIENT, SERVER, false),]
     );
 }
 
@@ -807,10 +599,7 @@ fn ignore_on_opened_keeps_only_closed() {
     h.feed(s2c(13, 36, ACK | FIN, b""));
     // A late retransmission of ignored data stays with the closed flow.
     h.feed(c2s(1, 14, ACK, b"GET / HTTP/1.1"));
-    assert_eq!(
-        h.take(),
-        vec![opened(0, CLIENT, SERVER, true), closed(0, EndReason::Fin)]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, true), closed(0, EndReason::Fin)]);
     let st = h.table.stats();
     assert_eq!((st.flows, st.flows_ignored, st.bytes_delivered), (1, 1, 0));
 }
@@ -827,14 +616,7 @@ fn ignore_on_data_stops_delivery_at_once() {
     assert_eq!(h.table.buffered_bytes(), 0);
     h.feed(c2s(10, 0, ACK, b"jkl"));
     h.finish();
-    assert_eq!(
-        h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, true),
-            data(0, I, b"abc"),
-            closed(0, EndReason::CaptureEnd),
-        ]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, true), data(0, I, b"abc"), closed(0, EndReason::CaptureEnd),]);
 }
 
 #[test]
@@ -846,23 +628,13 @@ fn ignore_while_flushing_still_closes() {
     h.feed(s2c(0, 0, SYN | ACK, b""));
     h.feed(s2c(5, 0, ACK, b"late"));
     h.feed(s2c(0, 1, RST | ACK, b""));
-    assert_eq!(
-        h.take(),
-        vec![
-            opened(0, CLIENT, SERVER, true),
-            gap(0, I, 3),
-            closed(0, EndReason::Rst),
-        ]
-    );
+    assert_eq!(h.take(), vec![opened(0, CLIENT, SERVER, true), gap(0, I, 3), closed(0, EndReason::Rst),]);
     assert_eq!(h.table.buffered_bytes(), 0);
 }
 
 #[test]
 fn full_table_evicts_the_least_recently_active_flow() {
-    let cfg = FlowConfig {
-        max_flows: 3,
-        ..FlowConfig::default()
-    };
+    let cfg = FlowConfig { max_flows: 3, ..FlowConfig::default() };
     let mut h = Harness::new(cfg);
     let a = "10.0.0.1:1";
     let b = "10.0.0.1:2";
@@ -897,10 +669,7 @@ fn full_table_evicts_the_least_recently_active_flow() {
 
 #[test]
 fn closed_flows_make_room_before_open_ones() {
-    let cfg = FlowConfig {
-        max_flows: 2,
-        ..FlowConfig::default()
-    };
+    let cfg = FlowConfig { max_flows: 2, ..FlowConfig::default() };
     let mut h = Harness::new(cfg);
     let a = "10.0.0.1:1";
     let b = "10.0.0.1:2";
@@ -925,10 +694,7 @@ fn closed_flows_make_room_before_open_ones() {
 
 #[test]
 fn idle_flows_time_out_in_activity_order() {
-    let cfg = FlowConfig {
-        idle_timeout_secs: 10,
-        ..FlowConfig::default()
-    };
+    let cfg = FlowConfig { idle_timeout_secs: 10, ..FlowConfig::default() };
     let mut h = Harness::new(cfg);
     let a = "10.0.0.1:1";
     let b = "10.0.0.1:2";
@@ -942,14 +708,7 @@ fn idle_flows_time_out_in_activity_order() {
     h.expire(16);
     assert_eq!(h.take(), vec![]);
     h.expire(17);
-    assert_eq!(
-        h.take(),
-        vec![
-            gap(1, I, 2),
-            data(1, I, b"zz"),
-            closed(1, EndReason::Timeout)
-        ]
-    );
+    assert_eq!(h.take(), vec![gap(1, I, 2), data(1, I, b"zz"), closed(1, EndReason::Timeout)]);
     h.expire(18);
     assert_eq!(h.take(), vec![]);
     h.expire(19);
@@ -1057,22 +816,10 @@ fn random_run(seed: u64, len: usize, drop_percent: u64, acks: bool, cfg: FlowCon
         }
     }
     h.feed(c2s(seq_of(len), 78, ACK | FIN, b""));
-    assert_eq!(
-        h.table.buffered_bytes(),
-        0,
-        "the FIN released every buffered byte"
-    );
+    assert_eq!(h.table.buffered_bytes(), 0, "the FIN released every buffered byte");
     h.finish();
-    let events: Vec<Ev> = h
-        .take()
-        .into_iter()
-        .filter(|e| matches!(e, Ev::Data { .. } | Ev::Gap { .. }))
-        .collect();
-    RandomRun {
-        events,
-        original,
-        stats: h.table.stats().clone(),
-    }
+    let events: Vec<Ev> = h.take().into_iter().filter(|e| matches!(e, Ev::Data { .. } | Ev::Gap { .. })).collect();
+    RandomRun { events, original, stats: h.table.stats().clone() }
 }
 
 /// Checks every delivered byte against the original at its offset; returns (delivered, gap
@@ -1084,11 +831,7 @@ fn account(run: &RandomRun) -> (usize, u64, usize) {
         match e {
             Ev::Data { from, bytes, .. } => {
                 assert_eq!(*from, I);
-                assert_eq!(
-                    &run.original[pos..pos + bytes.len()],
-                    &bytes[..],
-                    "bytes at {pos}"
-                );
+                assert_eq!(&run.original[pos..pos + bytes.len()], &bytes[..], "bytes at {pos}");
                 pos += bytes.len();
                 delivered += bytes.len();
             }
@@ -1101,11 +844,7 @@ fn account(run: &RandomRun) -> (usize, u64, usize) {
             _ => unreachable!(),
         }
     }
-    assert_eq!(
-        pos,
-        run.original.len(),
-        "data and gaps cover the stream exactly"
-    );
+    assert_eq!(pos, run.original.len(), "data and gaps cover the stream exactly");
     (delivered, gap_bytes, gaps)
 }
 
@@ -1132,16 +871,9 @@ fn random_reordered_duplicated_stream_is_rebuilt_exactly() {
 
 #[test]
 fn random_stream_with_losses_is_accounted_exactly() {
-    let small = FlowConfig {
-        max_buffered_bytes_per_direction: 8_000,
-        ..FlowConfig::default()
-    };
+    let small = FlowConfig { max_buffered_bytes_per_direction: 8_000, ..FlowConfig::default() };
     for seed in 1..=6u64 {
-        for (acks, cfg) in [
-            (false, FlowConfig::default()),
-            (true, FlowConfig::default()),
-            (true, small.clone()),
-        ] {
+        for (acks, cfg) in [(false, FlowConfig::default()), (true, FlowConfig::default()), (true, small.clone())] {
             let run = random_run(seed, 300_000, 4, acks, cfg);
             let (delivered, gap_bytes, gaps) = account(&run);
             assert!(gaps > 0, "seed {seed}: losses show as gaps");
