@@ -25,6 +25,10 @@ fn parse_tsv(path: &Path) -> TsharkDecode {
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let cols: Vec<&str> = line.split('\t').collect();
         let frame: u64 = cols.first().and_then(|f| f.parse().ok()).unwrap_or(0);
+        // Rows without a TCP stream are TLS inside QUIC or DTLS: not TLS over TCP.
+        if cols.get(1).is_none_or(|s| s.is_empty()) {
+            continue;
+        }
         let list = |i: usize| -> Vec<String> {
             cols.get(i)
                 .map(|c| c.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())

@@ -73,6 +73,8 @@ struct TlsConn {
     /// The current handshake's story.
     story: annotate::Story,
     handshakes: u32,
+    /// The ClientHello offered TLS 1.3 (supported_versions).
+    client_offered_tls13: bool,
 }
 
 fn side_index(s: Side) -> usize {
@@ -317,6 +319,7 @@ impl Flow {
             server_hello_seen: false,
             story: annotate::Story::new(1),
             handshakes: 1,
+            client_offered_tls13: false,
         });
     }
 
@@ -442,7 +445,10 @@ impl Emitter<'_> {
                 self.push(m);
             }
             CONTENT_CHANGE_CIPHER_SPEC => {
-                if !self.is_tls13() {
+                // In TLS 1.3 (and before its ServerHello is known, e.g. after a
+                // HelloRetryRequest) the ChangeCipherSpec is for middleboxes only.
+                let version_unknown_13_offered = self.tls.ctx.version.is_none() && self.tls.client_offered_tls13;
+                if !self.is_tls13() && !version_unknown_13_offered {
                     half.cipher_active = true;
                     half.assembler.reset();
                 }
@@ -486,6 +492,11 @@ impl Emitter<'_> {
         let decoded = msgs::decode_handshake(msg_type, body, &ctx);
         let mut name = msgs::handshake_name(msg_type);
         match &decoded.body {
+            HandshakeBody::ClientHello { client_hello } => {
+                if client_hello.offered_versions().is_some_and(|v| v.iter().any(|v| msgs::hello::is_tls13(*v))) {
+                    self.tls.client_offered_tls13 = true;
+                }
+            }
             HandshakeBody::ServerHello { server_hello } => {
                 if server_hello.hello_retry_request {
                     name = "HelloRetryRequest".to_string();
@@ -495,7 +506,7 @@ impl Emitter<'_> {
                     self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
                 }
             }
-            HandshakeBody::ClientHello { .. } | HandshakeBody::Opaque {} => {}
+            HandshakeBody::Opaque {} => {}
         }
         if decoded.error.is_some() {
             self.stats.malformed_messages += 1;
