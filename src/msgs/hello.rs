@@ -124,10 +124,21 @@ impl ServerHello {
     pub fn decode(body: &[u8]) -> Result<ServerHello> {
         let mut r = Reader::new(body);
         let version = r.u16("server_version")?;
+        // TLS 1.3 drafts before 22 had no session id / compression in the ServerHello; some
+        // draft servers put 0x0304 in that layout, so a 1.3 hello that fails the final layout
+        // is tried again in the draft one.
+        let draft_layout = (0x7f00..0x7f16).contains(&version);
+        match Self::decode_layout(body, draft_layout) {
+            Err(e) if !draft_layout && is_tls13(version) => Self::decode_layout(body, true).map_err(|_| e),
+            other => other,
+        }
+    }
+
+    fn decode_layout(body: &[u8], draft_layout: bool) -> Result<ServerHello> {
+        let mut r = Reader::new(body);
+        let version = r.u16("server_version")?;
         let random = r.bytes(32, "random")?.to_vec();
         let hello_retry_request = random == HELLO_RETRY_REQUEST_RANDOM;
-        // TLS 1.3 drafts before 22 had no session id / compression in the ServerHello.
-        let draft_layout = (0x7f00..0x7f16).contains(&version);
         let session_id = if draft_layout { Vec::new() } else { r.vec8("session_id")?.to_vec() };
         let cipher_suite = r.u16("cipher_suite")?;
         let compression_method = if draft_layout { 0 } else { r.u8("compression_method")? };
@@ -136,7 +147,9 @@ impl ServerHello {
             Vec::new()
         } else {
             let block = r.vec16("extensions")?;
-            extensions::parse_extensions(block, ctx)?
+            let exts = extensions::parse_extensions(block, ctx)?;
+            r.expect_end("ServerHello trailing bytes")?;
+            exts
         };
         Ok(ServerHello {
             version,

@@ -76,6 +76,8 @@ pub struct RecordSplitter {
     scanned: usize,
     /// Detect also accepts a pair of plausible records anywhere (mid-stream capture).
     midstream: bool,
+    /// The other direction is TLS: if this one does not start with TLS, resynchronise.
+    peer_tls: bool,
     /// Records framed so far.
     pub records: u64,
     /// Bytes skipped by resynchronisation.
@@ -139,6 +141,7 @@ impl RecordSplitter {
             pending: Vec::new(),
             scanned: 0,
             midstream: start == Start::MidStream,
+            peer_tls: false,
             records: 0,
             resync_skipped: 0,
         }
@@ -157,7 +160,14 @@ impl RecordSplitter {
     /// The other direction turned out to be TLS: if this one is still detecting, look for
     /// records from the current position on (resynchronising on the first plausible header).
     pub fn peer_is_tls(&mut self) {
-        if self.mode == Mode::Detect {
+        if self.mode != Mode::Detect {
+            return;
+        }
+        if self.scanned == 0 && self.pending.is_empty() {
+            // Nothing seen yet: let detection look at the first bytes (an SSLv2 server hello,
+            // a record), and resynchronise only if they are not TLS at once.
+            self.peer_tls = true;
+        } else {
             self.mode = Mode::Resync;
         }
     }
@@ -310,6 +320,9 @@ impl RecordSplitter {
             }
             if plausible_header(rest).is_some() && followed_by_plausible(rest) {
                 return Detected::At(0, Mode::Records);
+            }
+            if self.peer_tls {
+                return Detected::At(0, Mode::Resync);
             }
         }
         // Scan a plaintext prelude (STARTTLS, proxies) for a hello.
