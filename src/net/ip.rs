@@ -14,7 +14,8 @@ use super::link::NetProto;
 use etherparse::{IpAuthHeaderSlice, Ipv4HeaderSlice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-pub(super) const PROTO_TCP: u8 = 6;
+pub(super) const PROTO_UDP: u8 = 17;
+const PROTO_TCP: u8 = 6;
 const PROTO_HOP_BY_HOP: u8 = 0;
 const PROTO_ROUTING: u8 = 43;
 const PROTO_FRAGMENT: u8 = 44;
@@ -48,6 +49,10 @@ pub(super) enum Upper<'a> {
         wire_len: usize,
     },
     Fragment(FragmentInfo<'a>),
+    /// A whole UDP datagram (header and payload as captured): tunnels are looked into.
+    Udp {
+        captured: &'a [u8],
+    },
     NotTcp,
 }
 
@@ -189,6 +194,7 @@ pub(super) fn walk(
             PROTO_TCP => {
                 return Ok(Upper::Tcp { captured, wire_len: wire });
             }
+            PROTO_UDP => return Ok(Upper::Udp { captured }),
             PROTO_AUTH => {
                 use etherparse::err::ip_auth::HeaderSliceError;
                 let ah = IpAuthHeaderSlice::from_slice(captured).map_err(|e| match e {

@@ -36,6 +36,7 @@ const ETHERTYPE_IPV6: u16 = 0x86dd;
 const ETHERTYPE_VLAN: u16 = 0x8100;
 const ETHERTYPE_QINQ: u16 = 0x88a8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+const ETHERTYPE_CISCO_METADATA: u16 = 0x8909;
 
 /// Address families found in NULL/LOOP headers: IPv4 is 2 everywhere, IPv6 differs per BSD
 /// (NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30).
@@ -131,6 +132,21 @@ fn by_ethertype(mut ethertype: u16, frame: &[u8], mut offset: usize) -> Result<O
         let proto = match ethertype {
             ETHERTYPE_IPV4 => NetProto::Ipv4,
             ETHERTYPE_IPV6 => NetProto::Ipv6,
+            // Cisco MetaData (security group tag): version, length in 8-byte units (counting
+            // through the next ethertype), options; then the real ethertype.
+            ETHERTYPE_CISCO_METADATA => {
+                let units = offset.checked_add(1).and_then(|at| frame.get(at)).copied().unwrap_or(0);
+                let skip = usize::from(units)
+                    .checked_mul(8)
+                    .filter(|n| *n >= 8)
+                    .ok_or(NetError::Malformed("Cisco MetaData length"))?;
+                ethertype = offset
+                    .checked_add(skip.saturating_sub(2))
+                    .and_then(|at| be16(frame, at))
+                    .ok_or(NetError::Malformed("truncated Cisco MetaData header"))?;
+                offset = offset.checked_add(skip).ok_or(NetError::Malformed("truncated Cisco MetaData header"))?;
+                continue;
+            }
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
                 ethertype = offset
                     .checked_add(2)

@@ -21,6 +21,7 @@ mod link;
 mod tcp_header;
 #[cfg(test)]
 mod tests;
+mod tunnel;
 
 pub use link::{is_supported_link, linktype};
 
@@ -93,6 +94,8 @@ pub struct NetStats {
     pub datagrams_reassembled: u64,
     /// Fragments dropped: memory cap, timeout, inconsistent overlaps.
     pub fragments_dropped: u64,
+    /// Packets found inside VXLAN or Geneve tunnels.
+    pub tunneled_packets: u64,
     /// Incomplete datagrams dropped (memory cap, timeout, IPv6 overlap, end of capture); their
     /// fragments are in `fragments_dropped`.
     pub fragment_datagrams_dropped: u64,
@@ -144,13 +147,33 @@ impl NetDecoder {
         ts: Timestamp,
     ) -> Result<NetOutcome<'a>, NetError> {
         self.reassembler.expire(ts, &mut self.stats);
-        let Some(link) = link::strip(linktype, frame)? else {
-            return Ok(NetOutcome::NotTcp);
+        let (mut linktype, mut frame) = (linktype, frame);
+        let mut on_wire = usize::try_from(orig_len).unwrap_or(usize::MAX).max(frame.len());
+        // Tunnels (VXLAN, Geneve) are followed a few levels deep, never in a loop.
+        let mut depth = 0;
+        let packet = loop {
+            let Some(link) = link::strip(linktype, frame)? else {
+                return Ok(NetOutcome::NotTcp);
+            };
+            let packet = ip::parse(link.proto, link.bytes, on_wire.saturating_sub(link.header_len))?;
+            if let Upper::Udp { captured } = packet.upper {
+                depth += 1;
+                match tunnel::inner_frame(captured) {
+                    Some((inner_link, inner)) if depth <= tunnel::MAX_DEPTH => {
+                        // What the snap length cut from the outer frame is cut from the inner one.
+                        on_wire = on_wire.saturating_sub(frame.len().saturating_sub(inner.len()));
+                        linktype = inner_link;
+                        frame = inner;
+                        self.stats.tunneled_packets += 1;
+                        continue;
+                    }
+                    _ => return Ok(NetOutcome::NotTcp),
+                }
+            }
+            break packet;
         };
-        let on_wire = usize::try_from(orig_len).unwrap_or(usize::MAX).max(frame.len());
-        let packet = ip::parse(link.proto, link.bytes, on_wire.saturating_sub(link.header_len))?;
         let frag = match packet.upper {
-            Upper::NotTcp => return Ok(NetOutcome::NotTcp),
+            Upper::NotTcp | Upper::Udp { .. } => return Ok(NetOutcome::NotTcp),
             Upper::Tcp { captured, wire_len } => {
                 return tcp_header::segment(packet.src, packet.dst, captured, wire_len).map(NetOutcome::Tcp);
             }
@@ -166,7 +189,7 @@ impl NetDecoder {
             Upper::Tcp { captured, wire_len } => {
                 tcp_header::segment(packet.src, packet.dst, captured, wire_len).map(NetOutcome::Tcp)
             }
-            Upper::NotTcp | Upper::Fragment(_) => Ok(NetOutcome::NotTcp),
+            Upper::NotTcp | Upper::Fragment(_) | Upper::Udp { .. } => Ok(NetOutcome::NotTcp),
         }
     }
 
