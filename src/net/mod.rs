@@ -150,21 +150,21 @@ impl NetDecoder {
         let (mut linktype, mut frame) = (linktype, frame);
         let mut on_wire = usize::try_from(orig_len).unwrap_or(usize::MAX).max(frame.len());
         // Tunnels (VXLAN, Geneve) are followed a few levels deep, never in a loop.
-        let mut depth = 0;
+        let mut depth = 0u32;
         let packet = loop {
             let Some(link) = link::strip(linktype, frame)? else {
                 return Ok(NetOutcome::NotTcp);
             };
             let packet = ip::parse(link.proto, link.bytes, on_wire.saturating_sub(link.header_len))?;
             if let Upper::Udp { captured } = packet.upper {
-                depth += 1;
+                depth = depth.saturating_add(1);
                 match tunnel::inner_frame(captured) {
                     Some((inner_link, inner)) if depth <= tunnel::MAX_DEPTH => {
                         // What the snap length cut from the outer frame is cut from the inner one.
                         on_wire = on_wire.saturating_sub(frame.len().saturating_sub(inner.len()));
                         linktype = inner_link;
                         frame = inner;
-                        self.stats.tunneled_packets += 1;
+                        self.stats.tunneled_packets = self.stats.tunneled_packets.saturating_add(1);
                         continue;
                     }
                     _ => return Ok(NetOutcome::NotTcp),

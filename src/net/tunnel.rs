@@ -26,7 +26,7 @@ pub(super) fn inner_frame(udp: &[u8]) -> Option<(u32, &[u8])> {
                 return None;
             }
             let options = usize::from(first & 0x3f) * 4;
-            let inner = payload.get(8 + options..)?;
+            let inner = payload.get(options.checked_add(8)?..)?;
             let link = match be16(payload, 2)? {
                 ETHERTYPE_TEB => linktype::ETHERNET,
                 0x0800 => linktype::IPV4,

@@ -155,8 +155,10 @@ impl<S: Sink> Sink for FilterSink<S> {
             Decision::Pending(mut p) => {
                 match ev {
                     Event::Message(m) => {
-                        if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body {
-                            if p.sni_ok.is_none() {
+                        if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body
+                            && p.sni_ok.is_none()
+                        {
+                            {
                                 p.sni_ok = Some(
                                     client_hello
                                         .sni
