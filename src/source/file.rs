@@ -100,24 +100,29 @@ pub struct FileSource {
 impl FileSource {
     /// Opens `path` (`-` is stdin). Gzip input is recognised by its magic bytes.
     pub fn open(path: &str) -> Result<FileSource, SourceError> {
+        let shown = if path == "-" { "standard input" } else { path };
+        Self::open_as(path, shown)
+    }
+
+    fn open_as(path: &str, shown: &str) -> Result<FileSource, SourceError> {
         let (input, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if path == "-" {
             (Box::new(io::stdin()), None)
         } else {
             let p = Path::new(path);
             if p.is_dir() {
-                return Err(SourceError::IsDirectory { path: path.to_string() });
+                return Err(SourceError::IsDirectory { path: shown.to_string() });
             }
-            let file = File::open(p).map_err(|source| SourceError::Open { path: path.to_string(), source })?;
+            let file = File::open(p).map_err(|source| SourceError::Open { path: shown.to_string(), source })?;
             let len = file.metadata().ok().map(|m| m.len());
             (Box::new(file), len)
         };
         let mut buffered = BufReader::with_capacity(64 << 10, input);
         let head =
-            buffered.fill_buf().map_err(|source| SourceError::Read { path: path.to_string(), packets: 0, source })?;
+            buffered.fill_buf().map_err(|source| SourceError::Read { path: shown.to_string(), packets: 0, source })?;
         let compressed = head.starts_with(&[0x1f, 0x8b]);
         let stream: Box<dyn Read + Send> =
             if compressed { Box::new(flate2::read::MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
-        Self::from_reader(path, stream, compressed, total_bytes)
+        Self::from_reader(shown, stream, compressed, total_bytes)
     }
 
     /// Reads a capture from any byte stream (already decompressed).
