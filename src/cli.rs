@@ -41,6 +41,8 @@ pub struct Cli {
 pub enum Command {
     /// Trace the TLS connections in a capture file (pcap, pcapng, optionally gzip; `-` for stdin).
     Read(ReadArgs),
+    /// Trace TLS handshakes live from a network interface (`any` for all; needs CAP_NET_RAW).
+    Capture(CaptureArgs),
 }
 
 #[derive(Args, Debug)]
@@ -110,6 +112,7 @@ where
     };
     match cli.command {
         Command::Read(args) => run_read(&args),
+        Command::Capture(args) => run_capture(&args),
     }
 }
 
@@ -227,4 +230,310 @@ fn run_read(args: &ReadArgs) -> i32 {
 /// One line on stderr; a closed stderr never fails the run (unlike `eprintln!`, which panics).
 pub fn warn(msg: &str) {
     let _ = writeln!(io::stderr(), "tlstrace: {msg}");
+}
+
+// ---- `tlstrace capture`: live capture ----
+
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    /// Interface to capture on (`any` for all of them); `--list` shows the choices.
+    #[arg(required_unless_present = "list")]
+    pub interface: Option<String>,
+    /// List the interfaces with their addresses, state and link type, then exit.
+    #[arg(long, conflicts_with = "interface")]
+    pub list: bool,
+    /// Output options; `--port` and `--host` also become the kernel capture filter
+    /// (`tcp and (port P or ...) and (host H or ...)`), so only matching traffic is copied.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Stop after N packets.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after SECS seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Do not put the interface into promiscuous mode.
+    #[arg(short = 'p', long = "no-promisc")]
+    pub no_promisc: bool,
+    /// Also write every captured frame to FILE (pcapng, nanosecond timestamps).
+    #[arg(short = 'w', value_name = "FILE")]
+    pub write: Option<std::path::PathBuf>,
+    /// Bytes kept of each frame (the rest of a cut segment is traced as a gap).
+    #[arg(long, value_name = "N", default_value_t = crate::source::live::DEFAULT_SNAPLEN,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::source::live::DEFAULT_SNAPLEN)))]
+    pub snaplen: u32,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text.parse().map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 1e9 {
+        return Err(format!("'{text}' is not a positive number of seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// Frames read from the socket before events are delivered and the output flushed.
+const CAPTURE_BATCH: usize = 64;
+
+fn run_capture(args: &CaptureArgs) -> i32 {
+    use crate::conn::events::KernelCounters;
+    use crate::source::live::{self, CaptureConfig, LiveError, LiveSource};
+    use crate::source::pcapng_writer::PcapngWriter;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    if args.list {
+        return list_interfaces(args.output.json);
+    }
+    let Some(interface) = args.interface.clone() else {
+        warn("capture needs an interface (see --list)");
+        return exit::USAGE;
+    };
+    let filter = capture_filter(args);
+    let cfg = CaptureConfig { interface, promiscuous: !args.no_promisc, snaplen: args.snaplen, filter };
+    let mut source = match LiveSource::open(&cfg) {
+        Ok(s) => s,
+        Err(LiveError::Permission) => {
+            warn(
+                "capturing needs root or CAP_NET_RAW; grant it with: \
+                 sudo setcap cap_net_raw,cap_net_admin+ep $(which tlstrace)",
+            );
+            return exit::PERMISSION;
+        }
+        Err(LiveError::NoInterface { name, available }) => {
+            warn(&format!("no such interface '{name}'; interfaces: {}", available.join(", ")));
+            return exit::NO_INTERFACE;
+        }
+        Err(e @ LiveError::Filter(_)) => {
+            warn(&e.to_string());
+            return exit::USAGE;
+        }
+        Err(e) => {
+            warn(&e.to_string());
+            return exit::INPUT;
+        }
+    };
+    if live::interfaces().iter().any(|i| i.name == cfg.interface && !i.up) {
+        warn(&format!("interface {} is down: nothing arrives until it is up", cfg.interface));
+    }
+
+    let mut writer = match &args.write {
+        None => None,
+        Some(path) => {
+            let opened = std::fs::File::create(path).and_then(|f| {
+                let app = concat!("tlstrace ", env!("CARGO_PKG_VERSION"));
+                let mut w = PcapngWriter::new(io::BufWriter::with_capacity(1 << 20, f), app, args.snaplen)?;
+                let id = w.interface(source.linktype(), source.interface())?;
+                w.flush()?;
+                Ok((w, id))
+            });
+            match opened {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    warn(&format!("cannot write {}: {e}", path.display()));
+                    return exit::OUTPUT;
+                }
+            }
+        }
+    };
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // The first signal asks for a clean stop; a second one, while stopping, quits at once.
+        let registered = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)));
+        if let Err(e) = registered {
+            warn(&format!("cannot handle signal {signal}: {e}"));
+        }
+    }
+    warn(&format!(
+        "capturing on {} ({}), {}; Ctrl-C stops",
+        source.interface(),
+        live::linktype_name(source.linktype()),
+        describe_filter(&cfg.filter)
+    ));
+
+    let mut sink = make_sink(&args.output);
+    let mut pipeline = Pipeline::new(PipelineConfig::default());
+    let started = Instant::now();
+    let mut stats_read = Instant::now();
+    let mut packets: u64 = 0;
+    let mut capture_error: Option<LiveError> = None;
+    let mut write_error: Option<io::Error> = None;
+    let out_err = |e: io::Error| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) };
+
+    let result: Result<(), Stop> = (|| {
+        'capture: loop {
+            if stop.load(Ordering::SeqCst)
+                || args.duration.is_some_and(|d| started.elapsed() >= d)
+                || args.count.is_some_and(|n| packets >= n)
+            {
+                break;
+            }
+            let mut batch = 0usize;
+            while batch < CAPTURE_BATCH && args.count.is_none_or(|n| packets < n) {
+                let got = source.next_with(batch == 0, |pkt| {
+                    let written = match writer.as_mut() {
+                        Some((w, id)) => w.write_packet(*id, pkt.ts, pkt.data, pkt.orig_len),
+                        None => Ok(()),
+                    };
+                    pipeline.process(pkt);
+                    written
+                });
+                match got {
+                    Ok(Some(written)) => {
+                        batch += 1;
+                        packets += 1;
+                        if let Err(e) = written {
+                            write_error = Some(e);
+                            break 'capture;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        capture_error = Some(e);
+                        break 'capture;
+                    }
+                }
+            }
+            if batch == 0 {
+                // Idle: let capture time move on so quiet flows still expire.
+                pipeline.advance_clock(wall_clock_now());
+            } else if let Some((w, _)) = writer.as_mut()
+                && let Err(e) = w.flush()
+            {
+                write_error = Some(e);
+                break;
+            }
+            deliver(&mut pipeline, sink.as_mut())?;
+            sink.flush().map_err(out_err)?;
+            // The kernel's counters are 32-bit and reset on read: fold them in every second.
+            if stats_read.elapsed() >= Duration::from_secs(1) {
+                source.kernel_stats();
+                stats_read = Instant::now();
+            }
+        }
+        pipeline.finish();
+        deliver(&mut pipeline, sink.as_mut())?;
+        let kernel = source.kernel_stats();
+        let mut summary = pipeline.summary();
+        summary.kernel = Some(KernelCounters { packets_received: kernel.received, packets_dropped: kernel.dropped });
+        summary.input_error = capture_error.as_ref().map(|e| e.to_string());
+        if args.output.json {
+            sink.event(&Event::Summary(Box::new(summary))).map_err(out_err)?;
+        } else {
+            sink.flush().map_err(out_err)?;
+            let mut err = io::stderr();
+            let _ = TextSink::new(&mut err).event(&Event::Summary(Box::new(summary)));
+            let _ =
+                writeln!(err, "kernel: {} packets received by the filter, {} dropped", kernel.received, kernel.dropped);
+        }
+        sink.finish().map_err(out_err)
+    })();
+
+    if let Some((w, _)) = writer
+        && write_error.is_none()
+        && let Err(e) = w.into_inner()
+    {
+        write_error = Some(e);
+    }
+    match result {
+        Ok(()) | Err(Stop::OutputClosed) => {}
+        Err(Stop::OutputFailed(e)) => {
+            warn(&format!("cannot write output: {e}"));
+            return exit::OUTPUT;
+        }
+    }
+    if let Some(e) = write_error {
+        let path = args.write.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        warn(&format!("cannot write {path}: {e}"));
+        return exit::OUTPUT;
+    }
+    if let Some(e) = capture_error {
+        warn(&e.to_string());
+        return exit::DAMAGED;
+    }
+    exit::OK
+}
+
+fn wall_clock_now() -> crate::time::Timestamp {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    crate::time::Timestamp::new(i64::try_from(now.as_secs()).unwrap_or(i64::MAX), now.subsec_nanos(), 9)
+}
+
+/// `--port`/`--host` as a kernel filter.
+fn capture_filter(args: &CaptureArgs) -> crate::source::live::bpf::FilterSpec {
+    let mut ports = args.output.ports.clone();
+    ports.sort_unstable();
+    ports.dedup();
+    let mut hosts = args.output.hosts.clone();
+    hosts.sort_unstable();
+    hosts.dedup();
+    crate::source::live::bpf::FilterSpec { ports, hosts }
+}
+
+/// The filter in tcpdump's words, for the "capturing on" line.
+fn describe_filter(f: &crate::source::live::bpf::FilterSpec) -> String {
+    if f.is_empty() {
+        return "no filter".to_string();
+    }
+    let mut terms = vec!["tcp".to_string()];
+    let any_of = |items: Vec<String>, word: &str| {
+        let joined = items.iter().map(|i| format!("{word} {i}")).collect::<Vec<_>>().join(" or ");
+        if items.len() > 1 { format!("({joined})") } else { joined }
+    };
+    if !f.ports.is_empty() {
+        terms.push(any_of(f.ports.iter().map(u16::to_string).collect(), "port"));
+    }
+    if !f.hosts.is_empty() {
+        terms.push(any_of(f.hosts.iter().map(|h| h.to_string()).collect(), "host"));
+    }
+    format!("filter: {}", terms.join(" and "))
+}
+
+fn list_interfaces(json: bool) -> i32 {
+    use crate::source::live;
+    let mut out = io::stdout().lock();
+    for i in live::interfaces() {
+        let state = match (i.up, i.running) {
+            (true, true) => "up",
+            (true, false) => "no-carrier",
+            _ => "down",
+        };
+        let line = if json {
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                interface: &'a str,
+                index: u32,
+                state: &'a str,
+                loopback: bool,
+                linktype: u32,
+                linktype_name: &'a str,
+                addresses: &'a [String],
+            }
+            serde_json::to_string(&Line {
+                interface: &i.name,
+                index: i.index,
+                state,
+                loopback: i.loopback,
+                linktype: i.linktype,
+                linktype_name: live::linktype_name(i.linktype),
+                addresses: &i.addresses,
+            })
+            .unwrap_or_default()
+        } else {
+            let addresses = if i.name == live::ANY { "(all interfaces)".to_string() } else { i.addresses.join(" ") };
+            let link = format!("{} ({})", live::linktype_name(i.linktype), i.linktype);
+            format!("{:<16} {:<10} {:<17} {}", i.name, state, link, addresses).trim_end().to_string()
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            if is_closed_pipe(&e) {
+                return exit::OK;
+            }
+            warn(&format!("cannot write output: {e}"));
+            return exit::OUTPUT;
+        }
+    }
+    exit::OK
 }

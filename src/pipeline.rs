@@ -95,6 +95,15 @@ impl Pipeline {
         self.flows.expire(self.now, &mut |ev| conns.on_flow_event(ev, PacketContext { ts: ctx.ts, frame: ctx.frame }));
     }
 
+    /// Advances capture time without a packet (live capture while the wire is idle), so idle
+    /// flows still expire on time.
+    pub fn advance_clock(&mut self, now: Timestamp) {
+        if now > self.now {
+            self.now = now;
+        }
+        self.maybe_expire(PacketContext { ts: self.now, frame: self.last_frame });
+    }
+
     /// End of input: flushes every flow.
     pub fn finish(&mut self) {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
@@ -134,6 +143,7 @@ impl Pipeline {
             malformed_messages: s.malformed_messages,
             evicted_connections: s.evicted.max(t.flows_evicted),
             input_error: None,
+            kernel: None,
         }
     }
 }

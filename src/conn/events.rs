@@ -150,6 +150,18 @@ pub struct SummaryEvent {
     /// Set when the capture ended early (truncated or corrupt file): what went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_error: Option<String>,
+    /// Live capture only: the capture socket's kernel counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<KernelCounters>,
+}
+
+/// Kernel packet counters of a live capture (`PACKET_STATISTICS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KernelCounters {
+    /// Frames that passed the capture filter, dropped ones included.
+    pub packets_received: u64,
+    /// Frames dropped because the capture could not keep up.
+    pub packets_dropped: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -4,6 +4,8 @@
 //! it knows nothing about what the frames contain.
 
 pub mod file;
+pub mod live;
+pub mod pcapng_writer;
 
 use crate::time::Timestamp;
 
