@@ -487,15 +487,16 @@ impl Emitter<'_> {
     }
 
     fn handshake(&mut self, record_version: u16, msg_type: u8, body: &[u8]) {
-        let mut ctx = self.tls.ctx;
-        ctx.from_server = self.direction == Direction::ServerToClient;
-        let decoded = msgs::decode_handshake(msg_type, body, &ctx);
+        self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
+        self.tls.ctx.capture_time = Some(self.pkt.ts);
+        let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
         let mut name = msgs::handshake_name(msg_type);
         match &decoded.body {
             HandshakeBody::ClientHello { client_hello } => {
                 if client_hello.offered_versions().is_some_and(|v| v.iter().any(|v| msgs::hello::is_tls13(*v))) {
                     self.tls.client_offered_tls13 = true;
                 }
+                self.tls.ctx.sni = client_hello.sni.clone();
             }
             HandshakeBody::ServerHello { server_hello } => {
                 if server_hello.hello_retry_request {
@@ -506,7 +507,7 @@ impl Emitter<'_> {
                     self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
                 }
             }
-            HandshakeBody::Opaque {} => {}
+            _ => {}
         }
         if decoded.error.is_some() {
             self.stats.malformed_messages += 1;

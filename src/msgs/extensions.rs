@@ -1,8 +1,13 @@
 //! Hello extensions: the wire list, and decoded contents per extension type.
+//!
+//! Each decoded body keeps only wire data; display names (groups, schemes, versions, ...) are
+//! added when serializing, so they always come from the current registry.
 
+use super::names;
 use super::reader::{Reader, Result};
 use crate::registry;
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 /// Where an extension appeared: some types have different layouts per message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +22,7 @@ pub enum ExtContext {
 }
 
 /// One extension in wire order.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Extension {
     #[serde(rename = "type")]
     pub typ: u16,
@@ -30,16 +35,50 @@ pub struct Extension {
     pub raw: Vec<u8>,
 }
 
-/// Decoded contents. Serialized flat into the extension object.
-#[derive(Clone, Debug, Serialize)]
-#[serde(untagged)]
+/// One key_share entry: the group and the size of the key (the key itself is not kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyShareEntry {
+    pub group: u16,
+    pub key_length: usize,
+}
+
+/// One pre_shared_key identity offered by a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PskIdentity {
+    pub identity_length: usize,
+    pub obfuscated_ticket_age: u32,
+}
+
+/// One signed certificate timestamp (RFC 6962 3.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sct {
+    pub version: u8,
+    /// SHA-256 of the log's key, hex.
+    pub log_id: String,
+    /// Milliseconds since the epoch.
+    pub timestamp: u64,
+    pub length: usize,
+}
+
+/// One QUIC transport parameter: id and value length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuicParameter {
+    pub id: u64,
+    pub length: usize,
+}
+
+/// Decoded contents, serialized flat into the extension object (see the `Serialize` impl for
+/// the JSON keys of each variant).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExtensionBody {
     ServerName {
         server_name: Vec<String>,
     },
+    /// supported_versions in a ClientHello.
     SupportedVersions {
         versions: Vec<u16>,
     },
+    /// supported_versions in a ServerHello/HelloRetryRequest.
     SelectedVersion {
         selected_version: u16,
     },
@@ -49,16 +88,322 @@ pub enum ExtensionBody {
     EcPointFormats {
         ec_point_formats: Vec<u8>,
     },
+    /// signature_algorithms and signature_algorithms_cert.
     SignatureAlgorithms {
         signature_algorithms: Vec<u16>,
     },
     Alpn {
         alpn: Vec<String>,
     },
-    /// Anything not decoded (yet): the raw bytes.
+    /// key_share in a ClientHello: every offered share.
+    KeyShares {
+        key_shares: Vec<KeyShareEntry>,
+    },
+    /// key_share in a ServerHello: the server's share.
+    KeyShare {
+        key_share: KeyShareEntry,
+    },
+    /// key_share in a HelloRetryRequest: the group the server wants.
+    KeyShareRetry {
+        selected_group: u16,
+    },
+    PskKeyExchangeModes {
+        modes: Vec<u8>,
+    },
+    /// pre_shared_key in a ClientHello.
+    PskOffer {
+        identities: Vec<PskIdentity>,
+        binder_lengths: Vec<usize>,
+    },
+    /// pre_shared_key in a ServerHello.
+    PskSelected {
+        selected_identity: u16,
+    },
+    /// early_data in a NewSessionTicket.
+    MaxEarlyData {
+        max_early_data_size: u32,
+    },
+    SessionTicket {
+        ticket_length: usize,
+    },
+    /// status_request in a ClientHello (or a TLS 1.3 CertificateRequest).
+    StatusRequest {
+        status_type: u8,
+        responder_id_list_length: usize,
+        request_extensions_length: usize,
+    },
+    /// status_request in a TLS 1.3 certificate entry: the stapled response.
+    StatusResponse {
+        status_type: u8,
+        response_length: usize,
+    },
+    StatusRequestV2 {
+        status_types: Vec<u8>,
+    },
+    SignedCertificateTimestamps {
+        scts: Vec<Sct>,
+    },
+    RenegotiationInfo {
+        renegotiated_connection: Vec<u8>,
+    },
+    RecordSizeLimit {
+        record_size_limit: u16,
+    },
+    Padding {
+        padding_length: usize,
+        all_zero: bool,
+    },
+    CompressCertificate {
+        algorithms: Vec<u16>,
+    },
+    Cookie {
+        cookie: Vec<u8>,
+    },
+    MaxFragmentLength {
+        code: u8,
+    },
+    Heartbeat {
+        mode: u8,
+    },
+    /// encrypted_client_hello in a ClientHello of type outer.
+    EchOuter {
+        kdf_id: u16,
+        aead_id: u16,
+        config_id: u8,
+        enc_length: usize,
+        payload_length: usize,
+    },
+    /// encrypted_client_hello of type inner (inside the encrypted inner ClientHello).
+    EchInner,
+    /// encrypted_client_hello in EncryptedExtensions: configs to retry with.
+    EchRetryConfigs {
+        retry_configs_length: usize,
+    },
+    /// encrypted_client_hello in a HelloRetryRequest: the acceptance confirmation.
+    EchConfirmation {
+        confirmation: Vec<u8>,
+    },
+    /// application_settings (ALPS) in a ClientHello: the protocols it has settings for.
+    ApplicationSettings {
+        protocols: Vec<String>,
+    },
+    QuicTransportParameters {
+        parameters: Vec<QuicParameter>,
+    },
+    /// next_protocol_negotiation from a server: the protocols it advertises.
+    NpnProtocols {
+        protocols: Vec<String>,
+    },
+    CertificateAuthorities {
+        authorities: Vec<String>,
+    },
+    /// client/server_certificate_type in a ClientHello: the types accepted.
+    CertificateTypes {
+        types: Vec<u8>,
+    },
+    /// client/server_certificate_type in a ServerHello/EncryptedExtensions: the type chosen.
+    CertificateType {
+        certificate_type: u8,
+    },
+    ConnectionId {
+        connection_id: Vec<u8>,
+    },
+    /// An extension whose data must be (and is) empty.
+    Empty,
+    /// Anything not decoded: the raw bytes.
     Raw {
         hex: String,
     },
+    /// A known extension whose contents did not parse: the raw bytes and what was wrong.
+    Malformed {
+        hex: String,
+        malformed: &'static str,
+    },
+}
+
+impl Serialize for ExtensionBody {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match self {
+            ExtensionBody::ServerName { server_name } => m.serialize_entry("server_name", server_name)?,
+            ExtensionBody::SupportedVersions { versions } => {
+                m.serialize_entry("versions", versions)?;
+                m.serialize_entry("version_names", &map_names(versions, names::version_name))?;
+            }
+            ExtensionBody::SelectedVersion { selected_version } => {
+                m.serialize_entry("selected_version", selected_version)?;
+                m.serialize_entry("selected_version_name", &names::version_name(*selected_version))?;
+            }
+            ExtensionBody::SupportedGroups { groups } => {
+                m.serialize_entry("groups", groups)?;
+                m.serialize_entry("group_names", &map_names(groups, names::group_name))?;
+            }
+            ExtensionBody::EcPointFormats { ec_point_formats } => {
+                m.serialize_entry("ec_point_formats", ec_point_formats)?;
+                m.serialize_entry("ec_point_format_names", &map_names(ec_point_formats, names::ec_point_format_name))?;
+            }
+            ExtensionBody::SignatureAlgorithms { signature_algorithms } => {
+                m.serialize_entry("signature_algorithms", signature_algorithms)?;
+                m.serialize_entry(
+                    "signature_algorithm_names",
+                    &map_names(signature_algorithms, names::signature_scheme_name),
+                )?;
+            }
+            ExtensionBody::Alpn { alpn } => m.serialize_entry("alpn", alpn)?,
+            ExtensionBody::KeyShares { key_shares } => {
+                let entries: Vec<KeyShareJson> = key_shares.iter().map(KeyShareJson::from).collect();
+                m.serialize_entry("key_shares", &entries)?;
+            }
+            ExtensionBody::KeyShare { key_share } => m.serialize_entry("key_share", &KeyShareJson::from(key_share))?,
+            ExtensionBody::KeyShareRetry { selected_group } => {
+                m.serialize_entry("selected_group", selected_group)?;
+                m.serialize_entry("selected_group_name", &names::group_name(*selected_group))?;
+            }
+            ExtensionBody::PskKeyExchangeModes { modes } => {
+                m.serialize_entry("psk_key_exchange_modes", modes)?;
+                m.serialize_entry("psk_key_exchange_mode_names", &map_names(modes, names::psk_key_exchange_mode_name))?;
+            }
+            ExtensionBody::PskOffer { identities, binder_lengths } => {
+                m.serialize_entry("psk_identities", identities)?;
+                m.serialize_entry("psk_binder_count", &binder_lengths.len())?;
+                m.serialize_entry("psk_binder_lengths", binder_lengths)?;
+            }
+            ExtensionBody::PskSelected { selected_identity } => {
+                m.serialize_entry("selected_identity", selected_identity)?
+            }
+            ExtensionBody::MaxEarlyData { max_early_data_size } => {
+                m.serialize_entry("max_early_data_size", max_early_data_size)?
+            }
+            ExtensionBody::SessionTicket { ticket_length } => {
+                m.serialize_entry("session_ticket_length", ticket_length)?
+            }
+            ExtensionBody::StatusRequest { status_type, responder_id_list_length, request_extensions_length } => {
+                m.serialize_entry("status_type", status_type)?;
+                m.serialize_entry("status_type_name", &names::certificate_status_type_name(*status_type))?;
+                m.serialize_entry("responder_id_list_length", responder_id_list_length)?;
+                m.serialize_entry("request_extensions_length", request_extensions_length)?;
+            }
+            ExtensionBody::StatusResponse { status_type, response_length } => {
+                m.serialize_entry("status_type", status_type)?;
+                m.serialize_entry("status_type_name", &names::certificate_status_type_name(*status_type))?;
+                m.serialize_entry("ocsp_response_length", response_length)?;
+            }
+            ExtensionBody::StatusRequestV2 { status_types } => {
+                m.serialize_entry("status_request_types", status_types)?;
+                m.serialize_entry(
+                    "status_request_type_names",
+                    &map_names(status_types, names::certificate_status_type_name),
+                )?;
+            }
+            ExtensionBody::SignedCertificateTimestamps { scts } => {
+                m.serialize_entry("signed_certificate_timestamps", scts)?
+            }
+            ExtensionBody::RenegotiationInfo { renegotiated_connection } => {
+                m.serialize_entry("renegotiated_connection", &hex::encode(renegotiated_connection))?
+            }
+            ExtensionBody::RecordSizeLimit { record_size_limit } => {
+                m.serialize_entry("record_size_limit", record_size_limit)?
+            }
+            ExtensionBody::Padding { padding_length, all_zero } => {
+                m.serialize_entry("padding_length", padding_length)?;
+                m.serialize_entry("padding_all_zero", all_zero)?;
+            }
+            ExtensionBody::CompressCertificate { algorithms } => {
+                m.serialize_entry("compression_algorithms", algorithms)?;
+                m.serialize_entry(
+                    "compression_algorithm_names",
+                    &map_names(algorithms, names::certificate_compression_name),
+                )?;
+            }
+            ExtensionBody::Cookie { cookie } => {
+                m.serialize_entry("cookie_length", &cookie.len())?;
+                m.serialize_entry("cookie", &hex::encode(cookie))?;
+            }
+            ExtensionBody::MaxFragmentLength { code } => {
+                m.serialize_entry("max_fragment_length", code)?;
+                m.serialize_entry("max_fragment_length_bytes", &names::max_fragment_length_bytes(*code))?;
+            }
+            ExtensionBody::Heartbeat { mode } => {
+                m.serialize_entry("heartbeat_mode", mode)?;
+                m.serialize_entry("heartbeat_mode_name", &names::heartbeat_mode_name(*mode))?;
+            }
+            ExtensionBody::EchOuter { kdf_id, aead_id, config_id, enc_length, payload_length } => {
+                m.serialize_entry("ech_type", "outer")?;
+                m.serialize_entry("ech_kdf_id", kdf_id)?;
+                m.serialize_entry("ech_kdf_name", &names::hpke_kdf_name(*kdf_id))?;
+                m.serialize_entry("ech_aead_id", aead_id)?;
+                m.serialize_entry("ech_aead_name", &names::hpke_aead_name(*aead_id))?;
+                m.serialize_entry("ech_config_id", config_id)?;
+                m.serialize_entry("ech_enc_length", enc_length)?;
+                m.serialize_entry("ech_payload_length", payload_length)?;
+            }
+            ExtensionBody::EchInner => m.serialize_entry("ech_type", "inner")?,
+            ExtensionBody::EchRetryConfigs { retry_configs_length } => {
+                m.serialize_entry("ech_retry_configs_length", retry_configs_length)?
+            }
+            ExtensionBody::EchConfirmation { confirmation } => {
+                m.serialize_entry("ech_confirmation", &hex::encode(confirmation))?
+            }
+            ExtensionBody::ApplicationSettings { protocols } => m.serialize_entry("alps_protocols", protocols)?,
+            ExtensionBody::QuicTransportParameters { parameters } => {
+                let list: Vec<QuicParameterJson> = parameters
+                    .iter()
+                    .map(|p| QuicParameterJson {
+                        id: p.id,
+                        name: names::quic_transport_parameter_name(p.id),
+                        length: p.length,
+                    })
+                    .collect();
+                m.serialize_entry("quic_transport_parameters", &list)?;
+            }
+            ExtensionBody::NpnProtocols { protocols } => m.serialize_entry("npn_protocols", protocols)?,
+            ExtensionBody::CertificateAuthorities { authorities } => {
+                m.serialize_entry("certificate_authorities", authorities)?
+            }
+            ExtensionBody::CertificateTypes { types } => {
+                m.serialize_entry("certificate_types", types)?;
+                m.serialize_entry("certificate_type_names", &map_names(types, names::certificate_type_name))?;
+            }
+            ExtensionBody::CertificateType { certificate_type } => {
+                m.serialize_entry("certificate_type", certificate_type)?;
+                m.serialize_entry("certificate_type_name", &names::certificate_type_name(*certificate_type))?;
+            }
+            ExtensionBody::ConnectionId { connection_id } => {
+                m.serialize_entry("connection_id", &hex::encode(connection_id))?
+            }
+            ExtensionBody::Empty => {}
+            ExtensionBody::Raw { hex } => m.serialize_entry("hex", hex)?,
+            ExtensionBody::Malformed { hex, malformed } => {
+                m.serialize_entry("hex", hex)?;
+                m.serialize_entry("malformed", malformed)?;
+            }
+        }
+        m.end()
+    }
+}
+
+fn map_names<T: Copy>(codes: &[T], name: fn(T) -> String) -> Vec<String> {
+    codes.iter().map(|&c| name(c)).collect()
+}
+
+#[derive(Serialize)]
+struct KeyShareJson {
+    group: u16,
+    group_name: String,
+    key_length: usize,
+}
+
+impl From<&KeyShareEntry> for KeyShareJson {
+    fn from(e: &KeyShareEntry) -> Self {
+        KeyShareJson { group: e.group, group_name: names::group_name(e.group), key_length: e.key_length }
+    }
+}
+
+#[derive(Serialize)]
+struct QuicParameterJson {
+    id: u64,
+    name: String,
+    length: usize,
 }
 
 /// Name of an extension type: IANA name, "GREASE", or "unknown".
@@ -87,65 +432,380 @@ pub fn parse_extensions(data: &[u8], ctx: ExtContext) -> Result<Vec<Extension>> 
     Ok(out)
 }
 
+/// Parses a 2-byte-length-prefixed extensions block that must fill the rest of `r`.
+pub fn parse_extension_block(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Vec<Extension>> {
+    let block = r.vec16("extensions")?;
+    parse_extensions(block, ctx)
+}
+
+/// Extension code points decoded here (by number: the registry names them).
+mod code {
+    pub const SERVER_NAME: u16 = 0;
+    pub const MAX_FRAGMENT_LENGTH: u16 = 1;
+    pub const STATUS_REQUEST: u16 = 5;
+    pub const SUPPORTED_GROUPS: u16 = 10;
+    pub const EC_POINT_FORMATS: u16 = 11;
+    pub const SIGNATURE_ALGORITHMS: u16 = 13;
+    pub const HEARTBEAT: u16 = 15;
+    pub const ALPN: u16 = 16;
+    pub const STATUS_REQUEST_V2: u16 = 17;
+    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
+    pub const CLIENT_CERTIFICATE_TYPE: u16 = 19;
+    pub const SERVER_CERTIFICATE_TYPE: u16 = 20;
+    pub const PADDING: u16 = 21;
+    pub const ENCRYPT_THEN_MAC: u16 = 22;
+    pub const EXTENDED_MASTER_SECRET: u16 = 23;
+    pub const COMPRESS_CERTIFICATE: u16 = 27;
+    pub const RECORD_SIZE_LIMIT: u16 = 28;
+    pub const SESSION_TICKET: u16 = 35;
+    /// key_share in TLS 1.3 drafts up to -22.
+    pub const KEY_SHARE_DRAFT: u16 = 40;
+    pub const PRE_SHARED_KEY: u16 = 41;
+    pub const EARLY_DATA: u16 = 42;
+    pub const SUPPORTED_VERSIONS: u16 = 43;
+    pub const COOKIE: u16 = 44;
+    pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
+    /// ticket_early_data_info in TLS 1.3 drafts -13 to -18 (the later early_data in tickets).
+    pub const TICKET_EARLY_DATA_INFO: u16 = 46;
+    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
+    pub const POST_HANDSHAKE_AUTH: u16 = 49;
+    pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
+    pub const KEY_SHARE: u16 = 51;
+    pub const CONNECTION_ID: u16 = 54;
+    pub const QUIC_TRANSPORT_PARAMETERS: u16 = 57;
+    pub const NEXT_PROTOCOL_NEGOTIATION: u16 = 13172;
+    pub const APPLICATION_SETTINGS_OLD: u16 = 17513;
+    pub const APPLICATION_SETTINGS: u16 = 17613;
+    pub const ENCRYPTED_CLIENT_HELLO: u16 = 0xfe0d;
+    /// quic_transport_parameters before RFC 9001 (drafts used 0xffa5).
+    pub const QUIC_TRANSPORT_PARAMETERS_DRAFT: u16 = 0xffa5;
+    pub const RENEGOTIATION_INFO: u16 = 0xff01;
+}
+
 fn decode_body(typ: u16, data: &[u8], ctx: ExtContext) -> ExtensionBody {
     let decoded = match typ {
-        0 => decode_server_name(data),
-        10 => Reader::new(data)
-            .sub16("supported_groups")
-            .and_then(|mut l| l.u16_list("group"))
-            .ok()
+        code::SERVER_NAME => decode_server_name(data),
+        code::MAX_FRAGMENT_LENGTH => {
+            single_u8(data, "max_fragment_length").map(|code| ExtensionBody::MaxFragmentLength { code })
+        }
+        code::STATUS_REQUEST => decode_status_request(data, ctx),
+        code::SUPPORTED_GROUPS => whole(data, |r| r.sub16("supported_groups")?.u16_list("group"))
             .map(|groups| ExtensionBody::SupportedGroups { groups }),
-        11 => Reader::new(data)
-            .vec8("ec_point_formats")
-            .ok()
+        code::EC_POINT_FORMATS => whole(data, |r| r.vec8("ec_point_formats"))
             .map(|f| ExtensionBody::EcPointFormats { ec_point_formats: f.to_vec() }),
-        13 | 50 => Reader::new(data)
-            .sub16("signature_algorithms")
-            .and_then(|mut l| l.u16_list("signature scheme"))
-            .ok()
-            .map(|signature_algorithms| ExtensionBody::SignatureAlgorithms { signature_algorithms }),
-        16 => decode_alpn(data),
-        43 => decode_supported_versions(data, ctx),
-        _ => None,
+        code::SIGNATURE_ALGORITHMS | code::SIGNATURE_ALGORITHMS_CERT => {
+            whole(data, |r| r.sub16("signature_algorithms")?.u16_list("signature scheme"))
+                .map(|signature_algorithms| ExtensionBody::SignatureAlgorithms { signature_algorithms })
+        }
+        code::HEARTBEAT => single_u8(data, "heartbeat mode").map(|mode| ExtensionBody::Heartbeat { mode }),
+        code::ALPN => decode_alpn(data),
+        code::STATUS_REQUEST_V2 => decode_status_request_v2(data, ctx),
+        code::SIGNED_CERTIFICATE_TIMESTAMP => decode_sct(data),
+        code::CLIENT_CERTIFICATE_TYPE | code::SERVER_CERTIFICATE_TYPE => decode_certificate_type(data, ctx),
+        code::PADDING => {
+            Ok(ExtensionBody::Padding { padding_length: data.len(), all_zero: data.iter().all(|&b| b == 0) })
+        }
+        code::ENCRYPT_THEN_MAC | code::EXTENDED_MASTER_SECRET | code::POST_HANDSHAKE_AUTH => empty(data),
+        code::COMPRESS_CERTIFICATE => whole(data, |r| r.sub8("compress_certificate algorithms")?.u16_list("algorithm"))
+            .map(|algorithms| ExtensionBody::CompressCertificate { algorithms }),
+        code::RECORD_SIZE_LIMIT => whole(data, |r| r.u16("record_size_limit"))
+            .map(|record_size_limit| ExtensionBody::RecordSizeLimit { record_size_limit }),
+        code::SESSION_TICKET => Ok(ExtensionBody::SessionTicket { ticket_length: data.len() }),
+        code::KEY_SHARE | code::KEY_SHARE_DRAFT => decode_key_share(data, ctx),
+        code::PRE_SHARED_KEY => decode_pre_shared_key(data, ctx),
+        code::EARLY_DATA | code::TICKET_EARLY_DATA_INFO => decode_early_data(data, ctx),
+        code::SUPPORTED_VERSIONS => decode_supported_versions(data, ctx),
+        code::COOKIE => whole(data, |r| r.vec16("cookie")).map(|c| ExtensionBody::Cookie { cookie: c.to_vec() }),
+        code::PSK_KEY_EXCHANGE_MODES => whole(data, |r| r.vec8("psk_key_exchange_modes"))
+            .map(|m| ExtensionBody::PskKeyExchangeModes { modes: m.to_vec() }),
+        code::CERTIFICATE_AUTHORITIES => whole(data, |r| {
+            let list = r.vec16("certificate_authorities")?;
+            distinguished_names(list)
+        })
+        .map(|authorities| ExtensionBody::CertificateAuthorities { authorities }),
+        code::CONNECTION_ID => {
+            whole(data, |r| r.vec8("connection_id")).map(|c| ExtensionBody::ConnectionId { connection_id: c.to_vec() })
+        }
+        code::QUIC_TRANSPORT_PARAMETERS | code::QUIC_TRANSPORT_PARAMETERS_DRAFT => decode_quic_parameters(data),
+        code::NEXT_PROTOCOL_NEGOTIATION => decode_npn(data),
+        code::APPLICATION_SETTINGS_OLD | code::APPLICATION_SETTINGS => decode_alps(data, ctx),
+        code::ENCRYPTED_CLIENT_HELLO => decode_ech(data, ctx),
+        code::RENEGOTIATION_INFO => whole(data, |r| r.vec8("renegotiated_connection"))
+            .map(|c| ExtensionBody::RenegotiationInfo { renegotiated_connection: c.to_vec() }),
+        _ => return ExtensionBody::Raw { hex: hex::encode(data) },
     };
-    decoded.unwrap_or_else(|| ExtensionBody::Raw { hex: hex::encode(data) })
+    decoded.unwrap_or_else(|e| ExtensionBody::Malformed { hex: hex::encode(data), malformed: e.what })
 }
 
-fn decode_server_name(data: &[u8]) -> Option<ExtensionBody> {
+/// Runs `f` over `data` and requires it to consume everything.
+fn whole<'a, T>(data: &'a [u8], f: impl FnOnce(&mut Reader<'a>) -> Result<T>) -> Result<T> {
+    let mut r = Reader::new(data);
+    let out = f(&mut r)?;
+    r.expect_end("trailing bytes in extension")?;
+    Ok(out)
+}
+
+fn single_u8(data: &[u8], what: &'static str) -> Result<u8> {
+    whole(data, |r| r.u8(what))
+}
+
+fn empty(data: &[u8]) -> Result<ExtensionBody> {
+    whole(data, |_| Ok(ExtensionBody::Empty))
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A list of 1-byte-length-prefixed strings filling `r`.
+fn string_list8(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        out.push(lossy(r.vec8(what)?));
+    }
+    Ok(out)
+}
+
+/// DistinguishedName list (2-byte-prefixed DER names) rendered as text.
+pub fn distinguished_names(list: &[u8]) -> Result<Vec<String>> {
+    use x509_parser::prelude::{FromDer, X509Name};
+    let mut r = Reader::new(list);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let der = r.vec16("distinguished name")?;
+        out.push(match X509Name::from_der(der) {
+            Ok((_, name)) => name.to_string(),
+            Err(_) => format!("unparsable name ({} bytes)", der.len()),
+        });
+    }
+    Ok(out)
+}
+
+fn decode_server_name(data: &[u8]) -> Result<ExtensionBody> {
     // The server's echo is empty.
     if data.is_empty() {
-        return Some(ExtensionBody::ServerName { server_name: Vec::new() });
+        return Ok(ExtensionBody::ServerName { server_name: Vec::new() });
     }
-    let mut r = Reader::new(data);
-    let mut list = r.sub16("server_name list").ok()?;
-    let mut names = Vec::new();
-    while !list.is_empty() {
-        let kind = list.u8("name type").ok()?;
-        let name = list.vec16("host name").ok()?;
-        if kind == 0 {
-            names.push(String::from_utf8_lossy(name).into_owned());
+    whole(data, |r| {
+        let mut list = r.sub16("server_name list")?;
+        let mut names = Vec::new();
+        while !list.is_empty() {
+            let kind = list.u8("name type")?;
+            let name = list.vec16("host name")?;
+            if kind == 0 {
+                names.push(lossy(name));
+            }
         }
-    }
-    Some(ExtensionBody::ServerName { server_name: names })
+        Ok(ExtensionBody::ServerName { server_name: names })
+    })
 }
 
-fn decode_alpn(data: &[u8]) -> Option<ExtensionBody> {
-    let mut list = Reader::new(data).sub16("alpn list").ok()?;
-    let mut alpn = Vec::new();
-    while !list.is_empty() {
-        alpn.push(String::from_utf8_lossy(list.vec8("protocol name").ok()?).into_owned());
-    }
-    Some(ExtensionBody::Alpn { alpn })
+fn decode_alpn(data: &[u8]) -> Result<ExtensionBody> {
+    whole(data, |r| {
+        let mut list = r.sub16("alpn list")?;
+        Ok(ExtensionBody::Alpn { alpn: string_list8(&mut list, "protocol name")? })
+    })
 }
 
-fn decode_supported_versions(data: &[u8], ctx: ExtContext) -> Option<ExtensionBody> {
-    let mut r = Reader::new(data);
+fn decode_supported_versions(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    match ctx {
+        ExtContext::ClientHello => whole(data, |r| {
+            let mut list = r.sub8("supported_versions")?;
+            Ok(ExtensionBody::SupportedVersions { versions: list.u16_list("version")? })
+        }),
+        _ => whole(data, |r| Ok(ExtensionBody::SelectedVersion { selected_version: r.u16("selected version")? })),
+    }
+}
+
+fn key_share_entry(r: &mut Reader<'_>) -> Result<KeyShareEntry> {
+    let group = r.u16("key_share group")?;
+    let key = r.vec16("key_exchange")?;
+    Ok(KeyShareEntry { group, key_length: key.len() })
+}
+
+fn decode_key_share(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    match ctx {
+        ExtContext::ClientHello => whole(data, |r| {
+            let mut list = r.sub16("client_shares")?;
+            let mut key_shares = Vec::new();
+            while !list.is_empty() {
+                key_shares.push(key_share_entry(&mut list)?);
+            }
+            Ok(ExtensionBody::KeyShares { key_shares })
+        }),
+        ExtContext::HelloRetryRequest => {
+            whole(data, |r| Ok(ExtensionBody::KeyShareRetry { selected_group: r.u16("selected_group")? }))
+        }
+        _ => whole(data, |r| Ok(ExtensionBody::KeyShare { key_share: key_share_entry(r)? })),
+    }
+}
+
+fn decode_pre_shared_key(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    match ctx {
+        ExtContext::ClientHello => whole(data, |r| {
+            let mut ids = r.sub16("psk identities")?;
+            let mut identities = Vec::new();
+            while !ids.is_empty() {
+                let identity = ids.vec16("psk identity")?;
+                let obfuscated_ticket_age = ids.u32("obfuscated_ticket_age")?;
+                identities.push(PskIdentity { identity_length: identity.len(), obfuscated_ticket_age });
+            }
+            let mut binders = r.sub16("psk binders")?;
+            let mut binder_lengths = Vec::new();
+            while !binders.is_empty() {
+                binder_lengths.push(binders.vec8("psk binder")?.len());
+            }
+            Ok(ExtensionBody::PskOffer { identities, binder_lengths })
+        }),
+        _ => whole(data, |r| Ok(ExtensionBody::PskSelected { selected_identity: r.u16("selected_identity")? })),
+    }
+}
+
+fn decode_early_data(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    match ctx {
+        ExtContext::NewSessionTicket => {
+            whole(data, |r| Ok(ExtensionBody::MaxEarlyData { max_early_data_size: r.u32("max_early_data_size")? }))
+        }
+        _ => empty(data),
+    }
+}
+
+fn decode_status_request(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    // A ServerHello (TLS <= 1.2) acknowledges with an empty extension; the status itself then
+    // travels in a CertificateStatus message.
+    if data.is_empty() {
+        return Ok(ExtensionBody::Empty);
+    }
+    match ctx {
+        ExtContext::Certificate => whole(data, |r| {
+            let status_type = r.u8("status_type")?;
+            let response = r.vec24("OCSP response")?;
+            Ok(ExtensionBody::StatusResponse { status_type, response_length: response.len() })
+        }),
+        _ => whole(data, |r| {
+            let status_type = r.u8("status_type")?;
+            if status_type != 1 {
+                // Only the OCSP request layout is defined; keep others readable as lengths.
+                let rest = r.rest();
+                return Ok(ExtensionBody::StatusRequest {
+                    status_type,
+                    responder_id_list_length: rest.len(),
+                    request_extensions_length: 0,
+                });
+            }
+            let responders = r.vec16("responder_id_list")?;
+            let request_extensions = r.vec16("request_extensions")?;
+            Ok(ExtensionBody::StatusRequest {
+                status_type,
+                responder_id_list_length: responders.len(),
+                request_extensions_length: request_extensions.len(),
+            })
+        }),
+    }
+}
+
+fn decode_status_request_v2(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    if data.is_empty() || ctx != ExtContext::ClientHello {
+        return empty(data);
+    }
+    whole(data, |r| {
+        let mut list = r.sub16("status_request_v2 list")?;
+        let mut status_types = Vec::new();
+        while !list.is_empty() {
+            status_types.push(list.u8("status_type")?);
+            list.vec16("status request")?;
+        }
+        Ok(ExtensionBody::StatusRequestV2 { status_types })
+    })
+}
+
+fn decode_sct(data: &[u8]) -> Result<ExtensionBody> {
+    // The client's request is empty.
+    if data.is_empty() {
+        return Ok(ExtensionBody::Empty);
+    }
+    whole(data, |r| {
+        let mut list = r.sub16("signed_certificate_timestamp list")?;
+        let mut scts = Vec::new();
+        while !list.is_empty() {
+            let sct = list.vec16("serialized SCT")?;
+            let mut s = Reader::new(sct);
+            let version = s.u8("SCT version")?;
+            let log_id = hex::encode(s.bytes(32, "SCT log_id")?);
+            let timestamp = s.u64("SCT timestamp")?;
+            scts.push(Sct { version, log_id, timestamp, length: sct.len() });
+        }
+        Ok(ExtensionBody::SignedCertificateTimestamps { scts })
+    })
+}
+
+fn decode_certificate_type(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
     match ctx {
         ExtContext::ClientHello => {
-            let mut list = r.sub8("supported_versions").ok()?;
-            Some(ExtensionBody::SupportedVersions { versions: list.u16_list("version").ok()? })
+            whole(data, |r| Ok(ExtensionBody::CertificateTypes { types: r.vec8("certificate types")?.to_vec() }))
         }
-        _ => Some(ExtensionBody::SelectedVersion { selected_version: r.u16("selected version").ok()? }),
+        _ => whole(data, |r| Ok(ExtensionBody::CertificateType { certificate_type: r.u8("certificate type")? })),
+    }
+}
+
+fn decode_quic_parameters(data: &[u8]) -> Result<ExtensionBody> {
+    let mut r = Reader::new(data);
+    let mut parameters = Vec::new();
+    while !r.is_empty() {
+        let id = r.quic_varint("transport parameter id")?;
+        let len = r.quic_varint("transport parameter length")?;
+        let value = r.bytes(usize::try_from(len).unwrap_or(usize::MAX), "transport parameter value")?;
+        parameters.push(QuicParameter { id, length: value.len() });
+    }
+    Ok(ExtensionBody::QuicTransportParameters { parameters })
+}
+
+fn decode_npn(data: &[u8]) -> Result<ExtensionBody> {
+    // A client's extension is empty; a server's lists protocols without an outer length.
+    if data.is_empty() {
+        return Ok(ExtensionBody::Empty);
+    }
+    let mut r = Reader::new(data);
+    Ok(ExtensionBody::NpnProtocols { protocols: string_list8(&mut r, "NPN protocol")? })
+}
+
+fn decode_alps(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    match ctx {
+        ExtContext::ClientHello => whole(data, |r| {
+            let mut list = r.sub16("application_settings protocols")?;
+            Ok(ExtensionBody::ApplicationSettings { protocols: string_list8(&mut list, "ALPS protocol")? })
+        }),
+        // The server's settings are opaque application data.
+        _ => Ok(ExtensionBody::Raw { hex: hex::encode(data) }),
+    }
+}
+
+fn decode_ech(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
+    match ctx {
+        ExtContext::ClientHello => whole(data, |r| match r.u8("ECH type")? {
+            0 => {
+                let kdf_id = r.u16("ECH kdf_id")?;
+                let aead_id = r.u16("ECH aead_id")?;
+                let config_id = r.u8("ECH config_id")?;
+                let enc = r.vec16("ECH enc")?;
+                let payload = r.vec16("ECH payload")?;
+                Ok(ExtensionBody::EchOuter {
+                    kdf_id,
+                    aead_id,
+                    config_id,
+                    enc_length: enc.len(),
+                    payload_length: payload.len(),
+                })
+            }
+            1 => Ok(ExtensionBody::EchInner),
+            _ => super::reader::err("ECH type"),
+        }),
+        ExtContext::HelloRetryRequest => whole(data, |r| {
+            Ok(ExtensionBody::EchConfirmation { confirmation: r.bytes(8, "ECH confirmation")?.to_vec() })
+        }),
+        _ => whole(data, |r| {
+            Ok(ExtensionBody::EchRetryConfigs { retry_configs_length: r.vec16("ECHConfigList")?.len() })
+        }),
     }
 }
 
@@ -179,4 +839,61 @@ pub fn offered_versions(exts: &[Extension]) -> Option<&[u16]> {
         ExtensionBody::SupportedVersions { versions } => Some(versions.as_slice()),
         _ => None,
     })
+}
+
+/// The groups of a ClientHello's key shares, in order.
+pub fn key_share_groups(exts: &[Extension]) -> Option<Vec<u16>> {
+    exts.iter().find_map(|e| match &e.body {
+        ExtensionBody::KeyShares { key_shares } => Some(key_shares.iter().map(|k| k.group).collect()),
+        _ => None,
+    })
+}
+
+/// The group of a ServerHello's key share.
+pub fn server_key_share_group(exts: &[Extension]) -> Option<u16> {
+    exts.iter().find_map(|e| match e.body {
+        ExtensionBody::KeyShare { key_share } => Some(key_share.group),
+        _ => None,
+    })
+}
+
+/// The group a HelloRetryRequest asks for.
+pub fn retry_group(exts: &[Extension]) -> Option<u16> {
+    exts.iter().find_map(|e| match e.body {
+        ExtensionBody::KeyShareRetry { selected_group } => Some(selected_group),
+        _ => None,
+    })
+}
+
+/// The cookie of a cookie extension.
+pub fn cookie(exts: &[Extension]) -> Option<&[u8]> {
+    exts.iter().find_map(|e| match &e.body {
+        ExtensionBody::Cookie { cookie } => Some(cookie.as_slice()),
+        _ => None,
+    })
+}
+
+/// The certificate type a server chose (server_certificate_type, RFC 7250).
+pub fn chosen_certificate_type(exts: &[Extension], typ: u16) -> Option<u8> {
+    exts.iter().filter(|e| e.typ == typ).find_map(|e| match e.body {
+        ExtensionBody::CertificateType { certificate_type } => Some(certificate_type),
+        _ => None,
+    })
+}
+
+/// server_certificate_type and client_certificate_type code points, for `chosen_certificate_type`.
+pub const SERVER_CERTIFICATE_TYPE: u16 = code::SERVER_CERTIFICATE_TYPE;
+pub const CLIENT_CERTIFICATE_TYPE: u16 = code::CLIENT_CERTIFICATE_TYPE;
+
+/// max_early_data_size of a NewSessionTicket's early_data extension.
+pub fn max_early_data_size(exts: &[Extension]) -> Option<u32> {
+    exts.iter().find_map(|e| match e.body {
+        ExtensionBody::MaxEarlyData { max_early_data_size } => Some(max_early_data_size),
+        _ => None,
+    })
+}
+
+/// True when a ClientHello offers TLS 1.3 (or a draft of it) in supported_versions.
+pub fn offers_tls13(exts: &[Extension]) -> bool {
+    offered_versions(exts).is_some_and(|v| v.iter().any(|&v| super::hello::is_tls13(v)))
 }

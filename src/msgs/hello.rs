@@ -1,6 +1,7 @@
 //! ClientHello, ServerHello (and HelloRetryRequest), and the SSLv2-compatible ClientHello.
 
 use super::extensions::{self, ExtContext, Extension};
+use super::names;
 use super::reader::{Reader, Result, err};
 use serde::Serialize;
 
@@ -10,20 +11,57 @@ pub const HELLO_RETRY_REQUEST_RANDOM: [u8; 32] = [
     0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
+/// The last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 ("DOWNGRD\x01")
+/// or an older version ("DOWNGRD\x00"), RFC 8446 4.1.3.
+const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
 fn hex_ser<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&hex::encode(v))
+}
+
+/// The TLS <= 1.2 reading of a hello random: the first 4 bytes were gmt_unix_time (RFC 5246
+/// 7.4.1.2). Many implementations fill them with random bytes instead, so this is a view, not
+/// a claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RandomTime {
+    pub unix: u32,
+    /// RFC 3339 UTC.
+    pub utc: String,
+}
+
+impl RandomTime {
+    fn of(random: &[u8]) -> Option<RandomTime> {
+        let first: [u8; 4] = random.get(..4)?.try_into().ok()?;
+        let unix = u32::from_be_bytes(first);
+        Some(RandomTime { unix, utc: crate::certs::format_rfc3339(i64::from(unix))? })
+    }
+}
+
+/// DTLS versions are 0xfeXX (one's complement of the TLS numbering).
+pub fn is_dtls(version: u16) -> bool {
+    version >> 8 == 0xfe
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ClientHello {
     /// legacy_version (client_version before TLS 1.3).
     pub version: u16,
+    pub version_name: String,
     #[serde(serialize_with = "hex_ser")]
     pub random: Vec<u8>,
+    /// Only for hellos that do not offer TLS 1.3 (whose randoms are random throughout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub random_time: Option<RandomTime>,
     #[serde(serialize_with = "hex_ser")]
     pub session_id: Vec<u8>,
+    /// DTLS only: the cookie echoed from a HelloVerifyRequest, hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<String>,
     pub cipher_suites: Vec<u16>,
+    pub cipher_suite_names: Vec<String>,
     pub compression_methods: Vec<u8>,
+    pub compression_method_names: Vec<String>,
     pub sni: Option<String>,
     /// True for the SSLv2-format (backward-compatible) hello.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -34,15 +72,35 @@ pub struct ClientHello {
 #[derive(Clone, Debug, Serialize)]
 pub struct ServerHello {
     pub version: u16,
+    pub version_name: String,
+    /// Empty for the draft TLS 1.3 HelloRetryRequest message (type 6), which has no random.
     #[serde(serialize_with = "hex_ser")]
     pub random: Vec<u8>,
+    /// Only when the negotiated version is TLS 1.2 or older.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub random_time: Option<RandomTime>,
+    /// A TLS 1.3 server's downgrade marker at the end of the random: "TLS 1.2" or "TLS 1.1".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downgrade_sentinel: Option<&'static str>,
     #[serde(serialize_with = "hex_ser")]
     pub session_id: Vec<u8>,
     pub cipher_suite: u16,
+    pub cipher_suite_name: String,
     pub compression_method: u8,
+    pub compression_method_name: String,
     /// From supported_versions (TLS 1.3), else null.
     pub selected_version: Option<u16>,
     pub hello_retry_request: bool,
+    /// HelloRetryRequest only: the key_share group the server asks for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_group: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_group_name: Option<String>,
+    /// HelloRetryRequest only: the cookie extension, hex, and its length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookie_length: Option<usize>,
     pub extensions: Vec<Extension>,
 }
 
@@ -55,21 +113,24 @@ impl ClientHello {
         if session_id.len() > 32 {
             return err("session_id length");
         }
+        let cookie = if is_dtls(version) { Some(hex::encode(r.vec8("cookie")?)) } else { None };
         let mut suites = r.sub16("cipher_suites")?;
         let cipher_suites = suites.u16_list("cipher_suites")?;
         let compression_methods = r.vec8("compression_methods")?.to_vec();
         // Extensions are optional (SSLv3 and old TLS hellos end here).
-        let extensions = if r.is_empty() {
-            Vec::new()
-        } else {
-            let block = r.vec16("extensions")?;
-            extensions::parse_extensions(block, ExtContext::ClientHello)?
-        };
+        let extensions =
+            if r.is_empty() { Vec::new() } else { extensions::parse_extension_block(&mut r, ExtContext::ClientHello)? };
+        let random_time = if extensions::offers_tls13(&extensions) { None } else { RandomTime::of(&random) };
         Ok(ClientHello {
             version,
+            version_name: names::version_name(version),
             random,
+            random_time,
             session_id: session_id.to_vec(),
+            cookie,
+            cipher_suite_names: cipher_suites.iter().map(|&c| names::cipher_suite_name(c)).collect(),
             cipher_suites,
+            compression_method_names: compression_methods.iter().map(|&c| names::compression_method_name(c)).collect(),
             compression_methods,
             sni: extensions::sni(&extensions),
             sslv2_format: false,
@@ -92,7 +153,7 @@ impl ClientHello {
         let specs = r.bytes(usize::from(spec_len), "cipher_specs")?;
         let session_id = r.bytes(usize::from(sid_len), "session_id")?.to_vec();
         let challenge = r.bytes(usize::from(challenge_len), "challenge")?;
-        let cipher_suites = specs
+        let cipher_suites: Vec<u16> = specs
             .chunks_exact(3)
             .filter_map(|c| match c {
                 [0, hi, lo] => Some(u16::from_be_bytes([*hi, *lo])),
@@ -105,10 +166,15 @@ impl ClientHello {
         random.extend_from_slice(challenge);
         Ok(ClientHello {
             version,
+            version_name: names::version_name(version),
             random,
+            random_time: None,
             session_id,
+            cookie: None,
+            cipher_suite_names: cipher_suites.iter().map(|&c| names::cipher_suite_name(c)).collect(),
             cipher_suites,
             compression_methods: vec![0],
+            compression_method_names: vec![names::compression_method_name(0)],
             sni: None,
             sslv2_format: true,
             extensions: Vec::new(),
@@ -146,21 +212,85 @@ impl ServerHello {
         let extensions = if r.is_empty() {
             Vec::new()
         } else {
-            let block = r.vec16("extensions")?;
-            let exts = extensions::parse_extensions(block, ctx)?;
+            let exts = extensions::parse_extension_block(&mut r, ctx)?;
             r.expect_end("ServerHello trailing bytes")?;
             exts
         };
-        Ok(ServerHello {
+        Ok(ServerHello::assemble(
             version,
             random,
-            session_id: session_id.to_vec(),
+            session_id,
             cipher_suite,
             compression_method,
-            selected_version: extensions::selected_version(&extensions),
             hello_retry_request,
             extensions,
-        })
+        ))
+    }
+
+    /// The HelloRetryRequest message of TLS 1.3 drafts (handshake type 6): a version, in
+    /// drafts -19 to -21 a cipher suite, then extensions. Decoded into the ServerHello shape
+    /// with `hello_retry_request` set, an empty random and session id.
+    pub fn decode_draft_hello_retry_request(body: &[u8]) -> Result<ServerHello> {
+        let with_suite = |body| -> Result<(u16, u16, Vec<Extension>)> {
+            let mut r = Reader::new(body);
+            let version = r.u16("server_version")?;
+            let suite = r.u16("cipher_suite")?;
+            let exts = extensions::parse_extension_block(&mut r, ExtContext::HelloRetryRequest)?;
+            r.expect_end("bytes after HelloRetryRequest extensions")?;
+            Ok((version, suite, exts))
+        };
+        let without_suite = |body| -> Result<(u16, u16, Vec<Extension>)> {
+            let mut r = Reader::new(body);
+            let version = r.u16("server_version")?;
+            let exts = extensions::parse_extension_block(&mut r, ExtContext::HelloRetryRequest)?;
+            r.expect_end("bytes after HelloRetryRequest extensions")?;
+            Ok((version, 0, exts))
+        };
+        let (version, suite, exts) = with_suite(body).or_else(|_| without_suite(body))?;
+        Ok(ServerHello::assemble(version, Vec::new(), Vec::new(), suite, 0, true, exts))
+    }
+
+    fn assemble(
+        version: u16,
+        random: Vec<u8>,
+        session_id: Vec<u8>,
+        cipher_suite: u16,
+        compression_method: u8,
+        hello_retry_request: bool,
+        extensions: Vec<Extension>,
+    ) -> ServerHello {
+        let selected_version = extensions::selected_version(&extensions);
+        let negotiated = selected_version.unwrap_or(version);
+        let random_time = if hello_retry_request || is_tls13(negotiated) { None } else { RandomTime::of(&random) };
+        let downgrade_sentinel = match random.get(24..) {
+            Some(tail) if !hello_retry_request && tail == DOWNGRADE_TLS12 => Some("TLS 1.2"),
+            Some(tail) if !hello_retry_request && tail == DOWNGRADE_TLS11 => Some("TLS 1.1"),
+            _ => None,
+        };
+        let (selected_group, cookie) = if hello_retry_request {
+            (extensions::retry_group(&extensions), extensions::cookie(&extensions))
+        } else {
+            (None, None)
+        };
+        ServerHello {
+            version,
+            version_name: names::version_name(version),
+            random,
+            random_time,
+            downgrade_sentinel,
+            session_id,
+            cipher_suite,
+            cipher_suite_name: names::cipher_suite_name(cipher_suite),
+            compression_method,
+            compression_method_name: names::compression_method_name(compression_method),
+            selected_version,
+            hello_retry_request,
+            selected_group,
+            selected_group_name: selected_group.map(names::group_name),
+            cookie_length: cookie.map(<[u8]>::len),
+            cookie: cookie.map(hex::encode),
+            extensions,
+        }
     }
 
     /// The protocol version this hello settles on.

@@ -3,15 +3,32 @@
 //! Layer 5 of the pipeline. Decoders take the body of one complete message (framing is the
 //! `tls` layer's job) and return typed values; they never panic and never trust a length.
 
+pub mod alert;
+pub mod certificate;
 pub mod extensions;
 pub mod hello;
+pub mod key_exchange;
+pub mod names;
 pub mod reader;
+pub mod session;
 
+pub use alert::{Alert, decode_alert};
+pub use certificate::{
+    Certificate, CertificateContext, CertificateEntry, CertificateRequest, CertificateStatus, CertificateVerify,
+    CompressedCertificate,
+};
 pub use hello::{ClientHello, ServerHello};
+pub use key_exchange::{ClientKeyExchange, KeyExchange, ServerKeyExchange};
+pub use session::{EncryptedExtensions, Finished, HelloVerifyRequest, KeyUpdate, NewSessionTicket, NextProtocol};
+
+use crate::certs::ChainCheck;
+use crate::time::Timestamp;
+use reader::{Reader, Result};
 use serde::Serialize;
 
-/// What the decoder needs to know about the connection: layouts differ by version.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the decoder needs to know about the connection: layouts differ by version, key
+/// exchange and negotiated certificate type, and certificate checks need time and server name.
+#[derive(Clone, Debug, Default)]
 pub struct DecodeContext {
     /// Negotiated version once the ServerHello is known.
     pub version: Option<u16>,
@@ -19,18 +36,90 @@ pub struct DecodeContext {
     pub cipher_suite: Option<u16>,
     /// True when decoding a message sent by the server.
     pub from_server: bool,
+    /// When the message was captured: certificates are judged expired or not at this time.
+    pub capture_time: Option<Timestamp>,
+    /// The server name the client asked for: server certificates are matched against it.
+    pub sni: Option<String>,
+    /// The certificate type negotiated for this sender's Certificate message (RFC 7250
+    /// server/client_certificate_type); None means X.509.
+    pub certificate_type: Option<u8>,
+}
+
+/// The JSON of a message with no fields: `{}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NoFields {}
+
+fn hex_opt<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(bytes) => s.serialize_str(&hex::encode(bytes)),
+        None => s.serialize_none(),
+    }
 }
 
 /// Decoded handshake message contents, serialized flat into the JSON `message` event: each
-/// variant's fields become top-level keys (`client_hello`, `server_hello`, ...).
+/// variant's fields become top-level keys (`client_hello`, `server_hello`, ...). Every variant
+/// has its own keys, named after the message.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum HandshakeBody {
+    HelloRequest {
+        hello_request: NoFields,
+    },
     ClientHello {
         client_hello: ClientHello,
     },
+    /// Also HelloRetryRequest (`server_hello.hello_retry_request` is true).
     ServerHello {
         server_hello: ServerHello,
+    },
+    HelloVerifyRequest {
+        hello_verify_request: HelloVerifyRequest,
+    },
+    NewSessionTicket {
+        new_session_ticket: NewSessionTicket,
+    },
+    EndOfEarlyData {
+        end_of_early_data: NoFields,
+    },
+    EncryptedExtensions {
+        encrypted_extensions: EncryptedExtensions,
+    },
+    Certificate {
+        /// TLS 1.3 only, hex.
+        #[serde(serialize_with = "hex_opt", skip_serializing_if = "Option::is_none")]
+        certificate_request_context: Option<Vec<u8>>,
+        certificates: Vec<CertificateEntry>,
+        chain: Option<ChainCheck>,
+    },
+    ServerKeyExchange {
+        server_key_exchange: ServerKeyExchange,
+    },
+    CertificateRequest {
+        certificate_request: CertificateRequest,
+    },
+    ServerHelloDone {
+        server_hello_done: NoFields,
+    },
+    CertificateVerify {
+        certificate_verify: CertificateVerify,
+    },
+    ClientKeyExchange {
+        client_key_exchange: ClientKeyExchange,
+    },
+    Finished {
+        finished: Finished,
+    },
+    CertificateStatus {
+        certificate_status: CertificateStatus,
+    },
+    KeyUpdate {
+        key_update: KeyUpdate,
+    },
+    CompressedCertificate {
+        compressed_certificate: CompressedCertificate,
+    },
+    NextProtocol {
+        next_protocol: NextProtocol,
     },
     /// Not decoded beyond type and length (or the decoder failed: see `decode_error`).
     Opaque {},
@@ -79,11 +168,86 @@ pub fn handshake_name(msg_type: u8) -> String {
     name.to_string()
 }
 
-/// Decodes one handshake message body.
-pub fn decode_handshake(msg_type: u8, body: &[u8], _ctx: &DecodeContext) -> Decoded {
+/// Handshake message types.
+pub mod handshake_type {
+    pub const HELLO_REQUEST: u8 = 0;
+    pub const CLIENT_HELLO: u8 = 1;
+    pub const SERVER_HELLO: u8 = 2;
+    pub const HELLO_VERIFY_REQUEST: u8 = 3;
+    pub const NEW_SESSION_TICKET: u8 = 4;
+    pub const END_OF_EARLY_DATA: u8 = 5;
+    /// HelloRetryRequest as its own message: TLS 1.3 drafts before -22 only.
+    pub const HELLO_RETRY_REQUEST_DRAFT: u8 = 6;
+    pub const ENCRYPTED_EXTENSIONS: u8 = 8;
+    pub const CERTIFICATE: u8 = 11;
+    pub const SERVER_KEY_EXCHANGE: u8 = 12;
+    pub const CERTIFICATE_REQUEST: u8 = 13;
+    pub const SERVER_HELLO_DONE: u8 = 14;
+    pub const CERTIFICATE_VERIFY: u8 = 15;
+    pub const CLIENT_KEY_EXCHANGE: u8 = 16;
+    pub const FINISHED: u8 = 20;
+    pub const CERTIFICATE_STATUS: u8 = 22;
+    pub const KEY_UPDATE: u8 = 24;
+    pub const COMPRESSED_CERTIFICATE: u8 = 25;
+    pub const NEXT_PROTOCOL: u8 = 67;
+}
+
+fn no_fields(body: &[u8], what: &'static str) -> Result<NoFields> {
+    Reader::new(body).expect_end(what).map(|()| NoFields {})
+}
+
+/// Decodes one handshake message body. Never panics; a body that does not parse yields
+/// `Opaque` with the error, and nothing carries over to the next message.
+pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decoded {
+    use handshake_type as t;
     let result = match msg_type {
-        1 => ClientHello::decode(body).map(|client_hello| HandshakeBody::ClientHello { client_hello }),
-        2 => ServerHello::decode(body).map(|server_hello| HandshakeBody::ServerHello { server_hello }),
+        t::HELLO_REQUEST => no_fields(body, "HelloRequest (not empty)")
+            .map(|hello_request| HandshakeBody::HelloRequest { hello_request }),
+        t::CLIENT_HELLO => ClientHello::decode(body).map(|client_hello| HandshakeBody::ClientHello { client_hello }),
+        t::SERVER_HELLO => ServerHello::decode(body).map(|server_hello| HandshakeBody::ServerHello { server_hello }),
+        t::HELLO_VERIFY_REQUEST => HelloVerifyRequest::decode(body)
+            .map(|hello_verify_request| HandshakeBody::HelloVerifyRequest { hello_verify_request }),
+        t::NEW_SESSION_TICKET => NewSessionTicket::decode(body, ctx.version)
+            .map(|new_session_ticket| HandshakeBody::NewSessionTicket { new_session_ticket }),
+        t::END_OF_EARLY_DATA => no_fields(body, "EndOfEarlyData (not empty)")
+            .map(|end_of_early_data| HandshakeBody::EndOfEarlyData { end_of_early_data }),
+        t::HELLO_RETRY_REQUEST_DRAFT => ServerHello::decode_draft_hello_retry_request(body)
+            .map(|server_hello| HandshakeBody::ServerHello { server_hello }),
+        t::ENCRYPTED_EXTENSIONS => EncryptedExtensions::decode(body)
+            .map(|encrypted_extensions| HandshakeBody::EncryptedExtensions { encrypted_extensions }),
+        t::CERTIFICATE => {
+            let cert_ctx = CertificateContext {
+                version: ctx.version,
+                capture_time: ctx.capture_time.as_ref(),
+                // The client names the server; a client's own certificate is not for that name.
+                sni: if ctx.from_server { ctx.sni.as_deref() } else { None },
+                certificate_type: ctx.certificate_type,
+            };
+            Certificate::decode(body, &cert_ctx).map(|c| HandshakeBody::Certificate {
+                certificate_request_context: c.request_context,
+                certificates: c.entries,
+                chain: c.chain,
+            })
+        }
+        t::SERVER_KEY_EXCHANGE => ServerKeyExchange::decode(body, ctx.cipher_suite, ctx.version)
+            .map(|server_key_exchange| HandshakeBody::ServerKeyExchange { server_key_exchange }),
+        t::CERTIFICATE_REQUEST => CertificateRequest::decode(body, ctx.version)
+            .map(|certificate_request| HandshakeBody::CertificateRequest { certificate_request }),
+        t::SERVER_HELLO_DONE => no_fields(body, "ServerHelloDone (not empty)")
+            .map(|server_hello_done| HandshakeBody::ServerHelloDone { server_hello_done }),
+        t::CERTIFICATE_VERIFY => CertificateVerify::decode(body, ctx.version)
+            .map(|certificate_verify| HandshakeBody::CertificateVerify { certificate_verify }),
+        t::CLIENT_KEY_EXCHANGE => ClientKeyExchange::decode(body, ctx.cipher_suite, ctx.version)
+            .map(|client_key_exchange| HandshakeBody::ClientKeyExchange { client_key_exchange }),
+        t::FINISHED => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
+        t::CERTIFICATE_STATUS => CertificateStatus::decode(body)
+            .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
+        t::KEY_UPDATE => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
+        t::COMPRESSED_CERTIFICATE => CompressedCertificate::decode(body)
+            .map(|compressed_certificate| HandshakeBody::CompressedCertificate { compressed_certificate }),
+        t::NEXT_PROTOCOL => {
+            NextProtocol::decode(body).map(|next_protocol| HandshakeBody::NextProtocol { next_protocol })
+        }
         _ => Ok(HandshakeBody::Opaque {}),
     };
     match result {

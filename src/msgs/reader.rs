@@ -136,6 +136,18 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// A QUIC variable-length integer (RFC 9000 16): the top two bits of the first byte give
+    /// the total length, 1, 2, 4 or 8 bytes.
+    pub fn quic_varint(&mut self, what: &'static str) -> Result<u64> {
+        let first = self.u8(what)?;
+        let extra = (1usize << (first >> 6)) - 1;
+        let mut value = u64::from(first & 0x3f);
+        for &b in self.bytes(extra, what)? {
+            value = (value << 8) | u64::from(b);
+        }
+        Ok(value)
+    }
+
     /// Fails unless everything was consumed.
     pub fn expect_end(&self, what: &'static str) -> Result<()> {
         if self.is_empty() { Ok(()) } else { err(what) }
