@@ -12,6 +12,7 @@
 pub mod certs;
 pub mod cli;
 pub mod conn;
+pub mod crypto;
 pub mod fingerprint;
 pub mod msgs;
 pub mod net;

@@ -341,11 +341,16 @@ mod tests {
 
     #[test]
     fn not_tcp_and_bad_chains() {
-        // No next header, ESP, UDP, ICMPv6.
-        for next in [59u8, 50, 17, 58] {
+        // No next header, ESP, ICMPv6.
+        for next in [59u8, 50, 58] {
             let pkt = v6(PROTO_DEST_OPTS, &[generic_ext(next, 0), vec![0; 16]].concat());
             assert!(matches!(parse(NetProto::Ipv6, &pkt, 0).unwrap().upper, Upper::NotTcp), "{next}");
         }
+        // UDP is handed up whole, for the tunnel decoder.
+        let pkt = v6(PROTO_DEST_OPTS, &[generic_ext(PROTO_UDP, 0), vec![0; 16]].concat());
+        assert!(
+            matches!(parse(NetProto::Ipv6, &pkt, 0).unwrap().upper, Upper::Udp { captured } if captured.len() == 16)
+        );
         let pkt = v6(PROTO_DEST_OPTS, &[generic_ext(PROTO_HOP_BY_HOP, 0), generic_ext(PROTO_TCP, 0)].concat());
         assert_eq!(
             parse(NetProto::Ipv6, &pkt, 0).unwrap_err(),

@@ -1,0 +1,117 @@
+//! Hash and HMAC selection by algorithm value, so that the rest of the module can pick the hash
+//! from a cipher suite at run time instead of being generic over it.
+
+use hmac::{Hmac, Mac};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384};
+
+/// The hash functions TLS key derivation, Finished and record MACs use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HashAlg {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha384,
+}
+
+impl HashAlg {
+    /// Digest size in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            HashAlg::Md5 => 16,
+            HashAlg::Sha1 => 20,
+            HashAlg::Sha256 => 32,
+            HashAlg::Sha384 => 48,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlg::Md5 => "MD5",
+            HashAlg::Sha1 => "SHA-1",
+            HashAlg::Sha256 => "SHA-256",
+            HashAlg::Sha384 => "SHA-384",
+        }
+    }
+
+    /// Hash of the concatenation of `parts`.
+    pub fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
+            let mut hasher = D::new();
+            for part in parts {
+                hasher.update(part);
+            }
+            hasher.finalize().to_vec()
+        }
+        match self {
+            HashAlg::Md5 => run::<Md5>(parts),
+            HashAlg::Sha1 => run::<Sha1>(parts),
+            HashAlg::Sha256 => run::<Sha256>(parts),
+            HashAlg::Sha384 => run::<Sha384>(parts),
+        }
+    }
+
+    /// HMAC(key, concatenation of `parts`).
+    pub fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+        fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+            // HMAC takes keys of any length (long keys are hashed), so this cannot fail.
+            let Ok(mut mac) = <M as hmac::digest::KeyInit>::new_from_slice(key) else {
+                return Vec::new();
+            };
+            for part in parts {
+                mac.update(part);
+            }
+            mac.finalize().into_bytes().to_vec()
+        }
+        match self {
+            HashAlg::Md5 => run::<Hmac<Md5>>(key, parts),
+            HashAlg::Sha1 => run::<Hmac<Sha1>>(key, parts),
+            HashAlg::Sha256 => run::<Hmac<Sha256>>(key, parts),
+            HashAlg::Sha384 => run::<Hmac<Sha384>>(key, parts),
+        }
+    }
+}
+
+/// Equality of two secrets-derived byte strings without an early exit on the first difference.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_of_abc() {
+        assert_eq!(hex::encode(HashAlg::Md5.digest(&[b"a", b"bc"])), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(hex::encode(HashAlg::Sha1.digest(&[b"abc"])), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex::encode(HashAlg::Sha256.digest(&[b"abc"])),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(HashAlg::Sha384.digest(&[]).len(), 48);
+    }
+
+    #[test]
+    fn hmac_rfc4231_case2() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let mac = HashAlg::Sha256.hmac(b"Jefe", &[b"what do ya want ", b"for nothing?"]);
+        assert_eq!(hex::encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        let mac = HashAlg::Sha384.hmac(b"Jefe", &[b"what do ya want for nothing?"]);
+        assert_eq!(
+            hex::encode(mac),
+            "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"
+        );
+    }
+
+    #[test]
+    fn constant_time_eq() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,240 @@
+//! TLS 1.0-1.2 key derivation from a master secret (RFC 2246, 4346, 5246): the PRF, the key block
+//! and the Finished verify_data.
+//!
+//! The key log hands over the master secret itself, so the extended master secret extension
+//! (RFC 7627), which changes only how the master secret is computed, changes nothing here: the
+//! key block is always PRF(master_secret, "key expansion", server_random + client_random).
+//! SSLv3 (its own MD5/SHA-1 constructions) is not supported.
+
+use super::hash::{HashAlg, ct_eq};
+use super::suites::SuiteParams;
+use super::transcript::Transcript;
+
+pub const VERSION_TLS10: u16 = 0x0301;
+pub const VERSION_TLS11: u16 = 0x0302;
+pub const VERSION_TLS12: u16 = 0x0303;
+
+/// Length of a TLS <= 1.2 master secret.
+pub const MASTER_SECRET_LEN: usize = 48;
+/// Length of the Finished verify_data in TLS 1.0-1.2 (no suite here asks for another length).
+pub const VERIFY_DATA_LEN: usize = 12;
+/// Largest PRF output asked for (a key block is at most 2*48 + 2*32 + 2*16 bytes); bounds memory.
+const MAX_PRF_OUTPUT: usize = 1024;
+
+/// P_hash(secret, seed) of RFC 5246 section 5, truncated to `out_len` bytes.
+pub fn p_hash(hash: HashAlg, secret: &[u8], seed: &[&[u8]], out_len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(out_len.saturating_add(hash.output_len()));
+    // A(1) = HMAC(secret, seed); A(i) = HMAC(secret, A(i-1)).
+    let mut a = hash.hmac(secret, seed);
+    while out.len() < out_len {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(seed.len() + 1);
+        parts.push(&a);
+        parts.extend_from_slice(seed);
+        out.extend_from_slice(&hash.hmac(secret, &parts));
+        a = hash.hmac(secret, &[&a]);
+    }
+    out.truncate(out_len);
+    out
+}
+
+/// PRF(secret, label, seed) for the given protocol version: P_<prf_hash> for TLS 1.2, P_MD5 XOR
+/// P_SHA-1 over the two halves of the secret for TLS 1.0 and 1.1. `None` for other versions
+/// (SSLv3, TLS 1.3, DTLS) and for outputs larger than any key block.
+pub fn prf(
+    version: u16,
+    prf_hash: HashAlg,
+    secret: &[u8],
+    label: &[u8],
+    seed: &[u8],
+    out_len: usize,
+) -> Option<Vec<u8>> {
+    if out_len > MAX_PRF_OUTPUT {
+        return None;
+    }
+    match version {
+        VERSION_TLS12 => Some(p_hash(prf_hash, secret, &[label, seed], out_len)),
+        VERSION_TLS10 | VERSION_TLS11 => {
+            // RFC 2246 5: S1 is the first ceil(len/2) bytes, S2 the last ceil(len/2) bytes (they
+            // share the middle byte when the length is odd).
+            let half = secret.len().div_ceil(2);
+            let s1 = secret.get(..half)?;
+            let s2 = secret.get(secret.len().checked_sub(half)?..)?;
+            let mut out = p_hash(HashAlg::Md5, s1, &[label, seed], out_len);
+            let sha = p_hash(HashAlg::Sha1, s2, &[label, seed], out_len);
+            for (byte, other) in out.iter_mut().zip(sha) {
+                *byte ^= other;
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// The key block of one connection, split into its parts (RFC 5246 section 6.3).
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyBlock {
+    pub client_mac_key: Vec<u8>,
+    pub server_mac_key: Vec<u8>,
+    pub client_key: Vec<u8>,
+    pub server_key: Vec<u8>,
+    /// Implicit IVs: the GCM/CCM salt, the ChaCha20 IV, or TLS 1.0's first CBC IV; empty for CBC
+    /// in TLS 1.1 and 1.2, whose IVs travel in each record.
+    pub client_iv: Vec<u8>,
+    pub server_iv: Vec<u8>,
+}
+
+impl std::fmt::Debug for KeyBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyBlock")
+            .field("mac_key_len", &self.client_mac_key.len())
+            .field("key_len", &self.client_key.len())
+            .field("iv_len", &self.client_iv.len())
+            .finish()
+    }
+}
+
+/// Implicit IV bytes the key block must provide for `suite` under `version`.
+fn implicit_iv_len(suite: &SuiteParams, version: u16) -> usize {
+    if suite.is_aead() || version == VERSION_TLS10 { suite.fixed_iv_len } else { 0 }
+}
+
+/// Expands the master secret into the key block. `None` for a TLS 1.3 suite, an unsupported
+/// version, or inputs of the wrong length (master secret 48 bytes, randoms 32 bytes).
+pub fn key_block(
+    suite: &SuiteParams,
+    version: u16,
+    master_secret: &[u8],
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Option<KeyBlock> {
+    if suite.tls13 || master_secret.len() != MASTER_SECRET_LEN || client_random.len() != 32 || server_random.len() != 32
+    {
+        return None;
+    }
+    let iv_len = implicit_iv_len(suite, version);
+    let total = 2 * (suite.mac_key_len + suite.key_len + iv_len);
+    let mut seed = Vec::with_capacity(64);
+    seed.extend_from_slice(server_random);
+    seed.extend_from_slice(client_random);
+    let block = prf(version, suite.prf_hash, master_secret, b"key expansion", &seed, total)?;
+
+    let mut rest = block.as_slice();
+    let mut take = |n: usize| -> Option<Vec<u8>> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head.to_vec())
+    };
+    Some(KeyBlock {
+        client_mac_key: take(suite.mac_key_len)?,
+        server_mac_key: take(suite.mac_key_len)?,
+        client_key: take(suite.key_len)?,
+        server_key: take(suite.key_len)?,
+        client_iv: take(iv_len)?,
+        server_iv: take(iv_len)?,
+    })
+}
+
+/// Hash of the handshake messages as the Finished computation wants it: Hash(messages) with the
+/// PRF hash for TLS 1.2, MD5(messages) || SHA-1(messages) for TLS 1.0 and 1.1.
+pub fn finished_hash_of(version: u16, prf_hash: HashAlg, messages: &[&[u8]]) -> Option<Vec<u8>> {
+    match version {
+        VERSION_TLS12 => Some(prf_hash.digest(messages)),
+        VERSION_TLS10 | VERSION_TLS11 => {
+            let mut out = HashAlg::Md5.digest(messages);
+            out.extend_from_slice(&HashAlg::Sha1.digest(messages));
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// [`finished_hash_of`] over everything the transcript holds (`None` if it overflowed its cap).
+pub fn finished_hash(version: u16, prf_hash: HashAlg, transcript: &Transcript) -> Option<Vec<u8>> {
+    finished_hash_of(version, prf_hash, &[transcript.raw()?])
+}
+
+/// verify_data = PRF(master_secret, "client finished" | "server finished", handshake_hash)[0..12].
+/// `handshake_hash` comes from [`finished_hash`] over every handshake message before the Finished
+/// being checked (the server's Finished covers the client's).
+pub fn finished_verify_data(
+    version: u16,
+    prf_hash: HashAlg,
+    master_secret: &[u8],
+    from_client: bool,
+    handshake_hash: &[u8],
+) -> Option<Vec<u8>> {
+    let label: &[u8] = if from_client { b"client finished" } else { b"server finished" };
+    prf(version, prf_hash, master_secret, label, handshake_hash, VERIFY_DATA_LEN)
+}
+
+/// Whether a received Finished verify_data matches the expected one.
+pub fn verify_finished(
+    version: u16,
+    prf_hash: HashAlg,
+    master_secret: &[u8],
+    from_client: bool,
+    handshake_hash: &[u8],
+    received: &[u8],
+) -> bool {
+    finished_verify_data(version, prf_hash, master_secret, from_client, handshake_hash)
+        .is_some_and(|expected| ct_eq(&expected, received))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::suites::suite;
+    use super::*;
+
+    #[test]
+    fn tls10_prf_splits_odd_secret_with_shared_byte() {
+        // With a 3-byte secret S1 = s[0..2], S2 = s[1..3]: the PRF must equal the XOR of the
+        // two P_hash streams computed independently here.
+        let secret = [1u8, 2, 3];
+        let out = prf(VERSION_TLS10, HashAlg::Sha256, &secret, b"lbl", b"seed", 40).unwrap();
+        let md5 = p_hash(HashAlg::Md5, &secret[..2], &[b"lbl", b"seed"], 40);
+        let sha = p_hash(HashAlg::Sha1, &secret[1..], &[b"lbl", b"seed"], 40);
+        let expected: Vec<u8> = md5.iter().zip(&sha).map(|(a, b)| a ^ b).collect();
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn p_hash_is_a_prefix_stream() {
+        let long = p_hash(HashAlg::Sha256, b"k", &[b"s"], 100);
+        let short = p_hash(HashAlg::Sha256, b"k", &[b"s"], 33);
+        assert_eq!(&long[..33], &short[..]);
+        // The first block is HMAC(k, A(1) || seed) with A(1) = HMAC(k, seed).
+        let a1 = HashAlg::Sha256.hmac(b"k", &[b"s"]);
+        assert_eq!(&long[..32], &HashAlg::Sha256.hmac(b"k", &[&a1, b"s"])[..]);
+    }
+
+    #[test]
+    fn key_block_layout() {
+        let gcm = suite(0xC02F).unwrap();
+        let kb = key_block(&gcm, VERSION_TLS12, &[7u8; 48], &[1u8; 32], &[2u8; 32]).unwrap();
+        assert_eq!((kb.client_mac_key.len(), kb.client_key.len(), kb.client_iv.len()), (0, 16, 4));
+        let full =
+            prf(VERSION_TLS12, HashAlg::Sha256, &[7u8; 48], b"key expansion", &[[2u8; 32], [1u8; 32]].concat(), 40)
+                .unwrap();
+        assert_eq!(kb.client_key, full[..16]);
+        assert_eq!(kb.server_key, full[16..32]);
+        assert_eq!(kb.client_iv, full[32..36]);
+        assert_eq!(kb.server_iv, full[36..40]);
+
+        let cbc = suite(0x002F).unwrap();
+        let kb10 = key_block(&cbc, VERSION_TLS10, &[7u8; 48], &[1u8; 32], &[2u8; 32]).unwrap();
+        assert_eq!((kb10.client_mac_key.len(), kb10.client_key.len(), kb10.client_iv.len()), (20, 16, 16));
+        let kb12 = key_block(&cbc, VERSION_TLS12, &[7u8; 48], &[1u8; 32], &[2u8; 32]).unwrap();
+        assert!(kb12.client_iv.is_empty());
+    }
+
+    #[test]
+    fn rejects_bad_inputs() {
+        let gcm = suite(0xC02F).unwrap();
+        assert!(key_block(&gcm, VERSION_TLS12, &[0u8; 47], &[0u8; 32], &[0u8; 32]).is_none());
+        assert!(key_block(&gcm, 0x0300, &[0u8; 48], &[0u8; 32], &[0u8; 32]).is_none());
+        assert!(key_block(&suite(0x1301).unwrap(), VERSION_TLS12, &[0u8; 48], &[0u8; 32], &[0u8; 32]).is_none());
+        assert!(prf(VERSION_TLS12, HashAlg::Sha256, b"", b"", b"", 1 << 20).is_none());
+        assert!(finished_hash_of(0x0304, HashAlg::Sha256, &[b"x"]).is_none());
+        assert_eq!(finished_hash_of(VERSION_TLS11, HashAlg::Sha256, &[b"x"]).unwrap().len(), 36);
+    }
+}
