@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::testvectors::{parse_vectors, rfc8448};
+use super::testvectors::rfc8448;
 use super::*;
 
 // ---------------------------------------------------------------------------------------------
