@@ -122,7 +122,7 @@ impl Pipeline {
     }
 
     pub fn summary(&self) -> SummaryEvent {
-        let s = &self.conns.stats;
+        let s = self.conns.stats();
         let t = self.flows.stats();
         SummaryEvent {
             packets: self.packets,
@@ -144,6 +144,7 @@ impl Pipeline {
             evicted_connections: s.evicted.max(t.flows_evicted),
             input_error: None,
             kernel: None,
+            decryption: self.conns.decrypt_stats(),
         }
     }
 }

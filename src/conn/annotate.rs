@@ -654,6 +654,8 @@ impl Story {
             duration: self.timings.last_finished,
             timings: self.timings.clone(),
             warnings,
+            finished_verified: None,
+            decryption: super::decrypt::DecryptionReport { status: "no_key_log", missing_labels: Vec::new(), reason: None },
         }
     }
 }

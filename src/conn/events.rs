@@ -82,6 +82,11 @@ pub struct MessageEvent {
     pub handshake_type: Option<u8>,
     pub length: usize,
     pub encrypted: bool,
+    /// Decrypted with the key log.
+    pub decrypted: bool,
+    /// Decrypted application data, shown only with `--show-data` (up to its byte limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
     /// Handshake phase: 1 negotiate, 2 server auth and key exchange, 3 client key exchange and
     /// auth, 4 ChangeCipherSpec and Finished; 0 after the handshake.
     pub phase: u8,
@@ -147,6 +152,9 @@ pub struct SummaryEvent {
     /// Records or handshake messages that could not be framed or decoded.
     pub malformed_messages: u64,
     pub evicted_connections: u64,
+    /// With a key log: what was decrypted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<crate::conn::decrypt::DecryptStats>,
     /// Set when the capture ended early (truncated or corrupt file): what went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_error: Option<String>,
@@ -216,4 +224,8 @@ pub struct HandshakeEvent {
     pub duration: Option<f64>,
     pub timings: Timings,
     pub warnings: Vec<String>,
+    /// Both Finished verified: true; one failed: false; keys missing: null.
+    pub finished_verified: Option<bool>,
+    /// What the key log allowed to decrypt, and why not.
+    pub decryption: crate::conn::decrypt::DecryptionReport,
 }

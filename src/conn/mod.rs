@@ -5,6 +5,7 @@
 //! per direction and the `msgs` decoders, and queues `Event`s for the output layer.
 
 pub mod annotate;
+pub mod decrypt;
 pub mod events;
 
 use crate::msgs::{self, DecodeContext, HandshakeBody};
@@ -75,6 +76,19 @@ struct TlsConn {
     handshakes: u32,
     /// The ClientHello offered TLS 1.3 (supported_versions).
     client_offered_tls13: bool,
+    crypto: Box<decrypt::ConnCrypto>,
+}
+
+impl TlsConn {
+    fn handshake_event(&mut self, time: Timestamp, ended: Option<&str>, keys_enabled: bool) -> HandshakeEvent {
+        let mut h = self.story.summary(self.conn, time, ended);
+        h.finished_verified = self.crypto.finished_verified();
+        h.decryption = self.crypto.report(keys_enabled);
+        if h.finished_verified == Some(false) {
+            h.warnings.push("Finished verification FAILED: wrong keys, or a tampered or mis-reassembled transcript".into());
+        }
+        h
+    }
 }
 
 fn side_index(s: Side) -> usize {
@@ -100,14 +114,23 @@ pub struct ConnStats {
     pub evicted: u64,
 }
 
-/// All flows and TLS connections of a run.
+/// What every connection of a run shares: numbering, counters, the event queue, the keys.
 #[derive(Default)]
-pub struct ConnTracker {
-    flows: HashMap<FlowId, Flow>,
+pub struct Shared {
     next_conn: u64,
     pub stats: ConnStats,
     /// Events ready for output, in order.
     pub events: Vec<Event>,
+    pub keys: decrypt::KeyStore,
+    /// Show up to this many bytes of decrypted application data.
+    pub show_data: Option<usize>,
+}
+
+/// All flows and TLS connections of a run.
+#[derive(Default)]
+pub struct ConnTracker {
+    flows: HashMap<FlowId, Flow>,
+    pub shared: Shared,
 }
 
 impl ConnTracker {
@@ -122,14 +145,38 @@ impl ConnTracker {
 
     /// Takes the queued events.
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
-        self.events.drain(..)
+        self.shared.events.drain(..)
+    }
+
+    pub fn stats(&self) -> &ConnStats {
+        &self.shared.stats
+    }
+
+    /// Adds key log text (a file, or a pcapng Decryption Secrets Block); returns bad lines.
+    pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
+        self.shared.keys.enabled = true;
+        self.shared.keys.keylog.add_text(text)
+    }
+
+    /// Turns decryption on even before any secret is known (a key log still being written).
+    pub fn enable_decryption(&mut self) {
+        self.shared.keys.enabled = true;
+    }
+
+    pub fn key_log_mut(&mut self) -> &mut crate::crypto::KeyLog {
+        self.shared.keys.enabled = true;
+        &mut self.shared.keys.keylog
+    }
+
+    pub fn decrypt_stats(&self) -> Option<decrypt::DecryptStats> {
+        self.shared.keys.enabled.then(|| self.shared.keys.stats.clone())
     }
 
     /// Handles one event from the flow table.
     pub fn on_flow_event(&mut self, ev: FlowEvent<'_>, pkt: PacketContext) -> Verdict {
         match ev {
             FlowEvent::Opened { flow, initiator, responder, syn_seen } => {
-                self.stats.flows += 1;
+                self.shared.stats.flows += 1;
                 let start = if syn_seen { Start::Detect } else { Start::MidStream };
                 self.flows.insert(
                     flow,
@@ -147,7 +194,7 @@ impl ConnTracker {
             }
             FlowEvent::Data { flow, from, bytes } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
-                f.on_data(from, bytes, pkt, &mut self.next_conn, &mut self.stats, &mut self.events)
+                f.on_data(from, bytes, pkt, &mut self.shared)
             }
             FlowEvent::Gap { flow, from, bytes } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
@@ -158,9 +205,9 @@ impl ConnTracker {
                     if !tls.story.complete {
                         tls.story.gap = true;
                     }
-                    self.stats.gaps += 1;
-                    self.stats.gap_bytes += bytes;
-                    self.events.push(Event::Gap(GapEvent {
+                    self.shared.stats.gaps += 1;
+                    self.shared.stats.gap_bytes += bytes;
+                    self.shared.events.push(Event::Gap(GapEvent {
                         conn: tls.conn,
                         direction: direction_of(tls.client_side, from),
                         time: pkt.ts,
@@ -174,19 +221,19 @@ impl ConnTracker {
             FlowEvent::Closed { flow, reason } => {
                 if let Some(mut f) = self.flows.remove(&flow) {
                     if reason == EndReason::Evicted {
-                        self.stats.evicted += 1;
+                        self.shared.stats.evicted += 1;
                     }
                     if let Some(tls) = &mut f.tls {
                         let why = end_reason_name(reason);
                         if tls.story.started() && !tls.story.emitted {
-                            let h = tls.story.summary(tls.conn, pkt.ts, Some(why));
-                            self.events.push(Event::Handshake(Box::new(h)));
+                            let h = tls.handshake_event(pkt.ts, Some(why), self.shared.keys.enabled);
+                            self.shared.events.push(Event::Handshake(Box::new(h)));
                         }
                         let (c2s, s2c) = match tls.client_side {
                             Side::Initiator => (f.half[0].bytes, f.half[1].bytes),
                             Side::Responder => (f.half[1].bytes, f.half[0].bytes),
                         };
-                        self.events.push(Event::End(EndEvent {
+                        self.shared.events.push(Event::End(EndEvent {
                             conn: tls.conn,
                             time: pkt.ts,
                             reason: why,
@@ -241,20 +288,12 @@ fn hello_hint(item: &RecordItem<'_>) -> HelloHint {
 }
 
 impl Flow {
-    fn on_data(
-        &mut self,
-        from: Side,
-        bytes: &[u8],
-        pkt: PacketContext,
-        next_conn: &mut u64,
-        stats: &mut ConnStats,
-        events: &mut Vec<Event>,
-    ) -> Verdict {
+    fn on_data(&mut self, from: Side, bytes: &[u8], pkt: PacketContext, shared: &mut Shared) -> Verdict {
         let idx = side_index(from);
         self.half[idx].bytes += bytes.len() as u64;
         // The splitter borrows one half while the handlers need the whole flow: take it out.
         let mut splitter = std::mem::replace(&mut self.half[idx].splitter, RecordSplitter::new(Start::Records));
-        splitter.push(bytes, &mut |item| self.on_record_item(from, item, pkt, next_conn, stats, events));
+        splitter.push(bytes, &mut |item| self.on_record_item(from, item, pkt, shared));
         let is_tls_now = splitter.is_tls();
         let not_tls = splitter.is_not_tls();
         self.half[idx].splitter = splitter;
@@ -269,15 +308,7 @@ impl Flow {
     }
 
     /// Makes the flow a TLS connection, deciding who the client is.
-    fn become_tls(
-        &mut self,
-        from: Side,
-        hint: HelloHint,
-        pkt: PacketContext,
-        next_conn: &mut u64,
-        stats: &mut ConnStats,
-        events: &mut Vec<Event>,
-    ) {
+    fn become_tls(&mut self, from: Side, hint: HelloHint, shared: &mut Shared) {
         let (client_side, roles_from) = if self.syn_seen {
             (Side::Initiator, RoleEvidence::Syn)
         } else {
@@ -295,14 +326,15 @@ impl Flow {
                 }
             }
         };
-        *next_conn += 1;
-        stats.tls_connections += 1;
+        shared.next_conn += 1;
+        shared.stats.tls_connections += 1;
+        let conn = shared.next_conn;
         let (client, server) = match client_side {
             Side::Initiator => (self.initiator, self.responder),
             Side::Responder => (self.responder, self.initiator),
         };
-        events.push(Event::Connection(ConnectionEvent {
-            conn: *next_conn,
+        shared.events.push(Event::Connection(ConnectionEvent {
+            conn,
             client: client.into(),
             server: server.into(),
             time: self.first_ts,
@@ -310,9 +342,8 @@ impl Flow {
             syn_seen: self.syn_seen,
             roles_from,
         }));
-        let _ = pkt;
         self.tls = Some(TlsConn {
-            conn: *next_conn,
+            conn,
             client_side,
             messages: 0,
             ctx: DecodeContext::default(),
@@ -320,6 +351,7 @@ impl Flow {
             story: annotate::Story::new(1),
             handshakes: 1,
             client_offered_tls13: false,
+            crypto: Box::new(decrypt::ConnCrypto::new()),
         });
     }
 
@@ -328,27 +360,24 @@ impl Flow {
         from: Side,
         item: RecordItem<'_>,
         pkt: PacketContext,
-        next_conn: &mut u64,
-        stats: &mut ConnStats,
-        events: &mut Vec<Event>,
+        shared: &mut Shared,
     ) {
         if let RecordItem::Skipped { .. } = item {
             return;
         }
         if self.tls.is_none() {
             let hint = hello_hint(&item);
-            self.become_tls(from, hint, pkt, next_conn, stats, events);
+            self.become_tls(from, hint, shared);
         }
         let Some(tls) = self.tls.as_mut() else { return };
         let direction = direction_of(tls.client_side, from);
         let half = &mut self.half[side_index(from)];
-        let mut emit = Emitter { tls, direction, pkt, stats, events };
+        let mut emit = Emitter { tls, direction, pkt, shared };
         match item {
             RecordItem::Skipped { .. } => {}
             RecordItem::SslV2 { body } => emit.sslv2(half, body),
             RecordItem::Record(rec) => emit.record(half, rec),
         }
-        let _ = tls::content_type_name;
     }
 }
 
@@ -357,8 +386,7 @@ struct Emitter<'a> {
     tls: &'a mut TlsConn,
     direction: Direction,
     pkt: PacketContext,
-    stats: &'a mut ConnStats,
-    events: &'a mut Vec<Event>,
+    shared: &'a mut Shared,
 }
 
 impl Emitter<'_> {
@@ -371,7 +399,7 @@ impl Emitter<'_> {
         encrypted: bool,
     ) -> MessageEvent {
         self.tls.messages += 1;
-        self.stats.messages += 1;
+        self.shared.stats.messages += 1;
         MessageEvent {
             conn: self.tls.conn,
             index: self.tls.messages,
@@ -384,6 +412,8 @@ impl Emitter<'_> {
             handshake_type: None,
             length,
             encrypted,
+            decrypted: false,
+            data: None,
             alert: None,
             decode_error: None,
             fingerprints: None,
@@ -396,22 +426,21 @@ impl Emitter<'_> {
     /// Annotates and queues a message; queues the handshake summary when it completes.
     fn push(&mut self, mut m: MessageEvent) {
         // A new ClientHello after a finished handshake starts the next one (renegotiation).
-        if m.name == "ClientHello" && self.tls.story.complete {
-            self.tls.handshakes += 1;
-            self.tls.story = annotate::Story::new(self.tls.handshakes);
-            self.tls.story.mark_renegotiation();
-        }
         self.tls.story.annotate(&mut m);
         let time = m.time;
-        self.events.push(Event::Message(Box::new(m)));
+        self.shared.events.push(Event::Message(Box::new(m)));
         if self.tls.story.ready() {
-            let h = self.tls.story.summary(self.tls.conn, time, None);
-            self.events.push(Event::Handshake(Box::new(h)));
+            let h = self.tls.handshake_event(time, None, self.shared.keys.enabled);
+            self.shared.events.push(Event::Handshake(Box::new(h)));
         }
     }
 
     fn is_tls13(&self) -> bool {
         self.tls.ctx.version.is_some_and(msgs::hello::is_tls13)
+    }
+
+    fn from_client(&self) -> bool {
+        self.direction == Direction::ClientToServer
     }
 
     fn record(&mut self, half: &mut HalfStream, rec: tls::Record<'_>) {
@@ -423,23 +452,17 @@ impl Emitter<'_> {
             CONTENT_CHANGE_CIPHER_SPEC => false,
             _ => half.cipher_active && !self.is_tls13(),
         };
-        match rec.content_type {
-            CONTENT_HANDSHAKE if !encrypted => {
-                let mut framed = Vec::new();
-                let result = half.assembler.push(rec.payload, &mut |m| {
-                    framed.push((m.msg_type, m.body.to_vec()));
-                });
-                for (msg_type, body) in framed {
-                    self.handshake(rec.version, msg_type, &body);
-                }
-                if let Err(e) = result {
-                    half.assembler.reset();
-                    self.stats.malformed_messages += 1;
-                    let mut m = self.base(rec.version, rec.content_type, "MalformedHandshake".into(), len, false);
-                    m.decode_error = Some(e.to_string());
-                    self.push(m);
-                }
+        let from_client = self.from_client();
+        if encrypted && self.tls.crypto.can_decrypt(from_client) {
+            let plain =
+                self.tls.crypto.decrypt(&mut self.shared.keys, from_client, rec.content_type, rec.version, rec.payload);
+            if let Some(p) = plain {
+                self.plaintext(half, rec.version, p, len);
+                return;
             }
+        }
+        match rec.content_type {
+            CONTENT_HANDSHAKE if !encrypted => self.handshake_records(half, rec.version, rec.payload, false),
             CONTENT_HANDSHAKE => {
                 let m = self.base(rec.version, rec.content_type, "EncryptedHandshake".into(), len, true);
                 self.push(m);
@@ -451,6 +474,7 @@ impl Emitter<'_> {
                 if !self.is_tls13() && !version_unknown_13_offered {
                     half.cipher_active = true;
                     half.assembler.reset();
+                    self.tls.crypto.on_change_cipher_spec(from_client);
                 }
                 let m = self.base(rec.version, rec.content_type, "ChangeCipherSpec".into(), len, false);
                 self.push(m);
@@ -486,7 +510,63 @@ impl Emitter<'_> {
         }
     }
 
-    fn handshake(&mut self, record_version: u16, msg_type: u8, body: &[u8]) {
+    /// Frames handshake messages out of a (cleartext or decrypted) handshake record payload.
+    fn handshake_records(&mut self, half: &mut HalfStream, version: u16, payload: &[u8], decrypted: bool) {
+        let mut framed = Vec::new();
+        let result = half.assembler.push(payload, &mut |m| framed.push((m.msg_type, m.raw.to_vec())));
+        for (msg_type, raw) in framed {
+            self.handshake(version, msg_type, &raw, decrypted);
+        }
+        if let Err(e) = result {
+            half.assembler.reset();
+            self.shared.stats.malformed_messages += 1;
+            let mut m = self.base(version, CONTENT_HANDSHAKE, "MalformedHandshake".into(), payload.len(), decrypted);
+            m.decrypted = decrypted;
+            m.decode_error = Some(e.to_string());
+            self.push(m);
+        }
+    }
+
+    /// A record the key log opened: handled like cleartext of its inner content type.
+    fn plaintext(&mut self, half: &mut HalfStream, version: u16, p: crate::crypto::Plaintext, wire_len: usize) {
+        match p.content_type {
+            CONTENT_HANDSHAKE => self.handshake_records(half, version, &p.data, true),
+            CONTENT_ALERT => {
+                let mut m = self.base(version, CONTENT_ALERT, "Alert".into(), p.data.len(), true);
+                m.decrypted = true;
+                m.alert = alert_info(&p.data);
+                self.push(m);
+            }
+            CONTENT_APPLICATION_DATA => {
+                let mut m = self.base(version, CONTENT_APPLICATION_DATA, "ApplicationData".into(), p.data.len(), true);
+                m.decrypted = true;
+                if let Some(limit) = self.shared.show_data {
+                    m.data = Some(preview(&p.data, limit));
+                }
+                self.push(m);
+            }
+            other => {
+                let mut m = self.base(version, other, format!("UnknownRecord{other}"), wire_len, true);
+                m.decrypted = true;
+                self.push(m);
+            }
+        }
+    }
+
+    fn handshake(&mut self, record_version: u16, msg_type: u8, raw: &[u8], decrypted: bool) {
+        let body = raw.get(4..).unwrap_or(&[]);
+        let from_client = self.from_client();
+        // A ClientHello after a finished handshake starts the next one (renegotiation).
+        if msg_type == 1 && self.tls.story.complete {
+            self.tls.handshakes += 1;
+            self.tls.story = annotate::Story::new(self.tls.handshakes);
+            self.tls.story.mark_renegotiation();
+            self.tls.crypto.restart_transcript();
+        }
+        let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw);
+        if msg_type == 20 {
+            self.tls.crypto.record_verdict(from_client, verdict);
+        }
         self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
         self.tls.ctx.capture_time = Some(self.pkt.ts);
         let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
@@ -510,9 +590,10 @@ impl Emitter<'_> {
             _ => {}
         }
         if decoded.error.is_some() {
-            self.stats.malformed_messages += 1;
+            self.shared.stats.malformed_messages += 1;
         }
-        let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, body.len(), false);
+        let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, body.len(), decrypted);
+        m.decrypted = decrypted;
         m.handshake_type = Some(msg_type);
         m.decode_error = decoded.error;
         m.fingerprints = match &decoded.body {
@@ -526,6 +607,10 @@ impl Emitter<'_> {
         };
         m.body = match decoded.body {
             HandshakeBody::Opaque {} => None,
+            HandshakeBody::Finished { mut finished } => {
+                finished.verified = verdict;
+                Some(HandshakeBody::Finished { finished })
+            }
             b => Some(b),
         };
         self.push(m);
@@ -559,7 +644,7 @@ impl Emitter<'_> {
                     m.body = Some(HandshakeBody::ClientHello { client_hello });
                 }
                 Err(e) => {
-                    self.stats.malformed_messages += 1;
+                    self.shared.stats.malformed_messages += 1;
                     m.decode_error = Some(e.to_string());
                 }
             }
@@ -570,6 +655,25 @@ impl Emitter<'_> {
         }
         self.push(m);
     }
+}
+
+/// Application data for `--show-data`: printable ASCII as is, the rest escaped, cut at `limit`.
+fn preview(data: &[u8], limit: usize) -> String {
+    let mut out = String::new();
+    for &b in data.iter().take(limit) {
+        match b {
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    if data.len() > limit {
+        out.push_str("...");
+    }
+    out
 }
 
 fn alert_info(payload: &[u8]) -> Option<AlertInfo> {

@@ -73,11 +73,13 @@ pub struct Finished {
     /// Hex; 12 bytes in TLS 1.0-1.2, 36 in SSLv3, the hash length in TLS 1.3.
     pub verify_data: String,
     pub verify_data_length: usize,
+    /// Recomputed from the transcript and the key log: true or false; null without keys.
+    pub verified: Option<bool>,
 }
 
 impl Finished {
     pub fn decode(body: &[u8]) -> Finished {
-        Finished { verify_data: hex::encode(body), verify_data_length: body.len() }
+        Finished { verify_data: hex::encode(body), verify_data_length: body.len(), verified: None }
     }
 }
 

@@ -1,0 +1,470 @@
+//! Decryption state of one connection: which keys protect each direction, the handshake
+//! transcript, and the Finished checks. Driven by the connection layer record by record; the
+//! cryptography itself is the `crypto` module's.
+
+use crate::crypto::{self, KeyLog, RecordDecryptor, Secrets, Transcript};
+use crate::msgs::reader::Reader;
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+
+/// Resumable sessions remembered across connections of a run (bounded).
+const MAX_REMEMBERED_SESSIONS: usize = 10_000;
+
+/// Key material shared by all connections: the key log and the TLS <= 1.2 sessions seen, so a
+/// resumed connection finds its master secret by session id or ticket even when the key log
+/// only has the original connection's client random.
+#[derive(Default)]
+pub struct KeyStore {
+    pub keylog: KeyLog,
+    /// True when the user gave a key log (or the capture embedded one).
+    pub enabled: bool,
+    sessions: HashMap<Vec<u8>, Vec<u8>>,
+    tickets: HashMap<Vec<u8>, Vec<u8>>,
+    order: VecDeque<(bool, Vec<u8>)>,
+    pub stats: DecryptStats,
+}
+
+impl KeyStore {
+    fn remember(&mut self, is_ticket: bool, key: Vec<u8>, master: Vec<u8>) {
+        if key.is_empty() {
+            return;
+        }
+        let map = if is_ticket { &mut self.tickets } else { &mut self.sessions };
+        if map.insert(key.clone(), master).is_none() {
+            self.order.push_back((is_ticket, key));
+        }
+        while self.order.len() > MAX_REMEMBERED_SESSIONS {
+            if let Some((t, k)) = self.order.pop_front() {
+                if t {
+                    self.tickets.remove(&k);
+                } else {
+                    self.sessions.remove(&k);
+                }
+            }
+        }
+    }
+}
+
+/// Counters for the run summary.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DecryptStats {
+    pub connections_decrypted: u64,
+    pub connections_without_secrets: u64,
+    pub connections_unsupported_cipher: u64,
+    pub records_decrypted: u64,
+    pub records_failed: u64,
+    pub finished_verified: u64,
+    pub finished_failed: u64,
+}
+
+/// What decryption achieved for a handshake, for the `handshake` event.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecryptionReport {
+    /// "decrypted", "no_key_log", "no_secrets", "unsupported_cipher", "failed", "not_needed".
+    pub status: &'static str,
+    /// Key log labels that were missing for this client random.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_labels: Vec<&'static str>,
+    pub reason: Option<String>,
+}
+
+/// Index of a direction: 0 the client's records, 1 the server's.
+pub fn dir_index(from_client: bool) -> usize {
+    if from_client { 0 } else { 1 }
+}
+
+#[derive(Default)]
+pub struct ConnCrypto {
+    client_random: Vec<u8>,
+    server_random: Vec<u8>,
+    client_session_id: Vec<u8>,
+    offered_ticket: Vec<u8>,
+    client_offered_etm: bool,
+    suite: Option<u16>,
+    version: Option<u16>,
+    etm: bool,
+    tls13: bool,
+    transcript: Transcript,
+    /// Client's and server's record protection.
+    dec: [Option<RecordDecryptor>; 2],
+    early: Option<RecordDecryptor>,
+    early_candidates: Vec<RecordDecryptor>,
+    master: Option<Vec<u8>>,
+    secrets: Option<Secrets>,
+    /// Finished checks per direction.
+    pub verified: [Option<bool>; 2],
+    /// The transcript is complete (both Finished seen): later messages are not hashed.
+    done: bool,
+    finished_seen: [bool; 2],
+    status: Option<&'static str>,
+    missing: Vec<&'static str>,
+    reason: Option<String>,
+    counted: bool,
+    failures: u64,
+}
+
+impl ConnCrypto {
+    pub fn new() -> Self {
+        ConnCrypto { transcript: Transcript::new(), ..Default::default() }
+    }
+
+    /// A protected record from one side: its plaintext, or None when it cannot be decrypted.
+    pub fn decrypt(
+        &mut self,
+        store: &mut KeyStore,
+        from_client: bool,
+        content_type: u8,
+        version: u16,
+        payload: &[u8],
+    ) -> Option<crypto::Plaintext> {
+        let d = dir_index(from_client);
+        let mut result = None;
+        if let Some(dec) = self.dec.get_mut(d).and_then(Option::as_mut) {
+            match dec.decrypt(content_type, version, payload) {
+                Ok(p) => result = Some(p),
+                Err(e) => self.note_failure(format!("{e:?}")),
+            }
+        }
+        // 0-RTT data is protected with the early traffic secret: before the client switches to
+        // its handshake keys (a failed attempt changes no state, so both may be tried).
+        if result.is_none() && from_client {
+            if let Some(early) = self.early.as_mut() {
+                result = early.decrypt(content_type, version, payload).ok();
+            } else {
+                let mut found = None;
+                for (i, candidate) in self.early_candidates.iter_mut().enumerate() {
+                    if let Ok(p) = candidate.decrypt(content_type, version, payload) {
+                        found = Some((i, p));
+                        break;
+                    }
+                }
+                if let Some((i, p)) = found {
+                    self.early = Some(self.early_candidates.swap_remove(i));
+                    self.early_candidates.clear();
+                    result = Some(p);
+                }
+            }
+            if result.is_some() && self.failures > 0 {
+                // The handshake key's failure on an early-data record was expected.
+                self.failures -= 1;
+                if self.failures == 0 {
+                    self.reason = None;
+                }
+            }
+        }
+        match &result {
+            Some(_) => store.stats.records_decrypted += 1,
+            None if self.dec.get(d).is_some_and(Option::is_some) => store.stats.records_failed += 1,
+            None => {}
+        }
+        result
+    }
+
+    fn note_failure(&mut self, what: String) {
+        self.failures += 1;
+        if self.reason.is_none() {
+            self.reason = Some(format!("record decryption failed ({what}): wrong keys, or a corrupted stream"));
+        }
+    }
+
+    /// True when a direction's records can be decrypted now.
+    pub fn can_decrypt(&self, from_client: bool) -> bool {
+        self.dec.get(dir_index(from_client)).is_some_and(Option::is_some)
+            || (from_client && (self.early.is_some() || !self.early_candidates.is_empty()))
+    }
+
+    /// A cleartext or decrypted handshake message, before its event is written. Returns the
+    /// Finished check (Some(true/false)) for Finished messages, None when it cannot be checked.
+    pub fn on_handshake(&mut self, store: &mut KeyStore, from_client: bool, msg_type: u8, raw: &[u8]) -> Option<bool> {
+        let body = raw.get(4..).unwrap_or(&[]);
+        let mut verdict = None;
+        match msg_type {
+            1 => self.on_client_hello(store, body),
+            2 => self.on_server_hello(store, body),
+            20 => verdict = self.check_finished(from_client, body),
+            _ => {}
+        }
+        if msg_type == 4 && !self.tls13 {
+            self.remember_ticket(store, body);
+        }
+        let post_handshake_13 = self.tls13 && matches!(msg_type, 4 | 24);
+        if !self.done && !post_handshake_13 {
+            self.transcript.push(raw);
+        }
+        if msg_type == 20 {
+            self.after_finished(from_client);
+        }
+        if msg_type == 24 && self.tls13 {
+            // KeyUpdate: the sender's next records use the next generation of its keys.
+            if let Some(dec) = self.dec.get_mut(dir_index(from_client)).and_then(Option::as_mut) {
+                dec.key_update();
+            }
+        }
+        if let Some(v) = verdict {
+            if v {
+                store.stats.finished_verified += 1;
+            } else {
+                store.stats.finished_failed += 1;
+            }
+        }
+        verdict
+    }
+
+    fn on_client_hello(&mut self, store: &mut KeyStore, body: &[u8]) {
+        let mut r = Reader::new(body);
+        let _ = r.u16("version");
+        let Ok(random) = r.bytes(32, "random") else { return };
+        let is_retry = !self.client_random.is_empty();
+        if !is_retry {
+            self.client_random = random.to_vec();
+            self.client_session_id = r.vec8("session id").map(<[u8]>::to_vec).unwrap_or_default();
+            let exts = hello_extensions(body, false);
+            self.offered_ticket = exts.iter().find(|(t, _)| *t == 35).map(|(_, d)| d.clone()).unwrap_or_default();
+            self.client_offered_etm = exts.iter().any(|(t, _)| *t == 22);
+            if exts.iter().any(|(t, _)| *t == 42) {
+                // 0-RTT: the early traffic secret protects the client's first records, with the
+                // resumed session's suite, which is not named before the ServerHello: keep one
+                // candidate per offered TLS 1.3 suite and let the first record pick.
+                if let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.clone()) {
+                    self.early_candidates =
+                        tls13_suites(body).into_iter().filter_map(|suite| RecordDecryptor::tls13(suite, &early)).collect();
+                }
+            }
+        }
+    }
+
+    fn on_server_hello(&mut self, store: &mut KeyStore, body: &[u8]) {
+        if crypto::transcript::is_hello_retry_request(&[&[2u8, 0, 0, 0][..], body].concat()) {
+            return;
+        }
+        let mut r = Reader::new(body);
+        let Ok(legacy_version) = r.u16("version") else { return };
+        let Ok(random) = r.bytes(32, "random") else { return };
+        self.server_random = random.to_vec();
+        let session_id = r.vec8("session id").map(<[u8]>::to_vec).unwrap_or_default();
+        let Ok(suite) = r.u16("suite") else { return };
+        let exts = hello_extensions(body, true);
+        let version = exts
+            .iter()
+            .find(|(t, d)| *t == 43 && d.len() == 2)
+            .and_then(|(_, d)| Reader::new(d).u16("selected version").ok())
+            .unwrap_or(legacy_version);
+        self.version = Some(version);
+        self.suite = Some(suite);
+        self.tls13 = crate::msgs::hello::is_tls13(version);
+        self.etm = self.client_offered_etm && exts.iter().any(|(t, _)| *t == 22);
+        if !store.enabled {
+            self.set_status(store, "no_key_log", None);
+            return;
+        }
+        let secrets = store.keylog.get(&self.client_random).cloned();
+        if self.tls13 {
+            let Some(s) = secrets else {
+                self.missing = vec!["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET"];
+                self.set_status(store, "no_secrets", Some("no secrets for this client random".into()));
+                return;
+            };
+            self.missing = s.missing_labels_for_tls13();
+            let client = s.handshake_secret(true).and_then(|k| RecordDecryptor::tls13(suite, k));
+            let server = s.handshake_secret(false).and_then(|k| RecordDecryptor::tls13(suite, k));
+            if crypto::suite(suite).is_none() {
+                self.set_status(store, "unsupported_cipher", Some(format!("cipher suite 0x{suite:04x} is not supported")));
+                return;
+            }
+            if client.is_none() && server.is_none() {
+                self.set_status(store, "no_secrets", Some("handshake traffic secrets missing".into()));
+                return;
+            }
+            self.dec = [client, server];
+            self.secrets = Some(s);
+            self.set_status(store, "decrypted", None);
+        } else {
+            let master = secrets.and_then(|s| s.master_secret.clone()).or_else(|| {
+                // A resumed session: its master secret came from an earlier connection.
+                let by_id = (!session_id.is_empty() && session_id == self.client_session_id)
+                    .then(|| store.sessions.get(&session_id).cloned())
+                    .flatten();
+                by_id.or_else(|| store.tickets.get(&self.offered_ticket).cloned())
+            });
+            let Some(master) = master else {
+                self.missing = vec!["CLIENT_RANDOM"];
+                self.set_status(store, "no_secrets", Some("no master secret for this client random or session".into()));
+                return;
+            };
+            if crypto::suite(suite).is_none() || !crypto::record::tls12_version_supported(version) {
+                self.set_status(
+                    store,
+                    "unsupported_cipher",
+                    Some(format!("cipher suite 0x{suite:04x} with version 0x{version:04x} cannot be decrypted")),
+                );
+                return;
+            }
+            store.remember(false, session_id, master.clone());
+            self.master = Some(master);
+            self.set_status(store, "decrypted", None);
+        }
+    }
+
+    fn set_status(&mut self, store: &mut KeyStore, status: &'static str, reason: Option<String>) {
+        self.status = Some(status);
+        if reason.is_some() {
+            self.reason = reason;
+        }
+        if !self.counted {
+            self.counted = true;
+            match status {
+                "decrypted" => store.stats.connections_decrypted += 1,
+                "no_secrets" => store.stats.connections_without_secrets += 1,
+                "unsupported_cipher" => store.stats.connections_unsupported_cipher += 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// A ChangeCipherSpec from one side (TLS <= 1.2): its next records use the new keys.
+    pub fn on_change_cipher_spec(&mut self, from_client: bool) {
+        if self.tls13 {
+            return;
+        }
+        let (Some(master), Some(suite), Some(version)) = (self.master.as_ref(), self.suite, self.version) else {
+            return;
+        };
+        let dec = RecordDecryptor::tls12(
+            suite,
+            version,
+            master,
+            &self.client_random,
+            &self.server_random,
+            from_client,
+            self.etm,
+        );
+        if let Some(slot) = self.dec.get_mut(dir_index(from_client)) {
+            *slot = dec;
+        }
+    }
+
+    fn check_finished(&mut self, from_client: bool, body: &[u8]) -> Option<bool> {
+        let suite = crypto::suite(self.suite?)?;
+        if self.tls13 {
+            let secrets = self.secrets.as_ref()?;
+            let base = secrets.handshake_secret(from_client)?;
+            let hash = self.transcript.hash(suite.prf_hash)?;
+            Some(crypto::tls13::verify_finished(suite.prf_hash, base, &hash, body))
+        } else {
+            let master = self.master.as_ref()?;
+            let version = self.version?;
+            let hash = crypto::tls12::finished_hash(version, suite.prf_hash, &self.transcript)?;
+            Some(crypto::tls12::verify_finished(version, suite.prf_hash, master, from_client, &hash, body))
+        }
+    }
+
+    fn after_finished(&mut self, from_client: bool) {
+        let d = dir_index(from_client);
+        if self.tls13 {
+            if let (Some(s), Some(suite)) = (self.secrets.as_ref(), self.suite) {
+                // After its Finished, each side protects application data with its traffic secret 0.
+                let next = s.app_secret(from_client).and_then(|k| RecordDecryptor::tls13(suite, k));
+                if let Some(slot) = self.dec.get_mut(d) {
+                    *slot = next;
+                }
+            }
+            if from_client {
+                self.early = None;
+                self.early_candidates.clear();
+            }
+        }
+        let other = dir_index(!from_client);
+        let other_done = self.finished_seen.get(other).copied().unwrap_or(false);
+        if let Some(seen) = self.finished_seen.get_mut(d) {
+            *seen = true;
+        }
+        if other_done {
+            self.done = true;
+        }
+    }
+
+    /// Stores a Finished verdict for a direction.
+    pub fn record_verdict(&mut self, from_client: bool, verdict: Option<bool>) {
+        if let Some(slot) = self.verified.get_mut(dir_index(from_client)) {
+            *slot = verdict;
+        }
+    }
+
+    fn remember_ticket(&mut self, store: &mut KeyStore, body: &[u8]) {
+        let mut r = Reader::new(body);
+        let _ = r.u32("lifetime hint");
+        if let (Ok(ticket), Some(master)) = (r.vec16("ticket"), self.master.clone()) {
+            store.remember(true, ticket.to_vec(), master);
+        }
+    }
+
+    /// A fresh handshake on the same connection (renegotiation) hashes a new transcript.
+    pub fn restart_transcript(&mut self) {
+        self.transcript.clear();
+        self.done = false;
+        self.finished_seen = [false, false];
+        self.verified = [None, None];
+    }
+
+    /// Both Finished verified: true; one failed: false; otherwise (keys missing) null.
+    pub fn finished_verified(&self) -> Option<bool> {
+        match self.verified {
+            [Some(false), _] | [_, Some(false)] => Some(false),
+            [Some(true), Some(true)] => Some(true),
+            _ => None,
+        }
+    }
+
+    pub fn report(&self, store_enabled: bool) -> DecryptionReport {
+        let status = self.status.unwrap_or(if store_enabled { "not_needed" } else { "no_key_log" });
+        let status = if status == "decrypted" && self.failures > 0 && self.finished_verified() != Some(true) {
+            "failed"
+        } else {
+            status
+        };
+        DecryptionReport { status, missing_labels: self.missing.clone(), reason: self.reason.clone() }
+    }
+}
+
+/// (type, data) of the extensions of a ClientHello or ServerHello body.
+fn hello_extensions(body: &[u8], server: bool) -> Vec<(u16, Vec<u8>)> {
+    let mut r = Reader::new(body);
+    let parse = |r: &mut Reader<'_>, server: bool| -> Option<Vec<(u16, Vec<u8>)>> {
+        r.u16("version").ok()?;
+        r.bytes(32, "random").ok()?;
+        r.vec8("session id").ok()?;
+        if server {
+            r.u16("suite").ok()?;
+            r.u8("compression").ok()?;
+        } else {
+            r.vec16("suites").ok()?;
+            r.vec8("compression").ok()?;
+        }
+        let mut exts = r.sub16("extensions").ok()?;
+        let mut out = Vec::new();
+        while !exts.is_empty() {
+            let t = exts.u16("type").ok()?;
+            let d = exts.vec16("data").ok()?;
+            out.push((t, d.to_vec()));
+        }
+        Some(out)
+    };
+    parse(&mut r, server).unwrap_or_default()
+}
+
+/// The TLS 1.3 suites a ClientHello offers.
+fn tls13_suites(body: &[u8]) -> Vec<u16> {
+    let mut r = Reader::new(body);
+    let mut out = Vec::new();
+    if r.u16("version").is_err() || r.bytes(32, "random").is_err() || r.vec8("session id").is_err() {
+        return out;
+    }
+    if let Ok(mut suites) = r.sub16("suites") {
+        while let Ok(s) = suites.u16("suite") {
+            if (0x1301..=0x1305).contains(&s) && !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
