@@ -51,6 +51,45 @@ pub struct ReadArgs {
     pub file: String,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct KeyArgs {
+    /// NSS key log (SSLKEYLOGFILE format) to decrypt handshakes and verify Finished messages.
+    /// Without it, the SSLKEYLOGFILE environment variable is used when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<std::path::PathBuf>,
+    /// Show decrypted application data, up to this many bytes per record (default: sizes only).
+    #[arg(long, value_name = "BYTES", num_args = 0..=1, default_missing_value = "256")]
+    pub show_data: Option<usize>,
+}
+
+impl KeyArgs {
+    /// The key log file to use: `--keylog`, else `SSLKEYLOGFILE`.
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        self.keylog.clone().or_else(|| std::env::var_os("SSLKEYLOGFILE").filter(|v| !v.is_empty()).map(Into::into))
+    }
+}
+
+/// Loads the key log into the pipeline; bad lines are reported, never fatal. A missing file is
+/// an input error.
+pub fn load_key_log(pipeline: &mut Pipeline, keys: &KeyArgs) -> Result<(), String> {
+    pipeline.show_data(keys.show_data);
+    let Some(path) = keys.path() else { return Ok(()) };
+    let text = std::fs::read(&path).map_err(|e| format!("cannot read key log {}: {e}", path.display()))?;
+    report_key_log_issues(&path.display().to_string(), &pipeline.add_key_log(&text));
+    Ok(())
+}
+
+pub fn report_key_log_issues(what: &str, issues: &[crate::crypto::KeyLogIssue]) {
+    for issue in issues.iter().take(20) {
+        warn(&format!("key log {what}: line {}: {}", issue.line, issue.reason));
+    }
+    if issues.len() > 20 {
+        warn(&format!("key log {what}: {} more bad lines", issues.len() - 20));
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -179,14 +218,23 @@ fn run_read(args: &ReadArgs) -> i32 {
             return exit::INPUT;
         }
     };
-    let mut sink = make_sink(&args.output);
     let mut pipeline = Pipeline::new(PipelineConfig::default());
+    if let Err(e) = load_key_log(&mut pipeline, &args.keys) {
+        warn(&e);
+        return exit::INPUT;
+    }
+    let mut sink = make_sink(&args.output);
     let flush_each = io::stdout().is_terminal();
     let mut input_error: Option<SourceError> = None;
     let result: Result<(), Stop> = (|| {
         loop {
             match source.next_with(|pkt| pipeline.process(pkt)) {
-                Ok(Some(())) => {}
+                Ok(Some(())) => {
+                    // Key logs embedded in the capture (pcapng Decryption Secrets Blocks).
+                    for text in source.take_secrets() {
+                        report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     input_error = Some(e);

@@ -111,6 +111,21 @@ impl Pipeline {
         self.flows.finish(&mut |ev| conns.on_flow_event(ev, ctx));
     }
 
+    /// Adds key log text (a file, or a pcapng Decryption Secrets Block); returns the bad lines.
+    pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
+        self.conns.add_key_log(text)
+    }
+
+    /// The key log, to follow a file that is still being written.
+    pub fn key_log_mut(&mut self) -> &mut crate::crypto::KeyLog {
+        self.conns.key_log_mut()
+    }
+
+    /// Show up to `limit` bytes of decrypted application data in message events.
+    pub fn show_data(&mut self, limit: Option<usize>) {
+        self.conns.shared.show_data = limit;
+    }
+
     /// Events produced so far, in order.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.conns.drain_events()

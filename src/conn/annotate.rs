@@ -8,7 +8,9 @@
 //! phase 2, the client's certificate phase 3, the Finished messages phase 4.
 
 use super::events::{AlertInfo, Direction, HandshakeAlert, HandshakeEvent, MessageEvent, Timings};
+use crate::certs::CertDetails;
 use crate::msgs::HandshakeBody;
+use crate::msgs::certificate::CertificateEntry;
 use crate::msgs::extensions::{self, ExtensionBody};
 use crate::msgs::hello::is_tls13;
 use crate::registry;
@@ -172,23 +174,30 @@ impl Story {
             "CertificateStatus" => {
                 (2, "Server staples an OCSP response proving its certificate is not revoked.".into())
             }
-            "EncryptedExtensions" => (
-                2,
-                "Server's first encrypted message: the extensions it accepts (ALPN, SNI ack, early data...).".into(),
-            ),
+            "EncryptedExtensions" => (2, self.encrypted_extensions(m)),
             "ClientKeyExchange" => (3, self.client_key_exchange(m)),
             "CertificateVerify" => {
+                let scheme = match &m.body {
+                    Some(HandshakeBody::CertificateVerify { certificate_verify: cv }) => cv.signature_scheme,
+                    _ => None,
+                };
+                if !from_client && scheme.is_some() {
+                    self.signature_scheme = scheme;
+                }
+                let with = scheme.map(|s| format!(" ({})", scheme_name(s))).unwrap_or_default();
                 if from_client {
                     (
                         3,
-                        "Client signs the handshake transcript with its private key, proving it owns its certificate."
-                            .into(),
+                        format!(
+                            "Client signs the handshake transcript with its private key{with}, proving it owns its certificate."
+                        ),
                     )
                 } else {
                     (
                         2,
-                        "Server signs the handshake transcript with its certificate's key, proving it holds that key."
-                            .into(),
+                        format!(
+                            "Server signs the handshake transcript with its certificate's key{with}, proving it holds that key."
+                        ),
                     )
                 }
             }
@@ -219,7 +228,15 @@ impl Story {
             "Finished" | "EncryptedHandshake" if !self.complete => {
                 self.finished[s] = true;
                 self.mark_finished(m.time);
-                let what = if m.name == "Finished" && !m.encrypted { "" } else { " (encrypted)" };
+                let mut what =
+                    if m.name == "Finished" && !m.encrypted { String::new() } else { " (encrypted)".to_string() };
+                if let Some(HandshakeBody::Finished { finished }) = &m.body {
+                    match finished.verified {
+                        Some(true) => what.push_str(", verified against the key log"),
+                        Some(false) => what.push_str(", which does NOT verify against the key log (wrong keys, or a tampered or mis-reassembled transcript)"),
+                        None => {}
+                    }
+                }
                 (
                     4,
                     format!(
@@ -233,6 +250,13 @@ impl Story {
             "HelloRequest" => (0, "Server asks the client to start a new handshake (renegotiation).".into()),
             "Alert" | "EncryptedAlert" => self.alert(m, from_client),
             "EncryptedRecord" => self.encrypted_record(m, from_client),
+            "ApplicationData" if self.version.is_none() && from_client => (
+                1,
+                format!(
+                    "0-RTT early data from the client ({} bytes), sent before the server answered, protected with the resumption (early traffic) secret.",
+                    m.length
+                ),
+            ),
             "ApplicationData" => {
                 self.first_app_data(m.time);
                 (0, format!("Application data, {} bytes, encrypted with the session keys.", m.length))
@@ -421,25 +445,158 @@ impl Story {
     }
 
     fn certificate(&mut self, m: &MessageEvent, from_client: bool) -> (u8, String) {
+        let (count, leaf, chain) = match &m.body {
+            Some(HandshakeBody::Certificate { certificates, chain, .. }) => {
+                let leaf = certificates.first().and_then(|c| match c {
+                    CertificateEntry::X509 { cert, .. } => match &cert.details {
+                        CertDetails::Parsed(p) => Some(p.as_ref().clone()),
+                        CertDetails::Unparsed { .. } => None,
+                    },
+                    _ => None,
+                });
+                (certificates.len(), leaf, chain.clone())
+            }
+            _ => (0, None, None),
+        };
+        let who = if from_client { "Client" } else { "Server" };
+        if from_client && count == 0 && m.body.is_some() {
+            return (3, "Client has no certificate to send (empty Certificate): the server may refuse it.".into());
+        }
+        let mut s = if let Some(leaf) = &leaf {
+            format!(
+                "{who} proves its identity with a chain of {count} certificate{}: {} ({} {}{}), issued by {}",
+                if count == 1 { "" } else { "s" },
+                leaf.subject,
+                leaf.key.key_algorithm,
+                leaf.key.key_bits.map(|b| b.to_string()).unwrap_or_default(),
+                leaf.key.curve.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+                leaf.issuer
+            )
+        } else {
+            format!("{who} sends its certificate chain")
+        };
+        if let Some(leaf) = &leaf {
+            if leaf.expired_at_capture == Some(true) {
+                s.push_str(&format!(
+                    "; the leaf was NOT valid at capture time ({} to {})",
+                    leaf.not_before, leaf.not_after
+                ));
+                self.warnings.push(format!("certificate {} expired or not yet valid at capture time", leaf.subject));
+            }
+            if let Some(bits) = leaf.key.key_bits.filter(|b| leaf.key.key_algorithm == "RSA" && *b < 2048) {
+                self.warnings.push(format!("small RSA key: {bits} bits"));
+            }
+            let alg = leaf.signature_algorithm.to_lowercase();
+            if alg.contains("sha1") || alg.contains("md5") {
+                self.warnings.push(format!("certificate signed with {}", leaf.signature_algorithm));
+            }
+        }
+        if let Some(c) = &chain {
+            if c.sni_matches == Some(false) && !from_client {
+                s.push_str("; its names do NOT match the SNI");
+                self.warnings.push("certificate does not match the SNI".into());
+            }
+            if matches!(c.signatures, crate::certs::Signatures::Invalid) {
+                s.push_str("; a signature in the chain does NOT verify");
+                self.warnings.push(format!(
+                    "certificate chain signature invalid{}",
+                    c.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                ));
+            }
+        }
+        s.push('.');
         if from_client {
-            self.client_cert_sent = m.length > 7;
-            let s = if self.client_cert_sent {
-                "Client sends its certificate chain, as the server requested.".to_string()
-            } else {
-                "Client has no certificate to send (empty Certificate).".to_string()
-            };
+            self.client_cert_sent = count > 0 || (m.body.is_none() && m.length > 7);
             (3, s)
         } else {
             self.server_sent_certificate = true;
-            (2, "Server proves its identity with its certificate chain.".to_string())
+            if self.certificate_subject.is_none() {
+                self.certificate_subject = leaf.map(|l| l.subject);
+            }
+            (2, s)
         }
     }
 
-    fn server_key_exchange(&mut self, _m: &MessageEvent) -> String {
-        "Server sends its ephemeral key-exchange parameters, signed with its certificate's key: the signature ties the ephemeral key to the certificate.".into()
+    fn server_key_exchange(&mut self, m: &MessageEvent) -> String {
+        let Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) = &m.body else {
+            return "Server sends its ephemeral key-exchange parameters, signed with its certificate's key: the signature ties the ephemeral key to the certificate.".into();
+        };
+        if let Some(g) = ske.named_curve {
+            self.group = Some(g);
+        }
+        if let Some(scheme) = ske.signature.as_ref().and_then(|s| s.signature_scheme) {
+            self.signature_scheme = Some(scheme);
+        }
+        let params = if let Some(curve) = &ske.named_curve_name {
+            format!("its ephemeral ECDHE public key on {curve} ({} bytes)", ske.public_key_length.unwrap_or(0))
+        } else if let Some(p) = ske.dh_p_bits {
+            if p < 2048 {
+                self.warnings.push(format!("small DH group: {p} bits"));
+            }
+            format!("ephemeral DH parameters: a {p}-bit prime p, generator g and its public value Ys")
+        } else if let Some(bits) = ske.rsa_modulus_bits {
+            format!("a temporary {bits}-bit RSA key (export-grade)")
+        } else if ske.psk_identity_hint.is_some() {
+            "a PSK identity hint".to_string()
+        } else {
+            "its key-exchange parameters".to_string()
+        };
+        match ske.signature.as_ref().map(|s| s.signature_scheme_name.clone()) {
+            Some(Some(scheme)) => format!(
+                "Server sends {params}, signed with {scheme}: the signature ties the ephemeral key to the certificate."
+            ),
+            Some(None) => format!(
+                "Server sends {params}, signed with its certificate's key (MD5+SHA-1 or SHA-1 before TLS 1.2): the signature ties the ephemeral key to the certificate."
+            ),
+            None => format!("Server sends {params} (unsigned)."),
+        }
+    }
+
+    fn encrypted_extensions(&mut self, m: &MessageEvent) -> String {
+        let mut s = "Server's first encrypted message: the extensions it accepts".to_string();
+        if let Some(HandshakeBody::EncryptedExtensions { encrypted_extensions: ee }) = &m.body {
+            if let Some(a) = extensions::alpn(&ee.extensions).and_then(|a| a.first()) {
+                self.alpn = Some(a.clone());
+                s.push_str(&format!("; ALPN {a}"));
+            }
+            let early = ee.extensions.iter().any(|e| e.typ == 42);
+            if self.early_data_offered {
+                self.early_data_accepted = Some(early);
+                s.push_str(if early {
+                    "; it ACCEPTS the client's 0-RTT early data"
+                } else {
+                    "; it REJECTS the client's 0-RTT early data (the client must send it again)"
+                });
+            }
+            let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_str()).collect();
+            if !names.is_empty() {
+                s.push_str(&format!(" ({})", names.join(", ")));
+            }
+        }
+        s.push('.');
+        s
     }
 
     fn client_key_exchange(&mut self, m: &MessageEvent) -> String {
+        if let Some(HandshakeBody::ClientKeyExchange { client_key_exchange: cke }) = &m.body {
+            if let Some(n) = cke.encrypted_premaster_length {
+                self.warnings.push("RSA key exchange: no forward secrecy".into());
+                return format!(
+                    "Client sends the premaster secret encrypted to the server's RSA key ({n} bytes): no forward secrecy, whoever gets the server's key can decrypt this session."
+                );
+            }
+            if let Some(n) = cke.ecdh_public_length {
+                let on = self.group.map(|g| format!(" on {}", group_name(g))).unwrap_or_default();
+                return format!(
+                    "Client sends its ephemeral ECDHE public key{on} ({n} bytes); both sides now derive the premaster secret, the third input to the session keys."
+                );
+            }
+            if let Some(bits) = cke.dh_yc_bits {
+                return format!(
+                    "Client sends its ephemeral DH public value Yc ({bits} bits); both sides now derive the premaster secret, the third input to the session keys."
+                );
+            }
+        }
         let kx = self.cipher_suite.and_then(registry::cipher_suite).map(|c| c.kx).unwrap_or("");
         if kx.starts_with("RSA") {
             self.warnings.push("RSA key exchange: no forward secrecy".into());
@@ -655,7 +812,11 @@ impl Story {
             timings: self.timings.clone(),
             warnings,
             finished_verified: None,
-            decryption: super::decrypt::DecryptionReport { status: "no_key_log", missing_labels: Vec::new(), reason: None },
+            decryption: super::decrypt::DecryptionReport {
+                status: "no_key_log",
+                missing_labels: Vec::new(),
+                reason: None,
+            },
         }
     }
 }
@@ -697,6 +858,10 @@ fn count_psk_identities(raw: &[u8]) -> usize {
 }
 
 fn ticket_lifetime(m: &MessageEvent) -> Option<u64> {
-    let _ = (m, extensions::sni);
-    None
+    match &m.body {
+        Some(HandshakeBody::NewSessionTicket { new_session_ticket: t }) => {
+            t.lifetime.or(t.lifetime_hint).map(u64::from)
+        }
+        _ => None,
+    }
 }

@@ -226,8 +226,10 @@ impl ConnCrypto {
                 // resumed session's suite, which is not named before the ServerHello: keep one
                 // candidate per offered TLS 1.3 suite and let the first record pick.
                 if let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.clone()) {
-                    self.early_candidates =
-                        tls13_suites(body).into_iter().filter_map(|suite| RecordDecryptor::tls13(suite, &early)).collect();
+                    self.early_candidates = tls13_suites(body)
+                        .into_iter()
+                        .filter_map(|suite| RecordDecryptor::tls13(suite, &early))
+                        .collect();
                 }
             }
         }
@@ -268,7 +270,11 @@ impl ConnCrypto {
             let client = s.handshake_secret(true).and_then(|k| RecordDecryptor::tls13(suite, k));
             let server = s.handshake_secret(false).and_then(|k| RecordDecryptor::tls13(suite, k));
             if crypto::suite(suite).is_none() {
-                self.set_status(store, "unsupported_cipher", Some(format!("cipher suite 0x{suite:04x} is not supported")));
+                self.set_status(
+                    store,
+                    "unsupported_cipher",
+                    Some(format!("cipher suite 0x{suite:04x} is not supported")),
+                );
                 return;
             }
             if client.is_none() && server.is_none() {
@@ -400,6 +406,13 @@ impl ConnCrypto {
 
     /// A fresh handshake on the same connection (renegotiation) hashes a new transcript.
     pub fn restart_transcript(&mut self) {
+        // The current record keys stay until the new ChangeCipherSpecs; the new hellos bring
+        // new randoms and a new master secret.
+        self.client_random.clear();
+        self.server_random.clear();
+        self.master = None;
+        self.status = None;
+        self.counted = false;
         self.transcript.clear();
         self.done = false;
         self.finished_seen = [false, false];

@@ -85,7 +85,8 @@ impl TlsConn {
         h.finished_verified = self.crypto.finished_verified();
         h.decryption = self.crypto.report(keys_enabled);
         if h.finished_verified == Some(false) {
-            h.warnings.push("Finished verification FAILED: wrong keys, or a tampered or mis-reassembled transcript".into());
+            h.warnings
+                .push("Finished verification FAILED: wrong keys, or a tampered or mis-reassembled transcript".into());
         }
         h
     }
@@ -355,13 +356,7 @@ impl Flow {
         });
     }
 
-    fn on_record_item(
-        &mut self,
-        from: Side,
-        item: RecordItem<'_>,
-        pkt: PacketContext,
-        shared: &mut Shared,
-    ) {
+    fn on_record_item(&mut self, from: Side, item: RecordItem<'_>, pkt: PacketContext, shared: &mut Shared) {
         if let RecordItem::Skipped { .. } = item {
             return;
         }
@@ -449,7 +444,8 @@ impl Emitter<'_> {
         // 1.3, a ChangeCipherSpec switches its direction to encrypted.
         let encrypted = match rec.content_type {
             CONTENT_APPLICATION_DATA => true,
-            CONTENT_CHANGE_CIPHER_SPEC => false,
+            // A renegotiation's ChangeCipherSpec travels under the current keys (longer than 1 byte).
+            CONTENT_CHANGE_CIPHER_SPEC => half.cipher_active && !self.is_tls13() && len > 1,
             _ => half.cipher_active && !self.is_tls13(),
         };
         let from_client = self.from_client();
@@ -543,6 +539,14 @@ impl Emitter<'_> {
                 if let Some(limit) = self.shared.show_data {
                     m.data = Some(preview(&p.data, limit));
                 }
+                self.push(m);
+            }
+            CONTENT_CHANGE_CIPHER_SPEC => {
+                half.assembler.reset();
+                self.tls.crypto.on_change_cipher_spec(self.from_client());
+                let mut m =
+                    self.base(version, CONTENT_CHANGE_CIPHER_SPEC, "ChangeCipherSpec".into(), p.data.len(), true);
+                m.decrypted = true;
                 self.push(m);
             }
             other => {

@@ -154,6 +154,9 @@ fn header(text: &mut String, conn: u64, c: Option<&ConnectionEvent>, hs: Option<
         .unwrap_or_default();
     let mut parts: Vec<ColoredString> = vec![format!("conn {conn}").bold(), addrs.normal()];
     if let Some(h) = hs {
+        if h.handshake > 1 {
+            parts.push(format!("handshake {} (renegotiation)", h.handshake).yellow());
+        }
         if let Some(sni) = &h.sni {
             parts.push(sni.cyan());
         }
@@ -179,6 +182,11 @@ fn header(text: &mut String, conn: u64, c: Option<&ConnectionEvent>, hs: Option<
         parts.push(kind.normal());
         if let Some(d) = h.duration {
             parts.push(ms(d).normal());
+        }
+        match h.finished_verified {
+            Some(true) => parts.push("Finished verified".green()),
+            Some(false) => parts.push("Finished NOT VERIFIED".red().bold()),
+            None => {}
         }
         if h.complete {
             parts.push("complete".green());
@@ -282,12 +290,32 @@ fn key_values(m: &MessageEvent) -> String {
             }
             format!("{}, {}", version_name(sh.negotiated_version()), suite_name(sh.cipher_suite))
         }
+        Some(HandshakeBody::Finished { finished }) => match finished.verified {
+            Some(true) => "verified ✓".green().to_string(),
+            Some(false) => "NOT VERIFIED ✗".red().bold().to_string(),
+            None => String::new(),
+        },
+        Some(HandshakeBody::Certificate { certificates, .. }) => match certificates.first() {
+            Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
+                crate::certs::CertDetails::Parsed(p) => format!("{} ({} certs)", p.subject, certificates.len()),
+                crate::certs::CertDetails::Unparsed { .. } => format!("{} certs", certificates.len()),
+            },
+            _ => format!("{} certs", certificates.len()),
+        },
+        Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) => {
+            ske.named_curve_name.clone().or_else(|| ske.dh_p_bits.map(|b| format!("DH {b} bits"))).unwrap_or_default()
+        }
+        Some(HandshakeBody::NewSessionTicket { new_session_ticket: t }) => {
+            t.lifetime.or(t.lifetime_hint).map(|l| format!("lifetime {l} s")).unwrap_or_default()
+        }
         _ => {
-            if m.encrypted || m.handshake_type.is_none() {
-                format!("{} bytes", m.length)
-            } else {
-                String::new()
+            if m.decrypted && m.content_type == "application_data" {
+                return match &m.data {
+                    Some(d) => format!("{} bytes: {d}", m.length),
+                    None => format!("{} bytes", m.length),
+                };
             }
+            if m.encrypted || m.handshake_type.is_none() { format!("{} bytes", m.length) } else { String::new() }
         }
     }
 }
@@ -355,6 +383,10 @@ impl<W: Write> Sink for TextSink<W> {
             }
             Event::Message(m) => {
                 let block = self.blocks.entry(m.conn).or_default();
+                if block.printed && m.phase != 0 {
+                    // A new handshake on this connection (renegotiation): its own block follows.
+                    block.printed = false;
+                }
                 if block.printed {
                     let dir = if m.direction == Direction::ClientToServer { 0 } else { 1 };
                     let e = block.after.entry((dir, m.name.clone())).or_insert((0, 0));
