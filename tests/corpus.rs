@@ -66,7 +66,7 @@ fn corpus_agrees_with_tshark() {
     let mut lines = manifest.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect("manifest column");
-    let (c_path, c_variant) = (col("path"), col("oracle_variant"));
+    let (c_path, c_variant, c_keylog) = (col("path"), col("oracle_variant"), col("key_log"));
 
     let mut report = String::new();
     let mut failures = Vec::new();
@@ -78,7 +78,19 @@ fn corpus_agrees_with_tshark() {
         let cols: Vec<&str> = line.split('\t').collect();
         let (Some(rel), Some(variant)) = (cols.get(c_path), cols.get(c_variant)) else { continue };
         let path = corpus.join(rel);
-        let out = common::run(&["read", "--json", path.to_str().unwrap()]);
+        // tshark decoded with the capture's key log, when it has one: so does tlstrace.
+        let keylog = cols
+            .get(c_keylog)
+            .and_then(|k| k.split_whitespace().next())
+            .map(|k| corpus.join(k))
+            .filter(|k| k.is_file());
+        let mut args = vec!["read".to_string(), "--json".to_string(), path.to_str().unwrap().to_string()];
+        if let Some(k) = &keylog {
+            args.push("--keylog".into());
+            args.push(k.to_str().unwrap().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = common::run(&args);
         let code = out.status.code();
         // Every capture, TLS or not, must be read without a crash: 0, or 4 for a damaged file.
         if !matches!(code, Some(0) | Some(4)) {

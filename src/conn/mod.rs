@@ -434,7 +434,7 @@ impl Emitter<'_> {
         self.tls.ctx.version.is_some_and(msgs::hello::is_tls13)
     }
 
-    fn from_client(&self) -> bool {
+    fn sent_by_client(&self) -> bool {
         self.direction == Direction::ClientToServer
     }
 
@@ -448,7 +448,7 @@ impl Emitter<'_> {
             CONTENT_CHANGE_CIPHER_SPEC => half.cipher_active && !self.is_tls13() && len > 1,
             _ => half.cipher_active && !self.is_tls13(),
         };
-        let from_client = self.from_client();
+        let from_client = self.sent_by_client();
         if encrypted && self.tls.crypto.can_decrypt(from_client) {
             let plain =
                 self.tls.crypto.decrypt(&mut self.shared.keys, from_client, rec.content_type, rec.version, rec.payload);
@@ -543,7 +543,7 @@ impl Emitter<'_> {
             }
             CONTENT_CHANGE_CIPHER_SPEC => {
                 half.assembler.reset();
-                self.tls.crypto.on_change_cipher_spec(self.from_client());
+                self.tls.crypto.on_change_cipher_spec(self.sent_by_client());
                 let mut m =
                     self.base(version, CONTENT_CHANGE_CIPHER_SPEC, "ChangeCipherSpec".into(), p.data.len(), true);
                 m.decrypted = true;
@@ -559,7 +559,7 @@ impl Emitter<'_> {
 
     fn handshake(&mut self, record_version: u16, msg_type: u8, raw: &[u8], decrypted: bool) {
         let body = raw.get(4..).unwrap_or(&[]);
-        let from_client = self.from_client();
+        let from_client = self.sent_by_client();
         // A ClientHello after a finished handshake starts the next one (renegotiation).
         if msg_type == 1 && self.tls.story.complete {
             self.tls.handshakes += 1;
