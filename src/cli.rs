@@ -9,6 +9,7 @@ use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::source::file::{FileSource, SourceError};
 use clap::{Args, Parser, Subcommand};
 use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -124,6 +125,9 @@ pub struct OutputArgs {
     /// Only connections whose ClientHello has this JA3 (string or MD5 hash).
     #[arg(long = "ja3", value_name = "FINGERPRINT")]
     pub ja3: Vec<String>,
+    /// Write every certificate seen into DIR as PEM, named by its SHA-256 fingerprint.
+    #[arg(long = "certs", value_name = "DIR")]
+    pub certs: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +208,9 @@ fn deliver(pipeline: &mut Pipeline, sink: &mut dyn Sink) -> Result<(), Stop> {
     for ev in pipeline.drain_events() {
         sink.event(&ev).map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
     }
+    if let Some(e) = pipeline.take_certificate_error() {
+        warn(&e);
+    }
     for lt in pipeline.take_new_unsupported_links() {
         warn(&format!("skipping packets of unsupported link type {lt}"));
     }
@@ -223,8 +230,12 @@ fn run_read(args: &ReadArgs) -> i32 {
         warn(&e);
         return exit::INPUT;
     }
+    if let Some(dir) = &args.output.certs {
+        pipeline.write_certificates_to(dir.clone());
+    }
     let mut sink = make_sink(&args.output);
     let flush_each = io::stdout().is_terminal();
+    let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
     let mut input_error: Option<SourceError> = None;
     let result: Result<(), Stop> = (|| {
         loop {
@@ -246,7 +257,9 @@ fn run_read(args: &ReadArgs) -> i32 {
                 sink.flush()
                     .map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
             }
+            progress.update(source.bytes_read());
         }
+        progress.clear();
         pipeline.finish();
         deliver(&mut pipeline, sink.as_mut())?;
         let mut summary = pipeline.summary();
@@ -273,6 +286,81 @@ fn run_read(args: &ReadArgs) -> i32 {
         return exit::DAMAGED;
     }
     exit::OK
+}
+
+/// Follows a key log file as it grows: complete new lines since the last call.
+struct KeyLogTail {
+    path: std::path::PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl KeyLogTail {
+    fn new(path: std::path::PathBuf) -> Self {
+        KeyLogTail { path, offset: 0, partial: Vec::new() }
+    }
+
+    fn read_new_lines(&mut self) -> Vec<u8> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut f) = std::fs::File::open(&self.path) else { return Vec::new() };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < self.offset {
+            // Truncated or replaced: start over.
+            self.offset = 0;
+            self.partial.clear();
+        }
+        if len == self.offset || f.seek(SeekFrom::Start(self.offset)).is_err() {
+            return Vec::new();
+        }
+        // Bounded per call: a key log is text lines of ~200 bytes.
+        let mut fresh = Vec::new();
+        if f.take(16 << 20).read_to_end(&mut fresh).is_err() {
+            return Vec::new();
+        }
+        self.offset += fresh.len() as u64;
+        self.partial.extend_from_slice(&fresh);
+        match self.partial.iter().rposition(|b| *b == b'\n') {
+            Some(end) => {
+                let rest = self.partial.split_off(end + 1);
+                std::mem::replace(&mut self.partial, rest)
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+/// A progress line on stderr for large files, when stderr is a terminal.
+struct Progress {
+    total: Option<u64>,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: Option<u64>) -> Self {
+        let total = total.filter(|t| *t > (8 << 20) && io::stderr().is_terminal());
+        Progress { total, last: Instant::now(), shown: false }
+    }
+
+    fn update(&mut self, done: u64) {
+        let Some(total) = self.total else { return };
+        if self.last.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        self.last = Instant::now();
+        self.shown = true;
+        let pct = (done as f64 / total as f64 * 100.0).min(100.0);
+        let width = 30usize;
+        let filled = ((pct / 100.0) * width as f64) as usize;
+        let bar: String = "#".repeat(filled) + &" ".repeat(width - filled.min(width));
+        let _ = write!(io::stderr(), "\r[{bar}] {pct:5.1}% {} / {} MB", done >> 20, total >> 20);
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let _ = write!(io::stderr(), "\r{}\r", " ".repeat(60));
+        }
+    }
 }
 
 /// One line on stderr; a closed stderr never fails the run (unlike `eprintln!`, which panics).
@@ -303,9 +391,12 @@ pub struct CaptureArgs {
     /// Do not put the interface into promiscuous mode.
     #[arg(short = 'p', long = "no-promisc")]
     pub no_promisc: bool,
-    /// Also write every captured frame to FILE (pcapng, nanosecond timestamps).
+    /// Also write every captured frame to FILE (pcapng, nanosecond timestamps); with a key
+    /// log, its secrets are embedded as Decryption Secrets Blocks.
     #[arg(short = 'w', value_name = "FILE")]
     pub write: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// Bytes kept of each frame (the rest of a cut segment is traced as a gap).
     #[arg(long, value_name = "N", default_value_t = crate::source::live::DEFAULT_SNAPLEN,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::source::live::DEFAULT_SNAPLEN)))]
@@ -329,7 +420,6 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     use crate::source::pcapng_writer::PcapngWriter;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::{Duration, Instant};
 
     if args.list {
         return list_interfaces(args.output.json);
@@ -404,6 +494,13 @@ fn run_capture(args: &CaptureArgs) -> i32 {
 
     let mut sink = make_sink(&args.output);
     let mut pipeline = Pipeline::new(PipelineConfig::default());
+    pipeline.show_data(args.keys.show_data);
+    if let Some(dir) = &args.output.certs {
+        pipeline.write_certificates_to(dir.clone());
+    }
+    // A key log that a running browser is still writing is followed as it grows.
+    let mut follower = args.keys.path().map(KeyLogTail::new);
+    let mut follow_checked = Instant::now() - Duration::from_secs(10);
     let started = Instant::now();
     let mut stats_read = Instant::now();
     let mut packets: u64 = 0;
@@ -442,6 +539,21 @@ fn run_capture(args: &CaptureArgs) -> i32 {
                     Err(e) => {
                         capture_error = Some(e);
                         break 'capture;
+                    }
+                }
+            }
+            if follow_checked.elapsed() >= Duration::from_millis(500) {
+                follow_checked = Instant::now();
+                if let Some(tail) = follower.as_mut() {
+                    let fresh = tail.read_new_lines();
+                    if !fresh.is_empty() {
+                        report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
+                        if let Some((w, _)) = writer.as_mut()
+                            && let Err(e) = w.write_decryption_secrets(&fresh)
+                        {
+                            write_error = Some(e);
+                            break;
+                        }
                     }
                 }
             }

@@ -36,6 +36,7 @@ pub struct Pipeline {
     last_expire_secs: Option<i64>,
     now: Timestamp,
     last_frame: u64,
+    certs_enabled: bool,
 }
 
 impl Pipeline {
@@ -53,6 +54,7 @@ impl Pipeline {
             last_expire_secs: None,
             now: Timestamp::default(),
             last_frame: 0,
+            certs_enabled: false,
         }
     }
 
@@ -121,6 +123,17 @@ impl Pipeline {
         self.conns.key_log_mut()
     }
 
+    /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
+    pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
+        self.certs_enabled = true;
+        self.conns.write_certificates_to(dir);
+    }
+
+    /// The first error writing certificates, if any (drained).
+    pub fn take_certificate_error(&mut self) -> Option<String> {
+        self.conns.shared.certs_error.take()
+    }
+
     /// Show up to `limit` bytes of decrypted application data in message events.
     pub fn show_data(&mut self, limit: Option<usize>) {
         self.conns.shared.show_data = limit;
@@ -160,6 +173,8 @@ impl Pipeline {
             input_error: None,
             kernel: None,
             decryption: self.conns.decrypt_stats(),
+            handshakes: s.handshakes.clone(),
+            certificates_written: self.certs_enabled.then_some(s.certificates_written),
         }
     }
 }

@@ -152,6 +152,11 @@ pub struct SummaryEvent {
     /// Records or handshake messages that could not be framed or decoded.
     pub malformed_messages: u64,
     pub evicted_connections: u64,
+    /// Handshakes by version, cipher suite, kind and failure reason.
+    pub handshakes: crate::conn::HandshakeTally,
+    /// `--certs DIR`: certificates written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificates_written: Option<u64>,
     /// With a key log: what was decrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decryption: Option<crate::conn::decrypt::DecryptStats>,

@@ -113,6 +113,36 @@ pub struct ConnStats {
     pub gap_bytes: u64,
     pub malformed_messages: u64,
     pub evicted: u64,
+    pub handshakes: HandshakeTally,
+    pub certificates_written: u64,
+}
+
+/// Handshakes counted by what they negotiated and how they ended, for the run summary.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct HandshakeTally {
+    pub total: u64,
+    pub complete: u64,
+    pub by_version: std::collections::BTreeMap<String, u64>,
+    pub by_cipher_suite: std::collections::BTreeMap<String, u64>,
+    pub by_kind: std::collections::BTreeMap<String, u64>,
+    pub failures: std::collections::BTreeMap<String, u64>,
+}
+
+impl HandshakeTally {
+    fn add(&mut self, h: &HandshakeEvent) {
+        self.total += 1;
+        if h.complete {
+            self.complete += 1;
+        }
+        let unknown = || "unknown".to_string();
+        *self.by_version.entry(h.version_name.clone().unwrap_or_else(unknown)).or_default() += 1;
+        *self.by_cipher_suite.entry(h.cipher_suite_name.clone().unwrap_or_else(unknown)).or_default() += 1;
+        *self.by_kind.entry(h.kind.to_string()).or_default() += 1;
+        if let Some(f) = &h.failure {
+            // "alert: unknown_ca from client" and the like: group by the reason's head.
+            *self.failures.entry(f.clone()).or_default() += 1;
+        }
+    }
 }
 
 /// What every connection of a run shares: numbering, counters, the event queue, the keys.
@@ -125,6 +155,10 @@ pub struct Shared {
     pub keys: decrypt::KeyStore,
     /// Show up to this many bytes of decrypted application data.
     pub show_data: Option<usize>,
+    /// `--certs DIR`: where certificates are written.
+    pub certs_dir: Option<std::path::PathBuf>,
+    /// First error writing a certificate (reported once).
+    pub certs_error: Option<String>,
 }
 
 /// All flows and TLS connections of a run.
@@ -146,7 +180,17 @@ impl ConnTracker {
 
     /// Takes the queued events.
     pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        for ev in &self.shared.events {
+            if let Event::Handshake(h) = ev {
+                self.shared.stats.handshakes.add(h);
+            }
+        }
         self.shared.events.drain(..)
+    }
+
+    /// Writes every certificate seen, as PEM named by its SHA-256, into `dir`.
+    pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
+        self.shared.certs_dir = Some(dir);
     }
 
     pub fn stats(&self) -> &ConnStats {
@@ -568,6 +612,9 @@ impl Emitter<'_> {
             self.tls.crypto.restart_transcript();
         }
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw);
+        if msg_type == 11 {
+            self.save_certificates(body);
+        }
         if msg_type == 20 {
             self.tls.crypto.record_verdict(from_client, verdict);
         }
@@ -618,6 +665,20 @@ impl Emitter<'_> {
             b => Some(b),
         };
         self.push(m);
+    }
+
+    fn save_certificates(&mut self, body: &[u8]) {
+        let Some(dir) = self.shared.certs_dir.clone() else { return };
+        for der in msgs::certificate::Certificate::der_certificates(body, self.tls.ctx.version) {
+            match crate::certs::write_pem(&dir, der) {
+                Ok(_) => self.shared.stats.certificates_written += 1,
+                Err(e) => {
+                    if self.shared.certs_error.is_none() {
+                        self.shared.certs_error = Some(format!("cannot write certificates to {}: {e}", dir.display()));
+                    }
+                }
+            }
+        }
     }
 
     fn sslv2(&mut self, half: &mut HalfStream, body: &[u8]) {

@@ -455,6 +455,30 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
         "summary: {} packets, {} TCP connections, {} TLS connections, {} messages, {} gaps ({} bytes), {} malformed packets\n",
         s.packets, s.connections, s.tls_connections, s.messages, s.gaps, s.gap_bytes, s.malformed_packets
     ));
+    let h = &s.handshakes;
+    if h.total > 0 {
+        let list = |m: &std::collections::BTreeMap<String, u64>| {
+            let mut v: Vec<(&String, &u64)> = m.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            v.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        };
+        text.push_str(&format!("  handshakes: {} ({} complete)\n", h.total, h.complete));
+        text.push_str(&format!("  versions: {}\n", list(&h.by_version)));
+        text.push_str(&format!("  cipher suites: {}\n", list(&h.by_cipher_suite)));
+        text.push_str(&format!("  kinds: {}\n", list(&h.by_kind)));
+        if !h.failures.is_empty() {
+            text.push_str(&format!("  {}\n", format!("failures: {}", list(&h.failures)).red()));
+        }
+    }
+    if let Some(d) = &s.decryption {
+        text.push_str(&format!(
+            "  decryption: {} connections decrypted, {} without secrets, {} unsupported; Finished verified {}, failed {}\n",
+            d.connections_decrypted, d.connections_without_secrets, d.connections_unsupported_cipher, d.finished_verified, d.finished_failed
+        ));
+    }
+    if let Some(k) = &s.kernel {
+        text.push_str(&format!("  kernel: {} packets received, {} dropped\n", k.packets_received, k.packets_dropped));
+    }
     for lt in &s.skipped_link_types {
         text.push_str(&format!("  skipped {} packets of unsupported link type {}\n", lt.packets, lt.linktype));
     }
