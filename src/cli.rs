@@ -586,8 +586,6 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             sink.flush().map_err(out_err)?;
             let mut err = io::stderr();
             let _ = TextSink::new(&mut err).event(&Event::Summary(Box::new(summary)));
-            let _ =
-                writeln!(err, "kernel: {} packets received by the filter, {} dropped", kernel.received, kernel.dropped);
         }
         sink.finish().map_err(out_err)
     })();

@@ -58,8 +58,10 @@ fn alert_cause(description: u8, from_client: bool, after: Option<&str>) -> &'sta
         (45, _) => "a certificate in the chain has expired or is not yet valid",
         (46, _) => "the certificate could not be validated",
         (47, _) => "a field in the handshake was out of range or inconsistent",
-        (48, true) if after == Some("Certificate") => {
-            "the client does not trust the chain the server just sent (no trusted root)"
+        (48, true)
+            if matches!(after, Some("Certificate" | "ServerKeyExchange" | "ServerHelloDone" | "CertificateVerify" | "Finished")) =>
+        {
+            "the client does not trust the certificate chain the server sent (no path to a CA it trusts)"
         }
         (48, _) => "the certificate chain does not lead to a trusted CA",
         (49, _) => "the sender refuses access (e.g. client certificate not authorised)",
