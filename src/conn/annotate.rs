@@ -59,7 +59,10 @@ fn alert_cause(description: u8, from_client: bool, after: Option<&str>) -> &'sta
         (46, _) => "the certificate could not be validated",
         (47, _) => "a field in the handshake was out of range or inconsistent",
         (48, true)
-            if matches!(after, Some("Certificate" | "ServerKeyExchange" | "ServerHelloDone" | "CertificateVerify" | "Finished")) =>
+            if matches!(
+                after,
+                Some("Certificate" | "ServerKeyExchange" | "ServerHelloDone" | "CertificateVerify" | "Finished")
+            ) =>
         {
             "the client does not trust the certificate chain the server sent (no path to a CA it trusts)"
         }
