@@ -1,10 +1,11 @@
 //! Decoded values that only the public capture corpus (`../shared/corpus`) can show: SSLv3, OCSP
 //! stapling, SCTs, ECH and GREASE, TLS 1.3 drafts, post-quantum and P-521 certificates, a public
-//! CA chain, KeyUpdate, DTLS. The corpus may not be copied into the repository, so it is read
+//! CA chain, KeyUpdate, DTLS, QUIC transport parameters. The corpus may not be copied into the repository, so it is read
 //! here at test time, and only when it is present: the real binary (`tlstrace read --json`, with
 //! the capture's key log where it has one) decodes each capture and the test asserts exact
-//! values in its `message` events. DTLS rides on UDP, which tlstrace does not trace, so the two
-//! DTLS messages are cut out of their UDP datagrams here and given to the library's decoder.
+//! values in its `message` events. DTLS and QUIC ride on UDP, which tlstrace does not trace, so
+//! the two DTLS messages and the QUIC ClientHello (after decrypting its Initial packet, whose
+//! keys are public) are cut out of their UDP datagrams here and given to the library's decoder.
 //!
 //! Expected values were compared with tshark 4.0.17's decode of the same frames and, for
 //! certificates, with `openssl x509 -inform DER -noout -fingerprint -sha256 -dates`.
@@ -66,7 +67,7 @@ fn corpus_decoded_values() {
         eprintln!("corpus decode test SKIPPED: ../shared/corpus not found");
         return;
     };
-    let checks: [(&str, Option<&str>, EventCheck); 17] = [
+    let checks: [(&str, Option<&str>, EventCheck); 18] = [
         ("arkime/ssl-selfsign.pcap", None, sslv3_client_authentication),
         ("zeek/tls/ecdhe.pcap", None, tls12_compression_heartbeat_and_sha1_chain),
         ("zeek/tls/ocsp-stapling.pcap", None, tls10_ocsp_stapling),
@@ -84,6 +85,8 @@ fn corpus_decoded_values() {
         ("ssldump/tls1.3_keyupdates_aes256.pcap", Some("ssldump/log.txt"), p521_certificate_and_key_updates),
         ("ssldump/tls1.3_curl_google.pcap", Some("ssldump/log.txt"), public_tls13_chain),
         ("illustrated-tls13/captures/capture.pcap", Some("illustrated-tls13/captures/keylog.txt"), illustrated_tls13),
+        // Secrets in the pcapng's Decryption Secrets Block; the TLS-over-TCP connection.
+        ("ja4/chrome-cloudflare-quic-with-secrets.pcapng", None, compressed_certificate),
     ];
     for (capture, keylog, check) in checks {
         let events = read(&corpus, capture, keylog);
@@ -98,6 +101,9 @@ fn corpus_decoded_values() {
         let asserted = counted(|| check(&messages));
         eprintln!("corpus decode: {capture}: {asserted} messages checked (UDP, library decoder)");
     }
+    let capture = "ja4/quic-tls-handshake.pcapng";
+    let asserted = counted(|| quic_client_hello_transport_parameters(&corpus.join(capture)));
+    eprintln!("corpus decode: {capture}: {asserted} messages checked (QUIC Initial decrypted here, library decoder)");
 }
 
 fn sslv3_client_authentication(events: &[Value]) {
@@ -466,15 +472,34 @@ fn illustrated_tls13(events: &[Value]) {
     );
 }
 
-/// (frame, handshake type, body) of every unfragmented cleartext DTLS handshake message in a
-/// capture of UDP packets: the project's capture reader gives the frames, etherparse the UDP
-/// payloads, and the DTLS record and handshake headers are read here (RFC 6347 4.1, 4.2.2).
-fn dtls_handshakes(path: &Path) -> Vec<DtlsMessage> {
-    let u16be = |b: &[u8], at: usize| usize::from(b[at]) << 8 | usize::from(b[at + 1]);
-    let u24be = |b: &[u8], at: usize| usize::from(b[at]) << 16 | u16be(b, at + 1);
+fn compressed_certificate(events: &[Value]) {
+    // Chrome offered brotli certificate compression and the server used it (RFC 8879).
+    let ee = message(events, 8, "EncryptedExtensions", 1);
+    assert_eq!(
+        ee["encrypted_extensions"]["extensions"],
+        json!([
+            {"type": 0, "name": "server_name", "length": 0, "server_name": []},
+            {"type": 16, "name": "application_layer_protocol_negotiation", "length": 5, "alpn": ["h2"]}
+        ])
+    );
+    let cc = message(events, 8, "CompressedCertificate", 1);
+    assert_eq!(cc["handshake_type"], 25);
+    assert_eq!(
+        cc["compressed_certificate"],
+        json!({"algorithm": 2, "algorithm_name": "brotli", "uncompressed_length": 2629, "compressed_length": 1815})
+    );
+    let cv = &message(events, 8, "CertificateVerify", 1)["certificate_verify"];
+    assert_eq!((cv["signature_scheme"].clone(), cv["signature_length"].clone()), (json!(0x0403), json!(71)));
+    let nst = &message(events, 14, "NewSessionTicket", 2)["new_session_ticket"];
+    assert_eq!((nst["lifetime"].clone(), nst["nonce"].clone()), (json!(64800), json!("01")));
+    assert_eq!(nst["max_early_data_size"], 14336);
+}
+
+/// (frame, payload) of every UDP datagram in a capture: the project's capture reader gives the
+/// frames, etherparse the UDP payloads.
+fn udp_payloads(path: &Path) -> Vec<(u64, Vec<u8>)> {
     let mut source =
         tlstrace::source::file::FileSource::open(path.to_str().expect("utf-8 path")).expect("open capture");
-    let mut out = Vec::new();
     let mut datagrams = Vec::new();
     while let Some(datagram) = source
         .next_with(|p| {
@@ -488,7 +513,16 @@ fn dtls_handshakes(path: &Path) -> Vec<DtlsMessage> {
     {
         datagrams.extend(datagram);
     }
-    for (frame, payload) in datagrams {
+    datagrams
+}
+
+/// (frame, handshake type, body) of every unfragmented cleartext DTLS handshake message in a
+/// capture; the DTLS record and handshake headers are read here (RFC 6347 4.1, 4.2.2).
+fn dtls_handshakes(path: &Path) -> Vec<DtlsMessage> {
+    let u16be = |b: &[u8], at: usize| usize::from(b[at]) << 8 | usize::from(b[at + 1]);
+    let u24be = |b: &[u8], at: usize| usize::from(b[at]) << 16 | u16be(b, at + 1);
+    let mut out = Vec::new();
+    for (frame, payload) in udp_payloads(path) {
         let mut records = payload.as_slice();
         // DTLS record: type, version, epoch, 48-bit sequence number, length.
         while records.len() >= 13 {
@@ -539,4 +573,132 @@ fn dtls13_hello_retry_request_cookie(messages: &[DtlsMessage]) {
     assert_eq!(hrr["cookie_length"], 67);
     assert!(hrr["cookie"].as_str().unwrap().starts_with("20681e0dd7766c56"));
     assert_eq!(hrr["cookie"].as_str().unwrap().len(), 134);
+}
+
+/// RFC 9001 5.2: the salt QUIC v1 Initial keys are derived with.
+const QUIC_V1_INITIAL_SALT: [u8; 20] = [
+    0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f,
+    0x0a,
+];
+
+/// A QUIC variable-length integer at `*pos` (RFC 9000 16).
+fn quic_varint(b: &[u8], pos: &mut usize) -> usize {
+    let len = 1 << (b[*pos] >> 6);
+    let mut v = usize::from(b[*pos] & 0x3f);
+    for i in 1..len {
+        v = v << 8 | usize::from(b[*pos + i]);
+    }
+    *pos += len;
+    v
+}
+
+/// The ClientHello body carried in the client's QUIC v1 Initial packet in `frame`. Initial
+/// keys come from the Destination Connection ID and a published salt, so no secrets are
+/// needed (RFC 9001 5). tlstrace traces TLS over TCP only, so this test removes the header
+/// protection, decrypts and reassembles the CRYPTO frames itself, with the project's
+/// HKDF-Expand-Label and the aes / aes-gcm crates.
+fn quic_initial_client_hello(path: &Path, frame: u64) -> Vec<u8> {
+    use aes::cipher::{BlockEncrypt, KeyInit};
+    use aes_gcm::aead::{Aead, Payload};
+    use tlstrace::crypto::{HashAlg, tls13::hkdf_expand_label};
+
+    let (_, packet) = udp_payloads(path).into_iter().find(|(f, _)| *f == frame).expect("frame");
+    // Long header, Initial type, version 1.
+    assert_eq!(packet[0] & 0xf0, 0xc0, "QUIC Initial");
+    assert_eq!(packet[1..5], [0, 0, 0, 1], "QUIC v1");
+    let dcid_len = usize::from(packet[5]);
+    let dcid = &packet[6..6 + dcid_len];
+    let mut pos = 6 + dcid_len;
+    pos += 1 + usize::from(packet[pos]); // source connection id
+    let token_len = quic_varint(&packet, &mut pos);
+    pos += token_len;
+    let length = quic_varint(&packet, &mut pos);
+    let pn_offset = pos;
+
+    let (initial, _) = hkdf::Hkdf::<sha2::Sha256>::extract(Some(&QUIC_V1_INITIAL_SALT), dcid);
+    let client = hkdf_expand_label(HashAlg::Sha256, &initial, "client in", &[], 32).unwrap();
+    let key = hkdf_expand_label(HashAlg::Sha256, &client, "quic key", &[], 16).unwrap();
+    let iv = hkdf_expand_label(HashAlg::Sha256, &client, "quic iv", &[], 12).unwrap();
+    let hp = hkdf_expand_label(HashAlg::Sha256, &client, "quic hp", &[], 16).unwrap();
+
+    // Header protection: AES-ECB of a ciphertext sample masks the low header bits and the
+    // packet number.
+    let mut mask = aes::Block::clone_from_slice(&packet[pn_offset + 4..pn_offset + 20]);
+    aes::Aes128::new_from_slice(&hp).unwrap().encrypt_block(&mut mask);
+    let mut header = packet[..pn_offset + 4].to_vec();
+    header[0] ^= mask[0] & 0x0f;
+    let pn_len = usize::from(header[0] & 0x03) + 1;
+    header.truncate(pn_offset + pn_len);
+    let mut nonce = iv.clone();
+    for i in 0..pn_len {
+        header[pn_offset + i] ^= mask[1 + i];
+        nonce[12 - pn_len + i] ^= header[pn_offset + i];
+    }
+    let ciphertext = &packet[pn_offset + pn_len..pn_offset + length];
+    let plaintext = aes_gcm::Aes128Gcm::new_from_slice(&key)
+        .unwrap()
+        .decrypt(aes_gcm::Nonce::from_slice(&nonce), Payload { msg: ciphertext, aad: &header })
+        .expect("Initial packet decrypts");
+
+    // Frames: PADDING, PING and CRYPTO (offset, length, data), in any order.
+    let mut crypto = Vec::new();
+    let mut pos = 0;
+    while pos < plaintext.len() {
+        match quic_varint(&plaintext, &mut pos) {
+            0x00 | 0x01 => {}
+            0x06 => {
+                let offset = quic_varint(&plaintext, &mut pos);
+                let len = quic_varint(&plaintext, &mut pos);
+                if crypto.len() < offset + len {
+                    crypto.resize(offset + len, 0);
+                }
+                crypto[offset..offset + len].copy_from_slice(&plaintext[pos..pos + len]);
+                pos += len;
+            }
+            other => panic!("unexpected QUIC frame type {other:#x} in an Initial"),
+        }
+    }
+    assert_eq!(crypto[0], 1, "ClientHello");
+    let len = usize::from(crypto[1]) << 16 | usize::from(crypto[2]) << 8 | usize::from(crypto[3]);
+    assert_eq!(crypto.len(), 4 + len, "the whole ClientHello in one Initial");
+    crypto[4..].to_vec()
+}
+
+fn quic_client_hello_transport_parameters(path: &Path) {
+    CHECKED.with(|c| c.set(c.get() + 1));
+    let body = quic_initial_client_hello(path, 1);
+    let decoded = tlstrace::msgs::decode_handshake(1, &body, &tlstrace::msgs::DecodeContext::default());
+    assert_eq!(decoded.error, None);
+    let j = serde_json::to_value(&decoded.body).unwrap();
+    let ch = &j["client_hello"];
+    assert_eq!(ch["sni"], "www.google.com");
+    assert_eq!(ext(&ch["extensions"], 16)["alpn"], json!(["h3"]));
+    assert_eq!(ext(&ch["extensions"], 17513)["alps_protocols"], json!(["h3"]));
+    // tshark: quic.parameter.type, in wire order.
+    let names: Vec<&str> = ext(&ch["extensions"], 57)["quic_transport_parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "initial_max_data",
+            "initial_source_connection_id",
+            "initial_max_stream_data_bidi_remote",
+            "max_udp_payload_size",
+            "initial_max_stream_data_bidi_local",
+            "unknown_0x3127",
+            "unknown_0xff73db",
+            "initial_max_streams_bidi",
+            "unknown_0x3128",
+            "initial_max_stream_data_uni",
+            "max_datagram_frame_size",
+            "initial_max_streams_uni",
+            "GREASE",
+            "unknown_0x4752",
+            "max_idle_timeout",
+        ]
+    );
 }
