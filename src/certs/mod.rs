@@ -528,3 +528,6 @@ pub fn pem_text(der: &[u8]) -> String {
     out.push_str("-----END CERTIFICATE-----\n");
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,11 @@ pub mod names;
 pub mod reader;
 pub mod session;
 
+#[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
+mod tests;
+
 pub use alert::{Alert, decode_alert};
 pub use certificate::{
     Certificate, CertificateContext, CertificateEntry, CertificateRequest, CertificateStatus, CertificateVerify,
