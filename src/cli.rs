@@ -233,6 +233,13 @@ fn run_read(args: &ReadArgs) -> i32 {
     if let Some(dir) = &args.output.certs {
         pipeline.write_certificates_to(dir.clone());
     }
+    if args.file != "-" && is_pcapng(&args.file) {
+        // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
+        // writes them as the key log grows): collect them all before tracing.
+        for text in embedded_secrets(&args.file) {
+            report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
+        }
+    }
     let mut sink = make_sink(&args.output);
     let flush_each = io::stdout().is_terminal();
     let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
@@ -241,9 +248,12 @@ fn run_read(args: &ReadArgs) -> i32 {
         loop {
             match source.next_with(|pkt| pipeline.process(pkt)) {
                 Ok(Some(())) => {
-                    // Key logs embedded in the capture (pcapng Decryption Secrets Blocks).
+                    // Key logs embedded in the capture (pcapng Decryption Secrets Blocks), when
+                    // they could not be collected ahead (stdin).
                     for text in source.take_secrets() {
-                        report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
+                        if args.file == "-" {
+                            report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
+                        }
                     }
                 }
                 Ok(None) => break,
@@ -286,6 +296,32 @@ fn run_read(args: &ReadArgs) -> i32 {
         return exit::DAMAGED;
     }
     exit::OK
+}
+
+/// The file (gzip or not) starts with a pcapng Section Header Block.
+fn is_pcapng(path: &str) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut head = [0u8; 4];
+    let mut raw = io::BufReader::new(file);
+    let Ok(buf) = io::BufRead::fill_buf(&mut raw) else { return false };
+    let ok = if buf.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(raw).read_exact(&mut head).is_ok()
+    } else {
+        raw.read_exact(&mut head).is_ok()
+    };
+    ok && head == [0x0a, 0x0d, 0x0d, 0x0a]
+}
+
+/// Key log texts of every Decryption Secrets Block in a pcapng file (a quick first pass).
+fn embedded_secrets(path: &str) -> Vec<Vec<u8>> {
+    let Ok(mut pass) = FileSource::open(path) else { return Vec::new() };
+    let mut out = Vec::new();
+    while let Ok(Some(())) = pass.next_with(|_| ()) {
+        out.extend(pass.take_secrets());
+    }
+    out.extend(pass.take_secrets());
+    out
 }
 
 /// Follows a key log file as it grows: complete new lines since the last call.
@@ -500,6 +536,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     }
     // A key log that a running browser is still writing is followed as it grows.
     let mut follower = args.keys.path().map(KeyLogTail::new);
+    pipeline.wait_for_keys(follower.is_some());
     let mut follow_checked = Instant::now() - Duration::from_secs(10);
     let started = Instant::now();
     let mut stats_read = Instant::now();
@@ -542,12 +579,15 @@ fn run_capture(args: &CaptureArgs) -> i32 {
                     }
                 }
             }
-            if follow_checked.elapsed() >= Duration::from_millis(500) {
+            // Checked before every batch (a size check when nothing changed): a browser writes a
+            // connection's secrets at the moment its encrypted records cross the wire.
+            if follow_checked.elapsed() >= Duration::from_millis(0) {
                 follow_checked = Instant::now();
                 if let Some(tail) = follower.as_mut() {
                     let fresh = tail.read_new_lines();
                     if !fresh.is_empty() {
                         report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
+                        pipeline.release_held_records(wall_clock_now());
                         if let Some((w, _)) = writer.as_mut()
                             && let Err(e) = w.write_decryption_secrets(&fresh)
                         {
@@ -560,6 +600,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             if batch == 0 {
                 // Idle: let capture time move on so quiet flows still expire.
                 pipeline.advance_clock(wall_clock_now());
+                pipeline.release_held_records(wall_clock_now());
             } else if let Some((w, _)) = writer.as_mut()
                 && let Err(e) = w.flush()
             {

@@ -134,6 +134,20 @@ impl Pipeline {
         self.conns.shared.certs_error.take()
     }
 
+    /// The key log is still being written (live capture): hold a connection's records briefly
+    /// when its secrets are not there yet.
+    pub fn wait_for_keys(&mut self, yes: bool) {
+        self.conns.shared.wait_for_keys = yes;
+        if yes {
+            self.conns.enable_decryption();
+        }
+    }
+
+    /// Replays held records whose secrets arrived; `now` is the current capture time.
+    pub fn release_held_records(&mut self, now: Timestamp) {
+        self.conns.release_held_records(now);
+    }
+
     /// Show up to `limit` bytes of decrypted application data in message events.
     pub fn show_data(&mut self, limit: Option<usize>) {
         self.conns.shared.show_data = limit;

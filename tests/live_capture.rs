@@ -400,3 +400,55 @@ fn list_shows_interfaces_with_state_and_link_type() {
     assert_eq!(lo["linktype"], 1);
     assert_eq!(lo["state"], "up");
 }
+
+#[test]
+fn a_growing_key_log_decrypts_live_and_is_embedded_in_the_pcapng() {
+    if let Some(why) = skip_reason(true) {
+        return skipped("key log following", why);
+    }
+    let dir = TempDir::new("keylog");
+    let (cert, key) = make_cert(&dir.0);
+    let port = free_port();
+    let keylog = dir.0.join("keys.log");
+    std::fs::write(&keylog, b"").unwrap();
+    let pcapng = dir.0.join("with-secrets.pcapng");
+    let (port_text, keylog_text, pcapng_text) =
+        (port.to_string(), keylog.to_str().unwrap().to_string(), pcapng.to_str().unwrap().to_string());
+    let (mut capture, out, err) = start_capture(&[
+        "lo",
+        "--json",
+        "--port",
+        &port_text,
+        "--duration",
+        "6",
+        "--keylog",
+        &keylog_text,
+        "-w",
+        &pcapng_text,
+    ]);
+    let mut server = start_server(port, &cert, &key, 2);
+    // The clients write their secrets while the capture runs, as a browser would.
+    handshake(port, &["-keylogfile", &keylog_text]);
+    handshake(port, &["-tls1_2", "-keylogfile", &keylog_text]);
+    let _ = server.wait_timeout(Duration::from_secs(5));
+    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    assert!(status.success(), "{stderr}");
+    let live = parse_ndjson(stdout.as_bytes());
+    let handshakes = of_kind(&live, "handshake");
+    assert_eq!(handshakes.len(), 2, "{stdout}");
+    for h in &handshakes {
+        assert_eq!(h["finished_verified"], true, "live: {h}");
+        assert_eq!(h["decryption"]["status"], "decrypted");
+    }
+    assert!(of_kind(&live, "message").iter().any(|m| m["name"] == "EncryptedExtensions" && m["decrypted"] == true));
+
+    // The -w file carries the secrets: read back without any key log, it decrypts on its own.
+    let read = Command::new(bin()).args(["read", "--json", &pcapng_text]).env_remove("SSLKEYLOGFILE").output().unwrap();
+    assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
+    let replayed = parse_ndjson(&read.stdout);
+    let handshakes = of_kind(&replayed, "handshake");
+    assert_eq!(handshakes.len(), 2);
+    assert!(handshakes.iter().all(|h| h["finished_verified"] == true), "{replayed:?}");
+}

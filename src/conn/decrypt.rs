@@ -93,6 +93,12 @@ pub struct ConnCrypto {
     secrets: Option<Secrets>,
     /// Finished checks per direction.
     pub verified: [Option<bool>; 2],
+    /// The ServerHello came before its secrets were in the key log (a log still being
+    /// written): look again when protected records arrive.
+    lookup_pending: bool,
+    gave_up: bool,
+    server_hello_body: Vec<u8>,
+    ccs_seen: [bool; 2],
     /// The transcript is complete (both Finished seen): later messages are not hashed.
     done: bool,
     finished_seen: [bool; 2],
@@ -118,6 +124,21 @@ impl ConnCrypto {
         payload: &[u8],
     ) -> Option<crypto::Plaintext> {
         let d = dir_index(from_client);
+        if self.lookup_pending && store.keylog.get(&self.client_random).is_some() {
+            // The secrets arrived after the ServerHello: set the keys up now.
+            self.lookup_pending = false;
+            self.counted = false;
+            let body = std::mem::take(&mut self.server_hello_body);
+            self.on_server_hello(store, &body);
+            for client in [true, false] {
+                if self.ccs_seen.get(dir_index(client)).copied().unwrap_or(false) {
+                    self.on_change_cipher_spec(client);
+                }
+            }
+        }
+        if store.enabled && self.dec.get(d).is_some_and(Option::is_none) {
+            self.refresh(store);
+        }
         let mut result = None;
         if let Some(dec) = self.dec.get_mut(d).and_then(Option::as_mut) {
             match dec.decrypt(content_type, version, payload) {
@@ -167,9 +188,55 @@ impl ConnCrypto {
         }
     }
 
+    /// Picks up secrets that reached a growing key log after the ServerHello (TLS 1.3 logs
+    /// them one label at a time).
+    fn refresh(&mut self, store: &KeyStore) {
+        if !self.tls13 || self.secrets.is_none() {
+            return;
+        }
+        let Some(fresh) = store.keylog.get(&self.client_random) else { return };
+        let Some(suite) = self.suite else { return };
+        for client in [true, false] {
+            let d = dir_index(client);
+            if self.dec.get(d).is_some_and(Option::is_some) {
+                continue;
+            }
+            let seen = self.finished_seen.get(d).copied().unwrap_or(false);
+            let secret = if seen { fresh.app_secret(client) } else { fresh.handshake_secret(client) };
+            if let (Some(slot), Some(secret)) = (self.dec.get_mut(d), secret) {
+                *slot = RecordDecryptor::tls13(suite, secret);
+            }
+        }
+        self.secrets = Some(fresh.clone());
+    }
+
+    /// Records of this direction cannot be decrypted yet, but may be once a key log that is
+    /// still being written catches up (the ServerHello is known, the secrets are not).
+    pub fn awaiting_keys(&self, store: &KeyStore, from_client: bool) -> bool {
+        if self.gave_up || !store.enabled || self.server_random.is_empty() {
+            return false;
+        }
+        let d = dir_index(from_client);
+        match store.keylog.get(&self.client_random) {
+            None => true,
+            Some(s) if self.tls13 => {
+                let seen = self.finished_seen.get(d).copied().unwrap_or(false);
+                self.dec.get(d).is_some_and(Option::is_none)
+                    && (if seen { s.app_secret(from_client) } else { s.handshake_secret(from_client) }).is_none()
+            }
+            Some(_) => false,
+        }
+    }
+
+    /// Stop waiting for secrets (they arrived, or too late).
+    pub fn stop_waiting(&mut self) {
+        self.gave_up = true;
+    }
+
     /// True when a direction's records can be decrypted now.
     pub fn can_decrypt(&self, from_client: bool) -> bool {
-        self.dec.get(dir_index(from_client)).is_some_and(Option::is_some)
+        self.lookup_pending
+            || self.dec.get(dir_index(from_client)).is_some_and(Option::is_some)
             || (from_client && (self.early.is_some() || !self.early_candidates.is_empty()))
     }
 
@@ -178,6 +245,9 @@ impl ConnCrypto {
     pub fn on_handshake(&mut self, store: &mut KeyStore, from_client: bool, msg_type: u8, raw: &[u8]) -> Option<bool> {
         let body = raw.get(4..).unwrap_or(&[]);
         let mut verdict = None;
+        if msg_type == 20 && store.enabled {
+            self.refresh(store);
+        }
         match msg_type {
             1 => self.on_client_hello(store, body),
             2 => self.on_server_hello(store, body),
@@ -260,6 +330,10 @@ impl ConnCrypto {
             return;
         }
         let secrets = store.keylog.get(&self.client_random).cloned();
+        self.lookup_pending = secrets.is_none();
+        if self.lookup_pending {
+            self.server_hello_body = body.to_vec();
+        }
         if self.tls13 {
             let Some(s) = secrets else {
                 self.missing = vec!["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET"];
@@ -329,6 +403,9 @@ impl ConnCrypto {
 
     /// A ChangeCipherSpec from one side (TLS <= 1.2): its next records use the new keys.
     pub fn on_change_cipher_spec(&mut self, from_client: bool) {
+        if let Some(seen) = self.ccs_seen.get_mut(dir_index(from_client)) {
+            *seen = true;
+        }
         if self.tls13 {
             return;
         }

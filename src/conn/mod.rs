@@ -60,7 +60,25 @@ struct Flow {
     /// Indexed by `Side as usize`: initiator, responder.
     half: [HalfStream; 2],
     tls: Option<TlsConn>,
+    /// Records held while this connection's secrets are awaited from a key log still being
+    /// written (live capture): replayed in order once they arrive, or after a timeout.
+    held: std::collections::VecDeque<HeldRecord>,
+    held_bytes: usize,
+    held_since: Option<Timestamp>,
 }
+
+/// A record kept until its keys are known.
+struct HeldRecord {
+    from: Side,
+    content_type: u8,
+    version: u16,
+    payload: Vec<u8>,
+    pkt: PacketContext,
+}
+
+/// How long (capture time) and how much a connection waits for its secrets.
+const HOLD_SECONDS: f64 = 3.0;
+const HOLD_MAX_BYTES: usize = 1 << 20;
 
 /// What is known once the flow is TLS.
 struct TlsConn {
@@ -159,6 +177,8 @@ pub struct Shared {
     pub certs_dir: Option<std::path::PathBuf>,
     /// First error writing a certificate (reported once).
     pub certs_error: Option<String>,
+    /// The key log is still being written (live capture): wait briefly for missing secrets.
+    pub wait_for_keys: bool,
 }
 
 /// All flows and TLS connections of a run.
@@ -186,6 +206,17 @@ impl ConnTracker {
             }
         }
         self.shared.events.drain(..)
+    }
+
+    /// Live capture: replays records held for secrets that have now arrived (or waited too long).
+    pub fn release_held_records(&mut self, now: Timestamp) {
+        let _ = now;
+        for f in self.flows.values_mut() {
+            if !f.held.is_empty() {
+                let timed_out = f.held_since.is_some_and(|s| now.seconds_since(&s) > HOLD_SECONDS);
+                f.release_held(&mut self.shared, timed_out);
+            }
+        }
     }
 
     /// Writes every certificate seen, as PEM named by its SHA-256, into `dir`.
@@ -233,6 +264,9 @@ impl ConnTracker {
                         first_frame: pkt.frame,
                         half: [HalfStream::new(start), HalfStream::new(start)],
                         tls: None,
+                        held: std::collections::VecDeque::new(),
+                        held_bytes: 0,
+                        held_since: None,
                     },
                 );
                 Verdict::Continue
@@ -265,6 +299,7 @@ impl ConnTracker {
             FlowEvent::DirectionEnded { .. } => Verdict::Continue,
             FlowEvent::Closed { flow, reason } => {
                 if let Some(mut f) = self.flows.remove(&flow) {
+                    f.release_held(&mut self.shared, true);
                     if reason == EndReason::Evicted {
                         self.shared.stats.evicted += 1;
                     }
@@ -409,6 +444,26 @@ impl Flow {
             self.become_tls(from, hint, shared);
         }
         let Some(tls) = self.tls.as_mut() else { return };
+        if let RecordItem::Record(rec) = &item {
+            let waiting = shared.wait_for_keys && tls.crypto.awaiting_keys(&shared.keys, from == tls.client_side);
+            if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES {
+                self.held_bytes += rec.payload.len();
+                self.held_since.get_or_insert(pkt.ts);
+                self.held.push_back(HeldRecord {
+                    from,
+                    content_type: rec.content_type,
+                    version: rec.version,
+                    payload: rec.payload.to_vec(),
+                    pkt,
+                });
+                return;
+            }
+            if !self.held.is_empty() {
+                // Over the cap: give up waiting, keep the order.
+                self.release_held(shared, true);
+            }
+        }
+        let Some(tls) = self.tls.as_mut() else { return };
         let direction = direction_of(tls.client_side, from);
         let half = &mut self.half[side_index(from)];
         let mut emit = Emitter { tls, direction, pkt, shared };
@@ -417,6 +472,35 @@ impl Flow {
             RecordItem::SslV2 { body } => emit.sslv2(half, body),
             RecordItem::Record(rec) => emit.record(half, rec),
         }
+    }
+
+    /// Replays held records, in order, as far as their keys have arrived; all of them when the
+    /// wait timed out or when `force`.
+    fn release_held(&mut self, shared: &mut Shared, force: bool) {
+        let timed_out = match (self.held_since, self.held.back()) {
+            (Some(since), Some(last)) => last.pkt.ts.seconds_since(&since) > HOLD_SECONDS,
+            _ => false,
+        };
+        if (force || timed_out)
+            && let Some(tls) = self.tls.as_mut()
+        {
+            tls.crypto.stop_waiting();
+        }
+        while let Some(front) = self.held.front() {
+            let Some(tls) = self.tls.as_mut() else { return };
+            let client = front.from == tls.client_side;
+            if tls.crypto.awaiting_keys(&shared.keys, client) {
+                return;
+            }
+            let Some(h) = self.held.pop_front() else { return };
+            self.held_bytes = self.held_bytes.saturating_sub(h.payload.len());
+            let Some(tls) = self.tls.as_mut() else { return };
+            let direction = direction_of(tls.client_side, h.from);
+            let half = &mut self.half[side_index(h.from)];
+            let mut emit = Emitter { tls, direction, pkt: h.pkt, shared };
+            emit.record(half, tls::Record { content_type: h.content_type, version: h.version, payload: &h.payload });
+        }
+        self.held_since = None;
     }
 }
 
