@@ -46,7 +46,9 @@ struct Block {
 }
 
 enum Line {
-    Message(Box<MessageEvent>),
+    /// Rendered when the message arrived: holding the text, not the decoded event, keeps
+    /// waiting blocks small and avoids copying every decoded message.
+    Message(String),
     Gap(GapEvent),
 }
 
@@ -88,14 +90,9 @@ impl<W: Write> TextSink<W> {
         let mut text = String::new();
         header(&mut text, conn, block.conn.as_ref(), hs);
         if self.verbosity != Verbosity::Quiet {
-            let start = block.conn.as_ref().map(|c| c.time);
-            let mut prev: Option<Timestamp> = None;
             for line in block.lines.drain(..) {
                 match line {
-                    Line::Message(m) => {
-                        message_line(&mut text, &m, start, prev, self.verbosity);
-                        prev = Some(m.time);
-                    }
+                    Line::Message(rendered) => text.push_str(&rendered),
                     Line::Gap(g) => {
                         text.push_str(&format!(
                             "  {:>26}  {}\n",
@@ -392,8 +389,13 @@ impl<W: Write> Sink for TextSink<W> {
                     let e = block.after.entry((dir, m.name.clone())).or_insert((0, 0));
                     e.0 += 1;
                     e.1 += m.length as u64;
+                } else if self.verbosity == Verbosity::Quiet {
+                    // Nothing per message is printed.
                 } else if block.lines.len() < MAX_HELD_LINES {
-                    block.lines.push(Line::Message(m.clone()));
+                    let start = block.conn.as_ref().map(|c| c.time);
+                    let mut rendered = String::new();
+                    message_line(&mut rendered, m, start, block.last_time, self.verbosity);
+                    block.lines.push(Line::Message(rendered));
                 } else {
                     block.dropped += 1;
                 }
