@@ -545,3 +545,19 @@ fn show_data_is_opt_in() {
     let m = of_kind(&ev, "message").into_iter().find(|m| m["name"] == "ApplicationData").unwrap();
     assert!(m["data"].as_str().unwrap().len() <= 4 * 4 + 3);
 }
+
+#[test]
+fn certs_option_writes_pem_files_named_by_fingerprint() {
+    let dir = std::env::temp_dir().join(format!("tlstrace-certs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ev = events(&fixture("tls12-ecdhe-rsa-chain.pcap"), &["--certs", dir.to_str().unwrap()]);
+    assert_eq!(common::summary(&ev)["certificates_written"], 2);
+    let body = |pem: &str| pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>();
+    for file in ["server-rsa.crt", "intermediate-ca.crt"] {
+        let written = dir.join(format!("{}.pem", fingerprint(file)));
+        let ours = std::fs::read_to_string(&written).unwrap_or_else(|e| panic!("{}: {e}", written.display()));
+        let theirs = std::fs::read_to_string(common::repo().join("fixtures/certs").join(file)).unwrap();
+        assert_eq!(body(&ours), body(&theirs), "{file}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
