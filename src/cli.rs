@@ -208,9 +208,6 @@ fn deliver(pipeline: &mut Pipeline, sink: &mut dyn Sink) -> Result<(), Stop> {
     for ev in pipeline.drain_events() {
         sink.event(&ev).map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
     }
-    if let Some(e) = pipeline.take_certificate_error() {
-        warn(&e);
-    }
     for lt in pipeline.take_new_unsupported_links() {
         warn(&format!("skipping packets of unsupported link type {lt}"));
     }
@@ -274,6 +271,9 @@ fn run_read(args: &ReadArgs) -> i32 {
         deliver(&mut pipeline, sink.as_mut())?;
         let mut summary = pipeline.summary();
         summary.input_error = input_error.as_ref().map(|e| e.to_string());
+        if let Some(e) = &summary.certificate_error {
+            warn(e);
+        }
         if args.output.json {
             sink.event(&Event::Summary(Box::new(summary)))
                 .map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;

@@ -114,24 +114,17 @@ impl Pipeline {
     }
 
     /// Adds key log text (a file, or a pcapng Decryption Secrets Block); returns the bad lines.
+    /// The text is parsed here; the secrets go to the connection layer.
     pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
-        self.conns.add_key_log(text)
-    }
-
-    /// The key log, to follow a file that is still being written.
-    pub fn key_log_mut(&mut self) -> &mut crate::crypto::KeyLog {
-        self.conns.key_log_mut()
+        let (log, issues) = crate::crypto::KeyLog::parse(text);
+        self.conns.add_key_log(log);
+        issues
     }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
     pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
         self.certs_enabled = true;
         self.conns.write_certificates_to(dir);
-    }
-
-    /// The first error writing certificates, if any (drained).
-    pub fn take_certificate_error(&mut self) -> Option<String> {
-        self.conns.shared.certs_error.take()
     }
 
     /// The key log is still being written (live capture): hold a connection's records briefly
@@ -189,6 +182,7 @@ impl Pipeline {
             decryption: self.conns.decrypt_stats(),
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
+            certificate_error: self.conns.certificate_error(),
         }
     }
 }

@@ -157,6 +157,9 @@ pub struct SummaryEvent {
     /// `--certs DIR`: certificates written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificates_written: Option<u64>,
+    /// `--certs DIR`: the first error writing a certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_error: Option<String>,
     /// With a key log: what was decrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decryption: Option<crate::conn::decrypt::DecryptStats>,

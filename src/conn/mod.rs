@@ -228,10 +228,11 @@ impl ConnTracker {
         &self.shared.stats
     }
 
-    /// Adds key log text (a file, or a pcapng Decryption Secrets Block); returns bad lines.
-    pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
+    /// Adds parsed key log secrets (a file, a pcapng Decryption Secrets Block, new lines of a
+    /// growing log) and turns decryption on.
+    pub fn add_key_log(&mut self, log: crate::crypto::KeyLog) {
         self.shared.keys.enabled = true;
-        self.shared.keys.keylog.add_text(text)
+        self.shared.keys.keylog.merge(log);
     }
 
     /// Turns decryption on even before any secret is known (a key log still being written).
@@ -239,9 +240,9 @@ impl ConnTracker {
         self.shared.keys.enabled = true;
     }
 
-    pub fn key_log_mut(&mut self) -> &mut crate::crypto::KeyLog {
-        self.shared.keys.enabled = true;
-        &mut self.shared.keys.keylog
+    /// The first error writing a certificate for `--certs`, if any.
+    pub fn certificate_error(&self) -> Option<String> {
+        self.shared.certs_error.clone()
     }
 
     pub fn decrypt_stats(&self) -> Option<decrypt::DecryptStats> {
