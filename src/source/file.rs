@@ -199,6 +199,11 @@ impl FileSource {
         let mut f = Some(f);
         let mut stalled_refills = 0u32;
         loop {
+            if let Some(what) =
+                self.format.eq(&Format::PcapNg).then(|| hostile_block_header(self.reader.data())).flatten()
+            {
+                return Err(self.corrupt(what));
+            }
             let step = match self.reader.next() {
                 Ok((offset, block)) => {
                     let packet = describe_block(
@@ -444,6 +449,24 @@ fn describe_block<'a>(
     }
 }
 
+/// Block type of the pcapng Process Information Block.
+const PIB_TYPE: u32 = 0x8000_0001;
+
+/// Rejects block headers pcap-parser 0.17 would mis-parse: it accepts a Process Information
+/// Block whose total length is under the 12 bytes of the generic header and then subtracts 12
+/// from it (an overflow: a panic in builds with overflow checks, a wrapped length otherwise).
+/// Checked in both byte orders; no valid block of either order looks like this in the other.
+fn hostile_block_header(data: &[u8]) -> Option<&'static str> {
+    let header: [u8; 8] = data.get(..8)?.try_into().ok()?;
+    let [t0, t1, t2, t3, l0, l1, l2, l3] = header;
+    let le = (u32::from_le_bytes([t0, t1, t2, t3]), u32::from_le_bytes([l0, l1, l2, l3]));
+    let be = (u32::from_be_bytes([t0, t1, t2, t3]), u32::from_be_bytes([l0, l1, l2, l3]));
+    [le, be]
+        .into_iter()
+        .any(|(block_type, len)| block_type == PIB_TYPE && len < 16)
+        .then_some("process information block shorter than its header")
+}
+
 /// Block type of the obsolete Packet Block (pcapng draft, still written by old tools).
 const OPB_TYPE: u32 = 2;
 
@@ -487,6 +510,31 @@ mod tests {
         let data: Vec<u8> = (0..200u32).map(|i| (i * 7 + 3) as u8).collect();
         let r = FileSource::from_reader("x", Box::new(io::Cursor::new(data)), false, None);
         assert!(matches!(r, Err(SourceError::NotACapture { .. })));
+    }
+
+    #[test]
+    fn short_process_information_block_is_corrupt() {
+        // A pcapng section header, then a Process Information Block claiming 8 bytes in all
+        // (found by the file_source fuzz target: pcap-parser subtracted 12 from that length).
+        let mut data = Vec::new();
+        data.extend_from_slice(&[0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0]);
+        data.extend_from_slice(&[0xff; 8]);
+        data.extend_from_slice(&[28, 0, 0, 0]);
+        data.extend_from_slice(&[0x01, 0, 0, 0x80, 8, 0, 0, 0]);
+        data.extend_from_slice(&[0; 32]);
+        let mut source = FileSource::from_reader("x", Box::new(io::Cursor::new(data)), false, None).unwrap();
+        let r = source.next_with(|_| ());
+        match r {
+            Err(SourceError::Corrupt { packets: 0, what, .. }) => {
+                assert!(what.contains("process information"), "{what}")
+            }
+            other => panic!("expected a corrupt capture, got {other:?}"),
+        }
+        assert_eq!(
+            hostile_block_header(&[0x80, 0, 0, 0x01, 0, 0, 0, 4]),
+            Some("process information block shorter than its header")
+        );
+        assert_eq!(hostile_block_header(&[0x01, 0, 0, 0x80, 16, 0, 0, 0]), None);
     }
 
     #[test]
