@@ -199,8 +199,8 @@ impl FileSource {
         let mut f = Some(f);
         let mut stalled_refills = 0u32;
         loop {
-            if let Some(what) =
-                self.format.eq(&Format::PcapNg).then(|| hostile_block_header(self.reader.data())).flatten()
+            if self.format == Format::PcapNg
+                && let Some(what) = hostile_block_header(self.reader.data())
             {
                 return Err(self.corrupt(what));
             }
