@@ -20,7 +20,8 @@ impl<W: Write> JsonSink<W> {
 
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, ev).map_err(io::Error::other)?;
+        // `From` keeps the kind of an I/O error (a closed pipe must stay `BrokenPipe`).
+        serde_json::to_writer(&mut self.out, ev).map_err(io::Error::from)?;
         self.out.write_all(b"\n")
     }
 

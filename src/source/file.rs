@@ -54,23 +54,30 @@ struct Interface {
     digits: u8,
 }
 
-/// Wraps the input so that read errors are kept (pcap-parser reduces them to `ReadError`).
+/// Wraps the input so that read errors are kept (pcap-parser reduces them to `ReadError`) and
+/// turned into an end of input: pcap-parser then hands out every packet that arrived whole
+/// before the failure (a gzip stream corrupt or cut midway, an I/O error), and the source
+/// reports the kept error where the capture ends.
 struct KeepError<R> {
     inner: R,
     error: std::sync::Arc<std::sync::Mutex<Option<io::Error>>>,
+    failed: bool,
 }
 
 impl<R: Read> Read for KeepError<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.failed {
+            return Ok(0);
+        }
         loop {
             match self.inner.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let copy = io::Error::new(e.kind(), e.to_string());
+                    self.failed = true;
                     if let Ok(mut slot) = self.error.lock() {
                         *slot = Some(e);
                     }
-                    return Err(copy);
+                    return Ok(0);
                 }
                 ok => return ok,
             }
@@ -133,10 +140,15 @@ impl FileSource {
         total_bytes: Option<u64>,
     ) -> Result<FileSource, SourceError> {
         let read_error = std::sync::Arc::new(std::sync::Mutex::new(None));
-        let input = KeepError { inner: stream, error: read_error.clone() };
+        let input = KeepError { inner: stream, error: read_error.clone(), failed: false };
         let reader = match pcap_parser::create_reader(INITIAL_BUFFER, input) {
             Ok(r) => r,
-            Err(PcapError::Eof) => return Err(SourceError::Empty { path: path.to_string() }),
+            Err(PcapError::Eof) => {
+                return Err(match take_error(&read_error) {
+                    Some(source) => SourceError::Read { path: path.to_string(), packets: 0, source },
+                    None => SourceError::Empty { path: path.to_string() },
+                });
+            }
             Err(PcapError::ReadError) => {
                 let source = take_error(&read_error).unwrap_or_else(|| io::Error::other("read failed"));
                 return Err(SourceError::Read { path: path.to_string(), packets: 0, source });
@@ -252,7 +264,7 @@ impl FileSource {
                     }
                     stalled_refills = 0;
                 }
-                Step::Eof => return Ok(None),
+                Step::Eof => return if self.has_read_error() { Err(self.read_failed()) } else { Ok(None) },
                 Step::Refill => {
                     let before = self.reader.data().len();
                     if self.reader.refill().is_err() {
@@ -280,7 +292,7 @@ impl FileSource {
                     }
                 }
                 Step::Truncated => {
-                    if self.reader.data().is_empty() {
+                    if self.reader.data().is_empty() && !self.has_read_error() {
                         return Ok(None);
                     }
                     return Err(self.truncated());
@@ -291,7 +303,15 @@ impl FileSource {
         }
     }
 
+    fn has_read_error(&self) -> bool {
+        self.read_error.lock().is_ok_and(|slot| slot.is_some())
+    }
+
+    /// The capture stopped mid-block: because reading failed there, or because the file ends.
     fn truncated(&self) -> SourceError {
+        if self.has_read_error() {
+            return self.read_failed();
+        }
         SourceError::Truncated { path: self.path.clone(), packets: self.frames, bytes: self.bytes_read() }
     }
 
@@ -308,6 +328,10 @@ impl FileSource {
         let source = take_error(&self.read_error).unwrap_or_else(|| io::Error::other("read failed"));
         if self.compressed && source.kind() == io::ErrorKind::InvalidInput {
             return self.corrupt(&format!("gzip: {source}"));
+        }
+        if self.compressed && source.kind() == io::ErrorKind::UnexpectedEof {
+            // The compressed stream stops early: the capture is as cut short as a plain file.
+            return SourceError::Truncated { path: self.path.clone(), packets: self.frames, bytes: self.bytes_read() };
         }
         SourceError::Read { path: self.path.clone(), packets: self.frames, source }
     }
