@@ -41,6 +41,13 @@ impl Pcap {
         Pcap { bytes, packets: 0 }
     }
 
+    /// Moves the bytes built so far to `out` (keeps the memory of a huge capture small).
+    pub fn drain_to(&mut self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(&self.bytes)?;
+        self.bytes.clear();
+        Ok(())
+    }
+
     /// Appends one Ethernet/IPv4/TCP frame captured at `usecs` microseconds after 2024-01-01.
     pub fn tcp(&mut self, usecs: u64, seg: &Segment<'_>) {
         let ip_len = 20 + 20 + seg.payload.len();
