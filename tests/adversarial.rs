@@ -68,6 +68,7 @@ struct Run {
 /// Runs `tlstrace read --json` on a fresh flood and reaps it with wait4, which reports the
 /// peak memory of that one child (getrusage(RUSAGE_CHILDREN) would mix in every child of this
 /// test process).
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also gives its rusage")]
 fn run_flood(name: &str, syn_only: u32, held: u32) -> Run {
     let dir = std::env::temp_dir().join(format!("tlstrace-adversarial-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
