@@ -1,4 +1,9 @@
 //! Wires the layers together: packets in, events out.
+//!
+//! By default the layers below the output run on a second thread: the caller's thread reads
+//! the capture and writes the output while a worker decodes (link, IP, TCP, TLS, messages,
+//! connections). Packets cross in batches with reused buffers, events come back in the order
+//! the worker produced them, so the output is the same as with one thread.
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
@@ -9,10 +14,18 @@ use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
 /// Limits and knobs of one run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PipelineConfig {
     pub net: NetConfig,
     pub flows: FlowConfig,
+    /// Decode on a worker thread while the caller reads input and writes output.
+    pub parallel: bool,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig { net: NetConfig::default(), flows: FlowConfig::default(), parallel: true }
+    }
 }
 
 /// Link types met that are not supported, with a flag for "already reported".
@@ -21,8 +34,8 @@ struct SkippedLinks {
     counts: BTreeMap<u32, u64>,
 }
 
-/// The packet-to-event pipeline (everything between a source and a sink).
-pub struct Pipeline {
+/// Every layer between a source and a sink, on one thread.
+struct Stages {
     net: NetDecoder,
     flows: FlowTable,
     conns: ConnTracker,
@@ -38,9 +51,9 @@ pub struct Pipeline {
     last_frame: u64,
 }
 
-impl Pipeline {
-    pub fn new(cfg: PipelineConfig) -> Self {
-        Pipeline {
+impl Stages {
+    fn new(cfg: PipelineConfig) -> Self {
+        Stages {
             net: NetDecoder::new(cfg.net),
             flows: FlowTable::new(cfg.flows),
             conns: ConnTracker::new(),
@@ -57,7 +70,7 @@ impl Pipeline {
     }
 
     /// Feeds one captured packet.
-    pub fn process(&mut self, pkt: Packet<'_>) {
+    fn process(&mut self, pkt: Packet<'_>) {
         self.packets += 1;
         self.bytes += pkt.data.len() as u64;
         if pkt.ts > self.now {
@@ -97,7 +110,7 @@ impl Pipeline {
 
     /// Advances capture time without a packet (live capture while the wire is idle), so idle
     /// flows still expire on time.
-    pub fn advance_clock(&mut self, now: Timestamp) {
+    fn advance_clock(&mut self, now: Timestamp) {
         if now > self.now {
             self.now = now;
         }
@@ -105,23 +118,23 @@ impl Pipeline {
     }
 
     /// End of input: flushes every flow.
-    pub fn finish(&mut self) {
+    fn finish(&mut self) {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
         let conns = &mut self.conns;
         self.flows.finish(&mut |ev| conns.on_flow_event(ev, ctx));
     }
 
     /// Events produced so far, in order.
-    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+    fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.conns.drain_events()
     }
 
     /// Unsupported link types seen for the first time since the last call.
-    pub fn take_new_unsupported_links(&mut self) -> Vec<u32> {
+    fn take_new_unsupported_links(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.new_unsupported_links)
     }
 
-    pub fn summary(&self) -> SummaryEvent {
+    fn summary(&self) -> SummaryEvent {
         let s = &self.conns.stats;
         let t = self.flows.stats();
         SummaryEvent {
@@ -145,5 +158,530 @@ impl Pipeline {
             input_error: None,
             kernel: None,
         }
+    }
+}
+
+/// Packets per batch handed to the worker, and the bytes after which a batch goes anyway.
+const BATCH_PACKETS: usize = 256;
+const BATCH_BYTES: usize = 256 << 10;
+/// Batches queued for the worker at most: the memory in flight stays near 1 MiB, and a
+/// worker that falls behind holds the reader back.
+const QUEUE_BATCHES: usize = 4;
+/// A partial batch older than this is sent when events are collected, so live capture on a
+/// slow link still shows each handshake promptly.
+const BATCH_MAX_AGE: Duration = Duration::from_millis(20);
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// One captured packet in a batch: its bytes are `data[offset..offset + len]`.
+#[derive(Clone, Copy)]
+struct PacketMeta {
+    frame: u64,
+    ts: Timestamp,
+    linktype: u32,
+    orig_len: u32,
+    offset: usize,
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Packet(PacketMeta),
+    /// `advance_clock` at this point of the packet sequence.
+    Clock(Timestamp),
+}
+
+/// Packets copied out of the source's buffer; the buffers go back and forth and are reused.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    items: Vec<Item>,
+}
+
+impl Batch {
+    fn is_full(&self) -> bool {
+        self.items.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+    }
+}
+
+/// What the two threads share, behind one lock.
+#[derive(Default)]
+struct Shared {
+    queue: VecDeque<Batch>,
+    /// Emptied batches for the reader to fill again.
+    spare: Vec<Batch>,
+    events: Vec<Event>,
+    new_links: Vec<u32>,
+    /// Batches the worker has finished.
+    done: u64,
+    /// The counters as of the last finished batch (for `summary` before `finish`).
+    summary: Option<SummaryEvent>,
+    /// No more batches will come: flush every flow and stop.
+    finishing: bool,
+    /// The pipeline is dropped: stop at once.
+    abandon: bool,
+}
+
+struct Channel {
+    shared: Mutex<Shared>,
+    /// Signalled when the worker finished a batch (room in the queue, events, progress).
+    progress: Condvar,
+    /// Signalled when there is work (or an order) for the worker.
+    work: Condvar,
+    /// Set on the way out of the worker, also when it panics.
+    worker_gone: AtomicBool,
+    events_ready: AtomicBool,
+}
+
+impl Channel {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // A poisoned lock means the worker panicked; the join in `Worker::fail` reports it.
+        self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Marks the worker gone however it leaves (return or panic), so the reader never waits for it.
+struct GoneOnDrop(Arc<Channel>);
+
+impl Drop for GoneOnDrop {
+    fn drop(&mut self) {
+        self.0.worker_gone.store(true, Ordering::SeqCst);
+        self.0.progress.notify_all();
+    }
+}
+
+struct Worker {
+    channel: Arc<Channel>,
+    handle: Option<JoinHandle<Stages>>,
+    /// The batch being filled, and when its first packet came.
+    current: Batch,
+    current_since: Option<Instant>,
+    sent: u64,
+}
+
+fn work(channel: &Channel, mut stages: Stages) -> Stages {
+    let mut events = Vec::new();
+    loop {
+        let batch = {
+            let mut shared = channel.lock();
+            loop {
+                if shared.abandon {
+                    return stages;
+                }
+                if let Some(batch) = shared.queue.pop_front() {
+                    break Some(batch);
+                }
+                if shared.finishing {
+                    break None;
+                }
+                shared = channel.work.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        };
+        let Some(mut batch) = batch else { break };
+        for item in &batch.items {
+            match *item {
+                Item::Packet(m) => {
+                    let data = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
+                    stages.process(Packet {
+                        frame: m.frame,
+                        ts: m.ts,
+                        linktype: m.linktype,
+                        data,
+                        orig_len: m.orig_len,
+                    });
+                }
+                Item::Clock(now) => stages.advance_clock(now),
+            }
+        }
+        events.extend(stages.drain_events());
+        let links = stages.take_new_unsupported_links();
+        let summary = stages.summary();
+        batch.clear();
+        let mut shared = channel.lock();
+        shared.events.append(&mut events);
+        shared.new_links.extend(links);
+        shared.summary = Some(summary);
+        shared.spare.push(batch);
+        shared.done += 1;
+        channel.events_ready.store(!shared.events.is_empty() || !shared.new_links.is_empty(), Ordering::Release);
+        drop(shared);
+        channel.progress.notify_all();
+    }
+    stages.finish();
+    let mut shared = channel.lock();
+    shared.events.extend(stages.drain_events());
+    shared.new_links.extend(stages.take_new_unsupported_links());
+    drop(shared);
+    stages
+}
+
+impl Worker {
+    /// Starts the decoding thread; `None` if the system has no thread to give.
+    fn spawn(cfg: &PipelineConfig) -> Option<Worker> {
+        let channel = Arc::new(Channel {
+            shared: Mutex::new(Shared::default()),
+            progress: Condvar::new(),
+            work: Condvar::new(),
+            worker_gone: AtomicBool::new(false),
+            events_ready: AtomicBool::new(false),
+        });
+        let stages = Stages::new(cfg.clone());
+        let ch = Arc::clone(&channel);
+        let handle = std::thread::Builder::new()
+            .name("tlstrace-decode".into())
+            .spawn(move || {
+                let _gone = GoneOnDrop(Arc::clone(&ch));
+                work(&ch, stages)
+            })
+            .ok()?;
+        Some(Worker { channel, handle: Some(handle), current: Batch::default(), current_since: None, sent: 0 })
+    }
+
+    fn push(&mut self, pkt: Packet<'_>) {
+        let offset = self.current.data.len();
+        self.current.data.extend_from_slice(pkt.data);
+        self.current.items.push(Item::Packet(PacketMeta {
+            frame: pkt.frame,
+            ts: pkt.ts,
+            linktype: pkt.linktype,
+            orig_len: pkt.orig_len,
+            offset,
+            len: pkt.data.len(),
+        }));
+        if self.current_since.is_none() {
+            self.current_since = Some(Instant::now());
+        }
+        if self.current.is_full() {
+            self.send();
+        }
+    }
+
+    /// Queues the current batch (waiting while the queue is full) and starts a new one.
+    fn send(&mut self) {
+        if self.current.items.is_empty() {
+            return;
+        }
+        let mut shared = self.channel.lock();
+        while shared.queue.len() >= QUEUE_BATCHES {
+            if self.channel.worker_gone.load(Ordering::SeqCst) {
+                drop(shared);
+                self.fail();
+            }
+            shared = self.channel.progress.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        let next = shared.spare.pop().unwrap_or_default();
+        shared.queue.push_back(std::mem::replace(&mut self.current, next));
+        drop(shared);
+        self.sent += 1;
+        self.current_since = None;
+        self.channel.work.notify_one();
+    }
+
+    /// Waits until the worker has finished every batch sent so far.
+    fn sync(&mut self) {
+        let mut shared = self.channel.lock();
+        while shared.done < self.sent {
+            if self.channel.worker_gone.load(Ordering::SeqCst) {
+                drop(shared);
+                self.fail();
+            }
+            shared = self.channel.progress.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Moves the worker's events (and unsupported link types) to the caller's side.
+    fn collect(&mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) {
+        if self.current_since.is_some_and(|since| since.elapsed() >= BATCH_MAX_AGE) {
+            self.send();
+        }
+        if !self.channel.events_ready.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let mut shared = self.channel.lock();
+        if events.is_empty() {
+            std::mem::swap(events, &mut shared.events);
+        } else {
+            events.append(&mut shared.events);
+        }
+        links.append(&mut shared.new_links);
+    }
+
+    /// Sends what is left, lets the worker flush every flow, and takes the stages back.
+    fn finish(mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) -> Stages {
+        self.send();
+        self.channel.lock().finishing = true;
+        self.channel.work.notify_one();
+        let stages = self.join();
+        let mut shared = self.channel.lock();
+        events.append(&mut shared.events);
+        links.append(&mut shared.new_links);
+        stages
+    }
+
+    fn join(&mut self) -> Stages {
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(stages)) => stages,
+            // The worker panicked (the panic hook already reported it): carry the panic over
+            // to the caller's thread, where the program's handler turns it into an exit code.
+            Some(Err(payload)) => std::panic::resume_unwind(payload),
+            None => Stages::new(PipelineConfig::default()),
+        }
+    }
+
+    /// The worker stopped while the reader waited for it: only a panic does that.
+    fn fail(&mut self) -> ! {
+        let _ = self.join();
+        // A worker that returned without finishing is a bug too.
+        panic!("the decoding thread stopped early");
+    }
+
+    fn summary(&self) -> Option<SummaryEvent> {
+        self.channel.lock().summary.clone()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.channel.lock().abandon = true;
+            self.channel.work.notify_one();
+            let _ = handle.join();
+        }
+    }
+}
+
+enum Mode {
+    Inline(Box<Stages>),
+    Parallel(Box<Worker>),
+    /// Only while switching from `Parallel` to `Inline` in `finish`.
+    Switching,
+}
+
+/// The packet-to-event pipeline (everything between a source and a sink).
+pub struct Pipeline {
+    mode: Mode,
+    /// Events collected from the worker, handed out by `drain_events`.
+    events: Vec<Event>,
+    links: Vec<u32>,
+}
+
+impl Pipeline {
+    pub fn new(cfg: PipelineConfig) -> Self {
+        let worker = if cfg.parallel { Worker::spawn(&cfg) } else { None };
+        let mode = match worker {
+            Some(worker) => Mode::Parallel(Box::new(worker)),
+            // Asked for one thread, or no thread to be had: decode on this one.
+            None => Mode::Inline(Box::new(Stages::new(cfg))),
+        };
+        Pipeline { mode, events: Vec::new(), links: Vec::new() }
+    }
+
+    /// Feeds one captured packet.
+    pub fn process(&mut self, pkt: Packet<'_>) {
+        match &mut self.mode {
+            Mode::Inline(stages) => stages.process(pkt),
+            Mode::Parallel(worker) => worker.push(pkt),
+            Mode::Switching => {}
+        }
+    }
+
+    /// Advances capture time without a packet (live capture while the wire is idle), so idle
+    /// flows still expire on time. Everything sent before is decoded when this returns.
+    pub fn advance_clock(&mut self, now: Timestamp) {
+        match &mut self.mode {
+            Mode::Inline(stages) => stages.advance_clock(now),
+            Mode::Parallel(worker) => {
+                worker.current.items.push(Item::Clock(now));
+                worker.current_since.get_or_insert_with(Instant::now);
+                worker.send();
+                worker.sync();
+            }
+            Mode::Switching => {}
+        }
+    }
+
+    /// End of input: flushes every flow.
+    pub fn finish(&mut self) {
+        match std::mem::replace(&mut self.mode, Mode::Switching) {
+            Mode::Inline(mut stages) => {
+                stages.finish();
+                self.mode = Mode::Inline(stages);
+            }
+            Mode::Parallel(worker) => {
+                let stages = worker.finish(&mut self.events, &mut self.links);
+                self.mode = Mode::Inline(Box::new(stages));
+            }
+            Mode::Switching => {}
+        }
+    }
+
+    /// Events produced so far, in order. With a worker, those it has finished: the rest come
+    /// with later calls, and all of them after `finish`.
+    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        match &mut self.mode {
+            Mode::Inline(stages) => self.events.extend(stages.drain_events()),
+            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.links),
+            Mode::Switching => {}
+        }
+        self.events.drain(..)
+    }
+
+    /// Unsupported link types seen for the first time since the last call.
+    pub fn take_new_unsupported_links(&mut self) -> Vec<u32> {
+        match &mut self.mode {
+            Mode::Inline(stages) => self.links.extend(stages.take_new_unsupported_links()),
+            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.links),
+            Mode::Switching => {}
+        }
+        std::mem::take(&mut self.links)
+    }
+
+    /// The run's counters: final after `finish`; before it, as of the last batch the worker
+    /// finished.
+    pub fn summary(&self) -> SummaryEvent {
+        match &self.mode {
+            Mode::Inline(stages) => stages.summary(),
+            Mode::Parallel(worker) => {
+                worker.summary().unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary())
+            }
+            Mode::Switching => Stages::new(PipelineConfig::default()).summary(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Ethernet/IPv4/TCP frame (checksums zero: they are not checked).
+    fn frame(client: u16, from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let (c, s) = ([10, 0, (client >> 8) as u8, client as u8], [192, 0, 2, 1]);
+        let (src, dst, sport, dport) = if from_client { (c, s, client, 443) } else { (s, c, 443, client) };
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0];
+        f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&ack.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    /// A TLS 1.2 ClientHello record with one suite and no extensions.
+    fn client_hello(n: u8) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[n; 32]);
+        body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
+        let mut rec = vec![22, 3, 1, 0, (body.len() + 4) as u8, 1, 0, 0, body.len() as u8];
+        rec.extend_from_slice(&body);
+        rec
+    }
+
+    /// Many interleaved connections, each a handshake and a ClientHello, some closed, some not.
+    fn packets() -> Vec<(Timestamp, Vec<u8>)> {
+        let mut out = Vec::new();
+        for i in 0..300u16 {
+            let t = |k: u32| Timestamp::new(1_700_000_000 + i64::from(i / 50), u32::from(i) * 1000 + k, 6);
+            let isn = u32::from(i) * 1000;
+            let hello = client_hello(i as u8);
+            out.push((t(0), frame(i, true, isn, 0, 0x02, &[])));
+            out.push((t(1), frame(i, false, 7, isn + 1, 0x12, &[])));
+            out.push((t(2), frame(i, true, isn + 1, 8, 0x18, &hello)));
+            if i % 3 == 0 {
+                out.push((t(3), frame(i, true, isn + 1 + hello.len() as u32, 8, 0x11, &[])));
+                out.push((t(4), frame(i, false, 8, isn + 2 + hello.len() as u32, 0x11, &[])));
+            }
+        }
+        // An unsupported link type is reported once.
+        out.push((Timestamp::new(1_700_000_010, 0, 6), vec![0; 60]));
+        out
+    }
+
+    /// Runs the packets through a pipeline, collecting events as the command line does (after
+    /// every packet), and returns them as JSON lines with the summary last.
+    fn run(parallel: bool) -> (Vec<String>, Vec<u32>) {
+        let mut p = Pipeline::new(PipelineConfig { parallel, ..PipelineConfig::default() });
+        let mut lines = Vec::new();
+        let mut links = Vec::new();
+        let pkts = packets();
+        let last = pkts.len() - 1;
+        for (i, (ts, data)) in pkts.iter().enumerate() {
+            let linktype = if i == last { 147 } else { 1 };
+            p.process(Packet { frame: i as u64 + 1, ts: *ts, linktype, data, orig_len: data.len() as u32 });
+            lines.extend(p.drain_events().map(|e| serde_json::to_string(&e).unwrap()));
+            links.extend(p.take_new_unsupported_links());
+        }
+        p.finish();
+        lines.extend(p.drain_events().map(|e| serde_json::to_string(&e).unwrap()));
+        links.extend(p.take_new_unsupported_links());
+        lines.push(serde_json::to_string(&Event::Summary(Box::new(p.summary()))).unwrap());
+        (lines, links)
+    }
+
+    #[test]
+    fn a_worker_thread_changes_nothing_in_the_output() {
+        let (one, one_links) = run(false);
+        let (two, two_links) = run(true);
+        assert_eq!(one.len(), two.len());
+        assert_eq!(one, two);
+        assert_eq!(one_links, vec![147]);
+        assert_eq!(two_links, vec![147]);
+        let summary: serde_json::Value = serde_json::from_str(one.last().unwrap()).unwrap();
+        assert_eq!(summary["tls_connections"], 300);
+        assert_eq!(summary["messages"], 300);
+        assert_eq!(summary["packets"], 300 * 3 + 100 * 2 + 1);
+    }
+
+    #[test]
+    fn advancing_the_clock_delivers_everything_sent_before() {
+        let mut p = Pipeline::new(PipelineConfig::default());
+        assert!(matches!(p.mode, Mode::Parallel(_)));
+        let hello = client_hello(1);
+        let ts = Timestamp::new(1_700_000_000, 0, 6);
+        for (i, data) in
+            [frame(1, true, 99, 0, 0x02, &[]), frame(1, false, 7, 100, 0x12, &[]), frame(1, true, 100, 8, 0x18, &hello)]
+                .iter()
+                .enumerate()
+        {
+            p.process(Packet { frame: i as u64 + 1, ts, linktype: 1, data, orig_len: data.len() as u32 });
+        }
+        // Live capture on an idle wire: the clock moves on and every queued packet is decoded.
+        p.advance_clock(Timestamp::new(1_700_000_001, 0, 6));
+        let names: Vec<String> = p
+            .drain_events()
+            .map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["connection", "message"]);
+        assert_eq!(p.summary().packets, 3);
+        // Past the idle timeout the flow is closed by the clock alone.
+        p.advance_clock(Timestamp::new(1_700_001_000, 0, 6));
+        let names: Vec<String> = p
+            .drain_events()
+            .map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["handshake", "end"]);
+    }
+
+    #[test]
+    fn dropping_a_running_pipeline_stops_its_worker() {
+        let mut p = Pipeline::new(PipelineConfig::default());
+        for (i, (ts, data)) in packets().iter().take(600).enumerate() {
+            p.process(Packet { frame: i as u64 + 1, ts: *ts, linktype: 1, data, orig_len: data.len() as u32 });
+        }
+        // The reader of the output went away: the pipeline is dropped unfinished.
+        drop(p);
     }
 }
