@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use tlstrace::crypto::KeyLog;
+use tlstrace::crypto::{KeyLog, RecordDecryptor};
 use tlstrace::msgs::{self, DecodeContext, HandshakeBody};
 use tlstrace::net::{NetConfig, NetDecoder, NetOutcome, TcpSegment};
 use tlstrace::source::file::FileSource;
@@ -26,6 +26,8 @@ const TLS12: [u16; 14] =
 struct Seeds {
     out: PathBuf,
     count: BTreeMap<&'static str, usize>,
+    /// Records of the decrypt seeds that decrypt with the seed's own keys.
+    decrypted: usize,
 }
 
 impl Seeds {
@@ -168,7 +170,7 @@ fn main() {
         eprintln!("usage: seedgen CAPTURE_DIR OUT_DIR");
         std::process::exit(2);
     };
-    let mut seeds = Seeds { out: PathBuf::from(out), count: BTreeMap::new() };
+    let mut seeds = Seeds { out: PathBuf::from(out), count: BTreeMap::new(), decrypted: 0 };
     let mut paths: Vec<PathBuf> =
         fs::read_dir(captures).expect("read capture dir").filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
@@ -250,6 +252,7 @@ fn main() {
     for (target, n) in &seeds.count {
         println!("{target}: {n} seeds");
     }
+    println!("decrypt seeds: {} records decrypt with their own keys", seeds.decrypted);
 }
 
 /// The DER list of a Certificate message (TLS 1.3 adds a context and per-entry extensions).
@@ -318,8 +321,16 @@ fn decrypt_seeds(
         seed.extend_from_slice(server_random);
         direction = &dirs[0];
     }
+    let mut decryptor = if version == 0x0304 {
+        secrets.handshake_secret(false).and_then(|s| RecordDecryptor::tls13(suite, s))
+    } else {
+        secrets.master_secret.as_deref().and_then(|m| {
+            // Encrypt-then-MAC as the seed says; the decryptor fails the MAC when that is wrong.
+            RecordDecryptor::tls12(suite, version, m, client_random, server_random, true, true)
+        })
+    };
     let mut after_ccs = version == 0x0304;
-    for (ct, _, payload) in records(direction) {
+    for (ct, record_version, payload) in records(direction) {
         if ct == 20 {
             after_ccs = true;
             continue;
@@ -328,6 +339,9 @@ fn decrypt_seeds(
             seed.push(ct);
             put_u16(&mut seed, payload.len());
             seed.extend_from_slice(&payload);
+            if let Some(d) = decryptor.as_mut() {
+                seeds.decrypted += usize::from(d.decrypt(ct, record_version, &payload).is_ok());
+            }
         }
     }
     seeds.add("decrypt", name, &seed);
