@@ -56,8 +56,8 @@ impl<'a> Cursor<'a> {
 /// Formats every event as JSON and as text at every verbosity, into memory.
 pub fn render(events: &[Event]) {
     let mut json = JsonSink::new(io::sink());
-    let mut text = [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose]
-        .map(|v| TextSink::new(io::sink()).with_verbosity(v));
+    let mut text =
+        [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose].map(|v| TextSink::new(io::sink()).with_verbosity(v));
     for ev in events {
         json.event(ev).expect("json output to io::sink cannot fail");
         for t in &mut text {

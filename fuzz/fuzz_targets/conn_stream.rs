@@ -27,9 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let mut conns = ConnTracker::new();
     let mut ctx = PacketContext { ts: Timestamp::new(1_700_000_000, 0, 6), frame: 1 };
     let (initiator, responder) = if setup & 4 != 0 { (server, client) } else { (client, server) };
-    let mut ignored =
-        conns.on_flow_event(FlowEvent::Opened { flow: 7, initiator, responder, syn_seen: setup & 1 != 0 }, ctx)
-            == Verdict::Ignore;
+    let mut ignored = conns
+        .on_flow_event(FlowEvent::Opened { flow: 7, initiator, responder, syn_seen: setup & 1 != 0 }, ctx)
+        == Verdict::Ignore;
     let mut ended = [false; 2];
     while !input.is_empty() && !ignored {
         let kind = input.u8();
@@ -37,7 +37,8 @@ fuzz_target!(|data: &[u8]| {
         let bytes = input.bytes(len);
         let (from, i) = if kind & 1 == 0 { (Side::Initiator, 0) } else { (Side::Responder, 1) };
         ctx.frame += 1;
-        ctx.ts = Timestamp::new(ctx.ts.secs, ctx.ts.nanos.wrapping_add(u32::from(kind >> 4) * 1_000_000) % 1_000_000_000, 6);
+        ctx.ts =
+            Timestamp::new(ctx.ts.secs, ctx.ts.nanos.wrapping_add(u32::from(kind >> 4) * 1_000_000) % 1_000_000_000, 6);
         if ended[i] {
             continue;
         }

@@ -18,8 +18,11 @@ const LINKTYPES: [u32; 10] = [1, 101, 12, 14, 228, 229, 0, 108, 113, 276];
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Cursor::new(data);
-    let mut decoder =
-        NetDecoder::new(NetConfig { max_fragment_bytes: 64 << 10, max_fragment_datagrams: 16, fragment_timeout_secs: 2 });
+    let mut decoder = NetDecoder::new(NetConfig {
+        max_fragment_bytes: 64 << 10,
+        max_fragment_datagrams: 16,
+        fragment_timeout_secs: 2,
+    });
     let mut secs = 0i64;
     while !input.is_empty() {
         let sel = input.u8();

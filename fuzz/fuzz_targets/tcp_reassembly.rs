@@ -21,6 +21,7 @@ use tlstrace::tcp::{FlowConfig, FlowEvent, FlowTable, Side, Verdict};
 use tlstrace::time::Timestamp;
 
 const CFG: FlowConfig = FlowConfig {
+    max_closed_flows: 3,
     max_flows: 2,
     max_buffered_bytes_per_direction: 6000,
     max_buffered_bytes_total: 9000,

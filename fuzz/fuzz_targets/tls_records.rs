@@ -12,9 +12,9 @@ mod common;
 use common::Cursor;
 use libfuzzer_sys::fuzz_target;
 use tlstrace::msgs::{self, ClientHello, DecodeContext};
+use tlstrace::time::Timestamp;
 use tlstrace::tls::record::{CONTENT_ALERT, CONTENT_HANDSHAKE, MAX_RECORD_PAYLOAD};
 use tlstrace::tls::{HandshakeAssembler, RecordItem, RecordSplitter, Start};
-use tlstrace::time::Timestamp;
 
 const VERSIONS: [u16; 6] = [0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f17];
 /// Suites with different key exchange layouts: RSA, DHE, ECDHE, PSK, SRP, TLS 1.3, unknown.
