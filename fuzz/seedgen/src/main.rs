@@ -89,9 +89,7 @@ fn read_capture(path: &Path, seeds: &mut Seeds, name: &str) -> Vec<Conn> {
             table.process(&seg, pkt.ts, &mut |ev| {
                 match ev {
                     FlowEvent::Opened { flow, initiator, responder, .. } => opened = Some((flow, initiator, responder)),
-                    FlowEvent::Data { flow, from, bytes } => {
-                        data.push((flow, from == Side::Initiator, bytes.to_vec()))
-                    }
+                    FlowEvent::Data { flow, from, bytes } => data.push((flow, from == Side::Initiator, bytes.to_vec())),
                     _ => {}
                 }
                 Verdict::Continue
