@@ -1,9 +1,15 @@
 //! Wires the layers together: packets in, events out.
 //!
-//! By default the layers below the output run on a second thread: the caller's thread reads
-//! the capture and writes the output while a worker decodes (link, IP, TCP, TLS, messages,
-//! connections). Packets cross in batches with reused buffers, events come back in the order
-//! the worker produced them, so the output is the same as with one thread.
+//! With `parallel`, the layers below the output run on a second thread: the caller's thread
+//! reads the capture and writes the output while a worker decodes (link, IP, TCP, TLS,
+//! messages, connections). Packets cross in batches with reused buffers, events come back in
+//! the order the worker produced them, so the output is the same as with one thread.
+//!
+//! It is off by default because of the allocator, not the split: every event is allocated on
+//! the worker and freed by the output thread, and glibc's malloc serialises those frees on the
+//! worker's arena lock (thousands of futex waits per 100 MB). With glibc the two threads are
+//! no faster than one; with an allocator built for cross-thread frees (mimalloc, jemalloc) they
+//! are 1.5-1.8x faster. BENCHMARKS.md has the measurements.
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
@@ -14,18 +20,13 @@ use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
 /// Limits and knobs of one run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct PipelineConfig {
     pub net: NetConfig,
     pub flows: FlowConfig,
-    /// Decode on a worker thread while the caller reads input and writes output.
+    /// Decode on a worker thread while the caller reads input and writes output (see the
+    /// module documentation for when that pays).
     pub parallel: bool,
-}
-
-impl Default for PipelineConfig {
-    fn default() -> Self {
-        PipelineConfig { net: NetConfig::default(), flows: FlowConfig::default(), parallel: true }
-    }
 }
 
 /// Link types met that are not supported, with a flag for "already reported".
@@ -647,7 +648,7 @@ mod tests {
 
     #[test]
     fn advancing_the_clock_delivers_everything_sent_before() {
-        let mut p = Pipeline::new(PipelineConfig::default());
+        let mut p = Pipeline::new(PipelineConfig { parallel: true, ..PipelineConfig::default() });
         assert!(matches!(p.mode, Mode::Parallel(_)));
         let hello = client_hello(1);
         let ts = Timestamp::new(1_700_000_000, 0, 6);
@@ -677,7 +678,7 @@ mod tests {
 
     #[test]
     fn dropping_a_running_pipeline_stops_its_worker() {
-        let mut p = Pipeline::new(PipelineConfig::default());
+        let mut p = Pipeline::new(PipelineConfig { parallel: true, ..PipelineConfig::default() });
         for (i, (ts, data)) in packets().iter().take(600).enumerate() {
             p.process(Packet { frame: i as u64 + 1, ts: *ts, linktype: 1, data, orig_len: data.len() as u32 });
         }
