@@ -183,9 +183,9 @@ fn main() {
         }
         let name = file.split('.').next().unwrap_or("capture").to_string();
         let raw = fs::read(path).expect("read capture");
-        // The reader target takes the bytes as they are (gzip is not undone there).
+        // The reader target takes the bytes as they are (it inflates gzip itself).
+        seeds.add("file_source", &name, &raw);
         if !file.ends_with(".gz") {
-            seeds.add("file_source", &name, &raw);
             seeds.add("pipeline", &name, &raw);
         }
         let keylog_path = captures.to_string() + "/" + &name + ".keylog";
