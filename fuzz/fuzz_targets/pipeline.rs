@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // One input in four also goes through the decoding thread (the rest stay on this thread,
     // which is several times faster to start per input).
-    let parallel = data.len() % 4 == 0;
+    let parallel = data.len().is_multiple_of(4);
     let mut pipeline = Pipeline::new(PipelineConfig { parallel, ..PipelineConfig::default() });
     let mut events = Vec::new();
     while let Ok(Some(())) = source.next_with(|pkt| pipeline.process(pkt)) {

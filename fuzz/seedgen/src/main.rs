@@ -292,8 +292,7 @@ fn decrypt_seeds(
         return;
     };
     let mut seed = Vec::new();
-    let direction;
-    if version == 0x0304 {
+    let direction = if version == 0x0304 {
         let (Some(sel), Some(secret)) = (TLS13.iter().position(|&s| s == suite), secrets.handshake_secret(false))
         else {
             return;
@@ -303,7 +302,7 @@ fn decrypt_seeds(
         padded.resize(48, 0);
         seed.extend_from_slice(&padded);
         seed.extend_from_slice(&[0; 64]);
-        direction = &dirs[1];
+        &dirs[1]
     } else {
         let (Some(sel), Some(master), Some(v)) = (
             TLS12.iter().position(|&s| s == suite),
@@ -317,8 +316,8 @@ fn decrypt_seeds(
         seed.extend_from_slice(master);
         seed.extend_from_slice(client_random);
         seed.extend_from_slice(server_random);
-        direction = &dirs[0];
-    }
+        &dirs[0]
+    };
     let mut decryptor = if version == 0x0304 {
         secrets.handshake_secret(false).and_then(|s| RecordDecryptor::tls13(suite, s))
     } else {
