@@ -1,4 +1,15 @@
 //! Wires the layers together: packets in, events out.
+//!
+//! With `parallel`, the layers below the output run on a second thread: the caller's thread
+//! reads the capture and writes the output while a worker decodes (link, IP, TCP, TLS,
+//! messages, connections). Packets cross in batches with reused buffers, events come back in
+//! the order the worker produced them, so the output is the same as with one thread.
+//!
+//! It is off by default because of the allocator, not the split: every event is allocated on
+//! the worker and freed by the output thread, and glibc's malloc serialises those frees on the
+//! worker's arena lock (thousands of futex waits per 100 MB). With glibc the two threads are
+//! no faster than one; with an allocator built for cross-thread frees (mimalloc, jemalloc) they
+//! are 1.5-1.8x faster. BENCHMARKS.md has the measurements.
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
@@ -13,6 +24,9 @@ use std::collections::BTreeMap;
 pub struct PipelineConfig {
     pub net: NetConfig,
     pub flows: FlowConfig,
+    /// Decode on a worker thread while the caller reads input and writes output (see the
+    /// module documentation for when that pays).
+    pub parallel: bool,
 }
 
 /// Link types met that are not supported, with a flag for "already reported".
@@ -21,8 +35,8 @@ struct SkippedLinks {
     counts: BTreeMap<u32, u64>,
 }
 
-/// The packet-to-event pipeline (everything between a source and a sink).
-pub struct Pipeline {
+/// Every layer between a source and a sink, on one thread.
+struct Stages {
     net: NetDecoder,
     flows: FlowTable,
     conns: ConnTracker,
@@ -39,9 +53,9 @@ pub struct Pipeline {
     certs_enabled: bool,
 }
 
-impl Pipeline {
-    pub fn new(cfg: PipelineConfig) -> Self {
-        Pipeline {
+impl Stages {
+    fn new(cfg: PipelineConfig) -> Self {
+        Stages {
             net: NetDecoder::new(cfg.net),
             flows: FlowTable::new(cfg.flows),
             conns: ConnTracker::new(),
@@ -59,7 +73,7 @@ impl Pipeline {
     }
 
     /// Feeds one captured packet.
-    pub fn process(&mut self, pkt: Packet<'_>) {
+    fn process(&mut self, pkt: Packet<'_>) {
         self.packets += 1;
         self.bytes += pkt.data.len() as u64;
         if pkt.ts > self.now {
@@ -99,7 +113,7 @@ impl Pipeline {
 
     /// Advances capture time without a packet (live capture while the wire is idle), so idle
     /// flows still expire on time.
-    pub fn advance_clock(&mut self, now: Timestamp) {
+    fn advance_clock(&mut self, now: Timestamp) {
         if now > self.now {
             self.now = now;
         }
@@ -107,29 +121,21 @@ impl Pipeline {
     }
 
     /// End of input: flushes every flow.
-    pub fn finish(&mut self) {
+    fn finish(&mut self) {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
         let conns = &mut self.conns;
         self.flows.finish(&mut |ev| conns.on_flow_event(ev, ctx));
     }
 
-    /// Adds key log text (a file, or a pcapng Decryption Secrets Block); returns the bad lines.
-    /// The text is parsed here; the secrets go to the connection layer.
-    pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
-        let (log, issues) = crate::crypto::KeyLog::parse(text);
-        self.conns.add_key_log(log);
-        issues
-    }
-
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
-    pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
+    fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
         self.certs_enabled = true;
         self.conns.write_certificates_to(dir);
     }
 
     /// The key log is still being written (live capture): hold a connection's records briefly
     /// when its secrets are not there yet.
-    pub fn wait_for_keys(&mut self, yes: bool) {
+    fn wait_for_keys(&mut self, yes: bool) {
         self.conns.shared.wait_for_keys = yes;
         if yes {
             self.conns.enable_decryption();
@@ -137,26 +143,26 @@ impl Pipeline {
     }
 
     /// Replays held records whose secrets arrived; `now` is the current capture time.
-    pub fn release_held_records(&mut self, now: Timestamp) {
+    fn release_held_records(&mut self, now: Timestamp) {
         self.conns.release_held_records(now);
     }
 
     /// Show up to `limit` bytes of decrypted application data in message events.
-    pub fn show_data(&mut self, limit: Option<usize>) {
+    fn show_data(&mut self, limit: Option<usize>) {
         self.conns.shared.show_data = limit;
     }
 
     /// Events produced so far, in order.
-    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+    fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         self.conns.drain_events()
     }
 
     /// Unsupported link types seen for the first time since the last call.
-    pub fn take_new_unsupported_links(&mut self) -> Vec<u32> {
+    fn take_new_unsupported_links(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.new_unsupported_links)
     }
 
-    pub fn summary(&self) -> SummaryEvent {
+    fn summary(&self) -> SummaryEvent {
         let s = self.conns.stats();
         let t = self.flows.stats();
         SummaryEvent {
@@ -184,5 +190,576 @@ impl Pipeline {
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
             certificate_error: self.conns.certificate_error(),
         }
+    }
+}
+
+/// Packets per batch handed to the worker, and the bytes after which a batch goes anyway.
+const BATCH_PACKETS: usize = 256;
+const BATCH_BYTES: usize = 256 << 10;
+/// Batches queued for the worker at most: the memory in flight stays near 1 MiB, and a
+/// worker that falls behind holds the reader back.
+const QUEUE_BATCHES: usize = 4;
+/// A partial batch older than this is sent when events are collected, so live capture on a
+/// slow link still shows each handshake promptly.
+const BATCH_MAX_AGE: Duration = Duration::from_millis(20);
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// One captured packet in a batch: its bytes are `data[offset..offset + len]`.
+#[derive(Clone, Copy)]
+struct PacketMeta {
+    frame: u64,
+    ts: Timestamp,
+    linktype: u32,
+    orig_len: u32,
+    offset: usize,
+    len: usize,
+}
+
+/// A change of the decoder's settings, applied in order with the packets around it.
+type Control = Box<dyn FnOnce(&mut Stages) + Send>;
+
+enum Item {
+    Packet(PacketMeta),
+    /// `advance_clock` at this point of the packet sequence.
+    Clock(Timestamp),
+    Control(Control),
+}
+
+/// Packets copied out of the source's buffer; the buffers go back and forth and are reused.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    items: Vec<Item>,
+}
+
+impl Batch {
+    fn is_full(&self) -> bool {
+        self.items.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+    }
+}
+
+/// What the two threads share, behind one lock.
+#[derive(Default)]
+struct Shared {
+    queue: VecDeque<Batch>,
+    /// Emptied batches for the reader to fill again.
+    spare: Vec<Batch>,
+    events: Vec<Event>,
+    new_links: Vec<u32>,
+    /// Batches the worker has finished.
+    done: u64,
+    /// The counters as of the last finished batch (for `summary` before `finish`).
+    summary: Option<SummaryEvent>,
+    /// No more batches will come: flush every flow and stop.
+    finishing: bool,
+    /// The pipeline is dropped: stop at once.
+    abandon: bool,
+}
+
+struct Channel {
+    shared: Mutex<Shared>,
+    /// Signalled when the worker finished a batch (room in the queue, events, progress).
+    progress: Condvar,
+    /// Signalled when there is work (or an order) for the worker.
+    work: Condvar,
+    /// Set on the way out of the worker, also when it panics.
+    worker_gone: AtomicBool,
+    events_ready: AtomicBool,
+}
+
+impl Channel {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // A poisoned lock means the worker panicked; the join in `Worker::fail` reports it.
+        self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Marks the worker gone however it leaves (return or panic), so the reader never waits for it.
+struct GoneOnDrop(Arc<Channel>);
+
+impl Drop for GoneOnDrop {
+    fn drop(&mut self) {
+        self.0.worker_gone.store(true, Ordering::SeqCst);
+        self.0.progress.notify_all();
+    }
+}
+
+struct Worker {
+    channel: Arc<Channel>,
+    handle: Option<JoinHandle<Stages>>,
+    /// The batch being filled, and when its first packet came.
+    current: Batch,
+    current_since: Option<Instant>,
+    sent: u64,
+}
+
+fn work(channel: &Channel, mut stages: Stages) -> Stages {
+    let mut events = Vec::new();
+    loop {
+        let batch = {
+            let mut shared = channel.lock();
+            loop {
+                if shared.abandon {
+                    return stages;
+                }
+                if let Some(batch) = shared.queue.pop_front() {
+                    break Some(batch);
+                }
+                if shared.finishing {
+                    break None;
+                }
+                shared = channel.work.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        };
+        let Some(mut batch) = batch else { break };
+        for item in batch.items.drain(..) {
+            match item {
+                Item::Packet(m) => {
+                    let data = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
+                    stages.process(Packet {
+                        frame: m.frame,
+                        ts: m.ts,
+                        linktype: m.linktype,
+                        data,
+                        orig_len: m.orig_len,
+                    });
+                }
+                Item::Clock(now) => stages.advance_clock(now),
+                Item::Control(change) => change(&mut stages),
+            }
+        }
+        events.extend(stages.drain_events());
+        let links = stages.take_new_unsupported_links();
+        let summary = stages.summary();
+        batch.clear();
+        let mut shared = channel.lock();
+        shared.events.append(&mut events);
+        shared.new_links.extend(links);
+        shared.summary = Some(summary);
+        shared.spare.push(batch);
+        shared.done += 1;
+        channel.events_ready.store(!shared.events.is_empty() || !shared.new_links.is_empty(), Ordering::Release);
+        drop(shared);
+        channel.progress.notify_all();
+    }
+    stages.finish();
+    let mut shared = channel.lock();
+    shared.events.extend(stages.drain_events());
+    shared.new_links.extend(stages.take_new_unsupported_links());
+    drop(shared);
+    stages
+}
+
+impl Worker {
+    /// Starts the decoding thread; `None` if the system has no thread to give.
+    fn spawn(cfg: &PipelineConfig) -> Option<Worker> {
+        let channel = Arc::new(Channel {
+            shared: Mutex::new(Shared::default()),
+            progress: Condvar::new(),
+            work: Condvar::new(),
+            worker_gone: AtomicBool::new(false),
+            events_ready: AtomicBool::new(false),
+        });
+        let stages = Stages::new(cfg.clone());
+        let ch = Arc::clone(&channel);
+        let handle = std::thread::Builder::new()
+            .name("tlstrace-decode".into())
+            .spawn(move || {
+                let _gone = GoneOnDrop(Arc::clone(&ch));
+                work(&ch, stages)
+            })
+            .ok()?;
+        Some(Worker { channel, handle: Some(handle), current: Batch::default(), current_since: None, sent: 0 })
+    }
+
+    fn push(&mut self, pkt: Packet<'_>) {
+        let offset = self.current.data.len();
+        self.current.data.extend_from_slice(pkt.data);
+        self.current.items.push(Item::Packet(PacketMeta {
+            frame: pkt.frame,
+            ts: pkt.ts,
+            linktype: pkt.linktype,
+            orig_len: pkt.orig_len,
+            offset,
+            len: pkt.data.len(),
+        }));
+        if self.current_since.is_none() {
+            self.current_since = Some(Instant::now());
+        }
+        if self.current.is_full() {
+            self.send();
+        }
+    }
+
+    /// Queues the current batch (waiting while the queue is full) and starts a new one.
+    fn send(&mut self) {
+        if self.current.items.is_empty() {
+            return;
+        }
+        let mut shared = self.channel.lock();
+        while shared.queue.len() >= QUEUE_BATCHES {
+            if self.channel.worker_gone.load(Ordering::SeqCst) {
+                drop(shared);
+                self.fail();
+            }
+            shared = self.channel.progress.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        let next = shared.spare.pop().unwrap_or_default();
+        shared.queue.push_back(std::mem::replace(&mut self.current, next));
+        drop(shared);
+        self.sent += 1;
+        self.current_since = None;
+        self.channel.work.notify_one();
+    }
+
+    /// Waits until the worker has finished every batch sent so far.
+    fn sync(&mut self) {
+        let mut shared = self.channel.lock();
+        while shared.done < self.sent {
+            if self.channel.worker_gone.load(Ordering::SeqCst) {
+                drop(shared);
+                self.fail();
+            }
+            shared = self.channel.progress.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Moves the worker's events (and unsupported link types) to the caller's side.
+    fn collect(&mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) {
+        if self.current_since.is_some_and(|since| since.elapsed() >= BATCH_MAX_AGE) {
+            self.send();
+        }
+        if !self.channel.events_ready.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let mut shared = self.channel.lock();
+        if events.is_empty() {
+            std::mem::swap(events, &mut shared.events);
+        } else {
+            events.append(&mut shared.events);
+        }
+        links.append(&mut shared.new_links);
+    }
+
+    /// Sends what is left, lets the worker flush every flow, and takes the stages back.
+    fn finish(mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) -> Stages {
+        self.send();
+        self.channel.lock().finishing = true;
+        self.channel.work.notify_one();
+        let stages = self.join();
+        let mut shared = self.channel.lock();
+        events.append(&mut shared.events);
+        links.append(&mut shared.new_links);
+        stages
+    }
+
+    fn join(&mut self) -> Stages {
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(stages)) => stages,
+            // The worker panicked (the panic hook already reported it): carry the panic over
+            // to the caller's thread, where the program's handler turns it into an exit code.
+            Some(Err(payload)) => std::panic::resume_unwind(payload),
+            None => Stages::new(PipelineConfig::default()),
+        }
+    }
+
+    /// The worker stopped while the reader waited for it: only a panic does that.
+    fn fail(&mut self) -> ! {
+        let _ = self.join();
+        // A worker that returned without finishing is a bug too.
+        panic!("the decoding thread stopped early");
+    }
+
+    fn summary(&self) -> Option<SummaryEvent> {
+        self.channel.lock().summary.clone()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.channel.lock().abandon = true;
+            self.channel.work.notify_one();
+            let _ = handle.join();
+        }
+    }
+}
+
+enum Mode {
+    Inline(Box<Stages>),
+    Parallel(Box<Worker>),
+    /// Only while switching from `Parallel` to `Inline` in `finish`.
+    Switching,
+}
+
+/// The packet-to-event pipeline (everything between a source and a sink).
+pub struct Pipeline {
+    mode: Mode,
+    /// Events collected from the worker, handed out by `drain_events`.
+    events: Vec<Event>,
+    links: Vec<u32>,
+}
+
+impl Pipeline {
+    pub fn new(cfg: PipelineConfig) -> Self {
+        let worker = if cfg.parallel { Worker::spawn(&cfg) } else { None };
+        let mode = match worker {
+            Some(worker) => Mode::Parallel(Box::new(worker)),
+            // Asked for one thread, or no thread to be had: decode on this one.
+            None => Mode::Inline(Box::new(Stages::new(cfg))),
+        };
+        Pipeline { mode, events: Vec::new(), links: Vec::new() }
+    }
+
+    /// Applies a settings change to the decoder, in order with the packets fed so far.
+    fn control(&mut self, change: impl FnOnce(&mut Stages) + Send + 'static) {
+        match &mut self.mode {
+            Mode::Inline(stages) => change(stages),
+            Mode::Parallel(worker) => {
+                worker.current.items.push(Item::Control(Box::new(change)));
+                worker.current_since.get_or_insert_with(Instant::now);
+                worker.send();
+            }
+            Mode::Switching => {}
+        }
+    }
+
+    /// Adds key log text (a file, a pcapng Decryption Secrets Block, new lines of a growing
+    /// log); returns its bad lines. Parsed here, on the caller's thread.
+    pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
+        let (log, issues) = crate::crypto::KeyLog::parse(text);
+        self.control(move |stages| stages.conns.add_key_log(log));
+        issues
+    }
+
+    /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
+    pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
+        self.control(move |stages| stages.write_certificates_to(dir));
+    }
+
+    /// The key log is still being written (live capture): hold a connection's records briefly
+    /// when its secrets are not there yet.
+    pub fn wait_for_keys(&mut self, yes: bool) {
+        self.control(move |stages| stages.wait_for_keys(yes));
+    }
+
+    /// Replays held records whose secrets arrived; `now` is the current capture time.
+    pub fn release_held_records(&mut self, now: Timestamp) {
+        self.control(move |stages| stages.release_held_records(now));
+    }
+
+    /// Show up to `limit` bytes of decrypted application data in message events.
+    pub fn show_data(&mut self, limit: Option<usize>) {
+        self.control(move |stages| stages.show_data(limit));
+    }
+
+    /// Feeds one captured packet.
+    pub fn process(&mut self, pkt: Packet<'_>) {
+        match &mut self.mode {
+            Mode::Inline(stages) => stages.process(pkt),
+            Mode::Parallel(worker) => worker.push(pkt),
+            Mode::Switching => {}
+        }
+    }
+
+    /// Advances capture time without a packet (live capture while the wire is idle), so idle
+    /// flows still expire on time. Everything sent before is decoded when this returns.
+    pub fn advance_clock(&mut self, now: Timestamp) {
+        match &mut self.mode {
+            Mode::Inline(stages) => stages.advance_clock(now),
+            Mode::Parallel(worker) => {
+                worker.current.items.push(Item::Clock(now));
+                worker.current_since.get_or_insert_with(Instant::now);
+                worker.send();
+                worker.sync();
+            }
+            Mode::Switching => {}
+        }
+    }
+
+    /// End of input: flushes every flow.
+    pub fn finish(&mut self) {
+        match std::mem::replace(&mut self.mode, Mode::Switching) {
+            Mode::Inline(mut stages) => {
+                stages.finish();
+                self.mode = Mode::Inline(stages);
+            }
+            Mode::Parallel(worker) => {
+                let stages = worker.finish(&mut self.events, &mut self.links);
+                self.mode = Mode::Inline(Box::new(stages));
+            }
+            Mode::Switching => {}
+        }
+    }
+
+    /// Events produced so far, in order. With a worker, those it has finished: the rest come
+    /// with later calls, and all of them after `finish`.
+    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        match &mut self.mode {
+            Mode::Inline(stages) => self.events.extend(stages.drain_events()),
+            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.links),
+            Mode::Switching => {}
+        }
+        self.events.drain(..)
+    }
+
+    /// Unsupported link types seen for the first time since the last call.
+    pub fn take_new_unsupported_links(&mut self) -> Vec<u32> {
+        match &mut self.mode {
+            Mode::Inline(stages) => self.links.extend(stages.take_new_unsupported_links()),
+            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.links),
+            Mode::Switching => {}
+        }
+        std::mem::take(&mut self.links)
+    }
+
+    /// The run's counters: final after `finish`; before it, as of the last batch the worker
+    /// finished.
+    pub fn summary(&self) -> SummaryEvent {
+        match &self.mode {
+            Mode::Inline(stages) => stages.summary(),
+            Mode::Parallel(worker) => {
+                worker.summary().unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary())
+            }
+            Mode::Switching => Stages::new(PipelineConfig::default()).summary(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Ethernet/IPv4/TCP frame (checksums zero: they are not checked).
+    fn frame(client: u16, from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let (c, s) = ([10, 0, (client >> 8) as u8, client as u8], [192, 0, 2, 1]);
+        let (src, dst, sport, dport) = if from_client { (c, s, client, 443) } else { (s, c, 443, client) };
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0];
+        f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&ack.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    /// A TLS 1.2 ClientHello record with one suite and no extensions.
+    fn client_hello(n: u8) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[n; 32]);
+        body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
+        let mut rec = vec![22, 3, 1, 0, (body.len() + 4) as u8, 1, 0, 0, body.len() as u8];
+        rec.extend_from_slice(&body);
+        rec
+    }
+
+    /// Many interleaved connections, each a handshake and a ClientHello, some closed, some not.
+    fn packets() -> Vec<(Timestamp, Vec<u8>)> {
+        let mut out = Vec::new();
+        for i in 0..300u16 {
+            let t = |k: u32| Timestamp::new(1_700_000_000 + i64::from(i / 50), u32::from(i) * 1000 + k, 6);
+            let isn = u32::from(i) * 1000;
+            let hello = client_hello(i as u8);
+            out.push((t(0), frame(i, true, isn, 0, 0x02, &[])));
+            out.push((t(1), frame(i, false, 7, isn + 1, 0x12, &[])));
+            out.push((t(2), frame(i, true, isn + 1, 8, 0x18, &hello)));
+            if i % 3 == 0 {
+                out.push((t(3), frame(i, true, isn + 1 + hello.len() as u32, 8, 0x11, &[])));
+                out.push((t(4), frame(i, false, 8, isn + 2 + hello.len() as u32, 0x11, &[])));
+            }
+        }
+        // An unsupported link type is reported once.
+        out.push((Timestamp::new(1_700_000_010, 0, 6), vec![0; 60]));
+        out
+    }
+
+    /// Runs the packets through a pipeline, collecting events as the command line does (after
+    /// every packet), and returns them as JSON lines with the summary last.
+    fn run(parallel: bool) -> (Vec<String>, Vec<u32>) {
+        let mut p = Pipeline::new(PipelineConfig { parallel, ..PipelineConfig::default() });
+        let mut lines = Vec::new();
+        let mut links = Vec::new();
+        let pkts = packets();
+        let last = pkts.len() - 1;
+        for (i, (ts, data)) in pkts.iter().enumerate() {
+            let linktype = if i == last { 147 } else { 1 };
+            p.process(Packet { frame: i as u64 + 1, ts: *ts, linktype, data, orig_len: data.len() as u32 });
+            lines.extend(p.drain_events().map(|e| serde_json::to_string(&e).unwrap()));
+            links.extend(p.take_new_unsupported_links());
+        }
+        p.finish();
+        lines.extend(p.drain_events().map(|e| serde_json::to_string(&e).unwrap()));
+        links.extend(p.take_new_unsupported_links());
+        lines.push(serde_json::to_string(&Event::Summary(Box::new(p.summary()))).unwrap());
+        (lines, links)
+    }
+
+    #[test]
+    fn a_worker_thread_changes_nothing_in_the_output() {
+        let (one, one_links) = run(false);
+        let (two, two_links) = run(true);
+        assert_eq!(one.len(), two.len());
+        assert_eq!(one, two);
+        assert_eq!(one_links, vec![147]);
+        assert_eq!(two_links, vec![147]);
+        let summary: serde_json::Value = serde_json::from_str(one.last().unwrap()).unwrap();
+        assert_eq!(summary["tls_connections"], 300);
+        assert_eq!(summary["messages"], 300);
+        assert_eq!(summary["packets"], 300 * 3 + 100 * 2 + 1);
+    }
+
+    #[test]
+    fn advancing_the_clock_delivers_everything_sent_before() {
+        let mut p = Pipeline::new(PipelineConfig { parallel: true, ..PipelineConfig::default() });
+        assert!(matches!(p.mode, Mode::Parallel(_)));
+        let hello = client_hello(1);
+        let ts = Timestamp::new(1_700_000_000, 0, 6);
+        for (i, data) in
+            [frame(1, true, 99, 0, 0x02, &[]), frame(1, false, 7, 100, 0x12, &[]), frame(1, true, 100, 8, 0x18, &hello)]
+                .iter()
+                .enumerate()
+        {
+            p.process(Packet { frame: i as u64 + 1, ts, linktype: 1, data, orig_len: data.len() as u32 });
+        }
+        // Live capture on an idle wire: the clock moves on and every queued packet is decoded.
+        p.advance_clock(Timestamp::new(1_700_000_001, 0, 6));
+        let names: Vec<String> = p
+            .drain_events()
+            .map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["connection", "message"]);
+        assert_eq!(p.summary().packets, 3);
+        // Past the idle timeout the flow is closed by the clock alone.
+        p.advance_clock(Timestamp::new(1_700_001_000, 0, 6));
+        let names: Vec<String> = p
+            .drain_events()
+            .map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["handshake", "end"]);
+    }
+
+    #[test]
+    fn dropping_a_running_pipeline_stops_its_worker() {
+        let mut p = Pipeline::new(PipelineConfig { parallel: true, ..PipelineConfig::default() });
+        for (i, (ts, data)) in packets().iter().take(600).enumerate() {
+            p.process(Packet { frame: i as u64 + 1, ts: *ts, linktype: 1, data, orig_len: data.len() as u32 });
+        }
+        // The reader of the output went away: the pipeline is dropped unfinished.
+        drop(p);
     }
 }

@@ -6,11 +6,14 @@ use std::io::{self, Write};
 
 pub struct JsonSink<W: Write> {
     out: W,
+    /// The line being built: serde_json's many small writes go to memory, and the output gets
+    /// one write per event.
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonSink<W> {
     pub fn new(out: W) -> Self {
-        JsonSink { out }
+        JsonSink { out, line: Vec::with_capacity(8 << 10) }
     }
 
     pub fn into_inner(self) -> W {
@@ -20,8 +23,11 @@ impl<W: Write> JsonSink<W> {
 
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, ev).map_err(io::Error::other)?;
-        self.out.write_all(b"\n")
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, ev).map_err(io::Error::from)?;
+        self.line.push(b'\n');
+        // A closed pipe stays `BrokenPipe` (`| head` is a normal way to stop).
+        self.out.write_all(&self.line)
     }
 
     fn finish(&mut self) -> io::Result<()> {

@@ -54,25 +54,141 @@ struct Interface {
     digits: u8,
 }
 
-/// Wraps the input so that read errors are kept (pcap-parser reduces them to `ReadError`).
+/// Wraps the input so that read errors are kept (pcap-parser reduces them to `ReadError`) and
+/// turned into an end of input: pcap-parser then hands out every packet that arrived whole
+/// before the failure (a gzip stream corrupt or cut midway, an I/O error), and the source
+/// reports the kept error where the capture ends.
 struct KeepError<R> {
     inner: R,
     error: std::sync::Arc<std::sync::Mutex<Option<io::Error>>>,
+    failed: bool,
 }
 
 impl<R: Read> Read for KeepError<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.failed {
+            return Ok(0);
+        }
         loop {
             match self.inner.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let copy = io::Error::new(e.kind(), e.to_string());
+                    self.failed = true;
                     if let Ok(mut slot) = self.error.lock() {
                         *slot = Some(e);
                     }
-                    return Err(copy);
+                    return Ok(0);
                 }
                 ok => return ok,
+            }
+        }
+    }
+}
+
+/// Decompressed bytes per chunk handed from the inflating thread, and chunks in flight.
+const INFLATE_CHUNK: usize = 256 << 10;
+const INFLATE_AHEAD: usize = 4;
+
+enum Chunk {
+    Data(Vec<u8>),
+    Failed(io::Error),
+}
+
+/// Gzip input is inflated on its own thread: decompression costs about as much as all the
+/// decoding of a capture, and this way the two overlap. Chunks go back to the thread for reuse,
+/// so nothing is allocated per chunk; a read error travels in order, after the bytes before it.
+struct Inflater {
+    chunks: std::sync::mpsc::Receiver<Chunk>,
+    recycle: std::sync::mpsc::Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Inflater {
+    /// Starts the thread; gives the decoder back if no thread can be had.
+    fn spawn<R: Read + Send + 'static>(decoder: R) -> Result<Inflater, R> {
+        let (tx, chunks) = std::sync::mpsc::sync_channel(INFLATE_AHEAD);
+        let (recycle, reuse) = std::sync::mpsc::channel::<Vec<u8>>();
+        // The decoder comes back through this slot if the thread cannot be started.
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(decoder)));
+        let theirs = std::sync::Arc::clone(&slot);
+        let started = std::thread::Builder::new().name("tlstrace-gunzip".into()).spawn(move || {
+            let decoder = theirs.lock().ok().and_then(|mut d| d.take());
+            if let Some(decoder) = decoder {
+                inflate(decoder, &tx, &reuse);
+            }
+        });
+        match started {
+            Ok(_) => Ok(Inflater { chunks, recycle, current: Vec::new(), pos: 0 }),
+            Err(_) => match slot.lock().ok().and_then(|mut d| d.take()) {
+                Some(decoder) => Err(decoder),
+                // Unreachable: the thread never ran, so the decoder is still in its slot.
+                None => Ok(Inflater { chunks, recycle, current: Vec::new(), pos: 0 }),
+            },
+        }
+    }
+}
+
+/// The inflating thread: fills chunks until the end, an error, or the reader going away.
+fn inflate(
+    mut decoder: impl Read,
+    tx: &std::sync::mpsc::SyncSender<Chunk>,
+    reuse: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    loop {
+        let mut chunk = reuse.try_recv().unwrap_or_default();
+        chunk.resize(INFLATE_CHUNK, 0);
+        let mut filled = 0;
+        let mut failure = None;
+        while filled < chunk.len() {
+            match decoder.read(chunk.get_mut(filled..).unwrap_or_default()) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        chunk.truncate(filled);
+        let end = filled < INFLATE_CHUNK;
+        if filled > 0 && tx.send(Chunk::Data(chunk)).is_err() {
+            return;
+        }
+        if let Some(e) = failure {
+            let _ = tx.send(Chunk::Failed(e));
+            return;
+        }
+        if end {
+            return;
+        }
+    }
+}
+
+impl Read for Inflater {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(rest) = self.current.get(self.pos..)
+                && !rest.is_empty()
+            {
+                let n = rest.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.pos += n;
+                return Ok(n);
+            }
+            match self.chunks.recv() {
+                Ok(Chunk::Data(next)) => {
+                    let used = std::mem::replace(&mut self.current, next);
+                    self.pos = 0;
+                    // The thread may be gone already; the chunk is then simply dropped.
+                    let _ = self.recycle.send(used);
+                }
+                Ok(Chunk::Failed(e)) => return Err(e),
+                // The thread finished: end of the stream.
+                Err(_) => return Ok(0),
             }
         }
     }
@@ -120,8 +236,15 @@ impl FileSource {
         let head =
             buffered.fill_buf().map_err(|source| SourceError::Read { path: shown.to_string(), packets: 0, source })?;
         let compressed = head.starts_with(&[0x1f, 0x8b]);
-        let stream: Box<dyn Read + Send> =
-            if compressed { Box::new(flate2::read::MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+        let stream: Box<dyn Read + Send> = if compressed {
+            let gunzip = flate2::read::MultiGzDecoder::new(buffered);
+            match Inflater::spawn(gunzip) {
+                Ok(inflater) => Box::new(inflater),
+                Err(gunzip) => Box::new(gunzip),
+            }
+        } else {
+            Box::new(buffered)
+        };
         Self::from_reader(shown, stream, compressed, total_bytes)
     }
 
@@ -133,10 +256,15 @@ impl FileSource {
         total_bytes: Option<u64>,
     ) -> Result<FileSource, SourceError> {
         let read_error = std::sync::Arc::new(std::sync::Mutex::new(None));
-        let input = KeepError { inner: stream, error: read_error.clone() };
+        let input = KeepError { inner: stream, error: read_error.clone(), failed: false };
         let reader = match pcap_parser::create_reader(INITIAL_BUFFER, input) {
             Ok(r) => r,
-            Err(PcapError::Eof) => return Err(SourceError::Empty { path: path.to_string() }),
+            Err(PcapError::Eof) => {
+                return Err(match take_error(&read_error) {
+                    Some(source) => SourceError::Read { path: path.to_string(), packets: 0, source },
+                    None => SourceError::Empty { path: path.to_string() },
+                });
+            }
             Err(PcapError::ReadError) => {
                 let source = take_error(&read_error).unwrap_or_else(|| io::Error::other("read failed"));
                 return Err(SourceError::Read { path: path.to_string(), packets: 0, source });
@@ -199,6 +327,11 @@ impl FileSource {
         let mut f = Some(f);
         let mut stalled_refills = 0u32;
         loop {
+            if self.format == Format::PcapNg
+                && let Some(what) = hostile_block_header(self.reader.data())
+            {
+                return Err(self.corrupt(what));
+            }
             let step = match self.reader.next() {
                 Ok((offset, block)) => {
                     let packet = describe_block(
@@ -247,7 +380,7 @@ impl FileSource {
                     }
                     stalled_refills = 0;
                 }
-                Step::Eof => return Ok(None),
+                Step::Eof => return if self.has_read_error() { Err(self.read_failed()) } else { Ok(None) },
                 Step::Refill => {
                     let before = self.reader.data().len();
                     if self.reader.refill().is_err() {
@@ -275,7 +408,7 @@ impl FileSource {
                     }
                 }
                 Step::Truncated => {
-                    if self.reader.data().is_empty() {
+                    if self.reader.data().is_empty() && !self.has_read_error() {
                         return Ok(None);
                     }
                     return Err(self.truncated());
@@ -286,7 +419,15 @@ impl FileSource {
         }
     }
 
+    fn has_read_error(&self) -> bool {
+        self.read_error.lock().is_ok_and(|slot| slot.is_some())
+    }
+
+    /// The capture stopped mid-block: because reading failed there, or because the file ends.
     fn truncated(&self) -> SourceError {
+        if self.has_read_error() {
+            return self.read_failed();
+        }
         SourceError::Truncated { path: self.path.clone(), packets: self.frames, bytes: self.bytes_read() }
     }
 
@@ -303,6 +444,10 @@ impl FileSource {
         let source = take_error(&self.read_error).unwrap_or_else(|| io::Error::other("read failed"));
         if self.compressed && source.kind() == io::ErrorKind::InvalidInput {
             return self.corrupt(&format!("gzip: {source}"));
+        }
+        if self.compressed && source.kind() == io::ErrorKind::UnexpectedEof {
+            // The compressed stream stops early: the capture is as cut short as a plain file.
+            return SourceError::Truncated { path: self.path.clone(), packets: self.frames, bytes: self.bytes_read() };
         }
         SourceError::Read { path: self.path.clone(), packets: self.frames, source }
     }
@@ -444,6 +589,24 @@ fn describe_block<'a>(
     }
 }
 
+/// Block type of the pcapng Process Information Block.
+const PIB_TYPE: u32 = 0x8000_0001;
+
+/// Rejects block headers pcap-parser 0.17 would mis-parse: it accepts a Process Information
+/// Block whose total length is under the 12 bytes of the generic header and then subtracts 12
+/// from it (an overflow: a panic in builds with overflow checks, a wrapped length otherwise).
+/// Checked in both byte orders; no valid block of either order looks like this in the other.
+fn hostile_block_header(data: &[u8]) -> Option<&'static str> {
+    let header: [u8; 8] = data.get(..8)?.try_into().ok()?;
+    let [t0, t1, t2, t3, l0, l1, l2, l3] = header;
+    let le = (u32::from_le_bytes([t0, t1, t2, t3]), u32::from_le_bytes([l0, l1, l2, l3]));
+    let be = (u32::from_be_bytes([t0, t1, t2, t3]), u32::from_be_bytes([l0, l1, l2, l3]));
+    [le, be]
+        .into_iter()
+        .any(|(block_type, len)| block_type == PIB_TYPE && len < 16)
+        .then_some("process information block shorter than its header")
+}
+
 /// Block type of the obsolete Packet Block (pcapng draft, still written by old tools).
 const OPB_TYPE: u32 = 2;
 
@@ -487,6 +650,74 @@ mod tests {
         let data: Vec<u8> = (0..200u32).map(|i| (i * 7 + 3) as u8).collect();
         let r = FileSource::from_reader("x", Box::new(io::Cursor::new(data)), false, None);
         assert!(matches!(r, Err(SourceError::NotACapture { .. })));
+    }
+
+    #[test]
+    fn short_process_information_block_is_corrupt() {
+        // A pcapng section header, then a Process Information Block claiming 8 bytes in all
+        // (found by the file_source fuzz target: pcap-parser subtracted 12 from that length).
+        let mut data = Vec::new();
+        data.extend_from_slice(&[0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0]);
+        data.extend_from_slice(&[0xff; 8]);
+        data.extend_from_slice(&[28, 0, 0, 0]);
+        data.extend_from_slice(&[0x01, 0, 0, 0x80, 8, 0, 0, 0]);
+        data.extend_from_slice(&[0; 32]);
+        let mut source = FileSource::from_reader("x", Box::new(io::Cursor::new(data)), false, None).unwrap();
+        let r = source.next_with(|_| ());
+        match r {
+            Err(SourceError::Corrupt { packets: 0, what, .. }) => {
+                assert!(what.contains("process information"), "{what}")
+            }
+            other => panic!("expected a corrupt capture, got {other:?}"),
+        }
+        assert_eq!(
+            hostile_block_header(&[0x80, 0, 0, 0x01, 0, 0, 0, 4]),
+            Some("process information block shorter than its header")
+        );
+        assert_eq!(hostile_block_header(&[0x01, 0, 0, 0x80, 16, 0, 0, 0]), None);
+    }
+
+    /// Hands out `data` in odd-sized pieces, then fails (if `error` is set).
+    struct Flaky {
+        data: Vec<u8>,
+        at: usize,
+        error: Option<io::ErrorKind>,
+    }
+
+    impl Read for Flaky {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.data.len() - self.at).min(7919);
+            if n == 0 {
+                return match self.error.take() {
+                    Some(kind) => Err(io::Error::new(kind, "broken stream")),
+                    None => Ok(0),
+                };
+            }
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_inflating_thread_delivers_every_byte_then_the_error() {
+        let data: Vec<u8> = (0..INFLATE_CHUNK * 3 + 12_345).map(|i| (i * 31 % 251) as u8).collect();
+        for error in [None, Some(io::ErrorKind::InvalidInput)] {
+            let Ok(mut inflater) = Inflater::spawn(Flaky { data: data.clone(), at: 0, error }) else {
+                panic!("no thread");
+            };
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 100_000];
+            let end = loop {
+                match inflater.read(&mut buf) {
+                    Ok(0) => break None,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(e) => break Some(e.kind()),
+                }
+            };
+            assert_eq!(got, data, "every byte before the end or the error, in order");
+            assert_eq!(end, error);
+        }
     }
 
     #[test]

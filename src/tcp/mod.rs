@@ -131,6 +131,10 @@ pub struct FlowConfig {
     /// packets (0: forget at once). Remembered flows count towards `max_flows` and are the
     /// first to go when the table is full.
     pub closed_linger_secs: u64,
+    /// Closed flows remembered at most (the oldest is forgotten first). Late packets come
+    /// within a few round trips, so this many cover seconds even at thousands of new
+    /// connections per second, while memory stays flat however long the capture.
+    pub max_closed_flows: usize,
 }
 
 impl Default for FlowConfig {
@@ -141,6 +145,7 @@ impl Default for FlowConfig {
             max_buffered_bytes_total: 64 << 20,
             idle_timeout_secs: 300,
             closed_linger_secs: 60,
+            max_closed_flows: 16_384,
         }
     }
 }

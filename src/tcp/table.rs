@@ -411,6 +411,12 @@ impl FlowTable {
         if keep {
             flow.state = State::Closed { by_rst: reason == EndReason::Rst };
             self.slab.move_to(idx, ListId::Closed);
+            while self.slab.list_len(ListId::Closed) > self.cfg.max_closed_flows {
+                match self.slab.oldest(ListId::Closed) {
+                    Some(oldest) => self.remove_entry(oldest),
+                    None => break,
+                }
+            }
         } else {
             self.remove_entry(idx);
         }

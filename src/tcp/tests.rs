@@ -584,6 +584,26 @@ fn closed_flows_are_forgotten_after_the_linger_time() {
 }
 
 #[test]
+fn only_the_most_recent_closed_flows_are_remembered() {
+    let cfg = FlowConfig { max_closed_flows: 2, ..FlowConfig::default() };
+    let mut h = Harness::new(cfg);
+    let clients = ["10.0.0.1:40001", "10.0.0.1:40002", "10.0.0.1:40003"];
+    for c in clients {
+        h.feed(seg(c, SERVER, 0, 0, SYN, b""));
+        h.feed(seg(c, SERVER, 1, 0, ACK | FIN, b""));
+        h.feed(seg(SERVER, c, 9, 2, ACK | FIN, b""));
+    }
+    h.take();
+    // The last two closed connections still absorb their final ACKs ...
+    h.feed(seg(clients[1], SERVER, 2, 10, ACK, b""));
+    h.feed(seg(clients[2], SERVER, 2, 10, ACK, b""));
+    assert_eq!(h.take(), vec![]);
+    // ... the first one was forgotten to keep the table small: its late packet starts a flow.
+    h.feed(seg(clients[0], SERVER, 2, 10, ACK, b""));
+    assert_eq!(h.take(), vec![opened(3, clients[0], SERVER, false)]);
+}
+
+#[test]
 fn ignore_on_opened_keeps_only_closed() {
     let mut h = Harness::standard();
     h.ignore = |e| matches!(e, Ev::Opened { .. });

@@ -1,0 +1,81 @@
+//! TLS framing and decoding of one direction: record splitting (with gaps and resynchronisation),
+//! handshake message reassembly, and the decoder of every message that comes out, plus the
+//! SSLv2 hello and alert decoders.
+//!
+//! Input: `[start mode: 1][context: 4]`, then repeated chunks `[kind: 1][length: 2][bytes]`
+//! where kind decides whether a gap precedes the chunk.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use common::Cursor;
+use libfuzzer_sys::fuzz_target;
+use tlstrace::msgs::{self, ClientHello, DecodeContext};
+use tlstrace::time::Timestamp;
+use tlstrace::tls::record::{CONTENT_ALERT, CONTENT_HANDSHAKE, MAX_RECORD_PAYLOAD};
+use tlstrace::tls::{HandshakeAssembler, RecordItem, RecordSplitter, Start};
+
+const VERSIONS: [u16; 6] = [0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f17];
+/// Suites with different key exchange layouts: RSA, DHE, ECDHE, PSK, SRP, TLS 1.3, unknown.
+const SUITES: [u16; 8] = [0x002f, 0x0033, 0xc02f, 0x008c, 0xc01a, 0x1301, 0xc0ac, 0xeeee];
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Cursor::new(data);
+    let start = match input.u8() % 3 {
+        0 => Start::Detect,
+        1 => Start::Records,
+        _ => Start::MidStream,
+    };
+    let c = input.u32().to_be_bytes();
+    let ctx = DecodeContext {
+        version: VERSIONS.get(usize::from(c[0] % 8)).copied(),
+        cipher_suite: SUITES.get(usize::from(c[1] % 9)).copied(),
+        from_server: c[2] & 1 != 0,
+        capture_time: (c[2] & 2 != 0).then(|| Timestamp::new(1_700_000_000, 0, 6)),
+        sni: (c[2] & 4 != 0).then(|| "tlstrace.test".to_string()),
+        certificate_type: (c[2] & 8 != 0).then_some(c[3]),
+    };
+    let mut splitter = RecordSplitter::new(start);
+    let mut assembler = HandshakeAssembler::default();
+    let mut messages = 0usize;
+    while !input.is_empty() {
+        let kind = input.u8();
+        let len = usize::from(input.u16() % 20_000);
+        let chunk = input.bytes(len);
+        if kind & 0x0f == 0 {
+            splitter.gap();
+            assembler.reset();
+        }
+        if kind & 0xf0 == 0x10 {
+            splitter.peer_is_tls();
+        }
+        splitter.push(chunk, &mut |item| match item {
+            RecordItem::Record(r) => {
+                assert!(r.payload.len() <= 1 << 15);
+                if r.content_type == CONTENT_HANDSHAKE {
+                    let _ = assembler.push(r.payload, &mut |m| {
+                        assert_eq!(m.raw.len(), m.body.len() + 4);
+                        messages += 1;
+                        let decoded = msgs::decode_handshake(m.msg_type, m.body, &ctx);
+                        serde_json::to_string(&decoded.body).expect("decoded messages serialize");
+                        let _ = msgs::handshake_name(m.msg_type);
+                    });
+                } else if r.content_type == CONTENT_ALERT {
+                    let _ = msgs::decode_alert(r.payload);
+                }
+            }
+            RecordItem::SslV2 { body } => {
+                assert!(body.len() <= MAX_RECORD_PAYLOAD * 2);
+                if let Ok(hello) = ClientHello::decode_sslv2(body.get(1..).unwrap_or_default()) {
+                    serde_json::to_string(&hello).expect("hellos serialize");
+                }
+            }
+            RecordItem::Skipped { .. } => {}
+        });
+        // Partial state stays bounded whatever the input claims.
+        assert!(splitter.pending_len() <= 1 << 16);
+        assert!(assembler.partial_len() <= tlstrace::tls::handshake::MAX_HANDSHAKE_MESSAGE + MAX_RECORD_PAYLOAD);
+    }
+    assert!(messages <= data.len());
+});
