@@ -59,7 +59,7 @@ struct Flow {
     first_frame: u64,
     /// Indexed by `Side as usize`: initiator, responder.
     half: [HalfStream; 2],
-    tls: Option<TlsConn>,
+    tls: Option<Box<TlsConn>>,
     /// Records held while this connection's secrets are awaited from a key log still being
     /// written (live capture): replayed in order once they arrive, or after a timeout.
     held: std::collections::VecDeque<HeldRecord>,
@@ -423,7 +423,7 @@ impl Flow {
             syn_seen: self.syn_seen,
             roles_from,
         }));
-        self.tls = Some(TlsConn {
+        self.tls = Some(Box::new(TlsConn {
             conn,
             client_side,
             messages: 0,
@@ -433,7 +433,7 @@ impl Flow {
             handshakes: 1,
             client_offered_tls13: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
-        });
+        }));
     }
 
     fn on_record_item(&mut self, from: Side, item: RecordItem<'_>, pkt: PacketContext, shared: &mut Shared) {
