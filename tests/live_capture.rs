@@ -43,9 +43,18 @@ fn skipped(test: &str, why: &str) {
     eprintln!("\n*** live capture test SKIPPED ({test}): {why} ***\n");
 }
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, below the kernel's ephemeral range (32768 and up), so
+/// the client sockets of tests running in parallel cannot take it in the meantime.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20000 + (std::process::id() % 500) as u16 * 20;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::SeqCst) % 2000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 struct TempDir(PathBuf);
