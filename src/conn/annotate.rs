@@ -433,8 +433,7 @@ impl Story {
                 .extensions
                 .iter()
                 .find(|e| e.typ == 51)
-                .and_then(|e| e.raw.get(..2))
-                .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                .and_then(|e| crate::msgs::reader::Reader::new(&e.raw).u16("selected group").ok())
             {
                 s.push_str(&format!(
                     " with a key share for {}: none of the client's key shares was acceptable",

@@ -281,8 +281,8 @@ fn key_values(m: &MessageEvent) -> String {
                     .extensions
                     .iter()
                     .find(|e| e.typ == 51)
-                    .and_then(|e| e.raw.get(..2))
-                    .map(|b| group_name(u16::from_be_bytes([b[0], b[1]])));
+                    .and_then(|e| crate::msgs::reader::Reader::new(&e.raw).u16("selected group").ok())
+                    .map(group_name);
                 return format!("retry with {}", g.unwrap_or_else(|| "another group".into()));
             }
             format!("{}, {}", version_name(sh.negotiated_version()), suite_name(sh.cipher_suite))
