@@ -306,20 +306,19 @@ impl Story {
         self.client_session_id = ch.session_id.clone();
         self.sni = ch.sni.clone();
         let mut groups = Vec::new();
-        let mut key_shares = Vec::new();
+        let key_shares = extensions::key_share_groups(&ch.extensions).unwrap_or_default();
         for e in &ch.extensions {
             match &e.body {
                 ExtensionBody::SupportedGroups { groups: g } => {
                     groups = g.iter().copied().filter(|g| !registry::is_grease(*g)).collect()
                 }
                 ExtensionBody::Alpn { alpn } => self.alpn_offered = alpn.clone(),
+                ExtensionBody::PskOffer { identities, .. } => self.client_psk_identities = Some(identities.len()),
                 _ => {}
             }
             match e.typ {
                 35 => self.client_ticket_len = Some(e.length),
-                41 => self.client_psk_identities = Some(count_psk_identities(&e.raw)),
                 42 => self.early_data_offered = true,
-                51 => key_shares = key_share_groups(&e.raw),
                 _ => {}
             }
         }
@@ -378,15 +377,13 @@ impl Story {
         self.cipher_suite = Some(sh.cipher_suite);
         self.timings.server_hello = self.since_start(m.time);
         self.session_id_echoed = !sh.session_id.is_empty() && sh.session_id == self.client_session_id;
+        if let Some(g) = extensions::server_key_share_group(&sh.extensions) {
+            self.group = Some(g);
+        }
         for e in &sh.extensions {
             match e.typ {
                 41 => self.psk_selected = true,
-                51 => {
-                    self.key_share_selected = true;
-                    if let Some(g) = key_share_groups(&e.raw).first() {
-                        self.group = Some(*g);
-                    }
-                }
+                51 => self.key_share_selected = true,
                 _ => {}
             }
             if let ExtensionBody::Alpn { alpn } = &e.body {
@@ -429,12 +426,7 @@ impl Story {
         self.hello_retry_request = true;
         let mut s = "Server asks the client to retry its hello (HelloRetryRequest)".to_string();
         if let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body {
-            if let Some(g) = sh
-                .extensions
-                .iter()
-                .find(|e| e.typ == 51)
-                .and_then(|e| crate::msgs::reader::Reader::new(&e.raw).u16("selected group").ok())
-            {
+            if let Some(g) = sh.selected_group {
                 s.push_str(&format!(
                     " with a key share for {}: none of the client's key shares was acceptable",
                     group_name(g)
@@ -828,37 +820,6 @@ impl Story {
 fn short_hex(b: &[u8]) -> String {
     let h = hex::encode(b);
     if h.len() > 16 { format!("{}...", &h[..16]) } else { h }
-}
-
-/// Groups named in a key_share extension (ClientHello list, or the ServerHello's single entry).
-fn key_share_groups(raw: &[u8]) -> Vec<u16> {
-    let mut r = crate::msgs::reader::Reader::new(raw);
-    // ClientHello: 2-byte list length then entries; ServerHello: one entry (group, key).
-    if let Ok(mut list) = r.sub16("key_share list")
-        && r.is_empty()
-    {
-        {
-            let mut out = Vec::new();
-            while let (Ok(g), Ok(_)) = (list.u16("group"), list.vec16("key")) {
-                out.push(g);
-            }
-            if list.is_empty() && !out.is_empty() {
-                return out;
-            }
-        }
-    }
-    let mut r = crate::msgs::reader::Reader::new(raw);
-    r.u16("group").map(|g| vec![g]).unwrap_or_default()
-}
-
-fn count_psk_identities(raw: &[u8]) -> usize {
-    let mut r = crate::msgs::reader::Reader::new(raw);
-    let Ok(mut ids) = r.sub16("identities") else { return 0 };
-    let mut n = 0;
-    while ids.vec16("identity").is_ok() && ids.u32("age").is_ok() {
-        n += 1;
-    }
-    n
 }
 
 fn ticket_lifetime(m: &MessageEvent) -> Option<u64> {

@@ -277,12 +277,7 @@ fn key_values(m: &MessageEvent) -> String {
         }
         Some(HandshakeBody::ServerHello { server_hello: sh }) => {
             if sh.hello_retry_request {
-                let g = sh
-                    .extensions
-                    .iter()
-                    .find(|e| e.typ == 51)
-                    .and_then(|e| crate::msgs::reader::Reader::new(&e.raw).u16("selected group").ok())
-                    .map(group_name);
+                let g = sh.selected_group.map(group_name);
                 return format!("retry with {}", g.unwrap_or_else(|| "another group".into()));
             }
             format!("{}, {}", version_name(sh.negotiated_version()), suite_name(sh.cipher_suite))
