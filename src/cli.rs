@@ -537,7 +537,6 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     // A key log that a running browser is still writing is followed as it grows.
     let mut follower = args.keys.path().map(KeyLogTail::new);
     pipeline.wait_for_keys(follower.is_some());
-    let mut follow_checked = Instant::now() - Duration::from_secs(10);
     let started = Instant::now();
     let mut stats_read = Instant::now();
     let mut packets: u64 = 0;
@@ -581,19 +580,16 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             }
             // Checked before every batch (a size check when nothing changed): a browser writes a
             // connection's secrets at the moment its encrypted records cross the wire.
-            if follow_checked.elapsed() >= Duration::from_millis(0) {
-                follow_checked = Instant::now();
-                if let Some(tail) = follower.as_mut() {
-                    let fresh = tail.read_new_lines();
-                    if !fresh.is_empty() {
-                        report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
-                        pipeline.release_held_records(wall_clock_now());
-                        if let Some((w, _)) = writer.as_mut()
-                            && let Err(e) = w.write_decryption_secrets(&fresh)
-                        {
-                            write_error = Some(e);
-                            break;
-                        }
+            if let Some(tail) = follower.as_mut() {
+                let fresh = tail.read_new_lines();
+                if !fresh.is_empty() {
+                    report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
+                    pipeline.release_held_records(wall_clock_now());
+                    if let Some((w, _)) = writer.as_mut()
+                        && let Err(e) = w.write_decryption_secrets(&fresh)
+                    {
+                        write_error = Some(e);
+                        break;
                     }
                 }
             }
@@ -613,6 +609,18 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             if stats_read.elapsed() >= Duration::from_secs(1) {
                 source.kernel_stats();
                 stats_read = Instant::now();
+            }
+        }
+        // Secrets written just before the stop still count.
+        if let Some(tail) = follower.as_mut() {
+            let fresh = tail.read_new_lines();
+            if !fresh.is_empty() {
+                report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
+                if let Some((w, _)) = writer.as_mut()
+                    && let Err(e) = w.write_decryption_secrets(&fresh)
+                {
+                    write_error = Some(e);
+                }
             }
         }
         pipeline.finish();

@@ -77,7 +77,7 @@ struct HeldRecord {
 }
 
 /// How long (capture time) and how much a connection waits for its secrets.
-const HOLD_SECONDS: f64 = 3.0;
+const HOLD_SECONDS: f64 = 10.0;
 const HOLD_MAX_BYTES: usize = 1 << 20;
 
 /// What is known once the flow is TLS.
