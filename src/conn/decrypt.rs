@@ -243,6 +243,10 @@ impl ConnCrypto {
     /// A cleartext or decrypted handshake message, before its event is written. Returns the
     /// Finished check (Some(true/false)) for Finished messages, None when it cannot be checked.
     pub fn on_handshake(&mut self, store: &mut KeyStore, from_client: bool, msg_type: u8, raw: &[u8]) -> Option<bool> {
+        // Without a key log nothing can be decrypted or verified: keep no transcript.
+        if !store.enabled {
+            return None;
+        }
         let body = raw.get(4..).unwrap_or(&[]);
         let mut verdict = None;
         if msg_type == 20 && store.enabled {
@@ -281,54 +285,47 @@ impl ConnCrypto {
     }
 
     fn on_client_hello(&mut self, store: &mut KeyStore, body: &[u8]) {
-        let mut r = Reader::new(body);
-        let _ = r.u16("version");
-        let Ok(random) = r.bytes(32, "random") else { return };
-        let is_retry = !self.client_random.is_empty();
-        if !is_retry {
-            self.client_random = random.to_vec();
-            self.client_session_id = r.vec8("session id").map(<[u8]>::to_vec).unwrap_or_default();
-            let exts = hello_extensions(body, false);
-            self.offered_ticket = exts.iter().find(|(t, _)| *t == 35).map(|(_, d)| d.clone()).unwrap_or_default();
-            self.client_offered_etm = exts.iter().any(|(t, _)| *t == 22);
-            if exts.iter().any(|(t, _)| *t == 42) {
-                // 0-RTT: the early traffic secret protects the client's first records, with the
-                // resumed session's suite, which is not named before the ServerHello: keep one
-                // candidate per offered TLS 1.3 suite and let the first record pick.
-                if let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.clone()) {
-                    self.early_candidates = tls13_suites(body)
-                        .into_iter()
-                        .filter_map(|suite| RecordDecryptor::tls13(suite, &early))
-                        .collect();
-                }
+        // Without a key log there is nothing to set up (the hello was decoded for its event).
+        if !store.enabled || !self.client_random.is_empty() {
+            return;
+        }
+        let Ok(ch) = crate::msgs::ClientHello::decode(body) else { return };
+        let ext = |typ: u16| ch.extensions.iter().find(|e| e.typ == typ);
+        self.client_random = ch.random.clone();
+        self.client_session_id = ch.session_id.clone();
+        self.offered_ticket = ext(35).map(|e| e.raw.clone()).unwrap_or_default();
+        self.client_offered_etm = ext(22).is_some();
+        if ext(42).is_some() {
+            // 0-RTT: the early traffic secret protects the client's first records, with the
+            // resumed session's suite, which is not named before the ServerHello: keep one
+            // candidate per offered TLS 1.3 suite and let the first record pick.
+            if let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.clone()) {
+                self.early_candidates = ch
+                    .cipher_suites
+                    .iter()
+                    .filter(|s| (0x1301..=0x1305).contains(*s))
+                    .filter_map(|suite| RecordDecryptor::tls13(*suite, &early))
+                    .collect();
             }
         }
     }
 
     fn on_server_hello(&mut self, store: &mut KeyStore, body: &[u8]) {
-        if crypto::transcript::is_hello_retry_request(&[&[2u8, 0, 0, 0][..], body].concat()) {
+        if !store.enabled {
             return;
         }
-        let mut r = Reader::new(body);
-        let Ok(legacy_version) = r.u16("version") else { return };
-        let Ok(random) = r.bytes(32, "random") else { return };
-        self.server_random = random.to_vec();
-        let session_id = r.vec8("session id").map(<[u8]>::to_vec).unwrap_or_default();
-        let Ok(suite) = r.u16("suite") else { return };
-        let exts = hello_extensions(body, true);
-        let version = exts
-            .iter()
-            .find(|(t, d)| *t == 43 && d.len() == 2)
-            .and_then(|(_, d)| Reader::new(d).u16("selected version").ok())
-            .unwrap_or(legacy_version);
+        let Ok(sh) = crate::msgs::ServerHello::decode(body) else { return };
+        if sh.hello_retry_request {
+            return;
+        }
+        self.server_random = sh.random.clone();
+        let session_id = sh.session_id.clone();
+        let suite = sh.cipher_suite;
+        let version = sh.negotiated_version();
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
-        self.etm = self.client_offered_etm && exts.iter().any(|(t, _)| *t == 22);
-        if !store.enabled {
-            self.set_status(store, "no_key_log", None);
-            return;
-        }
+        self.etm = self.client_offered_etm && sh.extensions.iter().any(|e| e.typ == 22);
         let secrets = store.keylog.get(&self.client_random).cloned();
         self.lookup_pending = secrets.is_none();
         if self.lookup_pending {
@@ -514,47 +511,4 @@ impl ConnCrypto {
         };
         DecryptionReport { status, missing_labels: self.missing.clone(), reason: self.reason.clone() }
     }
-}
-
-/// (type, data) of the extensions of a ClientHello or ServerHello body.
-fn hello_extensions(body: &[u8], server: bool) -> Vec<(u16, Vec<u8>)> {
-    let mut r = Reader::new(body);
-    let parse = |r: &mut Reader<'_>, server: bool| -> Option<Vec<(u16, Vec<u8>)>> {
-        r.u16("version").ok()?;
-        r.bytes(32, "random").ok()?;
-        r.vec8("session id").ok()?;
-        if server {
-            r.u16("suite").ok()?;
-            r.u8("compression").ok()?;
-        } else {
-            r.vec16("suites").ok()?;
-            r.vec8("compression").ok()?;
-        }
-        let mut exts = r.sub16("extensions").ok()?;
-        let mut out = Vec::new();
-        while !exts.is_empty() {
-            let t = exts.u16("type").ok()?;
-            let d = exts.vec16("data").ok()?;
-            out.push((t, d.to_vec()));
-        }
-        Some(out)
-    };
-    parse(&mut r, server).unwrap_or_default()
-}
-
-/// The TLS 1.3 suites a ClientHello offers.
-fn tls13_suites(body: &[u8]) -> Vec<u16> {
-    let mut r = Reader::new(body);
-    let mut out = Vec::new();
-    if r.u16("version").is_err() || r.bytes(32, "random").is_err() || r.vec8("session id").is_err() {
-        return out;
-    }
-    if let Ok(mut suites) = r.sub16("suites") {
-        while let Ok(s) = suites.u16("suite") {
-            if (0x1301..=0x1305).contains(&s) && !out.contains(&s) {
-                out.push(s);
-            }
-        }
-    }
-    out
 }
