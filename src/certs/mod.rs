@@ -128,22 +128,29 @@ fn describe(
     error: Option<&x509_parser::nom::Err<X509Error>>,
     capture_time: Option<&Timestamp>,
 ) -> CertInfo {
+    describe_with_digest(der, &Sha256::digest(der).into(), cert, error, capture_time)
+}
+
+fn describe_with_digest(
+    der: &[u8],
+    digest: &[u8; 32],
+    cert: Option<&X509Certificate<'_>>,
+    error: Option<&x509_parser::nom::Err<X509Error>>,
+    capture_time: Option<&Timestamp>,
+) -> CertInfo {
     let details = match cert {
         Some(cert) => CertDetails::Parsed(Box::new(parsed_details(cert, capture_time))),
         None => CertDetails::Unparsed {
             error: error.map(|e| format!("certificate does not parse: {e}")).unwrap_or_default(),
         },
     };
-    CertInfo { der_length: der.len(), sha256: sha256_hex(der), details }
+    CertInfo { der_length: der.len(), sha256: hex::encode(digest), details }
 }
 
 fn parsed_details(cert: &X509Certificate<'_>, capture_time: Option<&Timestamp>) -> ParsedCert {
     let validity = cert.validity();
-    let expired_at_capture = capture_time.map(|t| {
-        // The capture's sub-second part cannot move it across a whole-second validity bound
-        // except at the bound itself, where RFC 5280's inclusive limits count it as valid.
-        t.secs < validity.not_before.timestamp() || t.secs > validity.not_after.timestamp()
-    });
+    let expired_at_capture =
+        capture_time.map(|t| expired_at(t, validity.not_before.timestamp(), validity.not_after.timestamp()));
     ParsedCert {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
@@ -299,21 +306,112 @@ fn names_equal(a: &X509Name<'_>, b: &X509Name<'_>) -> bool {
 /// Describes every certificate of a Certificate message and judges the chain. `sni` is the
 /// server name the client asked for (leaf names are matched against it). No chain verdict
 /// for an empty list.
+///
+/// A server sends the same chain on every connection, and parsing it plus checking its RSA
+/// signatures costs far more than the rest of a handshake's decoding, so verdicts are
+/// remembered per thread by the chain's certificate hashes and the server name (see
+/// [`ChainMemo`]); only `expired_at_capture` is recomputed for each capture time.
 pub fn inspect_chain(
     ders: &[&[u8]],
     capture_time: Option<&Timestamp>,
     sni: Option<&str>,
 ) -> (Vec<CertInfo>, Option<ChainCheck>) {
+    let digests: Vec<[u8; 32]> = ders.iter().map(|der| Sha256::digest(der).into()).collect();
+    let key = ChainKey { digests, sni: sni.map(str::to_owned) };
+    let memo = CHAIN_MEMO.with(|cell| cell.borrow().get(&key));
+    let memo = match memo {
+        Some(m) => m,
+        None => {
+            let m = std::rc::Rc::new(judge_chain(ders, &key.digests, sni));
+            CHAIN_MEMO.with(|cell| cell.borrow_mut().insert(key, std::rc::Rc::clone(&m)));
+            m
+        }
+    };
+    memo.at(capture_time)
+}
+
+/// A chain's description and verdict, independent of the capture time.
+struct JudgedChain {
+    infos: Vec<CertInfo>,
+    /// Per certificate: notBefore and notAfter as seconds since the epoch (parsed ones only).
+    validity: Vec<Option<(i64, i64)>>,
+    check: Option<ChainCheck>,
+}
+
+impl JudgedChain {
+    fn at(&self, capture_time: Option<&Timestamp>) -> (Vec<CertInfo>, Option<ChainCheck>) {
+        let mut infos = self.infos.clone();
+        for (info, validity) in infos.iter_mut().zip(&self.validity) {
+            if let (CertDetails::Parsed(p), Some((not_before, not_after))) = (&mut info.details, validity) {
+                p.expired_at_capture = capture_time.map(|t| expired_at(t, *not_before, *not_after));
+            }
+        }
+        (infos, self.check.clone())
+    }
+}
+
+/// The capture's sub-second part cannot move it across a whole-second validity bound except at
+/// the bound itself, where RFC 5280's inclusive limits count it as valid.
+fn expired_at(t: &Timestamp, not_before: i64, not_after: i64) -> bool {
+    t.secs < not_before || t.secs > not_after
+}
+
+fn judge_chain(ders: &[&[u8]], digests: &[[u8; 32]], sni: Option<&str>) -> JudgedChain {
     let parsed: Vec<Result<X509Certificate<'_>, x509_parser::nom::Err<X509Error>>> =
         ders.iter().map(|der| X509Certificate::from_der(der).map(|(_, c)| c)).collect();
     let infos = ders
         .iter()
+        .zip(digests)
         .zip(&parsed)
-        .map(|(der, p)| describe(der, p.as_ref().ok(), p.as_ref().err(), capture_time))
+        .map(|((der, digest), p)| describe_with_digest(der, digest, p.as_ref().ok(), p.as_ref().err(), None))
+        .collect();
+    let validity = parsed
+        .iter()
+        .map(|p| {
+            p.as_ref().ok().map(|c| (c.validity().not_before.timestamp(), c.validity().not_after.timestamp()))
+        })
         .collect();
     let certs: Vec<Option<&X509Certificate<'_>>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
     let check = if certs.is_empty() { None } else { Some(check_chain(&certs, sni)) };
-    (infos, check)
+    JudgedChain { infos, validity, check }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ChainKey {
+    digests: Vec<[u8; 32]>,
+    sni: Option<String>,
+}
+
+/// Chains judged recently, at most [`ChainMemo::CAPACITY`]; the oldest is forgotten first.
+/// Per thread, so decoding threads never contend for it.
+#[derive(Default)]
+struct ChainMemo {
+    map: std::collections::HashMap<ChainKey, std::rc::Rc<JudgedChain>>,
+    order: std::collections::VecDeque<ChainKey>,
+}
+
+impl ChainMemo {
+    /// Bounds memory (a chain's description is a few KB) whatever the capture holds.
+    const CAPACITY: usize = 256;
+
+    fn get(&self, key: &ChainKey) -> Option<std::rc::Rc<JudgedChain>> {
+        self.map.get(key).cloned()
+    }
+
+    fn insert(&mut self, key: ChainKey, chain: std::rc::Rc<JudgedChain>) {
+        if self.map.len() >= Self::CAPACITY
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.map.remove(&oldest);
+        }
+        if self.map.insert(key.clone(), chain).is_none() {
+            self.order.push_back(key);
+        }
+    }
+}
+
+thread_local! {
+    static CHAIN_MEMO: std::cell::RefCell<ChainMemo> = std::cell::RefCell::new(ChainMemo::default());
 }
 
 /// Result of checking one signature.

@@ -60,32 +60,30 @@ impl Ja4 {
         if self.sig_algs.is_empty() { exts } else { format!("{exts}_{}", hex_list(&self.sig_algs)) }
     }
 
-    pub(super) fn hashed(&self) -> String {
+    /// The hashed and raw forms over the sorted lists.
+    pub(super) fn sorted_forms(&self) -> (String, String) {
         let (ciphers, exts) = self.sorted_lists();
-        self.hash_form(&ciphers, exts)
+        self.forms(&ciphers, exts)
     }
 
-    pub(super) fn raw(&self) -> String {
-        let (ciphers, exts) = self.sorted_lists();
-        format!("{}_{ciphers}_{}", self.head, self.with_sig_algs(exts))
-    }
-
-    pub(super) fn hashed_original(&self) -> String {
+    /// The hashed and raw forms over the lists in wire order.
+    pub(super) fn original_forms(&self) -> (String, String) {
         let (ciphers, exts) = self.original_lists();
-        self.hash_form(&ciphers, exts)
+        self.forms(&ciphers, exts)
     }
 
-    pub(super) fn raw_original(&self) -> String {
-        let (ciphers, exts) = self.original_lists();
-        format!("{}_{ciphers}_{}", self.head, self.with_sig_algs(exts))
+    fn forms(&self, ciphers: &str, exts: String) -> (String, String) {
+        let c = self.with_sig_algs(exts);
+        let raw = format!("{}_{ciphers}_{c}", self.head);
+        (self.hash_form(ciphers, &c), raw)
     }
 
-    fn hash_form(&self, ciphers: &str, exts: String) -> String {
+    fn hash_form(&self, ciphers: &str, c_raw: &str) -> String {
         // `c` is zeros when the sorted list (without SNI and ALPN) is empty, for the original-order
         // form too even though its list still names SNI/ALPN: the spec words it on the sorted list
         // and the JA4 reference outputs do the same.
         let only_sni_alpn = self.exts.iter().all(|&e| e == EXT_SERVER_NAME || e == EXT_ALPN);
-        let c = if only_sni_alpn { EMPTY_HASH.to_string() } else { hash12(&self.with_sig_algs(exts)) };
+        let c = if only_sni_alpn { EMPTY_HASH.to_string() } else { hash12(c_raw) };
         format!("{}_{}_{c}", self.head, hash12(ciphers))
     }
 }
@@ -131,15 +129,26 @@ fn hex_digit(nibble: u8) -> char {
     char::from_digit(u32::from(nibble & 0x0f), 16).unwrap_or('0')
 }
 
+/// `0a0a,1301,...`: four lowercase hex digits per value. By hand into one buffer, since it runs
+/// four times per ClientHello and `format!` per value dominated fingerprinting.
 fn hex_list(values: &[u16]) -> String {
-    values.iter().map(|v| format!("{v:04x}")).collect::<Vec<_>>().join(",")
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(values.len() * 5);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        for shift in [12u16, 8, 4, 0] {
+            out.push(char::from(DIGITS[usize::from((v >> shift) & 0xf)]));
+        }
+    }
+    out
 }
 
 fn hash12(s: &str) -> String {
     if s.is_empty() {
         return EMPTY_HASH.to_string();
     }
-    let mut h = hex::encode(Sha256::digest(s.as_bytes()));
-    h.truncate(12);
-    h
+    let digest = Sha256::digest(s.as_bytes());
+    hex::encode(digest.get(..6).unwrap_or_default())
 }

@@ -46,14 +46,9 @@ pub fn client(ch: &ClientHello) -> Fingerprints {
     let ja3 = ja3::client_string(ch);
     let ja3_hash = md5_hex(&ja3);
     let ja4 = ja4::Ja4::new(ch);
-    Fingerprints {
-        ja3,
-        ja3_hash,
-        ja4: ja4.hashed(),
-        ja4_r: ja4.raw(),
-        ja4_o: ja4.hashed_original(),
-        ja4_ro: ja4.raw_original(),
-    }
+    let (ja4_hashed, ja4_r) = ja4.sorted_forms();
+    let (ja4_o, ja4_ro) = ja4.original_forms();
+    Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro }
 }
 
 /// The JA3S fingerprint of a ServerHello.
