@@ -10,12 +10,13 @@
 use super::Sink;
 use crate::conn::annotate::{group_name, suite_name, version_name};
 use crate::conn::events::{
-    ConnectionEvent, Direction, Event, GapEvent, HandshakeEvent, HelloFingerprints, MessageEvent, SummaryEvent,
+    ConnectionEvent, Direction, Event, HandshakeEvent, HelloFingerprints, MessageEvent, SummaryEvent,
 };
 use crate::msgs::HandshakeBody;
 use crate::msgs::extensions::ExtensionBody;
 use crate::time::Timestamp;
-use colored::{ColoredString, Colorize};
+use colored::Colorize;
+use std::fmt::Write as _;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
@@ -36,7 +37,10 @@ const MAX_HELD_LINES: usize = 400;
 #[derive(Default)]
 struct Block {
     conn: Option<ConnectionEvent>,
-    lines: Vec<Line>,
+    /// The message and gap lines rendered so far, as they arrived: holding text rather than
+    /// decoded events keeps waiting blocks small and avoids copying every decoded message.
+    lines: String,
+    held_lines: usize,
     dropped: u64,
     printed: bool,
     last_time: Option<Timestamp>,
@@ -45,24 +49,28 @@ struct Block {
     failed: bool,
 }
 
-enum Line {
-    /// Rendered when the message arrived: holding the text, not the decoded event, keeps
-    /// waiting blocks small and avoids copying every decoded message.
-    Message(String),
-    Gap(GapEvent),
-}
-
 pub struct TextSink<W: Write> {
     out: W,
     verbosity: Verbosity,
     blocks: HashMap<u64, Block>,
     /// Only print handshakes that failed.
     failed_only: bool,
+    paint: Paint,
+    /// Reused for every block written.
+    text: String,
 }
 
 impl<W: Write> TextSink<W> {
+    /// Colors follow `colored`'s global switch as it is when the sink is made.
     pub fn new(out: W) -> Self {
-        TextSink { out, verbosity: Verbosity::Normal, blocks: HashMap::new(), failed_only: false }
+        TextSink {
+            out,
+            verbosity: Verbosity::Normal,
+            blocks: HashMap::new(),
+            failed_only: false,
+            paint: Paint { on: colored::control::SHOULD_COLORIZE.should_colorize() },
+            text: String::with_capacity(8 << 10),
+        }
     }
 
     pub fn with_verbosity(mut self, v: Verbosity) -> Self {
@@ -85,33 +93,20 @@ impl<W: Write> TextSink<W> {
         block.failed = failed;
         if self.failed_only && !failed {
             block.lines.clear();
+            block.held_lines = 0;
             return Ok(());
         }
-        let mut text = String::new();
-        header(&mut text, conn, block.conn.as_ref(), hs);
+        let text = &mut self.text;
+        text.clear();
+        header(text, self.paint, conn, block.conn.as_ref(), hs);
         if self.verbosity != Verbosity::Quiet {
-            for line in block.lines.drain(..) {
-                match line {
-                    Line::Message(rendered) => text.push_str(&rendered),
-                    Line::Gap(g) => {
-                        text.push_str(&format!(
-                            "  {:>26}  {}\n",
-                            "",
-                            format!(
-                                "GAP: {} bytes missing {} (lost from the capture)",
-                                g.bytes,
-                                arrow_word(g.direction)
-                            )
-                            .red()
-                            .bold()
-                        ));
-                    }
-                }
-            }
+            text.push_str(&block.lines);
             if block.dropped > 0 {
-                text.push_str(&format!("  ... {} more messages not shown\n", block.dropped));
+                let _ = writeln!(text, "  ... {} more messages not shown", block.dropped);
             }
         }
+        block.lines.clear();
+        block.held_lines = 0;
         self.out.write_all(text.as_bytes())
     }
 
@@ -121,16 +116,94 @@ impl<W: Write> TextSink<W> {
         if self.verbosity == Verbosity::Quiet || (self.failed_only && !block.failed) {
             return Ok(());
         }
-        let mut text = String::new();
+        let text = &mut self.text;
+        text.clear();
         for ((dir, name), (count, bytes)) in &block.after {
             let arrow = if *dir == 0 { "C ──▶ S" } else { "C ◀── S" };
-            text.push_str(&format!(
-                "  {:>26}  {arrow}  post  {name} ×{count} ({bytes} bytes)\n",
-                "after the handshake:"
-            ));
+            let _ = writeln!(text, "  {:>26}  {arrow}  post  {name} ×{count} ({bytes} bytes)", "after the handshake:");
         }
-        text.push_str(&format!("  {}\n\n", format!("connection closed ({reason})").dimmed()));
+        text.push_str("  ");
+        self.paint.styled(text, Style::Dim, |t| {
+            let _ = write!(t, "connection closed ({reason})");
+        });
+        text.push_str("\n\n");
         self.out.write_all(text.as_bytes())
+    }
+}
+
+/// ANSI styles, written straight into the output buffer. `colored` makes a `String` per
+/// colored piece, which was a large share of the run time on big captures; these are the
+/// same escape sequences it writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Bold,
+    Dim,
+    Red,
+    RedBold,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Bold => "\x1b[1m",
+            Style::Dim => "\x1b[2m",
+            Style::Red => "\x1b[31m",
+            Style::RedBold => "\x1b[1;31m",
+            Style::Green => "\x1b[32m",
+            Style::Yellow => "\x1b[33m",
+            Style::Blue => "\x1b[34m",
+            Style::Magenta => "\x1b[35m",
+            Style::Cyan => "\x1b[36m",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    /// Writes what `body` writes, in `style` when colors are on.
+    fn styled(self, out: &mut String, style: Style, body: impl FnOnce(&mut String)) {
+        if self.on {
+            out.push_str(style.code());
+            body(out);
+            out.push_str("\x1b[0m");
+        } else {
+            body(out);
+        }
+    }
+
+    fn str(self, out: &mut String, style: Style, s: &str) {
+        self.styled(out, style, |o| o.push_str(s));
+    }
+}
+
+const SPACES: &str = "                                                                ";
+
+/// Writes what `body` writes, right-aligned to `width` characters.
+fn right_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String)) {
+    let start = out.len();
+    body(out);
+    let written = out.get(start..).map_or(0, |w| w.chars().count());
+    if written < width {
+        out.insert_str(start, SPACES.get(..width - written).unwrap_or_default());
+    }
+}
+
+/// Writes what `body` writes, then spaces up to `width` characters.
+fn left_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String)) {
+    let start = out.len();
+    body(out);
+    let written = out.get(start..).map_or(0, |w| w.chars().count());
+    if written < width {
+        out.push_str(SPACES.get(..width - written).unwrap_or_default());
     }
 }
 
@@ -141,124 +214,180 @@ fn arrow_word(d: Direction) -> &'static str {
     }
 }
 
-fn ms(secs: f64) -> String {
-    format!("{:.3} ms", secs * 1000.0)
+/// `12.345 ms` (three decimals).
+fn write_ms(out: &mut String, secs: f64) {
+    let _ = write!(out, "{:.3} ms", secs * 1000.0);
 }
 
-fn header(text: &mut String, conn: u64, c: Option<&ConnectionEvent>, hs: Option<&HandshakeEvent>) {
-    let addrs = c
-        .map(|c| format!("{} → {}", endpoint(c.client.ip, c.client.port), endpoint(c.server.ip, c.server.port)))
-        .unwrap_or_default();
-    let mut parts: Vec<ColoredString> = vec![format!("conn {conn}").bold(), addrs.normal()];
-    if let Some(h) = hs {
-        if h.handshake > 1 {
-            parts.push(format!("handshake {} (renegotiation)", h.handshake).yellow());
-        }
-        if let Some(sni) = &h.sni {
-            parts.push(sni.cyan());
-        }
-        if let Some(v) = &h.version_name {
-            parts.push(v.normal());
-        }
-        if let Some(s) = &h.cipher_suite_name {
-            parts.push(s.normal());
-        }
-        if let Some(g) = &h.group {
-            parts.push(g.normal());
-        }
-        let mut kind = h.kind.replace('_', " ");
-        if h.hello_retry_request {
-            kind.push_str(" +HRR");
-        }
-        if h.client_certificate != "none" {
-            kind.push_str(&format!(" +client-cert {}", h.client_certificate));
-        }
-        if h.early_data != "none" {
-            kind.push_str(&format!(" +0-RTT {}", h.early_data));
-        }
-        parts.push(kind.normal());
-        if let Some(d) = h.duration {
-            parts.push(ms(d).normal());
-        }
-        match h.finished_verified {
-            Some(true) => parts.push("Finished verified".green()),
-            Some(false) => parts.push("Finished NOT VERIFIED".red().bold()),
-            None => {}
-        }
-        if h.complete {
-            parts.push("complete".green());
-        } else {
-            parts.push(format!("FAILED: {}", h.failure.as_deref().unwrap_or("unknown")).red().bold());
-        }
-    } else {
-        parts.push("handshake not seen".yellow());
+/// `12.345 ms` from a nanosecond difference, rounded to the microsecond: the same text as
+/// [`write_ms`] without floating-point formatting, which is slow and runs twice per message.
+fn write_ms_from_nanos(out: &mut String, nanos: i128) {
+    let micros = (nanos.abs() + 500) / 1000;
+    let sign = if nanos < 0 { "-" } else { "" };
+    let _ = write!(out, "{sign}{}.{:03} ms", micros / 1000, micros % 1000);
+}
+
+/// Writes `part` after a two-space separator (none before the first).
+fn part(text: &mut String, first: &mut bool) {
+    if !*first {
+        text.push_str("  ");
     }
-    let line: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
-    text.push_str(&line.join("  "));
+    *first = false;
+}
+
+fn header(text: &mut String, paint: Paint, conn: u64, c: Option<&ConnectionEvent>, hs: Option<&HandshakeEvent>) {
+    let mut first = true;
+    part(text, &mut first);
+    paint.styled(text, Style::Bold, |t| {
+        let _ = write!(t, "conn {conn}");
+    });
+    part(text, &mut first);
+    if let Some(c) = c {
+        write_endpoint(text, c.client.ip, c.client.port);
+        text.push_str(" → ");
+        write_endpoint(text, c.server.ip, c.server.port);
+    }
+    let Some(h) = hs else {
+        part(text, &mut first);
+        paint.str(text, Style::Yellow, "handshake not seen");
+        text.push('\n');
+        return;
+    };
+    if h.handshake > 1 {
+        part(text, &mut first);
+        paint.styled(text, Style::Yellow, |t| {
+            let _ = write!(t, "handshake {} (renegotiation)", h.handshake);
+        });
+    }
+    if let Some(sni) = &h.sni {
+        part(text, &mut first);
+        paint.str(text, Style::Cyan, sni);
+    }
+    for plain in [&h.version_name, &h.cipher_suite_name, &h.group].into_iter().flatten() {
+        part(text, &mut first);
+        text.push_str(plain);
+    }
+    part(text, &mut first);
+    text.extend(h.kind.chars().map(|c| if c == '_' { ' ' } else { c }));
+    if h.hello_retry_request {
+        text.push_str(" +HRR");
+    }
+    if h.client_certificate != "none" {
+        let _ = write!(text, " +client-cert {}", h.client_certificate);
+    }
+    if h.early_data != "none" {
+        let _ = write!(text, " +0-RTT {}", h.early_data);
+    }
+    if let Some(d) = h.duration {
+        part(text, &mut first);
+        write_ms(text, d);
+    }
+    match h.finished_verified {
+        Some(true) => {
+            part(text, &mut first);
+            paint.str(text, Style::Green, "Finished verified");
+        }
+        Some(false) => {
+            part(text, &mut first);
+            paint.str(text, Style::RedBold, "Finished NOT VERIFIED");
+        }
+        None => {}
+    }
+    part(text, &mut first);
+    if h.complete {
+        paint.str(text, Style::Green, "complete");
+    } else {
+        paint.styled(text, Style::RedBold, |t| {
+            let _ = write!(t, "FAILED: {}", h.failure.as_deref().unwrap_or("unknown"));
+        });
+    }
     text.push('\n');
-    if let Some(h) = hs {
-        for w in &h.warnings {
-            text.push_str(&format!("  {}\n", format!("warning: {w}").yellow()));
-        }
+    for w in &h.warnings {
+        text.push_str("  ");
+        paint.styled(text, Style::Yellow, |t| {
+            let _ = write!(t, "warning: {w}");
+        });
+        text.push('\n');
     }
 }
 
-fn endpoint(ip: std::net::IpAddr, port: u16) -> String {
-    match ip {
-        std::net::IpAddr::V6(v6) => format!("[{v6}]:{port}"),
-        std::net::IpAddr::V4(v4) => format!("{v4}:{port}"),
-    }
+fn write_endpoint(out: &mut String, ip: std::net::IpAddr, port: u16) {
+    let _ = match ip {
+        std::net::IpAddr::V6(v6) => write!(out, "[{v6}]:{port}"),
+        std::net::IpAddr::V4(v4) => write!(out, "{v4}:{port}"),
+    };
 }
 
-fn phase_label(p: u8) -> String {
-    if p == 0 { "post".into() } else { format!("ph{p}") }
-}
-
-fn color_phase(label: String, p: u8) -> ColoredString {
+fn phase_style(p: u8) -> Style {
     match p {
-        1 => label.blue(),
-        2 => label.magenta(),
-        3 => label.cyan(),
-        4 => label.green(),
-        _ => label.dimmed(),
+        1 => Style::Blue,
+        2 => Style::Magenta,
+        3 => Style::Cyan,
+        4 => Style::Green,
+        _ => Style::Dim,
     }
 }
 
-fn message_line(text: &mut String, m: &MessageEvent, start: Option<Timestamp>, prev: Option<Timestamp>, v: Verbosity) {
-    let since = start.map(|s| m.time.seconds_since(&s)).unwrap_or(0.0);
-    let delta = prev.or(start).map(|p| m.time.seconds_since(&p)).unwrap_or(0.0);
-    let arrow = match m.direction {
-        Direction::ClientToServer => "C ──▶ S".blue(),
-        Direction::ServerToClient => "C ◀── S".magenta(),
-    };
-    let name = if m.alert.is_some() || m.name.contains("Alert") {
-        m.name.red().bold()
+fn message_line(
+    text: &mut String,
+    paint: Paint,
+    m: &MessageEvent,
+    start: Option<Timestamp>,
+    prev: Option<Timestamp>,
+    v: Verbosity,
+) {
+    let now = m.time.as_nanos();
+    let since = start.map_or(0, |s| now - s.as_nanos());
+    let delta = prev.or(start).map_or(0, |p| now - p.as_nanos());
+    text.push_str("  ");
+    right_aligned(text, 12, |t| write_ms_from_nanos(t, since));
+    text.push(' ');
+    right_aligned(text, 13, |t| {
+        t.push('+');
+        write_ms_from_nanos(t, delta);
+    });
+    text.push_str("  ");
+    match m.direction {
+        Direction::ClientToServer => paint.str(text, Style::Blue, "C ──▶ S"),
+        Direction::ServerToClient => paint.str(text, Style::Magenta, "C ◀── S"),
+    }
+    text.push_str("  ");
+    paint.styled(text, phase_style(m.phase), |t| {
+        if m.phase == 0 {
+            t.push_str("post");
+        } else {
+            let _ = write!(t, "ph{}", m.phase);
+        }
+    });
+    text.push_str("  ");
+    let name_style = if m.alert.is_some() || m.name.contains("Alert") {
+        Style::RedBold
     } else if m.encrypted {
-        m.name.dimmed()
+        Style::Dim
     } else {
-        m.name.bold()
+        Style::Bold
     };
-    let values = key_values(m);
-    text.push_str(&format!(
-        "  {:>12} {:>13}  {arrow}  {}  {:<22} {}\n",
-        ms(since),
-        format!("+{}", ms(delta)),
-        color_phase(phase_label(m.phase), m.phase),
-        name,
-        values
-    ));
+    paint.styled(text, name_style, |t| left_aligned(t, 22, |t| t.push_str(&m.name)));
+    text.push(' ');
+    key_values(text, paint, m);
+    text.push('\n');
     if v == Verbosity::Verbose {
-        text.push_str(&format!("                  {}\n", m.role.dimmed()));
+        text.push_str("                  ");
+        paint.str(text, Style::Dim, &m.role);
+        text.push('\n');
         for detail in details(m) {
-            text.push_str(&format!("                    {detail}\n"));
+            let _ = writeln!(text, "                    {detail}");
         }
     }
 }
 
 /// The few values that matter for each message.
-fn key_values(m: &MessageEvent) -> String {
+fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
     if let Some(a) = &m.alert {
-        return format!("{} {}", a.level_name, a.description_name).red().to_string();
+        paint.styled(text, Style::Red, |t| {
+            let _ = write!(t, "{} {}", a.level_name, a.description_name);
+        });
+        return;
     }
     match &m.body {
         Some(HandshakeBody::ClientHello { client_hello: ch }) => {
@@ -266,48 +395,66 @@ fn key_values(m: &MessageEvent) -> String {
                 .offered_versions()
                 .and_then(|v| v.iter().copied().filter(|v| !crate::registry::is_grease(*v)).max())
                 .unwrap_or(ch.version);
-            let mut s = format!("{}, {} suites", version_name(top), ch.cipher_suites.len());
+            let _ = write!(text, "{}, {} suites", version_name(top), ch.cipher_suites.len());
             if let Some(sni) = &ch.sni {
-                s.push_str(&format!(", SNI {sni}"));
+                let _ = write!(text, ", SNI {sni}");
             }
             if let Some(a) = crate::msgs::extensions::alpn(&ch.extensions) {
-                s.push_str(&format!(", ALPN {}", a.join(",")));
+                text.push_str(", ALPN ");
+                for (i, p) in a.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(p);
+                }
             }
-            s
         }
         Some(HandshakeBody::ServerHello { server_hello: sh }) => {
             if sh.hello_retry_request {
-                let g = sh.selected_group.map(group_name);
-                return format!("retry with {}", g.unwrap_or_else(|| "another group".into()));
+                text.push_str("retry with ");
+                match sh.selected_group {
+                    Some(g) => text.push_str(&group_name(g)),
+                    None => text.push_str("another group"),
+                }
+                return;
             }
-            format!("{}, {}", version_name(sh.negotiated_version()), suite_name(sh.cipher_suite))
+            let _ = write!(text, "{}, {}", version_name(sh.negotiated_version()), suite_name(sh.cipher_suite));
         }
         Some(HandshakeBody::Finished { finished }) => match finished.verified {
-            Some(true) => "verified ✓".green().to_string(),
-            Some(false) => "NOT VERIFIED ✗".red().bold().to_string(),
-            None => String::new(),
+            Some(true) => paint.str(text, Style::Green, "verified ✓"),
+            Some(false) => paint.str(text, Style::RedBold, "NOT VERIFIED ✗"),
+            None => {}
         },
-        Some(HandshakeBody::Certificate { certificates, .. }) => match certificates.first() {
-            Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
-                crate::certs::CertDetails::Parsed(p) => format!("{} ({} certs)", p.subject, certificates.len()),
-                crate::certs::CertDetails::Unparsed { .. } => format!("{} certs", certificates.len()),
-            },
-            _ => format!("{} certs", certificates.len()),
-        },
+        Some(HandshakeBody::Certificate { certificates, .. }) => {
+            let _ = match certificates.first() {
+                Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
+                    crate::certs::CertDetails::Parsed(p) => write!(text, "{} ({} certs)", p.subject, certificates.len()),
+                    crate::certs::CertDetails::Unparsed { .. } => write!(text, "{} certs", certificates.len()),
+                },
+                _ => write!(text, "{} certs", certificates.len()),
+            };
+        }
         Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) => {
-            ske.named_curve_name.clone().or_else(|| ske.dh_p_bits.map(|b| format!("DH {b} bits"))).unwrap_or_default()
+            if let Some(curve) = &ske.named_curve_name {
+                text.push_str(curve);
+            } else if let Some(bits) = ske.dh_p_bits {
+                let _ = write!(text, "DH {bits} bits");
+            }
         }
         Some(HandshakeBody::NewSessionTicket { new_session_ticket: t }) => {
-            t.lifetime.or(t.lifetime_hint).map(|l| format!("lifetime {l} s")).unwrap_or_default()
+            if let Some(l) = t.lifetime.or(t.lifetime_hint) {
+                let _ = write!(text, "lifetime {l} s");
+            }
         }
         _ => {
             if m.decrypted && m.content_type == "application_data" {
-                return match &m.data {
-                    Some(d) => format!("{} bytes: {d}", m.length),
-                    None => format!("{} bytes", m.length),
+                let _ = match &m.data {
+                    Some(d) => write!(text, "{} bytes: {d}", m.length),
+                    None => write!(text, "{} bytes", m.length),
                 };
+            } else if m.encrypted || m.handshake_type.is_none() {
+                let _ = write!(text, "{} bytes", m.length);
             }
-            if m.encrypted || m.handshake_type.is_none() { format!("{} bytes", m.length) } else { String::new() }
         }
     }
 }
@@ -362,10 +509,6 @@ fn extension_detail(e: &crate::msgs::extensions::Extension) -> String {
     format!("ext {} ({}) {}", e.name, e.typ, body)
 }
 
-fn quiet_line(text: &mut String, conn: u64, c: Option<&ConnectionEvent>, hs: &HandshakeEvent) {
-    header(text, conn, c, Some(hs));
-}
-
 impl<W: Write> Sink for TextSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         match ev {
@@ -381,16 +524,16 @@ impl<W: Write> Sink for TextSink<W> {
                 }
                 if block.printed {
                     let dir = if m.direction == Direction::ClientToServer { 0 } else { 1 };
-                    let e = block.after.entry((dir, m.name.clone())).or_insert((0, 0));
+                    let key = (dir, m.name.clone());
+                    let e = block.after.entry(key).or_insert((0, 0));
                     e.0 += 1;
                     e.1 += m.length as u64;
                 } else if self.verbosity == Verbosity::Quiet {
                     // Nothing per message is printed.
-                } else if block.lines.len() < MAX_HELD_LINES {
+                } else if block.held_lines < MAX_HELD_LINES {
                     let start = block.conn.as_ref().map(|c| c.time);
-                    let mut rendered = String::new();
-                    message_line(&mut rendered, m, start, block.last_time, self.verbosity);
-                    block.lines.push(Line::Message(rendered));
+                    message_line(&mut block.lines, self.paint, m, start, block.last_time, self.verbosity);
+                    block.held_lines += 1;
                 } else {
                     block.dropped += 1;
                 }
@@ -404,8 +547,19 @@ impl<W: Write> Sink for TextSink<W> {
                     let e = block.after.entry((dir, "GAP (bytes missing)".into())).or_insert((0, 0));
                     e.0 += 1;
                     e.1 += g.bytes;
-                } else if block.lines.len() < MAX_HELD_LINES {
-                    block.lines.push(Line::Gap(g.clone()));
+                } else if block.held_lines < MAX_HELD_LINES {
+                    let text = &mut block.lines;
+                    let _ = write!(text, "  {:>26}  ", "");
+                    self.paint.styled(text, Style::RedBold, |t| {
+                        let _ = write!(
+                            t,
+                            "GAP: {} bytes missing {} (lost from the capture)",
+                            g.bytes,
+                            arrow_word(g.direction)
+                        );
+                    });
+                    text.push('\n');
+                    block.held_lines += 1;
                 }
                 Ok(())
             }
@@ -414,13 +568,15 @@ impl<W: Write> Sink for TextSink<W> {
                     let block = self.blocks.entry(h.conn).or_default();
                     block.printed = true;
                     block.lines.clear();
+                    block.held_lines = 0;
                     let failed = !h.complete || !h.alerts.is_empty();
                     block.failed = failed;
                     if self.failed_only && !failed {
                         return Ok(());
                     }
-                    let mut text = String::new();
-                    quiet_line(&mut text, h.conn, block.conn.as_ref(), h);
+                    let text = &mut self.text;
+                    text.clear();
+                    header(text, self.paint, h.conn, block.conn.as_ref(), Some(h));
                     return self.out.write_all(text.as_bytes());
                 }
                 self.print_block(h.conn, Some(h))
