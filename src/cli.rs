@@ -54,6 +54,19 @@ pub struct ReadArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// 1: read, decode and write on one thread. 2: decode on a second thread while the first
+    /// reads the capture and writes the output (same output, in the same order). Default: 2
+    /// when the machine has two or more CPUs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub threads: Option<u8>,
+}
+
+/// Whether to decode on a second thread: asked for, or two CPUs to run on.
+fn decode_in_parallel(threads: Option<u8>) -> bool {
+    match threads {
+        Some(n) => n >= 2,
+        None => std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -205,7 +218,11 @@ enum Stop {
 }
 
 fn deliver(pipeline: &mut Pipeline, sink: &mut dyn Sink) -> Result<(), Stop> {
-    for ev in pipeline.drain_events() {
+    let fingerprints = sink.needs_fingerprints();
+    for mut ev in pipeline.drain_events() {
+        if fingerprints && let Event::Message(m) = &mut ev {
+            m.add_fingerprints();
+        }
         sink.event(&ev).map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
     }
     for lt in pipeline.take_new_unsupported_links() {
@@ -222,7 +239,8 @@ fn run_read(args: &ReadArgs) -> i32 {
             return exit::INPUT;
         }
     };
-    let mut pipeline = Pipeline::new(PipelineConfig::default());
+    let mut pipeline =
+        Pipeline::new(PipelineConfig { parallel: decode_in_parallel(args.threads), ..PipelineConfig::default() });
     if let Err(e) = load_key_log(&mut pipeline, &args.keys) {
         warn(&e);
         return exit::INPUT;

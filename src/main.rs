@@ -19,3 +19,9 @@ fn main() {
         .unwrap_or(tlstrace::cli::exit::INTERNAL);
     std::process::exit(code);
 }
+
+/// mimalloc instead of glibc's malloc: decoding allocates many small short-lived objects, and
+/// with the decoding thread every event is allocated on one thread and freed on the other,
+/// which glibc serialises on an arena lock (BENCHMARKS.md has the measurements).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -5,11 +5,11 @@
 //! messages, connections). Packets cross in batches with reused buffers, events come back in
 //! the order the worker produced them, so the output is the same as with one thread.
 //!
-//! It is off by default because of the allocator, not the split: every event is allocated on
-//! the worker and freed by the output thread, and glibc's malloc serialises those frees on the
-//! worker's arena lock (thousands of futex waits per 100 MB). With glibc the two threads are
-//! no faster than one; with an allocator built for cross-thread frees (mimalloc, jemalloc) they
-//! are 1.5-1.8x faster. BENCHMARKS.md has the measurements.
+//! Whether it pays depends on the allocator: every event is allocated on the worker and freed by
+//! the output thread, and glibc's malloc serialises those frees on the worker's arena lock
+//! (thousands of futex waits per 100 MB), so with glibc two threads are slower than one. The
+//! `tlstrace` binary uses mimalloc, built for cross-thread frees, and `read` turns this on when
+//! there are two CPUs. BENCHMARKS.md has the measurements.
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};

@@ -367,9 +367,7 @@ fn judge_chain(ders: &[&[u8]], digests: &[[u8; 32]], sni: Option<&str>) -> Judge
         .collect();
     let validity = parsed
         .iter()
-        .map(|p| {
-            p.as_ref().ok().map(|c| (c.validity().not_before.timestamp(), c.validity().not_after.timestamp()))
-        })
+        .map(|p| p.as_ref().ok().map(|c| (c.validity().not_before.timestamp(), c.validity().not_after.timestamp())))
         .collect();
     let certs: Vec<Option<&X509Certificate<'_>>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
     let check = if certs.is_empty() { None } else { Some(check_chain(&certs, sni)) };

@@ -96,11 +96,32 @@ pub struct MessageEvent {
     pub alert: Option<AlertInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
-    /// JA3/JA4 of a ClientHello, JA3S of a ServerHello.
+    /// JA3/JA4 of a ClientHello, JA3S of a ServerHello. Left empty by the connection layer and
+    /// filled by [`MessageEvent::add_fingerprints`] where the output needs them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprints: Option<HelloFingerprints>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub body: Option<HandshakeBody>,
+}
+
+impl MessageEvent {
+    /// Computes the hello fingerprints. Done by the consumer of the events, and only when its
+    /// output shows or filters on them: on a large capture they cost as much as decoding the
+    /// hello, and the default text view does not show them.
+    pub fn add_fingerprints(&mut self) {
+        if self.fingerprints.is_some() {
+            return;
+        }
+        self.fingerprints = match &self.body {
+            Some(HandshakeBody::ClientHello { client_hello }) => {
+                Some(HelloFingerprints::Client(crate::fingerprint::client(client_hello)))
+            }
+            Some(HandshakeBody::ServerHello { server_hello }) if !server_hello.hello_retry_request => {
+                Some(HelloFingerprints::Server(crate::fingerprint::server(server_hello)))
+            }
+            _ => None,
+        };
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -732,15 +732,6 @@ impl Emitter<'_> {
         m.decrypted = decrypted;
         m.handshake_type = Some(msg_type);
         m.decode_error = decoded.error;
-        m.fingerprints = match &decoded.body {
-            HandshakeBody::ClientHello { client_hello } => {
-                Some(HelloFingerprints::Client(crate::fingerprint::client(client_hello)))
-            }
-            HandshakeBody::ServerHello { server_hello } if !server_hello.hello_retry_request => {
-                Some(HelloFingerprints::Server(crate::fingerprint::server(server_hello)))
-            }
-            _ => None,
-        };
         m.body = match decoded.body {
             HandshakeBody::Opaque {} => None,
             HandshakeBody::Finished { mut finished } => {
@@ -790,7 +781,6 @@ impl Emitter<'_> {
         if msg_type == 1 {
             match msgs::ClientHello::decode_sslv2(rest) {
                 Ok(client_hello) => {
-                    m.fingerprints = Some(HelloFingerprints::Client(crate::fingerprint::client(&client_hello)));
                     m.body = Some(HandshakeBody::ClientHello { client_hello });
                 }
                 Err(e) => {

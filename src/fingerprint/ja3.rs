@@ -27,8 +27,8 @@ pub(super) fn client_string(ch: &ClientHello) -> String {
     out.push(',');
     dash_list(&mut out, u16_list16(ext_raw(&ch.extensions, EXT_SUPPORTED_GROUPS)).into_iter().filter(not_grease));
     out.push(',');
-    if let Some(formats) = ext_raw(&ch.extensions, EXT_EC_POINT_FORMATS)
-        .and_then(|r| Reader::new(r).vec8("ec_point_formats").ok())
+    if let Some(formats) =
+        ext_raw(&ch.extensions, EXT_EC_POINT_FORMATS).and_then(|r| Reader::new(r).vec8("ec_point_formats").ok())
     {
         dash_list(&mut out, formats.iter().copied());
     }

@@ -210,6 +210,10 @@ impl<S: Sink> Sink for FilterSink<S> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+
+    fn needs_fingerprints(&self) -> bool {
+        !self.filter.fingerprints.is_empty() || self.inner.needs_fingerprints()
+    }
 }
 
 #[cfg(test)]

@@ -37,4 +37,8 @@ impl<W: Write> Sink for JsonSink<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+
+    fn needs_fingerprints(&self) -> bool {
+        true
+    }
 }

@@ -16,4 +16,9 @@ pub trait Sink {
     fn finish(&mut self) -> io::Result<()>;
     /// Pushes buffered output out now (live capture, terminals).
     fn flush(&mut self) -> io::Result<()>;
+    /// Whether hello events must carry their fingerprints (see
+    /// [`MessageEvent::add_fingerprints`](crate::conn::events::MessageEvent::add_fingerprints)).
+    fn needs_fingerprints(&self) -> bool {
+        false
+    }
 }

@@ -16,8 +16,8 @@ use crate::msgs::HandshakeBody;
 use crate::msgs::extensions::ExtensionBody;
 use crate::time::Timestamp;
 use colored::Colorize;
-use std::fmt::Write as _;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// How much to print.
@@ -428,7 +428,9 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
         Some(HandshakeBody::Certificate { certificates, .. }) => {
             let _ = match certificates.first() {
                 Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
-                    crate::certs::CertDetails::Parsed(p) => write!(text, "{} ({} certs)", p.subject, certificates.len()),
+                    crate::certs::CertDetails::Parsed(p) => {
+                        write!(text, "{} ({} certs)", p.subject, certificates.len())
+                    }
                     crate::certs::CertDetails::Unparsed { .. } => write!(text, "{} certs", certificates.len()),
                 },
                 _ => write!(text, "{} certs", certificates.len()),
@@ -600,6 +602,10 @@ impl<W: Write> Sink for TextSink<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+
+    fn needs_fingerprints(&self) -> bool {
+        self.verbosity == Verbosity::Verbose
     }
 }
 
