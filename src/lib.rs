@@ -14,6 +14,7 @@ pub mod cli;
 pub mod conn;
 pub mod crypto;
 pub mod fingerprint;
+pub mod hex_text;
 pub mod msgs;
 pub mod net;
 pub mod output;

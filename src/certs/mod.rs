@@ -95,7 +95,7 @@ pub struct ChainCheck {
 
 /// Lowercase hex SHA-256 of `der`.
 pub fn sha256_hex(der: &[u8]) -> String {
-    hex::encode(Sha256::digest(der))
+    crate::hex_text::lower(Sha256::digest(der))
 }
 
 /// RFC 3339 UTC text for seconds since the epoch, e.g. "2019-10-05T01:38:17Z".
@@ -144,7 +144,7 @@ fn describe_with_digest(
             error: error.map(|e| format!("certificate does not parse: {e}")).unwrap_or_default(),
         },
     };
-    CertInfo { der_length: der.len(), sha256: hex::encode(digest), details }
+    CertInfo { der_length: der.len(), sha256: crate::hex_text::lower(digest), details }
 }
 
 fn parsed_details(cert: &X509Certificate<'_>, capture_time: Option<&Timestamp>) -> ParsedCert {
@@ -154,7 +154,7 @@ fn parsed_details(cert: &X509Certificate<'_>, capture_time: Option<&Timestamp>) 
     ParsedCert {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        serial: hex::encode(cert.raw_serial()),
+        serial: crate::hex_text::lower(cert.raw_serial()),
         not_before: rfc3339(validity.not_before),
         not_after: rfc3339(validity.not_after),
         expired_at_capture,

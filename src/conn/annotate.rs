@@ -13,34 +13,27 @@ use crate::msgs::HandshakeBody;
 use crate::msgs::certificate::CertificateEntry;
 use crate::msgs::extensions::{self, ExtensionBody};
 use crate::msgs::hello::is_tls13;
+use crate::msgs::names::Name;
 use crate::registry;
 use crate::time::Timestamp;
 
-pub fn version_name(v: u16) -> String {
-    registry::version_name(v).unwrap_or_else(|| match v {
-        0x0002 => "SSL 2.0".into(),
-        0x0300 => "SSL 3.0".into(),
-        0x0301 => "TLS 1.0".into(),
-        0x0302 => "TLS 1.1".into(),
-        0x0303 => "TLS 1.2".into(),
-        0x0304 => "TLS 1.3".into(),
-        _ => format!("0x{v:04x}"),
-    })
+pub fn version_name(v: u16) -> Name {
+    registry::version_name(v).unwrap_or_else(|| Name::Owned(format!("0x{v:04x}")))
 }
 
-pub fn suite_name(code: u16) -> String {
-    registry::cipher_suite(code).map(|c| c.name.to_string()).unwrap_or_else(|| format!("0x{code:04x}"))
+pub fn suite_name(code: u16) -> Name {
+    registry::cipher_suite(code).map(|c| Name::Borrowed(c.name)).unwrap_or_else(|| Name::Owned(format!("0x{code:04x}")))
 }
 
-pub fn group_name(code: u16) -> String {
+pub fn group_name(code: u16) -> Name {
     if registry::is_grease(code) {
-        return "GREASE".into();
+        return Name::Borrowed("GREASE");
     }
-    registry::group_name(code).map(str::to_string).unwrap_or_else(|| format!("0x{code:04x}"))
+    registry::group_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("0x{code:04x}")))
 }
 
-pub fn scheme_name(code: u16) -> String {
-    registry::signature_scheme_name(code).map(str::to_string).unwrap_or_else(|| format!("0x{code:04x}"))
+pub fn scheme_name(code: u16) -> Name {
+    registry::signature_scheme_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("0x{code:04x}")))
 }
 
 /// What usually causes an alert, for the role sentence.
@@ -126,7 +119,7 @@ pub struct Story {
     pub emitted: bool,
     alerts: Vec<HandshakeAlert>,
     fatal_alert: Option<String>,
-    last_name: [Option<String>; 2],
+    last_name: [Option<Name>; 2],
     timings: Timings,
     warnings: Vec<String>,
     pub gap: bool,
@@ -165,7 +158,7 @@ impl Story {
         let from_client = m.direction == Direction::ClientToServer;
         let s = side(m.direction);
         let who = if from_client { "Client" } else { "Server" };
-        let (phase, role) = match m.name.as_str() {
+        let (phase, role) = match &*m.name {
             "ClientHello" => self.client_hello(m),
             "ServerHello" => self.server_hello(m),
             "HelloRetryRequest" => self.hello_retry(m),
@@ -330,7 +323,7 @@ impl Story {
         let top = self.offered_versions.iter().copied().max().unwrap_or(ch.version);
         let mut s = format!("Client offers {} with {} cipher suites", version_name(top), self.offered_suites);
         if !groups.is_empty() {
-            let names: Vec<String> = groups.iter().take(4).map(|g| group_name(*g)).collect();
+            let names: Vec<Name> = groups.iter().take(4).map(|g| group_name(*g)).collect();
             s.push_str(&format!(
                 " and {} groups ({}{})",
                 groups.len(),
@@ -345,7 +338,7 @@ impl Story {
             s.push_str(&format!(", ALPN {}", self.alpn_offered.join(",")));
         }
         s.push_str("; its random is the first input to the session keys.");
-        let ks: Vec<String> = key_shares.iter().filter(|g| !registry::is_grease(**g)).map(|g| group_name(*g)).collect();
+        let ks: Vec<Name> = key_shares.iter().filter(|g| !registry::is_grease(**g)).map(|g| group_name(*g)).collect();
         if !ks.is_empty() {
             s.push_str(&format!(" TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", ")));
         }
@@ -564,7 +557,7 @@ impl Story {
                     "; it REJECTS the client's 0-RTT early data (the client must send it again)"
                 });
             }
-            let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_str()).collect();
+            let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_ref()).collect();
             if !names.is_empty() {
                 s.push_str(&format!(" ({})", names.join(", ")));
             }
@@ -818,7 +811,7 @@ impl Story {
 }
 
 fn short_hex(b: &[u8]) -> String {
-    let h = hex::encode(b);
+    let h = crate::hex_text::lower(b);
     if h.len() > 16 { format!("{}...", &h[..16]) } else { h }
 }
 

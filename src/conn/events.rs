@@ -2,6 +2,7 @@
 //! is a contract with users' scripts: keys are only ever added, never renamed.
 
 use crate::msgs::HandshakeBody;
+use crate::msgs::names::Name;
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -63,9 +64,9 @@ pub struct ConnectionEvent {
 #[derive(Clone, Debug, Serialize)]
 pub struct AlertInfo {
     pub level: u8,
-    pub level_name: String,
+    pub level_name: Name,
     pub description: u8,
-    pub description_name: String,
+    pub description_name: Name,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -77,7 +78,7 @@ pub struct MessageEvent {
     pub frame: u64,
     pub record_version: u16,
     pub content_type: &'static str,
-    pub name: String,
+    pub name: Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handshake_type: Option<u8>,
     pub length: usize,
@@ -207,7 +208,7 @@ pub struct HandshakeAlert {
     pub from: &'static str,
     pub level: u8,
     pub description: u8,
-    pub description_name: String,
+    pub description_name: Name,
     pub phase: u8,
 }
 
@@ -229,12 +230,12 @@ pub struct HandshakeEvent {
     pub handshake: u32,
     pub time: Timestamp,
     pub version: Option<u16>,
-    pub version_name: Option<String>,
+    pub version_name: Option<Name>,
     pub cipher_suite: Option<u16>,
-    pub cipher_suite_name: Option<String>,
+    pub cipher_suite_name: Option<Name>,
     /// Key exchange group name (e.g. "x25519").
-    pub group: Option<String>,
-    pub signature_scheme: Option<String>,
+    pub group: Option<Name>,
+    pub signature_scheme: Option<Name>,
     pub sni: Option<String>,
     pub alpn: Option<String>,
     pub certificate_subject: Option<String>,

@@ -152,13 +152,22 @@ impl HandshakeTally {
         if h.complete {
             self.complete += 1;
         }
-        let unknown = || "unknown".to_string();
-        *self.by_version.entry(h.version_name.clone().unwrap_or_else(unknown)).or_default() += 1;
-        *self.by_cipher_suite.entry(h.cipher_suite_name.clone().unwrap_or_else(unknown)).or_default() += 1;
-        *self.by_kind.entry(h.kind.to_string()).or_default() += 1;
+        bump(&mut self.by_version, h.version_name.as_deref().unwrap_or("unknown"));
+        bump(&mut self.by_cipher_suite, h.cipher_suite_name.as_deref().unwrap_or("unknown"));
+        bump(&mut self.by_kind, h.kind);
         if let Some(f) = &h.failure {
             // "alert: unknown_ca from client" and the like: group by the reason's head.
             *self.failures.entry(f.clone()).or_default() += 1;
+        }
+    }
+}
+
+/// Counts one more `key`, allocating the key only the first time it is seen.
+fn bump(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
         }
     }
 }
@@ -518,7 +527,7 @@ impl Emitter<'_> {
         &mut self,
         record_version: u16,
         content_type: u8,
-        name: String,
+        name: crate::msgs::names::Name,
         length: usize,
         encrypted: bool,
     ) -> MessageEvent {
@@ -628,8 +637,13 @@ impl Emitter<'_> {
                 self.push(m);
             }
             _ => {
-                let m =
-                    self.base(rec.version, rec.content_type, format!("UnknownRecord{}", rec.content_type), len, false);
+                let m = self.base(
+                    rec.version,
+                    rec.content_type,
+                    format!("UnknownRecord{}", rec.content_type).into(),
+                    len,
+                    false,
+                );
                 self.push(m);
             }
         }
@@ -679,7 +693,7 @@ impl Emitter<'_> {
                 self.push(m);
             }
             other => {
-                let mut m = self.base(version, other, format!("UnknownRecord{other}"), wire_len, true);
+                let mut m = self.base(version, other, format!("UnknownRecord{other}").into(), wire_len, true);
                 m.decrypted = true;
                 self.push(m);
             }
@@ -716,7 +730,7 @@ impl Emitter<'_> {
             }
             HandshakeBody::ServerHello { server_hello } => {
                 if server_hello.hello_retry_request {
-                    name = "HelloRetryRequest".to_string();
+                    name = "HelloRetryRequest".into();
                 } else {
                     self.tls.server_hello_seen = true;
                     self.tls.ctx.version = Some(server_hello.negotiated_version());
@@ -820,12 +834,8 @@ fn alert_info(payload: &[u8]) -> Option<AlertInfo> {
     let (&level, &description) = (payload.first()?, payload.get(1)?);
     Some(AlertInfo {
         level,
-        level_name: crate::registry::alert_level_name(level)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("unknown_{level}")),
+        level_name: crate::msgs::names::alert_level_name(level),
         description,
-        description_name: crate::registry::alert_description_name(description)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("unknown_{description}")),
+        description_name: crate::msgs::names::alert_description_name(description),
     })
 }

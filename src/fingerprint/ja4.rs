@@ -150,5 +150,5 @@ fn hash12(s: &str) -> String {
         return EMPTY_HASH.to_string();
     }
     let digest = Sha256::digest(s.as_bytes());
-    hex::encode(digest.get(..6).unwrap_or_default())
+    crate::hex_text::lower(digest.get(..6).unwrap_or_default())
 }

@@ -67,7 +67,7 @@ pub fn matches(filter: &str, fp: &Fingerprints) -> bool {
 
 fn md5_hex(s: &str) -> String {
     use md5::{Digest, Md5};
-    hex::encode(Md5::digest(s.as_bytes()))
+    crate::hex_text::lower(Md5::digest(s.as_bytes()))
 }
 
 fn not_grease(v: &u16) -> bool {

@@ -1,6 +1,7 @@
 //! Alert records (RFC 8446 6, RFC 5246 7.2).
 
 use super::names;
+use super::names::Name;
 use serde::Serialize;
 
 /// One alert, with numbers and names: `{"level": 2, "level_name": "fatal", "description": 48,
@@ -8,9 +9,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Alert {
     pub level: u8,
-    pub level_name: String,
+    pub level_name: Name,
     pub description: u8,
-    pub description_name: String,
+    pub description_name: Name,
 }
 
 impl Alert {

@@ -5,6 +5,7 @@ use super::extensions::{self, ExtContext, Extension};
 use super::hello::is_tls13;
 use super::key_exchange::uses_signature_scheme;
 use super::names;
+use super::names::Name;
 use super::reader::{Reader, Result, err};
 use crate::certs::{self, CertInfo, ChainCheck, PublicKeyInfo};
 use crate::time::Timestamp;
@@ -126,12 +127,12 @@ pub struct CertificateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_types: Option<Vec<u8>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_type_names: Option<Vec<String>>,
+    pub certificate_type_names: Option<Vec<Name>>,
     /// TLS 1.2 only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature_algorithms: Option<Vec<u16>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature_algorithm_names: Option<Vec<String>>,
+    pub signature_algorithm_names: Option<Vec<Name>>,
     /// TLS <= 1.2: acceptable CA names, rendered as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_authorities: Option<Vec<String>>,
@@ -182,7 +183,7 @@ impl CertificateRequest {
         let exts = extensions::parse_extension_block(&mut r, ExtContext::CertificateRequest)?;
         r.expect_end("bytes after CertificateRequest")?;
         Ok(CertificateRequest {
-            certificate_request_context: Some(hex::encode(context)),
+            certificate_request_context: Some(crate::hex_text::lower(context)),
             extensions: Some(exts),
             ..Default::default()
         })
@@ -193,7 +194,7 @@ impl CertificateRequest {
 pub struct CertificateVerify {
     /// Null before TLS 1.2 (the hash is fixed by the key type).
     pub signature_scheme: Option<u16>,
-    pub signature_scheme_name: Option<String>,
+    pub signature_scheme_name: Option<Name>,
     pub signature_length: usize,
 }
 
@@ -220,7 +221,7 @@ impl CertificateVerify {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CertificateStatus {
     pub status_type: u8,
-    pub status_type_name: String,
+    pub status_type_name: Name,
     /// ocsp: the DER OCSPResponse's length.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ocsp_response_length: Option<usize>,
@@ -258,7 +259,7 @@ impl CertificateStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CompressedCertificate {
     pub algorithm: u16,
-    pub algorithm_name: String,
+    pub algorithm_name: Name,
     pub uncompressed_length: u32,
     pub compressed_length: usize,
 }

@@ -4,6 +4,7 @@
 //! added when serializing, so they always come from the current registry.
 
 use super::names;
+use super::names::Name;
 use super::reader::{Reader, Result};
 use crate::registry;
 use serde::Serialize;
@@ -26,7 +27,7 @@ pub enum ExtContext {
 pub struct Extension {
     #[serde(rename = "type")]
     pub typ: u16,
-    pub name: String,
+    pub name: Name,
     pub length: usize,
     #[serde(flatten)]
     pub body: ExtensionBody,
@@ -299,7 +300,7 @@ impl Serialize for ExtensionBody {
                 m.serialize_entry("signed_certificate_timestamps", scts)?
             }
             ExtensionBody::RenegotiationInfo { renegotiated_connection } => {
-                m.serialize_entry("renegotiated_connection", &hex::encode(renegotiated_connection))?
+                m.serialize_entry("renegotiated_connection", &crate::hex_text::lower(renegotiated_connection))?
             }
             ExtensionBody::RecordSizeLimit { record_size_limit } => {
                 m.serialize_entry("record_size_limit", record_size_limit)?
@@ -317,7 +318,7 @@ impl Serialize for ExtensionBody {
             }
             ExtensionBody::Cookie { cookie } => {
                 m.serialize_entry("cookie_length", &cookie.len())?;
-                m.serialize_entry("cookie", &hex::encode(cookie))?;
+                m.serialize_entry("cookie", &crate::hex_text::lower(cookie))?;
             }
             ExtensionBody::MaxFragmentLength { code } => {
                 m.serialize_entry("max_fragment_length", code)?;
@@ -342,7 +343,7 @@ impl Serialize for ExtensionBody {
                 m.serialize_entry("ech_retry_configs_length", retry_configs_length)?
             }
             ExtensionBody::EchConfirmation { confirmation } => {
-                m.serialize_entry("ech_confirmation", &hex::encode(confirmation))?
+                m.serialize_entry("ech_confirmation", &crate::hex_text::lower(confirmation))?
             }
             ExtensionBody::ApplicationSettings { protocols } => m.serialize_entry("alps_protocols", protocols)?,
             ExtensionBody::QuicTransportParameters { parameters } => {
@@ -369,7 +370,7 @@ impl Serialize for ExtensionBody {
                 m.serialize_entry("certificate_type_name", &names::certificate_type_name(*certificate_type))?;
             }
             ExtensionBody::ConnectionId { connection_id } => {
-                m.serialize_entry("connection_id", &hex::encode(connection_id))?
+                m.serialize_entry("connection_id", &crate::hex_text::lower(connection_id))?
             }
             ExtensionBody::Empty => {}
             ExtensionBody::Raw { hex } => m.serialize_entry("hex", hex)?,
@@ -382,14 +383,14 @@ impl Serialize for ExtensionBody {
     }
 }
 
-fn map_names<T: Copy>(codes: &[T], name: fn(T) -> String) -> Vec<String> {
+fn map_names<T: Copy>(codes: &[T], name: fn(T) -> Name) -> Vec<Name> {
     codes.iter().map(|&c| name(c)).collect()
 }
 
 #[derive(Serialize)]
 struct KeyShareJson {
     group: u16,
-    group_name: String,
+    group_name: Name,
     key_length: usize,
 }
 
@@ -402,16 +403,16 @@ impl From<&KeyShareEntry> for KeyShareJson {
 #[derive(Serialize)]
 struct QuicParameterJson {
     id: u64,
-    name: String,
+    name: Name,
     length: usize,
 }
 
 /// Name of an extension type: IANA name, "GREASE", or "unknown".
-pub fn extension_type_name(typ: u16) -> String {
+pub fn extension_type_name(typ: u16) -> Name {
     if registry::is_grease(typ) {
-        return "GREASE".to_string();
+        return Name::Borrowed("GREASE");
     }
-    registry::extension_name(typ).map(str::to_string).unwrap_or_else(|| format!("unknown_{typ}"))
+    registry::extension_name(typ).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{typ}")))
 }
 
 /// Parses the extensions block (the bytes after the 2-byte total length).
@@ -532,9 +533,9 @@ fn decode_body(typ: u16, data: &[u8], ctx: ExtContext) -> ExtensionBody {
         code::ENCRYPTED_CLIENT_HELLO => decode_ech(data, ctx),
         code::RENEGOTIATION_INFO => whole(data, |r| r.vec8("renegotiated_connection"))
             .map(|c| ExtensionBody::RenegotiationInfo { renegotiated_connection: c.to_vec() }),
-        _ => return ExtensionBody::Raw { hex: hex::encode(data) },
+        _ => return ExtensionBody::Raw { hex: crate::hex_text::lower(data) },
     };
-    decoded.unwrap_or_else(|e| ExtensionBody::Malformed { hex: hex::encode(data), malformed: e.what })
+    decoded.unwrap_or_else(|e| ExtensionBody::Malformed { hex: crate::hex_text::lower(data), malformed: e.what })
 }
 
 /// Runs `f` over `data` and requires it to consume everything.
@@ -731,7 +732,7 @@ fn decode_sct(data: &[u8]) -> Result<ExtensionBody> {
             let sct = list.vec16("serialized SCT")?;
             let mut s = Reader::new(sct);
             let version = s.u8("SCT version")?;
-            let log_id = hex::encode(s.bytes(32, "SCT log_id")?);
+            let log_id = crate::hex_text::lower(s.bytes(32, "SCT log_id")?);
             let timestamp = s.u64("SCT timestamp")?;
             scts.push(Sct { version, log_id, timestamp, length: sct.len() });
         }
@@ -776,7 +777,7 @@ fn decode_alps(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
             Ok(ExtensionBody::ApplicationSettings { protocols: string_list8(&mut list, "ALPS protocol")? })
         }),
         // The server's settings are opaque application data.
-        _ => Ok(ExtensionBody::Raw { hex: hex::encode(data) }),
+        _ => Ok(ExtensionBody::Raw { hex: crate::hex_text::lower(data) }),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::extensions::{self, ExtContext, Extension};
 use super::names;
+use super::names::Name;
 use super::reader::{Reader, Result, err};
 use serde::Serialize;
 
@@ -17,7 +18,7 @@ const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
 const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 
 fn hex_ser<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(v))
+    s.serialize_str(&crate::hex_text::lower(v))
 }
 
 /// The TLS <= 1.2 reading of a hello random: the first 4 bytes were gmt_unix_time (RFC 5246
@@ -47,7 +48,7 @@ pub fn is_dtls(version: u16) -> bool {
 pub struct ClientHello {
     /// legacy_version (client_version before TLS 1.3).
     pub version: u16,
-    pub version_name: String,
+    pub version_name: Name,
     #[serde(serialize_with = "hex_ser")]
     pub random: Vec<u8>,
     /// Only for hellos that do not offer TLS 1.3 (whose randoms are random throughout).
@@ -59,9 +60,9 @@ pub struct ClientHello {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie: Option<String>,
     pub cipher_suites: Vec<u16>,
-    pub cipher_suite_names: Vec<String>,
+    pub cipher_suite_names: Vec<Name>,
     pub compression_methods: Vec<u8>,
-    pub compression_method_names: Vec<String>,
+    pub compression_method_names: Vec<Name>,
     pub sni: Option<String>,
     /// True for the SSLv2-format (backward-compatible) hello.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -72,7 +73,7 @@ pub struct ClientHello {
 #[derive(Clone, Debug, Serialize)]
 pub struct ServerHello {
     pub version: u16,
-    pub version_name: String,
+    pub version_name: Name,
     /// Empty for the draft TLS 1.3 HelloRetryRequest message (type 6), which has no random.
     #[serde(serialize_with = "hex_ser")]
     pub random: Vec<u8>,
@@ -85,9 +86,9 @@ pub struct ServerHello {
     #[serde(serialize_with = "hex_ser")]
     pub session_id: Vec<u8>,
     pub cipher_suite: u16,
-    pub cipher_suite_name: String,
+    pub cipher_suite_name: Name,
     pub compression_method: u8,
-    pub compression_method_name: String,
+    pub compression_method_name: Name,
     /// From supported_versions (TLS 1.3), else null.
     pub selected_version: Option<u16>,
     pub hello_retry_request: bool,
@@ -95,7 +96,7 @@ pub struct ServerHello {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selected_group: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub selected_group_name: Option<String>,
+    pub selected_group_name: Option<Name>,
     /// HelloRetryRequest only: the cookie extension, hex, and its length.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie: Option<String>,
@@ -113,7 +114,7 @@ impl ClientHello {
         if session_id.len() > 32 {
             return err("session_id length");
         }
-        let cookie = if is_dtls(version) { Some(hex::encode(r.vec8("cookie")?)) } else { None };
+        let cookie = if is_dtls(version) { Some(crate::hex_text::lower(r.vec8("cookie")?)) } else { None };
         let mut suites = r.sub16("cipher_suites")?;
         let cipher_suites = suites.u16_list("cipher_suites")?;
         let compression_methods = r.vec8("compression_methods")?.to_vec();

@@ -2,6 +2,7 @@
 //! exchange of the negotiated cipher suite, and the signature's on the version.
 
 use super::names;
+use super::names::Name;
 use super::reader::{Reader, Result, err};
 use crate::registry;
 use serde::Serialize;
@@ -138,7 +139,7 @@ fn bits(bytes: &[u8]) -> usize {
 pub struct Signature {
     /// The SignatureAndHashAlgorithm (TLS 1.2+); null before TLS 1.2.
     pub signature_scheme: Option<u16>,
-    pub signature_scheme_name: Option<String>,
+    pub signature_scheme_name: Option<Name>,
     /// Before TLS 1.2 the hash is fixed by the key type: MD5+SHA1 for RSA, SHA1 for (EC)DSA.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legacy_signature_hash: Option<&'static str>,
@@ -154,7 +155,7 @@ fn read_signature(r: &mut Reader<'_>, with_scheme: bool) -> Result<Signature> {
         signature_scheme_name: scheme.map(names::signature_scheme_name),
         legacy_signature_hash: None,
         signature_length: sig.len(),
-        signature: hex::encode(sig),
+        signature: crate::hex_text::lower(sig),
     })
 }
 
@@ -177,7 +178,7 @@ pub struct ServerKeyExchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub named_curve: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub named_curve_name: Option<String>,
+    pub named_curve_name: Option<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key_length: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,7 +232,7 @@ fn read_ecdh_params(r: &mut Reader<'_>, out: &mut ServerKeyExchange) -> Result<(
     out.named_curve = Some(curve);
     out.named_curve_name = Some(names::group_name(curve));
     out.public_key_length = Some(point.len());
-    out.public_key = Some(hex::encode(point));
+    out.public_key = Some(crate::hex_text::lower(point));
     Ok(())
 }
 
@@ -240,11 +241,11 @@ fn read_dh_params(r: &mut Reader<'_>, out: &mut ServerKeyExchange) -> Result<()>
     let g = r.vec16("dh_g")?;
     let ys = r.vec16("dh_Ys")?;
     out.dh_p_bits = Some(bits(p));
-    out.dh_p = Some(hex::encode(p));
+    out.dh_p = Some(crate::hex_text::lower(p));
     out.dh_g_bits = Some(bits(g));
-    out.dh_g = Some(hex::encode(g));
+    out.dh_g = Some(crate::hex_text::lower(g));
     out.dh_ys_bits = Some(bits(ys));
-    out.dh_ys = Some(hex::encode(ys));
+    out.dh_ys = Some(crate::hex_text::lower(ys));
     Ok(())
 }
 
@@ -252,8 +253,8 @@ fn read_rsa_params(r: &mut Reader<'_>, out: &mut ServerKeyExchange) -> Result<()
     let modulus = r.vec16("rsa_modulus")?;
     let exponent = r.vec16("rsa_exponent")?;
     out.rsa_modulus_bits = Some(bits(modulus));
-    out.rsa_modulus = Some(hex::encode(modulus));
-    out.rsa_exponent = Some(hex::encode(exponent));
+    out.rsa_modulus = Some(crate::hex_text::lower(modulus));
+    out.rsa_exponent = Some(crate::hex_text::lower(exponent));
     Ok(())
 }
 
@@ -424,7 +425,7 @@ pub struct ClientKeyExchange {
 fn read_ecdh_public(r: &mut Reader<'_>, out: &mut ClientKeyExchange) -> Result<()> {
     let point = r.vec8("ECDH public key")?;
     out.ecdh_public_length = Some(point.len());
-    out.ecdh_public = Some(hex::encode(point));
+    out.ecdh_public = Some(crate::hex_text::lower(point));
     Ok(())
 }
 
@@ -432,7 +433,7 @@ fn read_dh_public(r: &mut Reader<'_>, out: &mut ClientKeyExchange) -> Result<()>
     let yc = r.vec16("dh_Yc")?;
     out.dh_yc_bits = Some(bits(yc));
     out.dh_yc_length = Some(yc.len());
-    out.dh_yc = Some(hex::encode(yc));
+    out.dh_yc = Some(crate::hex_text::lower(yc));
     Ok(())
 }
 

@@ -56,7 +56,7 @@ pub struct NoFields {}
 
 fn hex_opt<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> std::result::Result<S::Ok, S::Error> {
     match v {
-        Some(bytes) => s.serialize_str(&hex::encode(bytes)),
+        Some(bytes) => s.serialize_str(&crate::hex_text::lower(bytes)),
         None => s.serialize_none(),
     }
 }
@@ -140,7 +140,7 @@ pub struct Decoded {
 
 /// Display name of a handshake message type, e.g. "ClientHello". HelloRetryRequest is a
 /// ServerHello with a special random: the caller renames it after decoding.
-pub fn handshake_name(msg_type: u8) -> String {
+pub fn handshake_name(msg_type: u8) -> names::Name {
     let name = match msg_type {
         0 => "HelloRequest",
         1 => "ClientHello",
@@ -168,9 +168,9 @@ pub fn handshake_name(msg_type: u8) -> String {
         26 => "EktKey",
         67 => "NextProtocol",
         254 => "MessageHash",
-        _ => return format!("Unknown{msg_type}"),
+        _ => return names::Name::Owned(format!("Unknown{msg_type}")),
     };
-    name.to_string()
+    names::Name::Borrowed(name)
 }
 
 /// Handshake message types.

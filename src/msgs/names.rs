@@ -7,76 +7,80 @@
 
 use crate::registry;
 
+/// A display name: borrowed from the registries for known values, built only for unknown ones
+/// (a ClientHello names dozens of code points; allocating each name showed in profiles).
+pub type Name = std::borrow::Cow<'static, str>;
+
 /// "GREASE", the registry's name, or `unknown_0x1234`.
-fn name16(code: u16, lookup: fn(u16) -> Option<&'static str>) -> String {
+fn name16(code: u16, lookup: fn(u16) -> Option<&'static str>) -> Name {
     if registry::is_grease(code) {
-        return "GREASE".to_string();
+        return Name::Borrowed("GREASE");
     }
-    lookup(code).map(str::to_string).unwrap_or_else(|| format!("unknown_0x{code:04x}"))
+    lookup(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_0x{code:04x}")))
 }
 
-pub fn cipher_suite_name(code: u16) -> String {
+pub fn cipher_suite_name(code: u16) -> Name {
     name16(code, |c| registry::cipher_suite(c).map(|s| s.name))
 }
 
-pub fn group_name(code: u16) -> String {
+pub fn group_name(code: u16) -> Name {
     name16(code, registry::group_name)
 }
 
-pub fn signature_scheme_name(code: u16) -> String {
+pub fn signature_scheme_name(code: u16) -> Name {
     name16(code, registry::signature_scheme_name)
 }
 
-pub fn version_name(code: u16) -> String {
+pub fn version_name(code: u16) -> Name {
     if registry::is_grease(code) {
-        return "GREASE".to_string();
+        return Name::Borrowed("GREASE");
     }
-    registry::version_name(code).unwrap_or_else(|| format!("unknown_0x{code:04x}"))
+    registry::version_name(code).unwrap_or_else(|| Name::Owned(format!("unknown_0x{code:04x}")))
 }
 
-pub fn compression_method_name(code: u8) -> String {
+pub fn compression_method_name(code: u8) -> Name {
     match code {
-        0 => "null".to_string(),
-        1 => "DEFLATE".to_string(),
-        64 => "LZS".to_string(),
-        _ => format!("unknown_{code}"),
+        0 => Name::Borrowed("null"),
+        1 => Name::Borrowed("DEFLATE"),
+        64 => Name::Borrowed("LZS"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
 /// RFC 8879 certificate compression algorithms.
-pub fn certificate_compression_name(code: u16) -> String {
+pub fn certificate_compression_name(code: u16) -> Name {
     if registry::is_grease(code) {
-        return "GREASE".to_string();
+        return Name::Borrowed("GREASE");
     }
     match code {
-        1 => "zlib".to_string(),
-        2 => "brotli".to_string(),
-        3 => "zstd".to_string(),
-        _ => format!("unknown_{code}"),
+        1 => Name::Borrowed("zlib"),
+        2 => Name::Borrowed("brotli"),
+        3 => Name::Borrowed("zstd"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
-pub fn psk_key_exchange_mode_name(code: u8) -> String {
+pub fn psk_key_exchange_mode_name(code: u8) -> Name {
     match code {
-        0 => "psk_ke".to_string(),
-        1 => "psk_dhe_ke".to_string(),
+        0 => Name::Borrowed("psk_ke"),
+        1 => Name::Borrowed("psk_dhe_ke"),
         // GREASE values for one-byte registries (RFC 8701): 0x0b, 0x2a, 0x49, ... (0x1f step).
-        c if c % 0x1f == 0x0b => "GREASE".to_string(),
-        _ => format!("unknown_{code}"),
+        c if c % 0x1f == 0x0b => Name::Borrowed("GREASE"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
 /// CertificateStatusType (RFC 6066, RFC 6961).
-pub fn certificate_status_type_name(code: u8) -> String {
+pub fn certificate_status_type_name(code: u8) -> Name {
     match code {
-        1 => "ocsp".to_string(),
-        2 => "ocsp_multi".to_string(),
-        _ => format!("unknown_{code}"),
+        1 => Name::Borrowed("ocsp"),
+        2 => Name::Borrowed("ocsp_multi"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
 /// ClientCertificateType of a TLS <= 1.2 CertificateRequest.
-pub fn client_certificate_type_name(code: u8) -> String {
+pub fn client_certificate_type_name(code: u8) -> Name {
     let name = match code {
         1 => "rsa_sign",
         2 => "dss_sign",
@@ -90,38 +94,38 @@ pub fn client_certificate_type_name(code: u8) -> String {
         66 => "ecdsa_fixed_ecdh",
         67 => "gost_sign256",
         68 => "gost_sign512",
-        _ => return format!("unknown_{code}"),
+        _ => return Name::Owned(format!("unknown_{code}")),
     };
-    name.to_string()
+    Name::Borrowed(name)
 }
 
 /// Certificate types of the client/server_certificate_type extensions (RFC 7250).
-pub fn certificate_type_name(code: u8) -> String {
+pub fn certificate_type_name(code: u8) -> Name {
     match code {
-        0 => "X509".to_string(),
-        1 => "OpenPGP".to_string(),
-        2 => "RawPublicKey".to_string(),
-        _ => format!("unknown_{code}"),
+        0 => Name::Borrowed("X509"),
+        1 => Name::Borrowed("OpenPGP"),
+        2 => Name::Borrowed("RawPublicKey"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
 /// The certificate_type value for RFC 7250 raw public keys.
 pub const CERTIFICATE_TYPE_RAW_PUBLIC_KEY: u8 = 2;
 
-pub fn ec_point_format_name(code: u8) -> String {
+pub fn ec_point_format_name(code: u8) -> Name {
     match code {
-        0 => "uncompressed".to_string(),
-        1 => "ansiX962_compressed_prime".to_string(),
-        2 => "ansiX962_compressed_char2".to_string(),
-        _ => format!("unknown_{code}"),
+        0 => Name::Borrowed("uncompressed"),
+        1 => Name::Borrowed("ansiX962_compressed_prime"),
+        2 => Name::Borrowed("ansiX962_compressed_char2"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
-pub fn heartbeat_mode_name(code: u8) -> String {
+pub fn heartbeat_mode_name(code: u8) -> Name {
     match code {
-        1 => "peer_allowed_to_send".to_string(),
-        2 => "peer_not_allowed_to_send".to_string(),
-        _ => format!("unknown_{code}"),
+        1 => Name::Borrowed("peer_allowed_to_send"),
+        2 => Name::Borrowed("peer_not_allowed_to_send"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
@@ -134,29 +138,29 @@ pub fn max_fragment_length_bytes(code: u8) -> Option<u32> {
 }
 
 /// HPKE KDF identifiers (RFC 9180 7.2), as used by ECH.
-pub fn hpke_kdf_name(code: u16) -> String {
+pub fn hpke_kdf_name(code: u16) -> Name {
     match code {
-        1 => "HKDF-SHA256".to_string(),
-        2 => "HKDF-SHA384".to_string(),
-        3 => "HKDF-SHA512".to_string(),
-        _ => format!("unknown_0x{code:04x}"),
+        1 => Name::Borrowed("HKDF-SHA256"),
+        2 => Name::Borrowed("HKDF-SHA384"),
+        3 => Name::Borrowed("HKDF-SHA512"),
+        _ => Name::Owned(format!("unknown_0x{code:04x}")),
     }
 }
 
 /// HPKE AEAD identifiers (RFC 9180 7.3).
-pub fn hpke_aead_name(code: u16) -> String {
+pub fn hpke_aead_name(code: u16) -> Name {
     match code {
-        1 => "AES-128-GCM".to_string(),
-        2 => "AES-256-GCM".to_string(),
-        3 => "ChaCha20Poly1305".to_string(),
-        0xffff => "Export-only".to_string(),
-        _ => format!("unknown_0x{code:04x}"),
+        1 => Name::Borrowed("AES-128-GCM"),
+        2 => Name::Borrowed("AES-256-GCM"),
+        3 => Name::Borrowed("ChaCha20Poly1305"),
+        0xffff => Name::Borrowed("Export-only"),
+        _ => Name::Owned(format!("unknown_0x{code:04x}")),
     }
 }
 
 /// QUIC transport parameter names (RFC 9000 18.2 and later RFCs). Reserved ids 31*N+27 are
 /// GREASE (RFC 9000 18.1).
-pub fn quic_transport_parameter_name(id: u64) -> String {
+pub fn quic_transport_parameter_name(id: u64) -> Name {
     let name = match id {
         0x00 => "original_destination_connection_id",
         0x01 => "max_idle_timeout",
@@ -180,27 +184,27 @@ pub fn quic_transport_parameter_name(id: u64) -> String {
         0x2ab2 => "grease_quic_bit",
         0xff04de1b => "min_ack_delay",
         id if id >= 27 && (id - 27) % 31 == 0 => "GREASE",
-        _ => return format!("unknown_0x{id:x}"),
+        _ => return Name::Owned(format!("unknown_0x{id:x}")),
     };
-    name.to_string()
+    Name::Borrowed(name)
 }
 
-pub fn key_update_request_name(code: u8) -> String {
+pub fn key_update_request_name(code: u8) -> Name {
     match code {
-        0 => "update_not_requested".to_string(),
-        1 => "update_requested".to_string(),
-        _ => format!("unknown_{code}"),
+        0 => Name::Borrowed("update_not_requested"),
+        1 => Name::Borrowed("update_requested"),
+        _ => Name::Owned(format!("unknown_{code}")),
     }
 }
 
-pub fn alert_level_name(code: u8) -> String {
-    registry::alert_level_name(code).map(str::to_string).unwrap_or_else(|| match code {
-        1 => "warning".to_string(),
-        2 => "fatal".to_string(),
-        _ => format!("unknown_{code}"),
+pub fn alert_level_name(code: u8) -> Name {
+    registry::alert_level_name(code).map(Name::Borrowed).unwrap_or_else(|| match code {
+        1 => Name::Borrowed("warning"),
+        2 => Name::Borrowed("fatal"),
+        _ => Name::Owned(format!("unknown_{code}")),
     })
 }
 
-pub fn alert_description_name(code: u8) -> String {
-    registry::alert_description_name(code).map(str::to_string).unwrap_or_else(|| format!("unknown_{code}"))
+pub fn alert_description_name(code: u8) -> Name {
+    registry::alert_description_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{code}")))
 }

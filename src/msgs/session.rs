@@ -4,6 +4,7 @@
 use super::extensions::{self, ExtContext, Extension};
 use super::hello::is_tls13;
 use super::names;
+use super::names::Name;
 use super::reader::{Reader, Result};
 use serde::Serialize;
 
@@ -52,7 +53,7 @@ impl NewSessionTicket {
         let mut r = Reader::new(body);
         let lifetime = r.u32("ticket_lifetime")?;
         let age_add = r.u32("ticket_age_add")?;
-        let nonce = if with_nonce { Some(hex::encode(r.vec8("ticket_nonce")?)) } else { None };
+        let nonce = if with_nonce { Some(crate::hex_text::lower(r.vec8("ticket_nonce")?)) } else { None };
         let ticket = r.vec16("ticket")?;
         let exts = extensions::parse_extension_block(&mut r, ExtContext::NewSessionTicket)?;
         r.expect_end("bytes after NewSessionTicket")?;
@@ -79,14 +80,14 @@ pub struct Finished {
 
 impl Finished {
     pub fn decode(body: &[u8]) -> Finished {
-        Finished { verify_data: hex::encode(body), verify_data_length: body.len(), verified: None }
+        Finished { verify_data: crate::hex_text::lower(body), verify_data_length: body.len(), verified: None }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyUpdate {
     pub request_update: u8,
-    pub request_update_name: String,
+    pub request_update_name: Name,
 }
 
 impl KeyUpdate {
@@ -136,7 +137,7 @@ impl NextProtocol {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HelloVerifyRequest {
     pub version: u16,
-    pub version_name: String,
+    pub version_name: Name,
     pub cookie: String,
     pub cookie_length: usize,
 }
@@ -150,7 +151,7 @@ impl HelloVerifyRequest {
         Ok(HelloVerifyRequest {
             version,
             version_name: names::version_name(version),
-            cookie: hex::encode(cookie),
+            cookie: crate::hex_text::lower(cookie),
             cookie_length: cookie.len(),
         })
     }

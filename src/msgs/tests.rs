@@ -356,7 +356,7 @@ fn server_hellos_tls12() {
     assert_eq!(sh.cipher_suite, 0x009d);
     assert_eq!(sh.cipher_suite_name, "TLS_RSA_WITH_AES_256_GCM_SHA384");
     let sh = server_hello("tls10-server-hello");
-    assert_eq!((sh.version, sh.version_name.as_str(), sh.cipher_suite), (0x0301, "TLS 1.0", 0xc013));
+    assert_eq!((sh.version, &*sh.version_name, sh.cipher_suite), (0x0301, "TLS 1.0", 0xc013));
     assert_eq!(sh.random_time.as_ref().unwrap().unix, 0xd34ee368);
 }
 
@@ -1069,7 +1069,7 @@ fn alerts() {
         );
     }
     let warning = decode_alert(&[1, 0]).unwrap();
-    assert_eq!((warning.level_name.as_str(), warning.is_fatal()), ("warning", false));
+    assert_eq!((&*warning.level_name, warning.is_fatal()), ("warning", false));
     // Encrypted alerts are longer than two bytes.
     assert_eq!(decode_alert(&[0x15, 0x03, 0x03]), None);
     assert_eq!(decode_alert(&[2]), None);

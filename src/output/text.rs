@@ -475,20 +475,20 @@ fn details(m: &MessageEvent) -> Vec<String> {
     }
     match &m.body {
         Some(HandshakeBody::ClientHello { client_hello: ch }) => {
-            out.push(format!("random {}", hex::encode(&ch.random)));
+            out.push(format!("random {}", crate::hex_text::lower(&ch.random)));
             if !ch.session_id.is_empty() {
-                out.push(format!("session_id {}", hex::encode(&ch.session_id)));
+                out.push(format!("session_id {}", crate::hex_text::lower(&ch.session_id)));
             }
-            let suites: Vec<String> = ch.cipher_suites.iter().map(|c| suite_name(*c)).collect();
+            let suites: Vec<crate::msgs::names::Name> = ch.cipher_suites.iter().map(|c| suite_name(*c)).collect();
             out.push(format!("cipher_suites {}", suites.join(" ")));
             for e in &ch.extensions {
                 out.push(extension_detail(e));
             }
         }
         Some(HandshakeBody::ServerHello { server_hello: sh }) => {
-            out.push(format!("random {}", hex::encode(&sh.random)));
+            out.push(format!("random {}", crate::hex_text::lower(&sh.random)));
             if !sh.session_id.is_empty() {
-                out.push(format!("session_id {}", hex::encode(&sh.session_id)));
+                out.push(format!("session_id {}", crate::hex_text::lower(&sh.session_id)));
             }
             for e in &sh.extensions {
                 out.push(extension_detail(e));
@@ -526,7 +526,7 @@ impl<W: Write> Sink for TextSink<W> {
                 }
                 if block.printed {
                     let dir = if m.direction == Direction::ClientToServer { 0 } else { 1 };
-                    let key = (dir, m.name.clone());
+                    let key = (dir, m.name.to_string());
                     let e = block.after.entry(key).or_insert((0, 0));
                     e.0 += 1;
                     e.1 += m.length as u64;

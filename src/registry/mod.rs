@@ -132,9 +132,10 @@ pub fn content_type_name(code: u8) -> Option<&'static str> {
 
 /// Human name of a ProtocolVersion value: "SSL 3.0", "TLS 1.0".."TLS 1.3", "DTLS 1.2",
 /// "TLS 1.3 draft 23" (0x7f17), "TLS 1.3 experiment 0x7e01", "GREASE".
-pub fn version_name(code: u16) -> Option<String> {
+pub fn version_name(code: u16) -> Option<std::borrow::Cow<'static, str>> {
+    use std::borrow::Cow;
     if is_grease(code) {
-        return Some("GREASE".to_string());
+        return Some(Cow::Borrowed("GREASE"));
     }
     let [major, minor] = code.to_be_bytes();
     let fixed = match code {
@@ -152,14 +153,14 @@ pub fn version_name(code: u16) -> Option<String> {
         _ => None,
     };
     if let Some(name) = fixed {
-        return Some(name.to_string());
+        return Some(Cow::Borrowed(name));
     }
     match major {
-        0x7f => Some(format!("TLS 1.3 draft {minor}")),
+        0x7f => Some(Cow::Owned(format!("TLS 1.3 draft {minor}"))),
         // Google/Facebook deployment experiments during TLS 1.3 drafting.
-        0x7e => Some(format!("TLS 1.3 experiment 0x{code:04x}")),
+        0x7e => Some(Cow::Owned(format!("TLS 1.3 experiment 0x{code:04x}"))),
         // Facebook's Fizz variants of drafts 23 and 26.
-        0xfb if minor == 0x17 || minor == 0x1a => Some(format!("TLS 1.3 draft {minor} (Facebook)")),
+        0xfb if minor == 0x17 || minor == 0x1a => Some(Cow::Owned(format!("TLS 1.3 draft {minor} (Facebook)"))),
         _ => None,
     }
 }
