@@ -100,7 +100,7 @@ pub struct MessageEvent {
     /// JA3/JA4 of a ClientHello, JA3S of a ServerHello. Left empty by the connection layer and
     /// filled by [`MessageEvent::add_fingerprints`] where the output needs them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<HelloFingerprints>,
+    pub fingerprints: Option<Box<HelloFingerprints>>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub body: Option<HandshakeBody>,
 }
@@ -115,10 +115,10 @@ impl MessageEvent {
         }
         self.fingerprints = match &self.body {
             Some(HandshakeBody::ClientHello { client_hello }) => {
-                Some(HelloFingerprints::Client(crate::fingerprint::client(client_hello)))
+                Some(Box::new(HelloFingerprints::Client(crate::fingerprint::client(client_hello))))
             }
             Some(HandshakeBody::ServerHello { server_hello }) if !server_hello.hello_retry_request => {
-                Some(HelloFingerprints::Server(crate::fingerprint::server(server_hello)))
+                Some(Box::new(HelloFingerprints::Server(crate::fingerprint::server(server_hello))))
             }
             _ => None,
         };

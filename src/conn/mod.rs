@@ -383,6 +383,8 @@ impl Flow {
         self.half[idx].bytes += bytes.len() as u64;
         // The splitter borrows one half while the handlers need the whole flow: take it out.
         let mut splitter = std::mem::replace(&mut self.half[idx].splitter, RecordSplitter::new(Start::Records));
+        // Without a key log nothing reads application data: let the splitter skip it.
+        splitter.skip_application_data(!shared.keys.enabled);
         splitter.push(bytes, &mut |item| self.on_record_item(from, item, pkt, shared));
         let is_tls_now = splitter.is_tls();
         let not_tls = splitter.is_not_tls();
@@ -508,7 +510,15 @@ impl Flow {
             let direction = direction_of(tls.client_side, h.from);
             let half = &mut self.half[side_index(h.from)];
             let mut emit = Emitter { tls, direction, pkt: h.pkt, shared };
-            emit.record(half, tls::Record { content_type: h.content_type, version: h.version, payload: &h.payload });
+            emit.record(
+                half,
+                tls::Record {
+                    content_type: h.content_type,
+                    version: h.version,
+                    payload: &h.payload,
+                    length: h.payload.len(),
+                },
+            );
         }
         self.held_since = None;
     }
@@ -530,10 +540,11 @@ impl Emitter<'_> {
         name: crate::msgs::names::Name,
         length: usize,
         encrypted: bool,
-    ) -> MessageEvent {
+    ) -> Box<MessageEvent> {
         self.tls.messages += 1;
         self.shared.stats.messages += 1;
-        MessageEvent {
+        // Built in its box: the event is large and would otherwise be copied into it.
+        Box::new(MessageEvent {
             conn: self.tls.conn,
             index: self.tls.messages,
             direction: self.direction,
@@ -553,15 +564,15 @@ impl Emitter<'_> {
             body: None,
             phase: 0,
             role: String::new(),
-        }
+        })
     }
 
     /// Annotates and queues a message; queues the handshake summary when it completes.
-    fn push(&mut self, mut m: MessageEvent) {
+    fn push(&mut self, mut m: Box<MessageEvent>) {
         // A new ClientHello after a finished handshake starts the next one (renegotiation).
         self.tls.story.annotate(&mut m);
         let time = m.time;
-        self.shared.events.push(Event::Message(Box::new(m)));
+        self.shared.events.push(Event::Message(m));
         if self.tls.story.ready() {
             let h = self.tls.handshake_event(time, None, self.shared.keys.enabled);
             self.shared.events.push(Event::Handshake(Box::new(h)));
@@ -577,7 +588,7 @@ impl Emitter<'_> {
     }
 
     fn record(&mut self, half: &mut HalfStream, rec: tls::Record<'_>) {
-        let len = rec.payload.len();
+        let len = rec.length;
         // TLS 1.3 hides every post-ServerHello record behind the application_data type; before
         // 1.3, a ChangeCipherSpec switches its direction to encrypted.
         let encrypted = match rec.content_type {

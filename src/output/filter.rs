@@ -167,7 +167,9 @@ impl<S: Sink> Sink for FilterSink<S> {
                                 );
                             }
                         }
-                        if let (Some(HelloFingerprints::Client(fp)), None) = (&m.fingerprints, p.fingerprint_ok) {
+                        if let (Some(HelloFingerprints::Client(fp)), None) =
+                            (m.fingerprints.as_deref(), p.fingerprint_ok)
+                        {
                             p.fingerprint_ok =
                                 Some(self.filter.fingerprints.iter().any(|f| crate::fingerprint::matches(f, fp)));
                         }

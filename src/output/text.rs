@@ -464,7 +464,7 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
 /// Decoded fields shown at -v.
 fn details(m: &MessageEvent) -> Vec<String> {
     let mut out = Vec::new();
-    match &m.fingerprints {
+    match m.fingerprints.as_deref() {
         Some(HelloFingerprints::Client(f)) => {
             out.push(format!("ja4 {}  ja3 {}", f.ja4, f.ja3_hash));
             out.push(format!("ja4_r {}", f.ja4_r));

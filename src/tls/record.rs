@@ -36,7 +36,11 @@ pub enum Start {
 pub struct Record<'a> {
     pub content_type: u8,
     pub version: u16,
+    /// Empty for an application-data record skipped unread (see
+    /// [`RecordSplitter::skip_application_data`]); `length` is its size on the wire either way.
     pub payload: &'a [u8],
+    /// Payload length on the wire.
+    pub length: usize,
 }
 
 /// What the splitter hands up.
@@ -82,6 +86,19 @@ pub struct RecordSplitter {
     pub records: u64,
     /// Bytes skipped by resynchronisation.
     pub resync_skipped: u64,
+    /// Application-data payloads are not wanted: count them instead of buffering them.
+    skip_application_data: bool,
+    /// The application-data record being skipped over.
+    skipping: Option<Skipping>,
+}
+
+/// An application-data record whose payload spans segments and is passed over unbuffered.
+#[derive(Clone, Copy, Debug)]
+struct Skipping {
+    version: u16,
+    length: usize,
+    /// Payload bytes still to come.
+    remaining: usize,
 }
 
 fn is_tls_major_minor(major: u8, minor: u8) -> bool {
@@ -144,7 +161,16 @@ impl RecordSplitter {
             peer_tls: false,
             records: 0,
             resync_skipped: 0,
+            skip_application_data: false,
+            skipping: None,
         }
+    }
+
+    /// Whether application-data payloads may be skipped rather than buffered (nothing can
+    /// decrypt them). Bulk transfers are most of a capture's bytes; copying every record
+    /// together across its segments only to report its length was a measurable cost.
+    pub fn skip_application_data(&mut self, yes: bool) {
+        self.skip_application_data = yes;
     }
 
     /// True once TLS was found in this direction.
@@ -180,6 +206,7 @@ impl RecordSplitter {
     /// Bytes were lost: drop the partial record and resynchronise on what comes next.
     pub fn gap(&mut self) {
         self.pending.clear();
+        self.skipping = None;
         match self.mode {
             Mode::Records | Mode::SslV2 => self.mode = Mode::Resync,
             // Nothing was recognised yet: the next bytes may still start TLS.
@@ -190,6 +217,10 @@ impl RecordSplitter {
     /// Feeds stream bytes; records (and skipped spans) go to `out` in order.
     pub fn push(&mut self, data: &[u8], out: &mut dyn FnMut(RecordItem<'_>)) {
         if self.mode == Mode::NotTls || data.is_empty() {
+            return;
+        }
+        let data = self.continue_skipping(data, out);
+        if data.is_empty() {
             return;
         }
         if self.pending.is_empty() {
@@ -211,6 +242,26 @@ impl RecordSplitter {
             self.pending.clear();
             self.mode = Mode::Resync;
         }
+    }
+
+    /// Passes over the rest of a skipped record, emitting it once complete; returns what follows.
+    fn continue_skipping<'d>(&mut self, data: &'d [u8], out: &mut dyn FnMut(RecordItem<'_>)) -> &'d [u8] {
+        let Some(mut skip) = self.skipping else { return data };
+        let take = skip.remaining.min(data.len());
+        skip.remaining -= take;
+        if skip.remaining > 0 {
+            self.skipping = Some(skip);
+            return &[];
+        }
+        self.skipping = None;
+        self.records += 1;
+        out(RecordItem::Record(Record {
+            content_type: CONTENT_APPLICATION_DATA,
+            version: skip.version,
+            payload: &[],
+            length: skip.length,
+        }));
+        data.get(take..).unwrap_or_default()
     }
 
     /// Frames as much of `data` as possible; returns the bytes consumed.
@@ -269,13 +320,17 @@ impl RecordSplitter {
                         self.mode = Mode::Resync;
                         continue;
                     }
-                    let Some(payload) = rest.get(5..5 + len) else { return pos };
+                    let version = u16::from_be_bytes([major, minor]);
+                    let Some(payload) = rest.get(5..5 + len) else {
+                        if self.skip_application_data && ct == CONTENT_APPLICATION_DATA {
+                            // Incomplete: pass over the rest of it as it comes instead of buffering.
+                            self.skipping = Some(Skipping { version, length: len, remaining: 5 + len - rest.len() });
+                            return data.len();
+                        }
+                        return pos;
+                    };
                     self.records += 1;
-                    out(RecordItem::Record(Record {
-                        content_type: ct,
-                        version: u16::from_be_bytes([major, minor]),
-                        payload,
-                    }));
+                    out(RecordItem::Record(Record { content_type: ct, version, payload, length: len }));
                     pos += 5 + len;
                 }
                 Mode::SslV2 => {
@@ -388,6 +443,54 @@ mod tests {
             });
         }
         out
+    }
+
+    /// Records as (content type, wire length, payload bytes handed up), one chunk at a time.
+    fn lengths(s: &mut RecordSplitter, chunks: &[&[u8]]) -> Vec<(u8, usize, usize)> {
+        let mut out = Vec::new();
+        for c in chunks {
+            s.push(c, &mut |item| {
+                if let RecordItem::Record(r) = item {
+                    out.push((r.content_type, r.length, r.payload.len()));
+                }
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn application_data_is_skipped_unbuffered_when_asked() {
+        // handshake 40, application data 3000 cut in three, alert 2, application data 10 whole,
+        // then another application-data record whose header is split across segments.
+        let mut stream = record(22, 40);
+        stream.extend(record(23, 3000));
+        stream.extend(record(21, 2));
+        stream.extend(record(23, 10));
+        stream.extend(record(23, 700));
+        let cuts = [0, 100, 1500, 3046, 3060, 3080, 3082, 3500, stream.len()];
+        let chunks: Vec<&[u8]> = cuts.windows(2).map(|w| &stream[w[0]..w[1]]).collect();
+        let mut skipping = RecordSplitter::new(Start::Records);
+        skipping.skip_application_data(true);
+        let got = lengths(&mut skipping, &chunks);
+        // Split application data arrives without its bytes; whole records keep theirs.
+        assert_eq!(got, vec![(22, 40, 40), (23, 3000, 0), (21, 2, 2), (23, 10, 10), (23, 700, 0)]);
+        assert_eq!(skipping.pending_len(), 0);
+        let mut buffering = RecordSplitter::new(Start::Records);
+        let all = lengths(&mut buffering, &chunks);
+        assert_eq!(all, vec![(22, 40, 40), (23, 3000, 3000), (21, 2, 2), (23, 10, 10), (23, 700, 700)]);
+    }
+
+    #[test]
+    fn gap_while_skipping_resynchronises() {
+        let mut s = RecordSplitter::new(Start::Records);
+        s.skip_application_data(true);
+        let big = record(23, 2000);
+        assert!(lengths(&mut s, &[&big[..600]]).is_empty());
+        s.gap();
+        // After the gap the rest of the skipped record is not counted as its end.
+        let mut next = record(22, 30);
+        next.extend(record(23, 5));
+        assert_eq!(lengths(&mut s, &[&next]), vec![(22, 30, 30), (23, 5, 5)]);
     }
 
     fn record(ct: u8, len: usize) -> Vec<u8> {
