@@ -13,6 +13,7 @@ pub mod certs;
 pub mod cli;
 pub mod conn;
 pub mod crypto;
+pub mod fast_map;
 pub mod fingerprint;
 pub mod hex_text;
 pub mod msgs;

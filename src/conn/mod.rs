@@ -8,6 +8,7 @@ pub mod annotate;
 pub mod decrypt;
 pub mod events;
 
+use crate::fast_map::FastMap;
 use crate::msgs::{self, DecodeContext, HandshakeBody};
 use crate::tcp::{EndReason, FlowEvent, FlowId, Side, Verdict};
 use crate::time::Timestamp;
@@ -16,7 +17,6 @@ use crate::tls::record::{
 };
 use crate::tls::{self, HandshakeAssembler, RecordItem, RecordSplitter, Start};
 use events::*;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// Where and when the packet being processed was captured.
@@ -193,7 +193,7 @@ pub struct Shared {
 /// All flows and TLS connections of a run.
 #[derive(Default)]
 pub struct ConnTracker {
-    flows: HashMap<FlowId, Flow>,
+    flows: FastMap<FlowId, Flow>,
     pub shared: Shared,
 }
 

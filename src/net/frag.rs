@@ -20,8 +20,8 @@
 
 use super::ip::{Family, FragmentInfo};
 use super::{NetConfig, NetError, NetStats};
+use crate::fast_map::FastMap;
 use crate::time::Timestamp;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// Largest reassembled payload: both families carry the fragmented length in 16 bits.
@@ -87,7 +87,7 @@ pub(super) struct Reassembler {
     max_bytes: usize,
     max_datagrams: usize,
     timeout_ns: i128,
-    table: HashMap<FragKey, Datagram>,
+    table: FastMap<FragKey, Datagram>,
     charged: usize,
     next_serial: u64,
     /// No datagram expires before this (a lower bound: completed datagrams are not removed
@@ -102,7 +102,7 @@ impl Reassembler {
             max_bytes: cfg.max_fragment_bytes,
             max_datagrams: cfg.max_fragment_datagrams,
             timeout_ns: i128::from(cfg.fragment_timeout_secs).saturating_mul(1_000_000_000),
-            table: HashMap::new(),
+            table: FastMap::default(),
             charged: 0,
             next_serial: 0,
             earliest_deadline: None,

@@ -3,8 +3,8 @@
 
 use super::Sink;
 use crate::conn::events::{Event, HelloFingerprints};
+use crate::fast_map::FastMap;
 use crate::msgs::HandshakeBody;
-use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 
@@ -92,12 +92,12 @@ enum Decision {
 pub struct FilterSink<S: Sink> {
     inner: S,
     filter: Filter,
-    conns: HashMap<u64, Decision>,
+    conns: FastMap<u64, Decision>,
 }
 
 impl<S: Sink> FilterSink<S> {
     pub fn new(inner: S, filter: Filter) -> Self {
-        FilterSink { inner, filter, conns: HashMap::new() }
+        FilterSink { inner, filter, conns: FastMap::default() }
     }
 
     fn decide(&self, p: &Pending) -> Option<bool> {

@@ -12,11 +12,12 @@ use crate::conn::annotate::{group_name, suite_name, version_name};
 use crate::conn::events::{
     ConnectionEvent, Direction, Event, HandshakeEvent, HelloFingerprints, MessageEvent, SummaryEvent,
 };
+use crate::fast_map::FastMap;
 use crate::msgs::HandshakeBody;
 use crate::msgs::extensions::ExtensionBody;
 use crate::time::Timestamp;
 use colored::Colorize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -52,7 +53,7 @@ struct Block {
 pub struct TextSink<W: Write> {
     out: W,
     verbosity: Verbosity,
-    blocks: HashMap<u64, Block>,
+    blocks: FastMap<u64, Block>,
     /// Only print handshakes that failed.
     failed_only: bool,
     paint: Paint,
@@ -66,7 +67,7 @@ impl<W: Write> TextSink<W> {
         TextSink {
             out,
             verbosity: Verbosity::Normal,
-            blocks: HashMap::new(),
+            blocks: FastMap::default(),
             failed_only: false,
             paint: Paint { on: colored::control::SHOULD_COLORIZE.should_colorize() },
             text: String::with_capacity(8 << 10),
@@ -222,9 +223,34 @@ fn write_ms(out: &mut String, secs: f64) {
 /// `12.345 ms` from a nanosecond difference, rounded to the microsecond: the same text as
 /// [`write_ms`] without floating-point formatting, which is slow and runs twice per message.
 fn write_ms_from_nanos(out: &mut String, nanos: i128) {
-    let micros = (nanos.abs() + 500) / 1000;
-    let sign = if nanos < 0 { "-" } else { "" };
-    let _ = write!(out, "{sign}{}.{:03} ms", micros / 1000, micros % 1000);
+    if nanos < 0 {
+        out.push('-');
+    }
+    let micros = u64::try_from(nanos.unsigned_abs().saturating_add(500) / 1000).unwrap_or(u64::MAX);
+    push_decimal(out, micros / 1000);
+    let frac = micros % 1000;
+    out.push('.');
+    for d in [frac / 100, frac / 10 % 10, frac % 10] {
+        out.push(char::from(b'0' + (d as u8)));
+    }
+    out.push_str(" ms");
+}
+
+/// Decimal digits of `n`, without `fmt` machinery (twice per message line).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// Writes `part` after a two-space separator (none before the first).

@@ -4,9 +4,9 @@ use super::key::FlowKey;
 use super::lru::{LinkedSlab, ListId};
 use super::stream::{Dir, MAX_MISSING_TAIL, Sink, step};
 use super::{EndReason, FlowConfig, FlowEvent, FlowId, Side, TcpStats, Verdict};
+use crate::fast_map::FastMap;
 use crate::net::TcpSegment;
 use crate::time::Timestamp;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +84,7 @@ fn secs_to_nanos(secs: u64) -> i64 {
 pub struct FlowTable {
     cfg: FlowConfig,
     stats: TcpStats,
-    map: HashMap<FlowKey, u32>,
+    map: FastMap<FlowKey, u32>,
     slab: LinkedSlab<Flow>,
     next_id: FlowId,
     /// Latest capture time seen: flows are stamped with it, so recency order is time order
@@ -99,7 +99,7 @@ impl FlowTable {
         FlowTable {
             cfg,
             stats: TcpStats::default(),
-            map: HashMap::new(),
+            map: FastMap::default(),
             slab: LinkedSlab::new(),
             next_id: 0,
             clock_ns: i64::MIN,
