@@ -239,8 +239,12 @@ fn run_read(args: &ReadArgs) -> i32 {
             return exit::INPUT;
         }
     };
-    let mut pipeline =
-        Pipeline::new(PipelineConfig { parallel: decode_in_parallel(args.threads), ..PipelineConfig::default() });
+    let mut sink = make_sink(&args.output);
+    let mut pipeline = Pipeline::new(PipelineConfig {
+        parallel: decode_in_parallel(args.threads),
+        fingerprints: sink.needs_fingerprints(),
+        ..PipelineConfig::default()
+    });
     if let Err(e) = load_key_log(&mut pipeline, &args.keys) {
         warn(&e);
         return exit::INPUT;
@@ -255,7 +259,6 @@ fn run_read(args: &ReadArgs) -> i32 {
             report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
         }
     }
-    let mut sink = make_sink(&args.output);
     let flush_each = io::stdout().is_terminal();
     let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
     let mut input_error: Option<SourceError> = None;

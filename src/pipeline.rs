@@ -27,6 +27,9 @@ pub struct PipelineConfig {
     /// Decode on a worker thread while the caller reads input and writes output (see the
     /// module documentation for when that pays).
     pub parallel: bool,
+    /// Compute hello fingerprints while decoding (on the worker with `parallel`), for outputs
+    /// that show them; they are otherwise left for the consumer to add if it wants them.
+    pub fingerprints: bool,
 }
 
 /// Link types met that are not supported, with a flag for "already reported".
@@ -51,6 +54,7 @@ struct Stages {
     now: Timestamp,
     last_frame: u64,
     certs_enabled: bool,
+    fingerprints: bool,
 }
 
 impl Stages {
@@ -69,6 +73,7 @@ impl Stages {
             now: Timestamp::default(),
             last_frame: 0,
             certs_enabled: false,
+            fingerprints: cfg.fingerprints,
         }
     }
 
@@ -154,7 +159,13 @@ impl Stages {
 
     /// Events produced so far, in order.
     fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
-        self.conns.drain_events()
+        let fingerprints = self.fingerprints;
+        self.conns.drain_events().map(move |mut ev| {
+            if fingerprints && let Event::Message(m) = &mut ev {
+                m.add_fingerprints();
+            }
+            ev
+        })
     }
 
     /// Unsupported link types seen for the first time since the last call.
