@@ -316,14 +316,12 @@ pub fn inspect_chain(
     capture_time: Option<&Timestamp>,
     sni: Option<&str>,
 ) -> (Vec<CertInfo>, Option<ChainCheck>) {
-    let digests: Vec<[u8; 32]> = ders.iter().map(|der| Sha256::digest(der).into()).collect();
-    let key = ChainKey { digests, sni: sni.map(str::to_owned) };
-    let memo = CHAIN_MEMO.with(|cell| cell.borrow().get(&key));
+    let memo = CHAIN_MEMO.with(|cell| cell.borrow().get(ders, sni));
     let memo = match memo {
         Some(m) => m,
         None => {
-            let m = std::rc::Rc::new(judge_chain(ders, &key.digests, sni));
-            CHAIN_MEMO.with(|cell| cell.borrow_mut().insert(key, std::rc::Rc::clone(&m)));
+            let m = std::rc::Rc::new(judge_chain(ders, sni));
+            CHAIN_MEMO.with(|cell| cell.borrow_mut().insert(std::rc::Rc::clone(&m)));
             m
         }
     };
@@ -332,6 +330,9 @@ pub fn inspect_chain(
 
 /// A chain's description and verdict, independent of the capture time.
 struct JudgedChain {
+    /// What was judged: the certificates and the server name.
+    ders: Vec<Vec<u8>>,
+    sni: Option<String>,
     infos: Vec<CertInfo>,
     /// Per certificate: notBefore and notAfter as seconds since the epoch (parsed ones only).
     validity: Vec<Option<(i64, i64)>>,
@@ -356,12 +357,13 @@ fn expired_at(t: &Timestamp, not_before: i64, not_after: i64) -> bool {
     t.secs < not_before || t.secs > not_after
 }
 
-fn judge_chain(ders: &[&[u8]], digests: &[[u8; 32]], sni: Option<&str>) -> JudgedChain {
+fn judge_chain(ders: &[&[u8]], sni: Option<&str>) -> JudgedChain {
+    let digests: Vec<[u8; 32]> = ders.iter().map(|der| Sha256::digest(der).into()).collect();
     let parsed: Vec<Result<X509Certificate<'_>, x509_parser::nom::Err<X509Error>>> =
         ders.iter().map(|der| X509Certificate::from_der(der).map(|(_, c)| c)).collect();
     let infos = ders
         .iter()
-        .zip(digests)
+        .zip(&digests)
         .zip(&parsed)
         .map(|((der, digest), p)| describe_with_digest(der, digest, p.as_ref().ok(), p.as_ref().err(), None))
         .collect();
@@ -371,38 +373,57 @@ fn judge_chain(ders: &[&[u8]], digests: &[[u8; 32]], sni: Option<&str>) -> Judge
         .collect();
     let certs: Vec<Option<&X509Certificate<'_>>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
     let check = if certs.is_empty() { None } else { Some(check_chain(&certs, sni)) };
-    JudgedChain { infos, validity, check }
-}
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct ChainKey {
-    digests: Vec<[u8; 32]>,
-    sni: Option<String>,
+    JudgedChain {
+        ders: ders.iter().map(|d| d.to_vec()).collect(),
+        sni: sni.map(str::to_owned),
+        infos,
+        validity,
+        check,
+    }
 }
 
 /// Chains judged recently, at most [`ChainMemo::CAPACITY`]; the oldest is forgotten first.
-/// Per thread, so decoding threads never contend for it.
+/// Per thread, so decoding threads never contend for it. Found by a fast hash of the
+/// certificates and server name, then compared byte for byte: a SHA-256 per connection would
+/// cost more than the lookup saves on small chains.
 #[derive(Default)]
 struct ChainMemo {
-    map: std::collections::HashMap<ChainKey, std::rc::Rc<JudgedChain>>,
-    order: std::collections::VecDeque<ChainKey>,
+    hasher: foldhash::fast::RandomState,
+    map: std::collections::HashMap<u64, std::rc::Rc<JudgedChain>>,
+    order: std::collections::VecDeque<u64>,
 }
 
 impl ChainMemo {
-    /// Bounds memory (a chain's description is a few KB) whatever the capture holds.
+    /// Bounds memory (a chain and its description are a few KB) whatever the capture holds.
     const CAPACITY: usize = 256;
 
-    fn get(&self, key: &ChainKey) -> Option<std::rc::Rc<JudgedChain>> {
-        self.map.get(key).cloned()
+    fn key<'a>(&self, ders: impl Iterator<Item = &'a [u8]>, sni: Option<&str>) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = self.hasher.build_hasher();
+        for der in ders {
+            der.hash(&mut h);
+        }
+        sni.hash(&mut h);
+        h.finish()
     }
 
-    fn insert(&mut self, key: ChainKey, chain: std::rc::Rc<JudgedChain>) {
-        if self.map.len() >= Self::CAPACITY
+    fn get(&self, ders: &[&[u8]], sni: Option<&str>) -> Option<std::rc::Rc<JudgedChain>> {
+        let found = self.map.get(&self.key(ders.iter().copied(), sni))?;
+        let same = found.sni.as_deref() == sni
+            && found.ders.len() == ders.len()
+            && found.ders.iter().zip(ders).all(|(a, b)| a.as_slice() == *b);
+        same.then(|| std::rc::Rc::clone(found))
+    }
+
+    fn insert(&mut self, chain: std::rc::Rc<JudgedChain>) {
+        let key = self.key(chain.ders.iter().map(Vec::as_slice), chain.sni.as_deref());
+        if !self.map.contains_key(&key)
+            && self.map.len() >= Self::CAPACITY
             && let Some(oldest) = self.order.pop_front()
         {
             self.map.remove(&oldest);
         }
-        if self.map.insert(key.clone(), chain).is_none() {
+        if self.map.insert(key, chain).is_none() {
             self.order.push_back(key);
         }
     }
