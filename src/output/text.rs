@@ -121,7 +121,15 @@ impl<W: Write> TextSink<W> {
         text.clear();
         for ((dir, name), (count, bytes)) in &block.after {
             let arrow = if *dir == 0 { "C ──▶ S" } else { "C ◀── S" };
-            let _ = writeln!(text, "  {:>26}  {arrow}  post  {name} ×{count} ({bytes} bytes)", "after the handshake:");
+            text.push_str("        after the handshake:  ");
+            text.push_str(arrow);
+            text.push_str("  post  ");
+            text.push_str(name);
+            text.push_str(" ×");
+            push_decimal(text, *count);
+            text.push_str(" (");
+            push_decimal(text, *bytes);
+            text.push_str(" bytes)\n");
         }
         text.push_str("  ");
         self.paint.styled(text, Style::Dim, |t| {
@@ -265,7 +273,8 @@ fn header(text: &mut String, paint: Paint, conn: u64, c: Option<&ConnectionEvent
     let mut first = true;
     part(text, &mut first);
     paint.styled(text, Style::Bold, |t| {
-        let _ = write!(t, "conn {conn}");
+        t.push_str("conn ");
+        push_decimal(t, conn);
     });
     part(text, &mut first);
     if let Some(c) = c {
@@ -340,7 +349,17 @@ fn header(text: &mut String, paint: Paint, conn: u64, c: Option<&ConnectionEvent
 fn write_endpoint(out: &mut String, ip: std::net::IpAddr, port: u16) {
     let _ = match ip {
         std::net::IpAddr::V6(v6) => write!(out, "[{v6}]:{port}"),
-        std::net::IpAddr::V4(v4) => write!(out, "{v4}:{port}"),
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_decimal(out, u64::from(octet));
+            }
+            out.push(':');
+            push_decimal(out, u64::from(port));
+            Ok(())
+        }
     };
 }
 
@@ -382,11 +401,12 @@ fn message_line(
         if m.phase == 0 {
             t.push_str("post");
         } else {
-            let _ = write!(t, "ph{}", m.phase);
+            t.push_str("ph");
+            push_decimal(t, u64::from(m.phase));
         }
     });
     text.push_str("  ");
-    let name_style = if m.alert.is_some() || m.name.contains("Alert") {
+    let name_style = if m.alert.is_some() || m.name.ends_with("Alert") {
         Style::RedBold
     } else if m.encrypted {
         Style::Dim
@@ -411,7 +431,9 @@ fn message_line(
 fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
     if let Some(a) = &m.alert {
         paint.styled(text, Style::Red, |t| {
-            let _ = write!(t, "{} {}", a.level_name, a.description_name);
+            t.push_str(&a.level_name);
+            t.push(' ');
+            t.push_str(&a.description_name);
         });
         return;
     }
@@ -421,9 +443,13 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
                 .offered_versions()
                 .and_then(|v| v.iter().copied().filter(|v| !crate::registry::is_grease(*v)).max())
                 .unwrap_or(ch.version);
-            let _ = write!(text, "{}, {} suites", version_name(top), ch.cipher_suites.len());
+            text.push_str(&version_name(top));
+            text.push_str(", ");
+            push_decimal(text, ch.cipher_suites.len() as u64);
+            text.push_str(" suites");
             if let Some(sni) = &ch.sni {
-                let _ = write!(text, ", SNI {sni}");
+                text.push_str(", SNI ");
+                text.push_str(sni);
             }
             if let Some(a) = crate::msgs::extensions::alpn(&ch.extensions) {
                 text.push_str(", ALPN ");
@@ -444,7 +470,9 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
                 }
                 return;
             }
-            let _ = write!(text, "{}, {}", version_name(sh.negotiated_version()), suite_name(sh.cipher_suite));
+            text.push_str(&version_name(sh.negotiated_version()));
+            text.push_str(", ");
+            text.push_str(&suite_name(sh.cipher_suite));
         }
         Some(HandshakeBody::Finished { finished }) => match finished.verified {
             Some(true) => paint.str(text, Style::Green, "verified ✓"),
@@ -471,7 +499,9 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
         }
         Some(HandshakeBody::NewSessionTicket { new_session_ticket: t }) => {
             if let Some(l) = t.lifetime.or(t.lifetime_hint) {
-                let _ = write!(text, "lifetime {l} s");
+                text.push_str("lifetime ");
+                push_decimal(text, u64::from(l));
+                text.push_str(" s");
             }
         }
         _ => {
@@ -481,7 +511,8 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
                     None => write!(text, "{} bytes", m.length),
                 };
             } else if m.encrypted || m.handshake_type.is_none() {
-                let _ = write!(text, "{} bytes", m.length);
+                push_decimal(text, m.length as u64);
+                text.push_str(" bytes");
             }
         }
     }
