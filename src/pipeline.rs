@@ -130,6 +130,7 @@ impl Stages {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
         let conns = &mut self.conns;
         self.flows.finish(&mut |ev| conns.on_flow_event(ev, ctx));
+        self.conns.finish();
     }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
@@ -460,7 +461,7 @@ impl Worker {
         // cost on fast files. A batch still filling slowly (a trickling pipe) is few packets,
         // and for those the age is checked every time.
         self.collects = self.collects.wrapping_add(1);
-        let check_age = self.current.items.len() < 64 || self.collects % 64 == 0;
+        let check_age = self.current.items.len() < 64 || self.collects.is_multiple_of(64);
         if check_age && self.current_since.is_some_and(|since| since.elapsed() >= BATCH_MAX_AGE) {
             self.send();
         }
@@ -724,13 +725,13 @@ mod tests {
         for (i, (ts, data)) in pkts.iter().enumerate() {
             let linktype = if i == last { 147 } else { 1 };
             p.process(Packet { frame: i as u64 + 1, ts: *ts, linktype, data, orig_len: data.len() as u32 });
-            lines.extend(p.drain_events().map(|e| serde_json::to_string(&e).unwrap()));
+            lines.extend(p.drain_events().map(|e| sonic_rs::to_string(&e).unwrap()));
             links.extend(p.take_new_unsupported_links());
         }
         p.finish();
-        lines.extend(p.drain_events().map(|e| serde_json::to_string(&e).unwrap()));
+        lines.extend(p.drain_events().map(|e| sonic_rs::to_string(&e).unwrap()));
         links.extend(p.take_new_unsupported_links());
-        lines.push(serde_json::to_string(&Event::Summary(Box::new(p.summary()))).unwrap());
+        lines.push(sonic_rs::to_string(&Event::Summary(Box::new(p.summary()))).unwrap());
         (lines, links)
     }
 

@@ -53,10 +53,12 @@ impl fmt::Display for Timestamp {
 }
 
 impl serde::Serialize for Timestamp {
-    /// A JSON number with the capture's precision (not rounded through `f64`).
+    /// A JSON number with the capture's precision (not rounded through `f64`). Written as a
+    /// raw number for sonic-rs, the serializer of the JSON output (`output::json`); other
+    /// serde serializers get sonic-rs's raw-number wrapper instead of a bare number.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let text = self.to_string();
-        match serde_json::value::RawValue::from_string(text) {
+        let quoted = format!("\"{self}\"");
+        match sonic_rs::from_str::<sonic_rs::RawNumber>(&quoted) {
             Ok(raw) => raw.serialize(s),
             Err(_) => s.serialize_f64(self.as_f64()),
         }
@@ -72,6 +74,7 @@ mod tests {
         assert_eq!(Timestamp::new(1700000000, 123_456_000, 6).to_string(), "1700000000.123456");
         assert_eq!(Timestamp::new(1700000000, 5, 9).to_string(), "1700000000.000000005");
         assert_eq!(Timestamp::new(12, 0, 0).to_string(), "12");
-        assert_eq!(serde_json::to_string(&Timestamp::new(1, 500_000_000, 3)).unwrap(), "1.500");
+        assert_eq!(sonic_rs::to_string(&Timestamp::new(1, 500_000_000, 3)).unwrap(), "1.500");
+        assert_eq!(sonic_rs::to_string(&Timestamp::new(1700000000, 7_000, 9)).unwrap(), "1700000000.000007000");
     }
 }

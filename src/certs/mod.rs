@@ -373,13 +373,7 @@ fn judge_chain(ders: &[&[u8]], sni: Option<&str>) -> JudgedChain {
         .collect();
     let certs: Vec<Option<&X509Certificate<'_>>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
     let check = if certs.is_empty() { None } else { Some(check_chain(&certs, sni)) };
-    JudgedChain {
-        ders: ders.iter().map(|d| d.to_vec()).collect(),
-        sni: sni.map(str::to_owned),
-        infos,
-        validity,
-        check,
-    }
+    JudgedChain { ders: ders.iter().map(|d| d.to_vec()).collect(), sni: sni.map(str::to_owned), infos, validity, check }
 }
 
 /// Chains judged recently, at most [`ChainMemo::CAPACITY`]; the oldest is forgotten first.

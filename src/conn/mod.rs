@@ -194,6 +194,8 @@ pub struct Shared {
 #[derive(Default)]
 pub struct ConnTracker {
     flows: FastMap<FlowId, Flow>,
+    /// Flows that ended while their records waited for secrets (live key log).
+    closing: Vec<ClosingFlow>,
     pub shared: Shared,
 }
 
@@ -219,11 +221,19 @@ impl ConnTracker {
 
     /// Live capture: replays records held for secrets that have now arrived (or waited too long).
     pub fn release_held_records(&mut self, now: Timestamp) {
-        let _ = now;
         for f in self.flows.values_mut() {
             if !f.held.is_empty() {
                 let timed_out = f.held_since.is_some_and(|s| now.seconds_since(&s) > HOLD_SECONDS);
                 f.release_held(&mut self.shared, timed_out);
+            }
+        }
+        for mut c in std::mem::take(&mut self.closing) {
+            let timed_out = c.flow.held_since.is_some_and(|s| now.seconds_since(&s) > HOLD_SECONDS);
+            c.flow.release_held(&mut self.shared, timed_out);
+            if c.flow.held.is_empty() {
+                end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
+            } else {
+                self.closing.push(c);
             }
         }
     }
@@ -308,34 +318,66 @@ impl ConnTracker {
             }
             FlowEvent::DirectionEnded { .. } => Verdict::Continue,
             FlowEvent::Closed { flow, reason } => {
-                if let Some(mut f) = self.flows.remove(&flow) {
-                    f.release_held(&mut self.shared, true);
+                if let Some(f) = self.flows.remove(&flow) {
                     if reason == EndReason::Evicted {
                         self.shared.stats.evicted += 1;
                     }
-                    if let Some(tls) = &mut f.tls {
-                        let why = end_reason_name(reason);
-                        if tls.story.started() && !tls.story.emitted {
-                            let h = tls.handshake_event(pkt.ts, Some(why), self.shared.keys.enabled);
-                            self.shared.events.push(Event::Handshake(Box::new(h)));
+                    if self.shared.wait_for_keys && f.awaits_keys(&self.shared, pkt.ts) {
+                        // Its secrets may be a moment behind in the key log: finish it when
+                        // they arrive (or the wait times out), not now without them.
+                        if self.closing.len() >= MAX_CLOSING_FLOWS {
+                            let oldest = self.closing.remove(0);
+                            end_flow(&mut self.shared, oldest.flow, oldest.reason, oldest.pkt);
                         }
-                        let (c2s, s2c) = match tls.client_side {
-                            Side::Initiator => (f.half[0].bytes, f.half[1].bytes),
-                            Side::Responder => (f.half[1].bytes, f.half[0].bytes),
-                        };
-                        self.shared.events.push(Event::End(EndEvent {
-                            conn: tls.conn,
-                            time: pkt.ts,
-                            reason: why,
-                            messages: tls.messages,
-                            bytes_client_to_server: c2s,
-                            bytes_server_to_client: s2c,
-                        }));
+                        self.closing.push(ClosingFlow { flow: f, reason, pkt });
+                    } else {
+                        end_flow(&mut self.shared, f, reason, pkt);
                     }
                 }
                 Verdict::Continue
             }
         }
+    }
+
+    /// End of input: finishes the flows that ended while waiting for their secrets.
+    pub fn finish(&mut self) {
+        for c in std::mem::take(&mut self.closing) {
+            end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
+        }
+    }
+}
+
+/// A flow that ended while its records waited for secrets from a key log still being written.
+struct ClosingFlow {
+    flow: Flow,
+    reason: EndReason,
+    pkt: PacketContext,
+}
+
+/// Ended flows kept waiting for secrets at most; beyond, the oldest is finished without them.
+const MAX_CLOSING_FLOWS: usize = 1024;
+
+/// Replays what a flow still holds (without waiting any longer) and reports its end.
+fn end_flow(shared: &mut Shared, mut f: Flow, reason: EndReason, pkt: PacketContext) {
+    f.release_held(shared, true);
+    if let Some(tls) = &mut f.tls {
+        let why = end_reason_name(reason);
+        if tls.story.started() && !tls.story.emitted {
+            let h = tls.handshake_event(pkt.ts, Some(why), shared.keys.enabled);
+            shared.events.push(Event::Handshake(Box::new(h)));
+        }
+        let (c2s, s2c) = match tls.client_side {
+            Side::Initiator => (f.half[0].bytes, f.half[1].bytes),
+            Side::Responder => (f.half[1].bytes, f.half[0].bytes),
+        };
+        shared.events.push(Event::End(EndEvent {
+            conn: tls.conn,
+            time: pkt.ts,
+            reason: why,
+            messages: tls.messages,
+            bytes_client_to_server: c2s,
+            bytes_server_to_client: s2c,
+        }));
     }
 }
 
@@ -378,6 +420,17 @@ fn hello_hint(item: &RecordItem<'_>) -> HelloHint {
 }
 
 impl Flow {
+    /// Records are held for secrets not yet in the key log, and the wait has not timed out.
+    fn awaits_keys(&self, shared: &Shared, now: Timestamp) -> bool {
+        let waiting = self.held_since.is_some_and(|s| now.seconds_since(&s) <= HOLD_SECONDS);
+        waiting
+            && self.held.front().is_some_and(|front| {
+                self.tls
+                    .as_ref()
+                    .is_some_and(|tls| tls.crypto.awaiting_keys(&shared.keys, front.from == tls.client_side))
+            })
+    }
+
     fn on_data(&mut self, from: Side, bytes: &[u8], pkt: PacketContext, shared: &mut Shared) -> Verdict {
         let idx = side_index(from);
         self.half[idx].bytes += bytes.len() as u64;

@@ -1,4 +1,8 @@
 //! NDJSON: one event object per line.
+//!
+//! Serialized with sonic-rs rather than serde_json: the output is mostly strings (names, roles,
+//! hex), and sonic-rs escapes them with SIMD; serde_json's byte-at-a-time escaping was the
+//! largest single cost of `--json` on big captures (BENCHMARKS.md). The bytes are the same.
 
 use super::Sink;
 use crate::conn::events::Event;
@@ -24,7 +28,7 @@ impl<W: Write> JsonSink<W> {
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         self.line.clear();
-        serde_json::to_writer(&mut self.line, ev).map_err(io::Error::from)?;
+        sonic_rs::to_writer(&mut self.line, ev).map_err(|e| io::Error::other(e.to_string()))?;
         self.line.push(b'\n');
         // A closed pipe stays `BrokenPipe` (`| head` is a normal way to stop).
         self.out.write_all(&self.line)
