@@ -73,12 +73,80 @@ impl HashAlg {
     }
 }
 
+/// An HMAC key set up once: HMAC's inner and outer pads cost two compressions per call when the
+/// key is taken afresh, and the TLS 1.2 PRF calls HMAC with the same secret many times.
+#[derive(Clone)]
+pub enum KeyedHmac {
+    Md5(Hmac<Md5>),
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+    Sha384(Hmac<Sha384>),
+}
+
+impl std::fmt::Debug for KeyedHmac {
+    /// The algorithm only: the key stays out of debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let alg = match self {
+            KeyedHmac::Md5(_) => HashAlg::Md5,
+            KeyedHmac::Sha1(_) => HashAlg::Sha1,
+            KeyedHmac::Sha256(_) => HashAlg::Sha256,
+            KeyedHmac::Sha384(_) => HashAlg::Sha384,
+        };
+        write!(f, "KeyedHmac({})", alg.name())
+    }
+}
+
+impl KeyedHmac {
+    /// `None` cannot happen (HMAC takes keys of any length); kept total for the type system.
+    pub fn new(alg: HashAlg, key: &[u8]) -> Option<Self> {
+        use hmac::digest::KeyInit;
+        Some(match alg {
+            HashAlg::Md5 => KeyedHmac::Md5(<Hmac<Md5> as KeyInit>::new_from_slice(key).ok()?),
+            HashAlg::Sha1 => KeyedHmac::Sha1(<Hmac<Sha1> as KeyInit>::new_from_slice(key).ok()?),
+            HashAlg::Sha256 => KeyedHmac::Sha256(<Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?),
+            HashAlg::Sha384 => KeyedHmac::Sha384(<Hmac<Sha384> as KeyInit>::new_from_slice(key).ok()?),
+        })
+    }
+
+    /// HMAC(key, concatenation of `parts`).
+    pub fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<M: Mac + Clone>(keyed: &M, parts: &[&[u8]]) -> Vec<u8> {
+            let mut mac = keyed.clone();
+            for part in parts {
+                mac.update(part);
+            }
+            mac.finalize().into_bytes().to_vec()
+        }
+        match self {
+            KeyedHmac::Md5(m) => run(m, parts),
+            KeyedHmac::Sha1(m) => run(m, parts),
+            KeyedHmac::Sha256(m) => run(m, parts),
+            KeyedHmac::Sha384(m) => run(m, parts),
+        }
+    }
+}
+
 /// Equality of two secrets-derived byte strings without an early exit on the first difference.
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod keyed_tests {
+    use super::*;
+
+    #[test]
+    fn keyed_hmac_equals_hmac() {
+        for alg in [HashAlg::Md5, HashAlg::Sha1, HashAlg::Sha256, HashAlg::Sha384] {
+            let keyed = KeyedHmac::new(alg, b"key").unwrap();
+            for parts in [&[&b"a"[..], b"bc"][..], &[b"x".repeat(300).as_slice()][..]] {
+                assert_eq!(keyed.mac(parts), alg.hmac(b"key", parts), "{}", alg.name());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

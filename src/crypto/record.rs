@@ -154,7 +154,8 @@ enum Protection {
         cipher: BlockCipherKey,
         block_len: usize,
         mac: HashAlg,
-        mac_key: Vec<u8>,
+        /// The MAC key, set up once for every record of the direction.
+        mac_key: super::hash::KeyedHmac,
         /// TLS 1.0 only: the IV of the next record (the last ciphertext block of the previous
         /// one, the key block's IV for the first).
         chained_iv: Option<Vec<u8>>,
@@ -251,7 +252,7 @@ impl RecordDecryptor {
                 cipher: BlockCipherKey::new(params.cipher, &key)?,
                 block_len: params.cipher.block_len(),
                 mac: params.mac?,
-                mac_key,
+                mac_key: super::hash::KeyedHmac::new(params.mac?, &mac_key)?,
                 chained_iv: (version == VERSION_TLS10).then_some(iv),
                 encrypt_then_mac,
             }
@@ -429,7 +430,7 @@ struct CbcRecord<'a> {
     cipher: &'a BlockCipherKey,
     block_len: usize,
     mac: HashAlg,
-    mac_key: &'a [u8],
+    mac_key: &'a super::hash::KeyedHmac,
     chained_iv: Option<&'a [u8]>,
     encrypt_then_mac: bool,
 }
@@ -470,7 +471,7 @@ impl CbcRecord<'_> {
         if let Some(received) = received_mac {
             let protected_len = u16::try_from(protected.len()).map_err(|_| malformed("too long"))?;
             let header = mac_header(seq, content_type, version, protected_len);
-            let expected = self.mac.hmac(self.mac_key, &[&header, protected]);
+            let expected = self.mac_key.mac(&[&header, protected]);
             if !ct_eq(&expected, received) {
                 return Err(DecryptError::BadRecordMac);
             }
@@ -485,7 +486,7 @@ impl CbcRecord<'_> {
             let received = content.split_off(at);
             let content_len = u16::try_from(content.len()).map_err(|_| malformed("too long"))?;
             let header = mac_header(seq, content_type, version, content_len);
-            let expected = self.mac.hmac(self.mac_key, &[&header, &content]);
+            let expected = self.mac_key.mac(&[&header, &content]);
             if !ct_eq(&expected, &received) {
                 return Err(DecryptError::BadRecordMac);
             }

@@ -24,14 +24,15 @@ const MAX_PRF_OUTPUT: usize = 1024;
 /// P_hash(secret, seed) of RFC 5246 section 5, truncated to `out_len` bytes.
 pub fn p_hash(hash: HashAlg, secret: &[u8], seed: &[&[u8]], out_len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(out_len.saturating_add(hash.output_len()));
+    let Some(keyed) = super::hash::KeyedHmac::new(hash, secret) else { return out };
     // A(1) = HMAC(secret, seed); A(i) = HMAC(secret, A(i-1)).
-    let mut a = hash.hmac(secret, seed);
+    let mut a = keyed.mac(seed);
     while out.len() < out_len {
         let mut parts: Vec<&[u8]> = Vec::with_capacity(seed.len() + 1);
         parts.push(&a);
         parts.extend_from_slice(seed);
-        out.extend_from_slice(&hash.hmac(secret, &parts));
-        a = hash.hmac(secret, &[&a]);
+        out.extend_from_slice(&keyed.mac(&parts));
+        a = keyed.mac(&[&a]);
     }
     out.truncate(out_len);
     out

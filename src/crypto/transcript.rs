@@ -28,6 +28,10 @@ pub fn is_hello_retry_request(message: &[u8]) -> bool {
 
 #[derive(Clone, Debug)]
 pub struct Transcript {
+    /// The hash of `buf[..covered]` so far, for the algorithm last asked for: the key schedule
+    /// hashes the growing transcript several times per handshake, and rehashing it from the
+    /// start each time was most of the SHA-384 work of a keyed run.
+    running: std::cell::RefCell<Option<(HashAlg, usize, RunningHash)>>,
     buf: Vec<u8>,
     cap: usize,
     overflowed: bool,
@@ -49,7 +53,14 @@ impl Transcript {
     }
 
     pub fn with_cap(cap: usize) -> Self {
-        Transcript { buf: Vec::new(), cap, overflowed: false, messages: 0, hello_retry_at: None }
+        Transcript {
+            running: std::cell::RefCell::new(None),
+            buf: Vec::new(),
+            cap,
+            overflowed: false,
+            messages: 0,
+            hello_retry_at: None,
+        }
     }
 
     /// Appends one complete handshake message (header and body). Returns false, and marks the
@@ -66,6 +77,7 @@ impl Transcript {
         }
         if self.hello_retry_at.is_none() && is_hello_retry_request(message) {
             self.hello_retry_at = Some(self.buf.len());
+            self.running.replace(None);
         }
         self.buf.extend_from_slice(message);
         self.messages += 1;
@@ -86,7 +98,18 @@ impl Transcript {
                 let header = [MESSAGE_HASH, 0, 0, u8::try_from(inner.len()).ok()?];
                 Some(alg.digest(&[&header, &inner, rest]))
             }
-            _ => Some(alg.digest(&[&self.buf])),
+            _ => {
+                let mut running = self.running.borrow_mut();
+                let (state, covered) = match running.take() {
+                    Some((a, covered, state)) if a == alg && covered <= self.buf.len() => (state, covered),
+                    _ => (RunningHash::new(alg), 0),
+                };
+                let mut state = state;
+                state.update(self.buf.get(covered..).unwrap_or_default());
+                let digest = state.digest();
+                *running = Some((alg, self.buf.len(), state));
+                Some(digest)
+            }
         }
     }
 
@@ -120,6 +143,7 @@ impl Transcript {
 
     /// Forgets everything (a renegotiation starts a new transcript).
     pub fn clear(&mut self) {
+        self.running.replace(None);
         self.buf.clear();
         self.overflowed = false;
         self.messages = 0;
@@ -127,10 +151,75 @@ impl Transcript {
     }
 }
 
+/// A hash in progress over the transcript.
+#[derive(Clone)]
+enum RunningHash {
+    Md5(md5::Md5),
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+}
+
+impl std::fmt::Debug for RunningHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunningHash")
+    }
+}
+
+impl RunningHash {
+    fn new(alg: HashAlg) -> Self {
+        use sha2::Digest;
+        match alg {
+            HashAlg::Md5 => RunningHash::Md5(md5::Md5::new()),
+            HashAlg::Sha1 => RunningHash::Sha1(sha1::Sha1::new()),
+            HashAlg::Sha256 => RunningHash::Sha256(sha2::Sha256::new()),
+            HashAlg::Sha384 => RunningHash::Sha384(sha2::Sha384::new()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        use sha2::Digest;
+        match self {
+            RunningHash::Md5(h) => h.update(data),
+            RunningHash::Sha1(h) => h.update(data),
+            RunningHash::Sha256(h) => h.update(data),
+            RunningHash::Sha384(h) => h.update(data),
+        }
+    }
+
+    /// The digest so far; the state goes on.
+    fn digest(&self) -> Vec<u8> {
+        use sha2::Digest;
+        match self {
+            RunningHash::Md5(h) => h.clone().finalize().to_vec(),
+            RunningHash::Sha1(h) => h.clone().finalize().to_vec(),
+            RunningHash::Sha256(h) => h.clone().finalize().to_vec(),
+            RunningHash::Sha384(h) => h.clone().finalize().to_vec(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testvectors::rfc8448;
     use super::*;
+
+    #[test]
+    fn running_hash_equals_hash_from_scratch() {
+        let mut t = Transcript::new();
+        let mut all = Vec::new();
+        for (i, len) in [300usize, 90, 2000, 36].into_iter().enumerate() {
+            let msg: Vec<u8> = std::iter::once(20 + i as u8).chain(std::iter::repeat_n(i as u8, len)).collect();
+            assert!(t.push(&msg));
+            all.extend_from_slice(&msg);
+            for alg in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha256] {
+                assert_eq!(t.hash(alg).unwrap(), alg.digest(&[&all]), "{} after {} messages", alg.name(), i + 1);
+            }
+        }
+        t.clear();
+        assert!(t.push(b"\x01\x00\x00\x00"));
+        assert_eq!(t.hash(HashAlg::Sha384).unwrap(), HashAlg::Sha384.digest(&[b"\x01\x00\x00\x00"]));
+    }
 
     #[test]
     fn rfc8448_transcript_hashes() {
