@@ -155,7 +155,7 @@ enum Protection {
         block_len: usize,
         mac: HashAlg,
         /// The MAC key, set up once for every record of the direction.
-        mac_key: super::hash::KeyedHmac,
+        mac_key: Box<super::hash::KeyedHmac>,
         /// TLS 1.0 only: the IV of the next record (the last ciphertext block of the previous
         /// one, the key block's IV for the first).
         chained_iv: Option<Vec<u8>>,
@@ -252,7 +252,7 @@ impl RecordDecryptor {
                 cipher: BlockCipherKey::new(params.cipher, &key)?,
                 block_len: params.cipher.block_len(),
                 mac: params.mac?,
-                mac_key: super::hash::KeyedHmac::new(params.mac?, &mac_key)?,
+                mac_key: Box::new(super::hash::KeyedHmac::new(params.mac?, &mac_key)?),
                 chained_iv: (version == VERSION_TLS10).then_some(iv),
                 encrypt_then_mac,
             }
