@@ -9,7 +9,7 @@
 #   BENCH_DATA   where workloads are kept (default /tmp/tlstrace-bench; never inside the repo)
 #   BENCH_TOOLS  directory of make-workload.py and templates/ (default /work/shared/bench)
 #   RUNS         timed runs per command (default 5; tshark always runs once: it is slow and big)
-#   SKIP         space-separated commands to leave out (tcpdump ssldump tshark json keylog text)
+#   SKIP         space-separated commands to leave out (tcpdump ssldump tshark json keylog text text1)
 #   FLOOD=1      also run the 1M-SYN memory check (tests/adversarial.rs, release build)
 set -euo pipefail
 
@@ -40,6 +40,7 @@ cmds=()
 add() { case "$skip" in *" $1 "*) ;; *) cmds+=("$1|$2") ;; esac; }
 command -v tcpdump >/dev/null && add tcpdump "tcpdump -r $wl -w /dev/null"
 add text "$bin read $wl"
+add text1 "$bin read --threads 1 $wl"
 add json "$bin read --json $wl"
 if "$bin" read --help 2>/dev/null | grep -q -- '--keylog' && [ -s "$keys" ]; then
     add keylog "$bin read --keylog $keys $wl"
