@@ -243,6 +243,7 @@ fn run_read(args: &ReadArgs) -> i32 {
     let mut pipeline = Pipeline::new(PipelineConfig {
         parallel: decode_in_parallel(args.threads),
         fingerprints: sink.needs_fingerprints(),
+        skip_roles: !sink.needs_roles(),
         ..PipelineConfig::default()
     });
     if let Err(e) = load_key_log(&mut pipeline, &args.keys) {

@@ -30,6 +30,8 @@ pub struct PipelineConfig {
     /// Compute hello fingerprints while decoding (on the worker with `parallel`), for outputs
     /// that show them; they are otherwise left for the consumer to add if it wants them.
     pub fingerprints: bool,
+    /// Leave message roles empty (an output that does not show them).
+    pub skip_roles: bool,
 }
 
 /// Link types met that are not supported, with a flag for "already reported".
@@ -59,10 +61,12 @@ struct Stages {
 
 impl Stages {
     fn new(cfg: PipelineConfig) -> Self {
+        let mut conns = ConnTracker::new();
+        conns.shared.skip_roles = cfg.skip_roles;
         Stages {
             net: NetDecoder::new(cfg.net),
             flows: FlowTable::new(cfg.flows),
-            conns: ConnTracker::new(),
+            conns,
             packets: 0,
             bytes: 0,
             malformed_packets: 0,
@@ -787,5 +791,41 @@ mod tests {
         }
         // The reader of the output went away: the pipeline is dropped unfinished.
         drop(p);
+    }
+
+    /// Every event of a fixture capture, as JSON values, decoded with `cfg`.
+    fn fixture_events(name: &str, cfg: PipelineConfig) -> Vec<serde_json::Value> {
+        let path = format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut source = crate::source::file::FileSource::open(&path).unwrap();
+        let mut p = Pipeline::new(cfg);
+        let mut out = Vec::new();
+        while source.next_with(|pkt| p.process(pkt)).unwrap().is_some() {
+            out.extend(p.drain_events().map(|e| serde_json::from_str(&sonic_rs::to_string(&e).unwrap()).unwrap()));
+        }
+        p.finish();
+        out.extend(p.drain_events().map(|e| serde_json::from_str(&sonic_rs::to_string(&e).unwrap()).unwrap()));
+        out
+    }
+
+    #[test]
+    fn skipping_roles_and_fingerprints_changes_nothing_else() {
+        for capture in ["tls13-hrr.pcap", "tls12-resume-ticket.pcap", "tls12-alert-unknown-ca.pcap"] {
+            let full = fixture_events(capture, PipelineConfig { fingerprints: true, ..PipelineConfig::default() });
+            let lean = fixture_events(capture, PipelineConfig { skip_roles: true, ..PipelineConfig::default() });
+            assert_eq!(full.len(), lean.len(), "{capture}");
+            let mut roles = 0;
+            for (mut f, l) in full.into_iter().zip(lean) {
+                if let Some(obj) = f.as_object_mut() {
+                    obj.remove("fingerprints");
+                    if let Some(role) = obj.get_mut("role") {
+                        assert!(!role.as_str().unwrap().is_empty(), "{capture}: every message has a role");
+                        roles += 1;
+                        *role = serde_json::Value::String(String::new());
+                    }
+                }
+                assert_eq!(f, l, "{capture}");
+            }
+            assert!(roles > 5, "{capture}: only {roles} messages");
+        }
     }
 }

@@ -14,6 +14,15 @@ use crate::msgs::certificate::CertificateEntry;
 use crate::msgs::extensions::{self, ExtensionBody};
 use crate::msgs::hello::is_tls13;
 use crate::msgs::names::Name;
+
+/// A role sentence, formatted only when the output shows roles (`--json`, `-v`): the default
+/// ladder does not, and building them was a tenth of a text run's work. State is never built
+/// with it.
+macro_rules! role {
+    ($story:expr, $($arg:tt)*) => {
+        if $story.roles { format!($($arg)*) } else { String::new() }
+    };
+}
 use crate::registry;
 use crate::time::Timestamp;
 
@@ -82,6 +91,8 @@ fn alert_cause(description: u8, from_client: bool, after: Option<&str>) -> &'sta
 #[derive(Debug, Default, Clone)]
 pub struct Story {
     pub index: u32,
+    /// Write the role sentences (see [`role!`]).
+    roles: bool,
     start: Option<Timestamp>,
     // From the ClientHello.
     offered_suites: usize,
@@ -134,7 +145,13 @@ fn side(d: Direction) -> usize {
 
 impl Story {
     pub fn new(index: u32) -> Self {
-        Story { index, ..Default::default() }
+        Story { index, roles: true, ..Default::default() }
+    }
+
+    /// Whether role sentences are written (on unless the output does not show them).
+    pub fn with_roles(mut self, roles: bool) -> Self {
+        self.roles = roles;
+        self
     }
 
     pub fn mark_renegotiation(&mut self) {
@@ -182,18 +199,20 @@ impl Story {
                 if !from_client && scheme.is_some() {
                     self.signature_scheme = scheme;
                 }
-                let with = scheme.map(|s| format!(" ({})", scheme_name(s))).unwrap_or_default();
+                let with = scheme.map(|s| role!(self, " ({})", scheme_name(s))).unwrap_or_default();
                 if from_client {
                     (
                         3,
-                        format!(
+                        role!(
+                            self,
                             "Client signs the handshake transcript with its private key{with}, proving it owns its certificate."
                         ),
                     )
                 } else {
                     (
                         2,
-                        format!(
+                        role!(
+                            self,
                             "Server signs the handshake transcript with its certificate's key{with}, proving it holds that key."
                         ),
                     )
@@ -207,7 +226,8 @@ impl Story {
                 if self.tls13() || self.offered_versions.contains(&0x0304) && self.version.is_none() {
                     (
                         4,
-                        format!(
+                        role!(
+                            self,
                             "{who}'s middlebox-compatibility ChangeCipherSpec: it has no cryptographic meaning in TLS 1.3."
                         ),
                     )
@@ -217,7 +237,8 @@ impl Story {
                     }
                     (
                         4,
-                        format!(
+                        role!(
+                            self,
                             "{who} switches to the newly negotiated keys: everything it sends from here on is encrypted."
                         ),
                     )
@@ -237,42 +258,48 @@ impl Story {
                 }
                 (
                     4,
-                    format!(
+                    role!(
+                        self,
                         "{who}'s Finished{what}: an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
                     ),
                 )
             }
             "NewSessionTicket" => (if self.tls13() { 0 } else { 4 }, self.new_session_ticket(m)),
-            "KeyUpdate" => (0, format!("{who} switches to the next generation of traffic keys.")),
+            "KeyUpdate" => (0, role!(self, "{who} switches to the next generation of traffic keys.")),
             "EndOfEarlyData" => (4, "Client ends its 0-RTT early data.".into()),
             "HelloRequest" => (0, "Server asks the client to start a new handshake (renegotiation).".into()),
             "Alert" | "EncryptedAlert" => self.alert(m, from_client),
             "EncryptedRecord" => self.encrypted_record(m, from_client),
             "ApplicationData" if self.version.is_none() && from_client => (
                 1,
-                format!(
+                role!(
+                    self,
                     "0-RTT early data from the client ({} bytes), sent before the server answered, protected with the resumption (early traffic) secret.",
                     m.length
                 ),
             ),
             "ApplicationData" => {
                 self.first_app_data(m.time);
-                (0, format!("Application data, {} bytes, encrypted with the session keys.", m.length))
+                (0, role!(self, "Application data, {} bytes, encrypted with the session keys.", m.length))
             }
             "Finished" | "EncryptedHandshake" => (
                 0,
-                format!(
+                role!(
+                    self,
                     "{who}'s encrypted handshake message after the handshake (renegotiation or post-handshake message)."
                 ),
             ),
-            n if n.starts_with("SSLv2") => (1, format!("SSLv2 message {n}: SSL 2.0 is broken and must not be used.")),
+            n if n.starts_with("SSLv2") => {
+                (1, role!(self, "SSLv2 message {n}: SSL 2.0 is broken and must not be used."))
+            }
             _ => (
                 if self.complete { 0 } else { self.current_phase() },
-                format!("{who} sends {} ({} bytes).", m.name, m.length),
+                role!(self, "{who} sends {} ({} bytes).", m.name, m.length),
             ),
         };
         m.phase = phase;
-        m.role = role;
+        // Without roles, fixed fragments of the sentences may still have been appended.
+        m.role = if self.roles { role } else { String::new() };
         self.last_name[s] = Some(m.name.clone());
     }
 
@@ -321,10 +348,11 @@ impl Story {
             .map(|v| v.iter().copied().filter(|v| !registry::is_grease(*v)).collect())
             .unwrap_or_default();
         let top = self.offered_versions.iter().copied().max().unwrap_or(ch.version);
-        let mut s = format!("Client offers {} with {} cipher suites", version_name(top), self.offered_suites);
+        let mut s = role!(self, "Client offers {} with {} cipher suites", version_name(top), self.offered_suites);
         if !groups.is_empty() {
             let names: Vec<Name> = groups.iter().take(4).map(|g| group_name(*g)).collect();
-            s.push_str(&format!(
+            s.push_str(&role!(
+                self,
                 " and {} groups ({}{})",
                 groups.len(),
                 names.join(", "),
@@ -332,25 +360,26 @@ impl Story {
             ));
         }
         if let Some(sni) = &ch.sni {
-            s.push_str(&format!(" for {sni}"));
+            s.push_str(&role!(self, " for {sni}"));
         }
         if !self.alpn_offered.is_empty() {
-            s.push_str(&format!(", ALPN {}", self.alpn_offered.join(",")));
+            s.push_str(&role!(self, ", ALPN {}", self.alpn_offered.join(",")));
         }
         s.push_str("; its random is the first input to the session keys.");
         let ks: Vec<Name> = key_shares.iter().filter(|g| !registry::is_grease(**g)).map(|g| group_name(*g)).collect();
         if !ks.is_empty() {
-            s.push_str(&format!(" TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", ")));
+            s.push_str(&role!(self, " TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", ")));
         }
         if let Some(n) = self.client_psk_identities {
-            s.push_str(&format!(
+            s.push_str(&role!(
+                self,
                 " Offers to resume with a pre-shared key ({n} identit{}).",
                 if n == 1 { "y" } else { "ies" }
             ));
         } else if let Some(len) = self.client_ticket_len.filter(|l| *l > 0) {
-            s.push_str(&format!(" Offers a session ticket ({len} bytes) to resume a session."));
+            s.push_str(&role!(self, " Offers a session ticket ({len} bytes) to resume a session."));
         } else if !ch.session_id.is_empty() && !self.offered_versions.contains(&0x0304) {
-            s.push_str(&format!(" Offers to resume session id {}.", short_hex(&ch.session_id)));
+            s.push_str(&role!(self, " Offers to resume session id {}.", short_hex(&ch.session_id)));
         }
         if self.early_data_offered {
             s.push_str(" Announces 0-RTT early data.");
@@ -383,14 +412,15 @@ impl Story {
                 self.alpn = alpn.first().cloned();
             }
         }
-        let mut s = format!(
+        let mut s = role!(
+            self,
             "Server picks {} and {} out of the client's {} offers",
             version_name(version),
             suite_name(sh.cipher_suite),
             self.offered_suites
         );
         if let (true, Some(g)) = (is_tls13(version), self.group) {
-            s.push_str(&format!(" and {} out of {} groups", group_name(g), self.offered_groups));
+            s.push_str(&role!(self, " and {} out of {} groups", group_name(g), self.offered_groups));
         }
         s.push_str("; its random is the second input to the session keys.");
         if is_tls13(version) {
@@ -410,7 +440,7 @@ impl Story {
             s.push_str(" New session id: a full handshake follows.");
         }
         if let Some(a) = &self.alpn {
-            s.push_str(&format!(" ALPN: {a}."));
+            s.push_str(&role!(self, " ALPN: {a}."));
         }
         (1, s)
     }
@@ -420,7 +450,8 @@ impl Story {
         let mut s = "Server asks the client to retry its hello (HelloRetryRequest)".to_string();
         if let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body {
             if let Some(g) = sh.selected_group {
-                s.push_str(&format!(
+                s.push_str(&role!(
+                    self,
                     " with a key share for {}: none of the client's key shares was acceptable",
                     group_name(g)
                 ));
@@ -452,23 +483,26 @@ impl Story {
             return (3, "Client has no certificate to send (empty Certificate): the server may refuse it.".into());
         }
         let mut s = if let Some(leaf) = &leaf {
-            format!(
+            role!(
+                self,
                 "{who} proves its identity with a chain of {count} certificate{}: {} ({} {}{}), issued by {}",
                 if count == 1 { "" } else { "s" },
                 leaf.subject,
                 leaf.key.key_algorithm,
                 leaf.key.key_bits.map(|b| b.to_string()).unwrap_or_default(),
-                leaf.key.curve.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+                leaf.key.curve.as_deref().map(|c| role!(self, " {c}")).unwrap_or_default(),
                 leaf.issuer
             )
         } else {
-            format!("{who} sends its certificate chain")
+            role!(self, "{who} sends its certificate chain")
         };
         if let Some(leaf) = &leaf {
             if leaf.expired_at_capture == Some(true) {
-                s.push_str(&format!(
+                s.push_str(&role!(
+                    self,
                     "; the leaf was NOT valid at capture time ({} to {})",
-                    leaf.not_before, leaf.not_after
+                    leaf.not_before,
+                    leaf.not_after
                 ));
                 self.warnings.push(format!("certificate {} expired or not yet valid at capture time", leaf.subject));
             }
@@ -517,27 +551,29 @@ impl Story {
             self.signature_scheme = Some(scheme);
         }
         let params = if let Some(curve) = &ske.named_curve_name {
-            format!("its ephemeral ECDHE public key on {curve} ({} bytes)", ske.public_key_length.unwrap_or(0))
+            role!(self, "its ephemeral ECDHE public key on {curve} ({} bytes)", ske.public_key_length.unwrap_or(0))
         } else if let Some(p) = ske.dh_p_bits {
             if p < 2048 {
                 self.warnings.push(format!("small DH group: {p} bits"));
             }
-            format!("ephemeral DH parameters: a {p}-bit prime p, generator g and its public value Ys")
+            role!(self, "ephemeral DH parameters: a {p}-bit prime p, generator g and its public value Ys")
         } else if let Some(bits) = ske.rsa_modulus_bits {
-            format!("a temporary {bits}-bit RSA key (export-grade)")
+            role!(self, "a temporary {bits}-bit RSA key (export-grade)")
         } else if ske.psk_identity_hint.is_some() {
             "a PSK identity hint".to_string()
         } else {
             "its key-exchange parameters".to_string()
         };
         match ske.signature.as_ref().map(|s| s.signature_scheme_name.clone()) {
-            Some(Some(scheme)) => format!(
+            Some(Some(scheme)) => role!(
+                self,
                 "Server sends {params}, signed with {scheme}: the signature ties the ephemeral key to the certificate."
             ),
-            Some(None) => format!(
+            Some(None) => role!(
+                self,
                 "Server sends {params}, signed with its certificate's key (MD5+SHA-1 or SHA-1 before TLS 1.2): the signature ties the ephemeral key to the certificate."
             ),
-            None => format!("Server sends {params} (unsigned)."),
+            None => role!(self, "Server sends {params} (unsigned)."),
         }
     }
 
@@ -546,7 +582,7 @@ impl Story {
         if let Some(HandshakeBody::EncryptedExtensions { encrypted_extensions: ee }) = &m.body {
             if let Some(a) = extensions::alpn(&ee.extensions).and_then(|a| a.first()) {
                 self.alpn = Some(a.clone());
-                s.push_str(&format!("; ALPN {a}"));
+                s.push_str(&role!(self, "; ALPN {a}"));
             }
             let early = ee.extensions.iter().any(|e| e.typ == 42);
             if self.early_data_offered {
@@ -559,7 +595,7 @@ impl Story {
             }
             let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_ref()).collect();
             if !names.is_empty() {
-                s.push_str(&format!(" ({})", names.join(", ")));
+                s.push_str(&role!(self, " ({})", names.join(", ")));
             }
         }
         s.push('.');
@@ -570,18 +606,21 @@ impl Story {
         if let Some(HandshakeBody::ClientKeyExchange { client_key_exchange: cke }) = &m.body {
             if let Some(n) = cke.encrypted_premaster_length {
                 self.warnings.push("RSA key exchange: no forward secrecy".into());
-                return format!(
+                return role!(
+                    self,
                     "Client sends the premaster secret encrypted to the server's RSA key ({n} bytes): no forward secrecy, whoever gets the server's key can decrypt this session."
                 );
             }
             if let Some(n) = cke.ecdh_public_length {
-                let on = self.group.map(|g| format!(" on {}", group_name(g))).unwrap_or_default();
-                return format!(
+                let on = self.group.map(|g| role!(self, " on {}", group_name(g))).unwrap_or_default();
+                return role!(
+                    self,
                     "Client sends its ephemeral ECDHE public key{on} ({n} bytes); both sides now derive the premaster secret, the third input to the session keys."
                 );
             }
             if let Some(bits) = cke.dh_yc_bits {
-                return format!(
+                return role!(
+                    self,
                     "Client sends its ephemeral DH public value Yc ({bits} bits); both sides now derive the premaster secret, the third input to the session keys."
                 );
             }
@@ -589,12 +628,14 @@ impl Story {
         let kx = self.cipher_suite.and_then(registry::cipher_suite).map(|c| c.kx).unwrap_or("");
         if kx.starts_with("RSA") {
             self.warnings.push("RSA key exchange: no forward secrecy".into());
-            format!(
+            role!(
+                self,
                 "Client sends the premaster secret encrypted to the server's RSA key ({} bytes): no forward secrecy, whoever gets the server's key can decrypt this session.",
                 m.length
             )
         } else {
-            format!(
+            role!(
+                self,
                 "Client sends its ephemeral public key ({} bytes); both sides now derive the premaster secret, the third input to the session keys.",
                 m.length
             )
@@ -603,7 +644,7 @@ impl Story {
 
     fn new_session_ticket(&mut self, m: &MessageEvent) -> String {
         if let Some(secs) = ticket_lifetime(m) {
-            format!("Server issues a session ticket valid for {secs} s, for resuming without a full handshake.")
+            role!(self, "Server issues a session ticket valid for {secs} s, for resuming without a full handshake.")
         } else {
             "Server issues a session ticket for resuming without a full handshake.".into()
         }
@@ -615,7 +656,8 @@ impl Story {
         let Some(a) = &m.alert else {
             return (
                 phase,
-                format!(
+                role!(
+                    self,
                     "{who} sends an encrypted alert (closing the connection or reporting an error; needs keys to read)."
                 ),
             );
@@ -624,9 +666,9 @@ impl Story {
         let cause = alert_cause(a.description, from_client, peer_last.as_deref());
         self.record_alert(a, m.direction, phase);
         let after = peer_last
-            .map(|n| format!(" right after the {}'s {n}", if from_client { "server" } else { "client" }))
+            .map(|n| role!(self, " right after the {}'s {n}", if from_client { "server" } else { "client" }))
             .unwrap_or_default();
-        (phase, format!("{who} sends {} alert {}{after}: {cause}.", a.level_name, a.description_name))
+        (phase, role!(self, "{who} sends {} alert {}{after}: {cause}.", a.level_name, a.description_name))
     }
 
     fn record_alert(&mut self, a: &AlertInfo, d: Direction, phase: u8) {
@@ -652,17 +694,18 @@ impl Story {
             if from_client {
                 return (
                     1,
-                    format!(
+                    role!(
+                        self,
                         "0-RTT early data from the client ({} bytes), encrypted with the resumption secret.",
                         m.length
                     ),
                 );
             }
-            return (1, format!("Encrypted record ({} bytes) before the ServerHello was seen.", m.length));
+            return (1, role!(self, "Encrypted record ({} bytes) before the ServerHello was seen.", m.length));
         }
         if self.complete {
             self.first_app_data(m.time);
-            return (0, format!("Encrypted application data, {} bytes.", m.length));
+            return (0, role!(self, "Encrypted application data, {} bytes.", m.length));
         }
         self.encrypted_after_sh[s] += 1;
         if from_client {
@@ -672,7 +715,8 @@ impl Story {
             self.mark_finished(m.time);
             (
                 4,
-                format!(
+                role!(
+                    self,
                     "Client's encrypted flight ({} bytes): its Finished (and its certificate, if one was requested); needs a key log to see inside.",
                     m.length
                 ),
@@ -682,7 +726,8 @@ impl Story {
             self.finished[1] = true;
             (
                 2,
-                format!(
+                role!(
+                    self,
                     "Server's encrypted flight ({} bytes): EncryptedExtensions, Certificate, CertificateVerify and Finished; needs a key log to see inside.",
                     m.length
                 ),

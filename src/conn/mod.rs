@@ -188,6 +188,8 @@ pub struct Shared {
     pub certs_error: Option<String>,
     /// The key log is still being written (live capture): wait briefly for missing secrets.
     pub wait_for_keys: bool,
+    /// Leave message roles empty: the output does not show them.
+    pub skip_roles: bool,
 }
 
 /// All flows and TLS connections of a run.
@@ -493,7 +495,7 @@ impl Flow {
             messages: 0,
             ctx: DecodeContext::default(),
             server_hello_seen: false,
-            story: annotate::Story::new(1),
+            story: annotate::Story::new(1).with_roles(!shared.skip_roles),
             handshakes: 1,
             client_offered_tls13: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
@@ -770,7 +772,7 @@ impl Emitter<'_> {
         // A ClientHello after a finished handshake starts the next one (renegotiation).
         if msg_type == 1 && self.tls.story.complete {
             self.tls.handshakes += 1;
-            self.tls.story = annotate::Story::new(self.tls.handshakes);
+            self.tls.story = annotate::Story::new(self.tls.handshakes).with_roles(!self.shared.skip_roles);
             self.tls.story.mark_renegotiation();
             self.tls.crypto.restart_transcript();
         }

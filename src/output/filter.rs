@@ -216,6 +216,10 @@ impl<S: Sink> Sink for FilterSink<S> {
     fn needs_fingerprints(&self) -> bool {
         !self.filter.fingerprints.is_empty() || self.inner.needs_fingerprints()
     }
+
+    fn needs_roles(&self) -> bool {
+        self.inner.needs_roles()
+    }
 }
 
 #[cfg(test)]

@@ -21,4 +21,8 @@ pub trait Sink {
     fn needs_fingerprints(&self) -> bool {
         false
     }
+    /// Whether message events must carry their role sentence.
+    fn needs_roles(&self) -> bool {
+        true
+    }
 }

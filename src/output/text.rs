@@ -666,6 +666,10 @@ impl<W: Write> Sink for TextSink<W> {
     fn needs_fingerprints(&self) -> bool {
         self.verbosity == Verbosity::Verbose
     }
+
+    fn needs_roles(&self) -> bool {
+        self.verbosity == Verbosity::Verbose
+    }
 }
 
 fn summary_text(text: &mut String, s: &SummaryEvent) {
