@@ -218,6 +218,28 @@ fn expired_certificate_at_capture_time() {
 }
 
 #[test]
+fn remembered_chains_follow_capture_time_and_server_name() {
+    let ders = chain_ders("tls12-expired-certificate", false);
+    let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+    let expiry = |infos: &[CertInfo]| parsed(&infos[0]).expired_at_capture;
+    // The same chain three times: the verdict is remembered, expiry follows each capture time.
+    let (first, check) = inspect_chain(&refs, Some(&Timestamp::new(1_600_000_000, 0, 6)), None);
+    let (later, again) = inspect_chain(&refs, Some(&Timestamp::new(1_795_724_929, 0, 6)), None);
+    let (unknown, _) = inspect_chain(&refs, None, None);
+    assert_eq!((expiry(&first), expiry(&later), expiry(&unknown)), (Some(false), Some(true), None));
+    assert_eq!(check, again);
+    assert_eq!(first[0].sha256, later[0].sha256);
+    // Another server name is judged on its own.
+    let leaf_names = parsed(&first[0]).san.clone();
+    let (_, named) = inspect_chain(&refs, None, leaf_names.first().map(String::as_str));
+    let (_, other) = inspect_chain(&refs, None, Some("not-this-server.example"));
+    if !leaf_names.is_empty() {
+        assert_eq!(named.unwrap().sni_matches, Some(true));
+    }
+    assert_eq!(other.unwrap().sni_matches, Some(false));
+}
+
+#[test]
 fn chain_out_of_order_is_reported() {
     let ders = chain_ders("tls12-ecdsa-certificate", false);
     // Intermediate first, then the leaf: the intermediate's RSA signature cannot come from the
