@@ -151,7 +151,11 @@ pub fn finished_hash_of(version: u16, prf_hash: HashAlg, messages: &[&[u8]]) -> 
 
 /// [`finished_hash_of`] over everything the transcript holds (`None` if it overflowed its cap).
 pub fn finished_hash(version: u16, prf_hash: HashAlg, transcript: &Transcript) -> Option<Vec<u8>> {
-    finished_hash_of(version, prf_hash, &[transcript.raw()?])
+    match version {
+        // The transcript's running hash: both Finished messages hash a growing prefix.
+        VERSION_TLS12 => transcript.hash(prf_hash),
+        _ => finished_hash_of(version, prf_hash, &[transcript.raw()?]),
+    }
 }
 
 /// verify_data = PRF(master_secret, "client finished" | "server finished", handshake_hash)[0..12].
