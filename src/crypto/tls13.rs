@@ -13,6 +13,40 @@ use super::suites::SuiteParams;
 /// a full-length PRK), when the label or context is too long for the encoding, or when `length`
 /// exceeds what HKDF can produce.
 pub fn hkdf_expand_label(hash: HashAlg, secret: &[u8], label: &str, context: &[u8], length: usize) -> Option<Vec<u8>> {
+    expand_labels(hash, secret, &[(label, context, length)])?.pop()
+}
+
+/// Several HKDF-Expand-Label outputs from one secret, keying the HMAC once (`from_prk` costs two
+/// hash compressions, as much as a short expansion).
+fn expand_labels(hash: HashAlg, secret: &[u8], labels: &[(&str, &[u8], usize)]) -> Option<Vec<Vec<u8>>> {
+    enum Prk {
+        Sha256(Hkdf<Sha256>),
+        Sha384(Hkdf<Sha384>),
+    }
+    let prk = match hash {
+        HashAlg::Sha256 => Prk::Sha256(Hkdf::<Sha256>::from_prk(secret).ok()?),
+        HashAlg::Sha384 => Prk::Sha384(Hkdf::<Sha384>::from_prk(secret).ok()?),
+        // No TLS 1.3 suite uses these.
+        HashAlg::Md5 | HashAlg::Sha1 => return None,
+    };
+    let mut outputs = Vec::with_capacity(labels.len());
+    for &(label, context, length) in labels {
+        let info = hkdf_label(label, context, length)?;
+        let mut out = vec![0u8; length];
+        let expanded = match &prk {
+            Prk::Sha256(h) => h.expand(&info, &mut out).is_ok(),
+            Prk::Sha384(h) => h.expand(&info, &mut out).is_ok(),
+        };
+        if !expanded {
+            return None;
+        }
+        outputs.push(out);
+    }
+    Some(outputs)
+}
+
+/// The HkdfLabel structure of RFC 8446 section 7.1.
+fn hkdf_label(label: &str, context: &[u8], length: usize) -> Option<Vec<u8>> {
     const PREFIX: &[u8] = b"tls13 ";
     let length16 = u16::try_from(length).ok()?;
     let label_len = u8::try_from(PREFIX.len().checked_add(label.len())?).ok()?;
@@ -24,15 +58,7 @@ pub fn hkdf_expand_label(hash: HashAlg, secret: &[u8], label: &str, context: &[u
     info.extend_from_slice(label.as_bytes());
     info.push(context_len);
     info.extend_from_slice(context);
-
-    let mut out = vec![0u8; length];
-    let expanded = match hash {
-        HashAlg::Sha256 => Hkdf::<Sha256>::from_prk(secret).ok()?.expand(&info, &mut out).is_ok(),
-        HashAlg::Sha384 => Hkdf::<Sha384>::from_prk(secret).ok()?.expand(&info, &mut out).is_ok(),
-        // No TLS 1.3 suite uses these.
-        HashAlg::Md5 | HashAlg::Sha1 => false,
-    };
-    expanded.then_some(out)
+    Some(info)
 }
 
 /// Derive-Secret(secret, label, transcript_hash): expands to one hash length.
@@ -59,8 +85,10 @@ pub fn traffic_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<Traffi
     if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
         return None;
     }
-    let key = hkdf_expand_label(suite.prf_hash, traffic_secret, "key", &[], suite.key_len)?;
-    let iv = hkdf_expand_label(suite.prf_hash, traffic_secret, "iv", &[], suite.fixed_iv_len)?;
+    let mut out =
+        expand_labels(suite.prf_hash, traffic_secret, &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len)])?;
+    let iv = out.pop()?;
+    let key = out.pop()?;
     Some(TrafficKeys { key, iv })
 }
 
