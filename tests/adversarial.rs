@@ -142,18 +142,29 @@ fn check_summary(run: &Run, syn_only: u32, held: u32) {
 #[test]
 fn a_flood_twice_as_big_takes_no_more_memory() {
     let (syn_a, syn_b, held) = (130_000, 260_000, 20_000);
-    let a = run_flood("a", syn_a, held);
-    check_summary(&a, syn_a, held);
-    let b = run_flood("b", syn_b, held);
-    check_summary(&b, syn_b, held);
-    // Allocator and hash table slack differ a little between runs; growth with the flood
-    // (130,000 more flows kept, at more than 1 KB each, or their parked bytes) would not fit.
-    let allowed = a.max_rss_kb + a.max_rss_kb / 10 + 8 * 1024;
+    // Each flood twice: the allocator's peak for the very same run varies on this VM (for the
+    // smaller flood 150-190 MB in about one run in five, 240-280 MB otherwise), so the smaller
+    // flood's highest peak is compared with the bigger flood's lowest.
+    let mut peaks = [Vec::new(), Vec::new()];
+    for round in 0..2 {
+        for (i, syn) in [syn_a, syn_b].into_iter().enumerate() {
+            let run = run_flood(&format!("{}{round}", ["a", "b"][i]), syn, held);
+            check_summary(&run, syn, held);
+            peaks[i].push(run.max_rss_kb);
+        }
+    }
+    let a = peaks[0].iter().copied().max().unwrap();
+    let b = peaks[1].iter().copied().min().unwrap();
+    // Hash table slack differs a little between the two; growth with the flood (130,000 more
+    // flows kept, at more than 1 KB each, or their parked bytes) would not fit.
+    let allowed = a + a / 10 + 8 * 1024;
     assert!(
-        b.max_rss_kb <= allowed,
-        "peak RSS grew with the flood: {} MB for {syn_a} SYNs, {} MB for {syn_b}",
-        a.max_rss_kb / 1024,
-        b.max_rss_kb / 1024
+        b <= allowed,
+        "peak RSS grew with the flood: {} MB for {syn_a} SYNs, {} MB for {syn_b} (peaks {:?} and {:?} KB)",
+        a / 1024,
+        b / 1024,
+        peaks[0],
+        peaks[1]
     );
 }
 

@@ -90,6 +90,9 @@ pub struct ConnCrypto {
     early: Option<RecordDecryptor>,
     early_candidates: Vec<RecordDecryptor>,
     master: Option<Vec<u8>>,
+    /// TLS <= 1.2: the key block and what it was derived from (master secret, randoms, suite,
+    /// version), shared by both directions.
+    key_block: Option<(Vec<u8>, crypto::tls12::KeyBlock)>,
     secrets: Option<Secrets>,
     /// Finished checks per direction.
     pub verified: [Option<bool>; 2],
@@ -409,15 +412,22 @@ impl ConnCrypto {
         let (Some(master), Some(suite), Some(version)) = (self.master.as_ref(), self.suite, self.version) else {
             return;
         };
-        let dec = RecordDecryptor::tls12(
-            suite,
-            version,
-            master,
-            &self.client_random,
-            &self.server_random,
-            from_client,
-            self.etm,
-        );
+        // The other direction's ChangeCipherSpec reuses the key block when nothing it depends on
+        // changed (a renegotiation changes the master secret and the randoms).
+        let inputs =
+            [master.as_slice(), &self.client_random, &self.server_random, &suite.to_be_bytes(), &version.to_be_bytes()]
+                .concat();
+        let reuse = self.key_block.as_ref().is_some_and(|(i, _)| *i == inputs);
+        if !reuse {
+            let derived = crypto::suite(suite).and_then(|params| {
+                crypto::tls12::key_block(&params, version, master, &self.client_random, &self.server_random)
+            });
+            self.key_block = derived.map(|kb| (inputs, kb));
+        }
+        let dec = self
+            .key_block
+            .as_ref()
+            .and_then(|(_, kb)| RecordDecryptor::tls12_with_key_block(suite, version, kb, from_client, self.etm));
         if let Some(slot) = self.dec.get_mut(dir_index(from_client)) {
             *slot = dec;
         }

@@ -240,19 +240,35 @@ impl RecordDecryptor {
         }
         let params = suite(suite_code)?;
         let kb = tls12::key_block(&params, version, master_secret, client_random, server_random)?;
+        Self::tls12_with_key_block(suite_code, version, &kb, is_client, encrypt_then_mac)
+    }
+
+    /// [`RecordDecryptor::tls12`] from a key block already derived (both directions of a
+    /// connection share one: deriving it is a dozen HMACs).
+    pub fn tls12_with_key_block(
+        suite_code: u16,
+        version: u16,
+        kb: &tls12::KeyBlock,
+        is_client: bool,
+        encrypt_then_mac: bool,
+    ) -> Option<Self> {
+        if !matches!(version, VERSION_TLS10 | VERSION_TLS11 | VERSION_TLS12) {
+            return None;
+        }
+        let params = suite(suite_code)?;
         let (mac_key, key, iv) = if is_client {
-            (kb.client_mac_key, kb.client_key, kb.client_iv)
+            (&kb.client_mac_key, &kb.client_key, kb.client_iv.clone())
         } else {
-            (kb.server_mac_key, kb.server_key, kb.server_iv)
+            (&kb.server_mac_key, &kb.server_key, kb.server_iv.clone())
         };
         let protection = if params.is_aead() {
-            Protection::Tls12Aead { aead: AeadCipher::new(params.cipher, &key)?, fixed_iv: iv }
+            Protection::Tls12Aead { aead: AeadCipher::new(params.cipher, key)?, fixed_iv: iv }
         } else {
             Protection::Cbc {
-                cipher: BlockCipherKey::new(params.cipher, &key)?,
+                cipher: BlockCipherKey::new(params.cipher, key)?,
                 block_len: params.cipher.block_len(),
                 mac: params.mac?,
-                mac_key: Box::new(super::hash::KeyedHmac::new(params.mac?, &mac_key)?),
+                mac_key: Box::new(super::hash::KeyedHmac::new(params.mac?, mac_key)?),
                 chained_iv: (version == VERSION_TLS10).then_some(iv),
                 encrypt_then_mac,
             }
