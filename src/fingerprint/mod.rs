@@ -44,11 +44,36 @@ pub struct ServerFingerprints {
 /// All fingerprints of a ClientHello (sent over TCP: the JA4 transport letter is always `t`).
 pub fn client(ch: &ClientHello) -> Fingerprints {
     let ja3 = ja3::client_string(ch);
-    let ja3_hash = md5_hex(&ja3);
     let ja4 = ja4::Ja4::new(ch);
+    let ja4_ro = ja4.raw_original();
+    // The JA3 string and JA4_ro hold every input of the six values: a client that sends the
+    // same hello shape again (browsers do, thousands of times) costs a lookup, not an MD5, four
+    // SHA-256 and the sorted lists.
+    let key = format!("{ja3}\n{ja4_ro}");
+    if let Some(known) = CLIENT_MEMO.with(|memo| memo.borrow().get(&key).cloned()) {
+        return known;
+    }
+    let ja3_hash = md5_hex(&ja3);
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
-    let (ja4_o, ja4_ro) = ja4.original_forms();
-    Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro }
+    let (ja4_o, _) = ja4.original_forms();
+    let fp = Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro };
+    CLIENT_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        // Bounded whatever the capture holds: start over when full.
+        if memo.len() >= CLIENT_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, fp.clone());
+    });
+    fp
+}
+
+/// Hello shapes remembered per thread at most.
+const CLIENT_MEMO_CAPACITY: usize = 4096;
+
+thread_local! {
+    static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<String, Fingerprints>> =
+        std::cell::RefCell::new(crate::fast_map::FastMap::default());
 }
 
 /// The JA3S fingerprint of a ServerHello.

@@ -260,3 +260,23 @@ fn serializes_with_documented_keys() {
     let s = serde_json::to_value(ServerFingerprints { ja3s: "a".into(), ja3s_hash: "b".into() }).unwrap();
     assert_eq!(s, serde_json::json!({"ja3s": "a", "ja3s_hash": "b"}));
 }
+
+#[test]
+fn remembered_hello_shapes_give_the_same_values_and_new_shapes_their_own() {
+    let exts = |host: &str| vec![(0, sni(host)), (16, alpn(&[b"h2"])), (13, u16_vec16(&[0x0403, 0x0804]))];
+    let first = client_fp(&hello_body(0x0303, &[0x1301, 0xc02f], &exts("a.example")));
+    // Same shape, another server name (only its presence counts): the remembered values.
+    let again = client_fp(&hello_body(0x0303, &[0x1301, 0xc02f], &exts("b.example")));
+    assert_eq!(first, again);
+    // Cipher order differs: the sorted forms agree, the wire-order forms and JA3 do not.
+    let swapped = client_fp(&hello_body(0x0303, &[0xc02f, 0x1301], &exts("a.example")));
+    assert_eq!((first.ja4.as_str(), first.ja4_r.as_str()), (swapped.ja4.as_str(), swapped.ja4_r.as_str()));
+    assert_ne!(first.ja4_o, swapped.ja4_o);
+    assert_ne!(first.ja3_hash, swapped.ja3_hash);
+    // Each equals what a memo-free computation of its own hello gives: the hashes match their
+    // strings.
+    for fp in [&first, &swapped] {
+        use md5::{Digest, Md5};
+        assert_eq!(fp.ja3_hash, hex::encode(Md5::digest(fp.ja3.as_bytes())));
+    }
+}
