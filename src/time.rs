@@ -53,15 +53,20 @@ impl fmt::Display for Timestamp {
 }
 
 impl serde::Serialize for Timestamp {
-    /// A JSON number with the capture's precision (not rounded through `f64`). Written as a
-    /// raw number for sonic-rs, the serializer of the JSON output (`output::json`); other
-    /// serde serializers get sonic-rs's raw-number wrapper instead of a bare number.
+    /// A JSON number with the capture's precision (not rounded through `f64`). JSON serializers
+    /// take raw numbers each through their own private marker, so this writes sonic-rs's (the
+    /// `--json` writer, `output::json`) or serde_json's, by the serializer's type; any other
+    /// serializer gets serde_json's wrapper.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let quoted = format!("\"{self}\"");
-        match sonic_rs::from_str::<sonic_rs::RawNumber>(&quoted) {
-            Ok(raw) => raw.serialize(s),
-            Err(_) => s.serialize_f64(self.as_f64()),
+        let text = self.to_string();
+        if std::any::type_name::<S>().contains("sonic_rs") {
+            if let Ok(raw) = sonic_rs::from_str::<sonic_rs::RawNumber>(&format!("\"{text}\"")) {
+                return raw.serialize(s);
+            }
+        } else if let Ok(raw) = serde_json::value::RawValue::from_string(text) {
+            return raw.serialize(s);
         }
+        s.serialize_f64(self.as_f64())
     }
 }
 
@@ -75,6 +80,7 @@ mod tests {
         assert_eq!(Timestamp::new(1700000000, 5, 9).to_string(), "1700000000.000000005");
         assert_eq!(Timestamp::new(12, 0, 0).to_string(), "12");
         assert_eq!(sonic_rs::to_string(&Timestamp::new(1, 500_000_000, 3)).unwrap(), "1.500");
+        assert_eq!(serde_json::to_string(&Timestamp::new(1, 500_000_000, 3)).unwrap(), "1.500");
         assert_eq!(sonic_rs::to_string(&Timestamp::new(1700000000, 7_000, 9)).unwrap(), "1700000000.000007000");
     }
 }
