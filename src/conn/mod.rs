@@ -197,7 +197,7 @@ pub struct Shared {
 pub struct ConnTracker {
     flows: FastMap<FlowId, Flow>,
     /// Flows that ended while their records waited for secrets (live key log).
-    closing: Vec<ClosingFlow>,
+    closing: std::collections::VecDeque<ClosingFlow>,
     pub shared: Shared,
 }
 
@@ -235,7 +235,7 @@ impl ConnTracker {
             if c.flow.held.is_empty() {
                 end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
             } else {
-                self.closing.push(c);
+                self.closing.push_back(c);
             }
         }
     }
@@ -327,11 +327,12 @@ impl ConnTracker {
                     if self.shared.wait_for_keys && f.awaits_keys(&self.shared, pkt.ts) {
                         // Its secrets may be a moment behind in the key log: finish it when
                         // they arrive (or the wait times out), not now without them.
-                        if self.closing.len() >= MAX_CLOSING_FLOWS {
-                            let oldest = self.closing.remove(0);
+                        if self.closing.len() >= MAX_CLOSING_FLOWS
+                            && let Some(oldest) = self.closing.pop_front()
+                        {
                             end_flow(&mut self.shared, oldest.flow, oldest.reason, oldest.pkt);
                         }
-                        self.closing.push(ClosingFlow { flow: f, reason, pkt });
+                        self.closing.push_back(ClosingFlow { flow: f, reason, pkt });
                     } else {
                         end_flow(&mut self.shared, f, reason, pkt);
                     }

@@ -235,11 +235,8 @@ impl RecordDecryptor {
         is_client: bool,
         encrypt_then_mac: bool,
     ) -> Option<Self> {
-        if !matches!(version, VERSION_TLS10 | VERSION_TLS11 | VERSION_TLS12) {
-            return None;
-        }
-        let params = suite(suite_code)?;
-        let kb = tls12::key_block(&params, version, master_secret, client_random, server_random)?;
+        // `key_block` refuses versions without a TLS 1.0-1.2 PRF; the rest is checked below.
+        let kb = tls12::key_block(&suite(suite_code)?, version, master_secret, client_random, server_random)?;
         Self::tls12_with_key_block(suite_code, version, &kb, is_client, encrypt_then_mac)
     }
 

@@ -46,7 +46,7 @@ struct Block {
     printed: bool,
     last_time: Option<Timestamp>,
     /// After the handshake: counts by (direction, name) and bytes.
-    after: BTreeMap<(u8, String), (u64, u64)>,
+    after: BTreeMap<(u8, crate::msgs::names::Name), (u64, u64)>,
     failed: bool,
 }
 
@@ -585,8 +585,7 @@ impl<W: Write> Sink for TextSink<W> {
                 }
                 if block.printed {
                     let dir = if m.direction == Direction::ClientToServer { 0 } else { 1 };
-                    let key = (dir, m.name.to_string());
-                    let e = block.after.entry(key).or_insert((0, 0));
+                    let e = block.after.entry((dir, m.name.clone())).or_insert((0, 0));
                     e.0 += 1;
                     e.1 += m.length as u64;
                 } else if self.verbosity == Verbosity::Quiet {
