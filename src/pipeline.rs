@@ -800,10 +800,10 @@ mod tests {
         let mut p = Pipeline::new(cfg);
         let mut out = Vec::new();
         while source.next_with(|pkt| p.process(pkt)).unwrap().is_some() {
-            out.extend(p.drain_events().map(|e| serde_json::from_str(&sonic_rs::to_string(&e).unwrap()).unwrap()));
+            out.extend(p.drain_events().map(|e| serde_json::to_value(&e).unwrap()));
         }
         p.finish();
-        out.extend(p.drain_events().map(|e| serde_json::from_str(&sonic_rs::to_string(&e).unwrap()).unwrap()));
+        out.extend(p.drain_events().map(|e| serde_json::to_value(&e).unwrap()));
         out
     }
 
