@@ -43,30 +43,61 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// Decimal seconds with exactly `digits` fractional digits, e.g. `1700000000.123456`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.digits == 0 {
-            return write!(f, "{}", self.secs);
+        f.write_str(self.decimal(&mut [0; DECIMAL_MAX]))
+    }
+}
+
+/// Longest decimal form: sign, 19 digits of seconds, the point and 9 fractional digits.
+const DECIMAL_MAX: usize = 32;
+
+impl Timestamp {
+    /// The decimal form written into `buf` (no allocation: every event has a timestamp).
+    fn decimal<'b>(&self, buf: &'b mut [u8; DECIMAL_MAX]) -> &'b str {
+        let mut at = buf.len();
+        let mut put = |buf: &mut [u8; DECIMAL_MAX], byte: u8| {
+            at = at.saturating_sub(1);
+            if let Some(b) = buf.get_mut(at) {
+                *b = byte;
+            }
+        };
+        if self.digits > 0 {
+            let mut frac = self.nanos / 10u32.pow(9 - u32::from(self.digits.min(9)));
+            for _ in 0..self.digits.min(9) {
+                put(buf, b'0' + (frac % 10) as u8);
+                frac /= 10;
+            }
+            put(buf, b'.');
         }
-        let scale = 10u32.pow(9 - u32::from(self.digits));
-        let frac = self.nanos / scale;
-        write!(f, "{}.{:0width$}", self.secs, frac, width = usize::from(self.digits))
+        let mut secs = self.secs.unsigned_abs();
+        loop {
+            put(buf, b'0' + (secs % 10) as u8);
+            secs /= 10;
+            if secs == 0 {
+                break;
+            }
+        }
+        if self.secs < 0 {
+            put(buf, b'-');
+        }
+        std::str::from_utf8(buf.get(at..).unwrap_or_default()).unwrap_or_default()
     }
 }
 
 impl serde::Serialize for Timestamp {
-    /// A JSON number with the capture's precision (not rounded through `f64`). JSON serializers
-    /// take raw numbers each through their own private marker, so this writes sonic-rs's (the
-    /// `--json` writer, `output::json`) or serde_json's, by the serializer's type; any other
-    /// serializer gets serde_json's wrapper.
+    /// A JSON number with the capture's precision (not rounded through `f64`). JSON writers
+    /// take a raw number through a private marker struct of their own (what sonic-rs's
+    /// `RawNumber` and serde_json's `RawValue` serialize as): this writes sonic-rs's marker (the
+    /// `--json` writer, `output::json`) or serde_json's, by the serializer's type, straight from
+    /// a stack buffer; unit tests below hold both writers to it.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let text = self.to_string();
-        if std::any::type_name::<S>().contains("sonic_rs") {
-            if let Ok(raw) = sonic_rs::from_str::<sonic_rs::RawNumber>(&format!("\"{text}\"")) {
-                return raw.serialize(s);
-            }
-        } else if let Ok(raw) = serde_json::value::RawValue::from_string(text) {
-            return raw.serialize(s);
-        }
-        s.serialize_f64(self.as_f64())
+        use serde::ser::SerializeStruct;
+        const SONIC_RS_NUMBER: &str = "$sonic_rs::private::JsonNumber";
+        const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";
+        let token = if std::any::type_name::<S>().contains("sonic_rs") { SONIC_RS_NUMBER } else { SERDE_JSON_RAW };
+        let mut buf = [0; DECIMAL_MAX];
+        let mut raw = s.serialize_struct(token, 1)?;
+        raw.serialize_field(token, self.decimal(&mut buf))?;
+        raw.end()
     }
 }
 
@@ -82,5 +113,10 @@ mod tests {
         assert_eq!(sonic_rs::to_string(&Timestamp::new(1, 500_000_000, 3)).unwrap(), "1.500");
         assert_eq!(serde_json::to_string(&Timestamp::new(1, 500_000_000, 3)).unwrap(), "1.500");
         assert_eq!(sonic_rs::to_string(&Timestamp::new(1700000000, 7_000, 9)).unwrap(), "1700000000.000007000");
+        assert_eq!(serde_json::to_string(&Timestamp::new(1700000000, 7_000, 9)).unwrap(), "1700000000.000007000");
+        assert_eq!(Timestamp::new(-5, 250_000_000, 2).to_string(), "-5.25");
+        assert_eq!(Timestamp::new(i64::MIN, 999_999_999, 9).to_string(), format!("{}.999999999", i64::MIN));
+        assert_eq!(sonic_rs::to_string(&Timestamp::new(0, 0, 0)).unwrap(), "0");
+        assert_eq!(serde_json::to_string(&vec![Timestamp::new(3, 1, 9)]).unwrap(), "[3.000000001]");
     }
 }

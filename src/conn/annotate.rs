@@ -20,7 +20,14 @@ use crate::msgs::names::Name;
 /// with it.
 macro_rules! role {
     ($story:expr, $($arg:tt)*) => {
-        if $story.roles { format!($($arg)*) } else { String::new() }
+        if $story.roles {
+            // Sized for a typical sentence up front: growing it step by step showed in profiles.
+            let mut sentence = String::with_capacity(192);
+            let _ = std::fmt::Write::write_fmt(&mut sentence, format_args!($($arg)*));
+            sentence
+        } else {
+            String::new()
+        }
     };
 }
 use crate::registry;

@@ -43,16 +43,15 @@ pub struct ServerFingerprints {
 
 /// All fingerprints of a ClientHello (sent over TCP: the JA4 transport letter is always `t`).
 pub fn client(ch: &ClientHello) -> Fingerprints {
-    let ja3 = ja3::client_string(ch);
-    let ja4 = ja4::Ja4::new(ch);
-    let ja4_ro = ja4.raw_original();
-    // The JA3 string and JA4_ro hold every input of the six values: a client that sends the
-    // same hello shape again (browsers do, thousands of times) costs a lookup, not an MD5, four
-    // SHA-256 and the sorted lists.
-    let key = format!("{ja3}\n{ja4_ro}");
+    // A client that sends the same hello shape again (browsers do, thousands of times) costs a
+    // lookup, not the JA3 and JA4 strings, an MD5, four SHA-256 and the sorted lists.
+    let key = hello_shape(ch);
     if let Some(known) = CLIENT_MEMO.with(|memo| memo.borrow().get(&key).cloned()) {
         return known;
     }
+    let ja3 = ja3::client_string(ch);
+    let ja4 = ja4::Ja4::new(ch);
+    let ja4_ro = ja4.raw_original();
     let ja3_hash = md5_hex(&ja3);
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
     let (ja4_o, _) = ja4.original_forms();
@@ -68,11 +67,42 @@ pub fn client(ch: &ClientHello) -> Fingerprints {
     fp
 }
 
+/// Every input of the client fingerprints, exact and cheap to build: the legacy version, the
+/// cipher suites, the extension types in order, and the bytes of each extension the recipes
+/// read (the first of its type, as they take it). Equal shapes give equal fingerprints.
+fn hello_shape(ch: &ClientHello) -> Vec<u8> {
+    fn len(key: &mut Vec<u8>, n: usize) {
+        key.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+    }
+    let mut key = Vec::with_capacity(320);
+    key.extend_from_slice(&ch.version.to_be_bytes());
+    len(&mut key, ch.cipher_suites.len());
+    for suite in &ch.cipher_suites {
+        key.extend_from_slice(&suite.to_be_bytes());
+    }
+    len(&mut key, ch.extensions.len());
+    for e in &ch.extensions {
+        key.extend_from_slice(&e.typ.to_be_bytes());
+    }
+    for typ in [EXT_SUPPORTED_GROUPS, EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN, EXT_SUPPORTED_VERSIONS]
+    {
+        match ext_raw(&ch.extensions, typ) {
+            Some(raw) => {
+                key.push(1);
+                len(&mut key, raw.len());
+                key.extend_from_slice(raw);
+            }
+            None => key.push(0),
+        }
+    }
+    key
+}
+
 /// Hello shapes remembered per thread at most.
 const CLIENT_MEMO_CAPACITY: usize = 4096;
 
 thread_local! {
-    static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<String, Fingerprints>> =
+    static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<Vec<u8>, Fingerprints>> =
         std::cell::RefCell::new(crate::fast_map::FastMap::default());
 }
 

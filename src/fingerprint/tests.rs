@@ -273,6 +273,12 @@ fn remembered_hello_shapes_give_the_same_values_and_new_shapes_their_own() {
     assert_eq!((first.ja4.as_str(), first.ja4_r.as_str()), (swapped.ja4.as_str(), swapped.ja4_r.as_str()));
     assert_ne!(first.ja4_o, swapped.ja4_o);
     assert_ne!(first.ja3_hash, swapped.ja3_hash);
+    // Only the bytes of a read extension differ: a new shape, new values.
+    let mut other_sigs = exts("a.example");
+    other_sigs[2] = (13, u16_vec16(&[0x0804, 0x0403]));
+    let resigned = client_fp(&hello_body(0x0303, &[0x1301, 0xc02f], &other_sigs));
+    assert_eq!(first.ja3, resigned.ja3);
+    assert_ne!(first.ja4_ro, resigned.ja4_ro);
     // Each equals what a memo-free computation of its own hello gives: the hashes match their
     // strings.
     for fp in [&first, &swapped] {
