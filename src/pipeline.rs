@@ -280,6 +280,10 @@ struct Shared {
     finishing: bool,
     /// The pipeline is dropped: stop at once.
     abandon: bool,
+    /// Each side says when it sleeps, so the other wakes it only then: a wake-up is a system
+    /// call even with nobody waiting, and there are thousands of batches per second.
+    worker_waiting: bool,
+    reader_waiting: bool,
 }
 
 struct Channel {
@@ -336,6 +340,7 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
                 if shared.finishing {
                     break None;
                 }
+                shared.worker_waiting = true;
                 shared = channel.work.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
             }
         };
@@ -367,8 +372,12 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
         shared.spare.push(batch);
         shared.done += 1;
         channel.events_ready.store(!shared.events.is_empty() || !shared.new_links.is_empty(), Ordering::Release);
+        // The reader waits for room in the queue, or for every batch to be done (`sync`).
+        let wake = std::mem::take(&mut shared.reader_waiting);
         drop(shared);
-        channel.progress.notify_all();
+        if wake {
+            channel.progress.notify_all();
+        }
     }
     stages.finish();
     let mut shared = channel.lock();
@@ -437,14 +446,18 @@ impl Worker {
                 drop(shared);
                 self.fail();
             }
+            shared.reader_waiting = true;
             shared = self.channel.progress.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
         }
         let next = shared.spare.pop().unwrap_or_default();
         shared.queue.push_back(std::mem::replace(&mut self.current, next));
+        let wake = std::mem::take(&mut shared.worker_waiting);
         drop(shared);
         self.sent += 1;
         self.current_since = None;
-        self.channel.work.notify_one();
+        if wake {
+            self.channel.work.notify_one();
+        }
     }
 
     /// Waits until the worker has finished every batch sent so far.
@@ -455,6 +468,7 @@ impl Worker {
                 drop(shared);
                 self.fail();
             }
+            shared.reader_waiting = true;
             shared = self.channel.progress.wait(shared).unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
