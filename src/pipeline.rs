@@ -1,9 +1,11 @@
 //! Wires the layers together: packets in, events out.
 //!
 //! With `parallel`, the layers below the output run on a second thread: the caller's thread
-//! reads the capture and writes the output while a worker decodes (link, IP, TCP, TLS,
-//! messages, connections). Packets cross in batches with reused buffers, events come back in
-//! the order the worker produced them, so the output is the same as with one thread.
+//! reads the capture, decodes link and IP headers and writes the output while a worker decodes
+//! the rest (TCP, TLS, messages, connections): the worker is the busier of the two, so the
+//! reader takes the stateless-looking first layer (its IP fragment state included). TCP
+//! segments cross in batches with reused buffers, events come back in the order the worker
+//! produced them, so the output is the same as with one thread.
 //!
 //! Whether it pays depends on the allocator: every event is allocated on the worker and freed by
 //! the output thread, and glibc's malloc serialises those frees on the worker's arena lock
@@ -13,7 +15,7 @@
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
-use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome};
+use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpFlags, TcpSegment};
 use crate::source::Packet;
 use crate::tcp::{FlowConfig, FlowTable};
 use crate::time::Timestamp;
@@ -40,11 +42,10 @@ struct SkippedLinks {
     counts: BTreeMap<u32, u64>,
 }
 
-/// Every layer between a source and a sink, on one thread.
-struct Stages {
+/// The first layer (link and IP decoding, fragment reassembly) with the counters it keeps: on
+/// the reader's thread with `parallel`, inside [`Stages`] otherwise.
+struct Front {
     net: NetDecoder,
-    flows: FlowTable,
-    conns: ConnTracker,
     packets: u64,
     bytes: u64,
     malformed_packets: u64,
@@ -52,6 +53,58 @@ struct Stages {
     skipped: SkippedLinks,
     /// Link types to report once on stderr (drained by the caller).
     new_unsupported_links: Vec<u32>,
+}
+
+impl Front {
+    fn new(cfg: NetConfig) -> Self {
+        Front {
+            net: NetDecoder::new(cfg),
+            packets: 0,
+            bytes: 0,
+            malformed_packets: 0,
+            non_tcp_packets: 0,
+            skipped: SkippedLinks::default(),
+            new_unsupported_links: Vec::new(),
+        }
+    }
+
+    /// Counts one captured packet and decodes it down to TCP: the segment, or None for
+    /// anything else (counted by kind).
+    fn decode<'a>(&'a mut self, pkt: &Packet<'a>) -> Option<TcpSegment<'a>> {
+        self.packets += 1;
+        self.bytes += pkt.data.len() as u64;
+        match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+            Ok(NetOutcome::Tcp(seg)) => return Some(seg),
+            Ok(NetOutcome::NotTcp) => self.non_tcp_packets += 1,
+            Ok(NetOutcome::FragmentHeld) => {}
+            Err(NetError::UnsupportedLink(lt)) => {
+                let count = self.skipped.counts.entry(lt).or_insert(0);
+                if *count == 0 {
+                    self.new_unsupported_links.push(lt);
+                }
+                *count += 1;
+            }
+            Err(NetError::Malformed(_)) => self.malformed_packets += 1,
+        }
+        None
+    }
+
+    /// Its counters written into a summary.
+    fn fill(&self, summary: &mut SummaryEvent) {
+        summary.packets = self.packets;
+        summary.bytes = self.bytes;
+        summary.malformed_packets = self.malformed_packets;
+        summary.non_tcp_packets = self.non_tcp_packets;
+        summary.skipped_link_types =
+            self.skipped.counts.iter().map(|(&linktype, &packets)| LinkTypeCount { linktype, packets }).collect();
+    }
+}
+
+/// Every layer between a source and a sink, on one thread.
+struct Stages {
+    front: Front,
+    flows: FlowTable,
+    conns: ConnTracker,
     last_expire_secs: Option<i64>,
     now: Timestamp,
     last_frame: u64,
@@ -64,15 +117,9 @@ impl Stages {
         let mut conns = ConnTracker::new();
         conns.shared.skip_roles = cfg.skip_roles;
         Stages {
-            net: NetDecoder::new(cfg.net),
+            front: Front::new(cfg.net),
             flows: FlowTable::new(cfg.flows),
             conns,
-            packets: 0,
-            bytes: 0,
-            malformed_packets: 0,
-            non_tcp_packets: 0,
-            skipped: SkippedLinks::default(),
-            new_unsupported_links: Vec::new(),
             last_expire_secs: None,
             now: Timestamp::default(),
             last_frame: 0,
@@ -83,30 +130,34 @@ impl Stages {
 
     /// Feeds one captured packet.
     fn process(&mut self, pkt: Packet<'_>) {
-        self.packets += 1;
-        self.bytes += pkt.data.len() as u64;
-        if pkt.ts > self.now {
-            self.now = pkt.ts;
-        }
-        self.last_frame = pkt.frame;
         let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
-        match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
-            Ok(NetOutcome::Tcp(seg)) => {
-                let conns = &mut self.conns;
-                self.flows.process(&seg, pkt.ts, &mut |ev| conns.on_flow_event(ev, ctx));
-            }
-            Ok(NetOutcome::NotTcp) => self.non_tcp_packets += 1,
-            Ok(NetOutcome::FragmentHeld) => {}
-            Err(NetError::UnsupportedLink(lt)) => {
-                let count = self.skipped.counts.entry(lt).or_insert(0);
-                if *count == 0 {
-                    self.new_unsupported_links.push(lt);
-                }
-                *count += 1;
-            }
-            Err(NetError::Malformed(_)) => self.malformed_packets += 1,
-        }
+        let seg = self.front.decode(&pkt);
+        Self::after_front(&mut self.flows, &mut self.conns, &mut self.now, &mut self.last_frame, seg.as_ref(), ctx);
         self.maybe_expire(ctx);
+    }
+
+    /// Feeds one packet the reader's [`Front`] already decoded (`seg` is None when it was not
+    /// TCP): everything `process` does after the first layer.
+    fn process_decoded(&mut self, seg: Option<&TcpSegment<'_>>, ctx: PacketContext) {
+        Self::after_front(&mut self.flows, &mut self.conns, &mut self.now, &mut self.last_frame, seg, ctx);
+        self.maybe_expire(ctx);
+    }
+
+    fn after_front(
+        flows: &mut FlowTable,
+        conns: &mut ConnTracker,
+        now: &mut Timestamp,
+        last_frame: &mut u64,
+        seg: Option<&TcpSegment<'_>>,
+        ctx: PacketContext,
+    ) {
+        if ctx.ts > *now {
+            *now = ctx.ts;
+        }
+        *last_frame = ctx.frame;
+        if let Some(seg) = seg {
+            flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
+        }
     }
 
     /// Idle flows are closed on capture time, checked at most once per capture second.
@@ -175,28 +226,23 @@ impl Stages {
 
     /// Unsupported link types seen for the first time since the last call.
     fn take_new_unsupported_links(&mut self) -> Vec<u32> {
-        std::mem::take(&mut self.new_unsupported_links)
+        std::mem::take(&mut self.front.new_unsupported_links)
     }
 
     fn summary(&self) -> SummaryEvent {
         let s = self.conns.stats();
         let t = self.flows.stats();
-        SummaryEvent {
-            packets: self.packets,
-            bytes: self.bytes,
+        let mut summary = SummaryEvent {
+            packets: 0,
+            bytes: 0,
             connections: s.flows,
             tls_connections: s.tls_connections,
             messages: s.messages,
             gaps: s.gaps,
             gap_bytes: s.gap_bytes,
-            malformed_packets: self.malformed_packets,
-            non_tcp_packets: self.non_tcp_packets,
-            skipped_link_types: self
-                .skipped
-                .counts
-                .iter()
-                .map(|(&linktype, &packets)| LinkTypeCount { linktype, packets })
-                .collect(),
+            malformed_packets: 0,
+            non_tcp_packets: 0,
+            skipped_link_types: Vec::new(),
             malformed_messages: s.malformed_messages,
             evicted_connections: s.evicted.max(t.flows_evicted),
             input_error: None,
@@ -205,7 +251,9 @@ impl Stages {
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
             certificate_error: self.conns.certificate_error(),
-        }
+        };
+        self.front.fill(&mut summary);
+        summary
     }
 }
 
@@ -225,13 +273,17 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// One captured packet in a batch: its bytes are `data[offset..offset + len]`.
+/// One TCP segment in a batch, decoded by the reader's [`Front`]: its payload is
+/// `data[offset..offset + len]`.
 #[derive(Clone, Copy)]
-struct PacketMeta {
-    frame: u64,
-    ts: Timestamp,
-    linktype: u32,
-    orig_len: u32,
+struct SegmentMeta {
+    ctx: PacketContext,
+    src: std::net::SocketAddr,
+    dst: std::net::SocketAddr,
+    seq: u32,
+    ack: u32,
+    flags: TcpFlags,
+    missing_tail: u32,
     offset: usize,
     len: usize,
 }
@@ -240,13 +292,16 @@ struct PacketMeta {
 type Control = Box<dyn FnOnce(&mut Stages) + Send>;
 
 enum Item {
-    Packet(PacketMeta),
+    Segment(SegmentMeta),
+    /// A packet that was not TCP (or not yet: a held IP fragment): it still moves capture time.
+    Other(PacketContext),
     /// `advance_clock` at this point of the packet sequence.
     Clock(Timestamp),
     Control(Control),
 }
 
-/// Packets copied out of the source's buffer; the buffers go back and forth and are reused.
+/// Segments' payloads copied out of the source's buffer; the buffers go back and forth and are
+/// reused.
 #[derive(Default)]
 struct Batch {
     data: Vec<u8>,
@@ -315,6 +370,8 @@ impl Drop for GoneOnDrop {
 }
 
 struct Worker {
+    /// The first layer runs here, on the reader's thread (see the module documentation).
+    front: Front,
     channel: Arc<Channel>,
     handle: Option<JoinHandle<Stages>>,
     /// The batch being filled, and when its first packet came.
@@ -347,16 +404,20 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
         let Some(mut batch) = batch else { break };
         for item in batch.items.drain(..) {
             match item {
-                Item::Packet(m) => {
-                    let data = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
-                    stages.process(Packet {
-                        frame: m.frame,
-                        ts: m.ts,
-                        linktype: m.linktype,
-                        data,
-                        orig_len: m.orig_len,
-                    });
+                Item::Segment(m) => {
+                    let payload = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
+                    let seg = TcpSegment {
+                        src: m.src,
+                        dst: m.dst,
+                        seq: m.seq,
+                        ack: m.ack,
+                        flags: m.flags,
+                        payload,
+                        missing_tail: m.missing_tail,
+                    };
+                    stages.process_decoded(Some(&seg), m.ctx);
                 }
+                Item::Other(ctx) => stages.process_decoded(None, ctx),
                 Item::Clock(now) => stages.advance_clock(now),
                 Item::Control(change) => change(&mut stages),
             }
@@ -407,6 +468,7 @@ impl Worker {
             })
             .ok()?;
         Some(Worker {
+            front: Front::new(cfg.net.clone()),
             channel,
             handle: Some(handle),
             current: Batch::default(),
@@ -417,16 +479,26 @@ impl Worker {
     }
 
     fn push(&mut self, pkt: Packet<'_>) {
-        let offset = self.current.data.len();
-        self.current.data.extend_from_slice(pkt.data);
-        self.current.items.push(Item::Packet(PacketMeta {
-            frame: pkt.frame,
-            ts: pkt.ts,
-            linktype: pkt.linktype,
-            orig_len: pkt.orig_len,
-            offset,
-            len: pkt.data.len(),
-        }));
+        let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
+        let item = match self.front.decode(&pkt) {
+            Some(seg) => {
+                let offset = self.current.data.len();
+                self.current.data.extend_from_slice(seg.payload);
+                Item::Segment(SegmentMeta {
+                    ctx,
+                    src: seg.src,
+                    dst: seg.dst,
+                    seq: seg.seq,
+                    ack: seg.ack,
+                    flags: seg.flags,
+                    missing_tail: seg.missing_tail,
+                    offset,
+                    len: seg.payload.len(),
+                })
+            }
+            None => Item::Other(ctx),
+        };
+        self.current.items.push(item);
         if self.current_since.is_none() {
             self.current_since = Some(Instant::now());
         }
@@ -475,6 +547,7 @@ impl Worker {
 
     /// Moves the worker's events (and unsupported link types) to the caller's side.
     fn collect(&mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) {
+        links.append(&mut self.front.new_unsupported_links);
         // The caller collects after every packet: reading the clock each time was a visible
         // cost on fast files. A batch still filling slowly (a trickling pipe) is few packets,
         // and for those the age is checked every time.
@@ -500,10 +573,14 @@ impl Worker {
         self.send();
         self.channel.lock().finishing = true;
         self.channel.work.notify_one();
-        let stages = self.join();
+        let mut stages = self.join();
         let mut shared = self.channel.lock();
         events.append(&mut shared.events);
         links.append(&mut shared.new_links);
+        drop(shared);
+        links.append(&mut self.front.new_unsupported_links);
+        // The counters of the first layer live on with the stages.
+        stages.front = std::mem::replace(&mut self.front, Front::new(NetConfig::default()));
         stages
     }
 
@@ -524,8 +601,11 @@ impl Worker {
         panic!("the decoding thread stopped early");
     }
 
-    fn summary(&self) -> Option<SummaryEvent> {
-        self.channel.lock().summary.clone()
+    fn summary(&self) -> SummaryEvent {
+        let finished = self.channel.lock().summary.clone();
+        let mut summary = finished.unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary());
+        self.front.fill(&mut summary);
+        summary
     }
 }
 
@@ -672,9 +752,7 @@ impl Pipeline {
     pub fn summary(&self) -> SummaryEvent {
         match &self.mode {
             Mode::Inline(stages) => stages.summary(),
-            Mode::Parallel(worker) => {
-                worker.summary().unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary())
-            }
+            Mode::Parallel(worker) => worker.summary(),
             Mode::Switching => Stages::new(PipelineConfig::default()).summary(),
         }
     }
