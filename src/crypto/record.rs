@@ -9,12 +9,10 @@
 use aes::{Aes128, Aes256};
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use cbc::cipher::block_padding::NoPadding;
 use cbc::cipher::{BlockCipher, BlockDecryptMut, InnerIvInit};
 use ccm::Ccm;
 use ccm::consts::{U8, U12, U16};
-use chacha20poly1305::ChaCha20Poly1305;
 use des::TdesEde3;
 
 use super::hash::{HashAlg, ct_eq};
@@ -59,11 +57,11 @@ pub enum DecryptError {
     SequenceExhausted,
 }
 
-/// The AEAD ciphers, keyed once.
+/// The AEAD ciphers, keyed once. AES-GCM and ChaCha20-Poly1305 (nearly every record of a key
+/// log run) go through ring, whose assembly opened a 1 KiB AES-256-GCM record about 3x faster
+/// than the RustCrypto crates on the benchmark machine; ring has no CCM, which RustCrypto keeps.
 enum AeadCipher {
-    Aes128Gcm(Box<Aes128Gcm>),
-    Aes256Gcm(Box<Aes256Gcm>),
-    ChaCha20Poly1305(Box<ChaCha20Poly1305>),
+    Ring(Box<ring::aead::LessSafeKey>),
     Aes128Ccm(Box<Ccm<Aes128, U16, U12>>),
     Aes256Ccm(Box<Ccm<Aes256, U16, U12>>),
     Aes128Ccm8(Box<Ccm<Aes128, U8, U12>>),
@@ -73,11 +71,9 @@ enum AeadCipher {
 impl AeadCipher {
     fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
         Some(match kind {
-            CipherKind::Aes128Gcm => AeadCipher::Aes128Gcm(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
-            CipherKind::Aes256Gcm => AeadCipher::Aes256Gcm(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
-            CipherKind::ChaCha20Poly1305 => {
-                AeadCipher::ChaCha20Poly1305(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?))
-            }
+            CipherKind::Aes128Gcm => Self::ring(&ring::aead::AES_128_GCM, key)?,
+            CipherKind::Aes256Gcm => Self::ring(&ring::aead::AES_256_GCM, key)?,
+            CipherKind::ChaCha20Poly1305 => Self::ring(&ring::aead::CHACHA20_POLY1305, key)?,
             CipherKind::Aes128Ccm => AeadCipher::Aes128Ccm(Box::new(Ccm::new_from_slice(key).ok()?)),
             CipherKind::Aes256Ccm => AeadCipher::Aes256Ccm(Box::new(Ccm::new_from_slice(key).ok()?)),
             CipherKind::Aes128Ccm8 => AeadCipher::Aes128Ccm8(Box::new(Ccm::new_from_slice(key).ok()?)),
@@ -86,18 +82,31 @@ impl AeadCipher {
         })
     }
 
+    fn ring(algorithm: &'static ring::aead::Algorithm, key: &[u8]) -> Option<Self> {
+        let key = ring::aead::UnboundKey::new(algorithm, key).ok()?;
+        Some(AeadCipher::Ring(Box::new(ring::aead::LessSafeKey::new(key))))
+    }
+
     /// Decrypts and authenticates `ciphertext` (tag included); `None` on a bad tag.
     fn open(&self, nonce: [u8; 12], aad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
-        let nonce = GenericArray::from(nonce);
-        let payload = Payload { msg: ciphertext, aad };
+        let AeadCipher::Ring(key) = self else {
+            let nonce = GenericArray::from(nonce);
+            return self.open_ccm(&nonce, Payload { msg: ciphertext, aad });
+        };
+        let mut buf = ciphertext.to_vec();
+        let nonce = ring::aead::Nonce::assume_unique_for_key(nonce);
+        let plain_len = key.open_in_place(nonce, ring::aead::Aad::from(aad), &mut buf).ok()?.len();
+        buf.truncate(plain_len);
+        Some(buf)
+    }
+
+    fn open_ccm(&self, nonce: &GenericArray<u8, U12>, payload: Payload<'_, '_>) -> Option<Vec<u8>> {
         match self {
-            AeadCipher::Aes128Gcm(c) => c.decrypt(&nonce, payload).ok(),
-            AeadCipher::Aes256Gcm(c) => c.decrypt(&nonce, payload).ok(),
-            AeadCipher::ChaCha20Poly1305(c) => c.decrypt(&nonce, payload).ok(),
-            AeadCipher::Aes128Ccm(c) => c.decrypt(&nonce, payload).ok(),
-            AeadCipher::Aes256Ccm(c) => c.decrypt(&nonce, payload).ok(),
-            AeadCipher::Aes128Ccm8(c) => c.decrypt(&nonce, payload).ok(),
-            AeadCipher::Aes256Ccm8(c) => c.decrypt(&nonce, payload).ok(),
+            AeadCipher::Ring(_) => None,
+            AeadCipher::Aes128Ccm(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Aes256Ccm(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Aes128Ccm8(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Aes256Ccm8(c) => c.decrypt(nonce, payload).ok(),
         }
     }
 }
