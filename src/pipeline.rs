@@ -100,64 +100,29 @@ impl Front {
     }
 }
 
-/// Every layer between a source and a sink, on one thread.
-struct Stages {
-    front: Front,
+/// Everything after the first layer: TCP flows, TLS connections, and the capture clock that
+/// expires idle flows.
+struct Back {
     flows: FlowTable,
     conns: ConnTracker,
     last_expire_secs: Option<i64>,
     now: Timestamp,
     last_frame: u64,
-    certs_enabled: bool,
-    fingerprints: bool,
 }
 
-impl Stages {
-    fn new(cfg: PipelineConfig) -> Self {
-        let mut conns = ConnTracker::new();
-        conns.shared.skip_roles = cfg.skip_roles;
-        Stages {
-            front: Front::new(cfg.net),
-            flows: FlowTable::new(cfg.flows),
-            conns,
-            last_expire_secs: None,
-            now: Timestamp::default(),
-            last_frame: 0,
-            certs_enabled: false,
-            fingerprints: cfg.fingerprints,
+impl Back {
+    /// One packet past the first layer (`seg` is None when it was not TCP: it still moves the
+    /// clock).
+    fn packet(&mut self, seg: Option<&TcpSegment<'_>>, ctx: PacketContext) {
+        if ctx.ts > self.now {
+            self.now = ctx.ts;
         }
-    }
-
-    /// Feeds one captured packet.
-    fn process(&mut self, pkt: Packet<'_>) {
-        let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
-        let seg = self.front.decode(&pkt);
-        Self::after_front(&mut self.flows, &mut self.conns, &mut self.now, &mut self.last_frame, seg.as_ref(), ctx);
-        self.maybe_expire(ctx);
-    }
-
-    /// Feeds one packet the reader's [`Front`] already decoded (`seg` is None when it was not
-    /// TCP): everything `process` does after the first layer.
-    fn process_decoded(&mut self, seg: Option<&TcpSegment<'_>>, ctx: PacketContext) {
-        Self::after_front(&mut self.flows, &mut self.conns, &mut self.now, &mut self.last_frame, seg, ctx);
-        self.maybe_expire(ctx);
-    }
-
-    fn after_front(
-        flows: &mut FlowTable,
-        conns: &mut ConnTracker,
-        now: &mut Timestamp,
-        last_frame: &mut u64,
-        seg: Option<&TcpSegment<'_>>,
-        ctx: PacketContext,
-    ) {
-        if ctx.ts > *now {
-            *now = ctx.ts;
-        }
-        *last_frame = ctx.frame;
+        self.last_frame = ctx.frame;
         if let Some(seg) = seg {
-            flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
+            let conns = &mut self.conns;
+            self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
         }
+        self.maybe_expire(ctx);
     }
 
     /// Idle flows are closed on capture time, checked at most once per capture second.
@@ -168,7 +133,7 @@ impl Stages {
         }
         self.last_expire_secs = Some(secs);
         let conns = &mut self.conns;
-        self.flows.expire(self.now, &mut |ev| conns.on_flow_event(ev, PacketContext { ts: ctx.ts, frame: ctx.frame }));
+        self.flows.expire(self.now, &mut |ev| conns.on_flow_event(ev, ctx));
     }
 
     /// Advances capture time without a packet (live capture while the wire is idle), so idle
@@ -187,36 +152,70 @@ impl Stages {
         self.flows.finish(&mut |ev| conns.on_flow_event(ev, ctx));
         self.conns.finish();
     }
+}
+
+/// Every layer between a source and a sink, on one thread.
+struct Stages {
+    front: Front,
+    back: Back,
+    certs_enabled: bool,
+    fingerprints: bool,
+}
+
+impl Stages {
+    fn new(cfg: PipelineConfig) -> Self {
+        let mut conns = ConnTracker::new();
+        conns.shared.skip_roles = cfg.skip_roles;
+        Stages {
+            front: Front::new(cfg.net),
+            back: Back {
+                flows: FlowTable::new(cfg.flows),
+                conns,
+                last_expire_secs: None,
+                now: Timestamp::default(),
+                last_frame: 0,
+            },
+            certs_enabled: false,
+            fingerprints: cfg.fingerprints,
+        }
+    }
+
+    /// Feeds one captured packet.
+    fn process(&mut self, pkt: Packet<'_>) {
+        let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
+        let seg = self.front.decode(&pkt);
+        self.back.packet(seg.as_ref(), ctx);
+    }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
     fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
         self.certs_enabled = true;
-        self.conns.write_certificates_to(dir);
+        self.back.conns.write_certificates_to(dir);
     }
 
     /// The key log is still being written (live capture): hold a connection's records briefly
     /// when its secrets are not there yet.
     fn wait_for_keys(&mut self, yes: bool) {
-        self.conns.shared.wait_for_keys = yes;
+        self.back.conns.shared.wait_for_keys = yes;
         if yes {
-            self.conns.enable_decryption();
+            self.back.conns.enable_decryption();
         }
     }
 
     /// Replays held records whose secrets arrived; `now` is the current capture time.
     fn release_held_records(&mut self, now: Timestamp) {
-        self.conns.release_held_records(now);
+        self.back.conns.release_held_records(now);
     }
 
     /// Show up to `limit` bytes of decrypted application data in message events.
     fn show_data(&mut self, limit: Option<usize>) {
-        self.conns.shared.show_data = limit;
+        self.back.conns.shared.show_data = limit;
     }
 
     /// Events produced so far, in order.
     fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         let fingerprints = self.fingerprints;
-        self.conns.drain_events().map(move |mut ev| {
+        self.back.conns.drain_events().map(move |mut ev| {
             if fingerprints && let Event::Message(m) = &mut ev {
                 m.add_fingerprints();
             }
@@ -230,8 +229,8 @@ impl Stages {
     }
 
     fn summary(&self) -> SummaryEvent {
-        let s = self.conns.stats();
-        let t = self.flows.stats();
+        let s = self.back.conns.stats();
+        let t = self.back.flows.stats();
         let mut summary = SummaryEvent {
             packets: 0,
             bytes: 0,
@@ -247,10 +246,10 @@ impl Stages {
             evicted_connections: s.evicted.max(t.flows_evicted),
             input_error: None,
             kernel: None,
-            decryption: self.conns.decrypt_stats(),
+            decryption: self.back.conns.decrypt_stats(),
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
-            certificate_error: self.conns.certificate_error(),
+            certificate_error: self.back.conns.certificate_error(),
         };
         self.front.fill(&mut summary);
         summary
@@ -326,7 +325,6 @@ struct Shared {
     /// Emptied batches for the reader to fill again.
     spare: Vec<Batch>,
     events: Vec<Event>,
-    new_links: Vec<u32>,
     /// Batches the worker has finished.
     done: u64,
     /// The counters as of the last finished batch (for `summary` before `finish`).
@@ -415,24 +413,22 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
                         payload,
                         missing_tail: m.missing_tail,
                     };
-                    stages.process_decoded(Some(&seg), m.ctx);
+                    stages.back.packet(Some(&seg), m.ctx);
                 }
-                Item::Other(ctx) => stages.process_decoded(None, ctx),
-                Item::Clock(now) => stages.advance_clock(now),
+                Item::Other(ctx) => stages.back.packet(None, ctx),
+                Item::Clock(now) => stages.back.advance_clock(now),
                 Item::Control(change) => change(&mut stages),
             }
         }
         events.extend(stages.drain_events());
-        let links = stages.take_new_unsupported_links();
         let summary = stages.summary();
         batch.clear();
         let mut shared = channel.lock();
         shared.events.append(&mut events);
-        shared.new_links.extend(links);
         shared.summary = Some(summary);
         shared.spare.push(batch);
         shared.done += 1;
-        channel.events_ready.store(!shared.events.is_empty() || !shared.new_links.is_empty(), Ordering::Release);
+        channel.events_ready.store(!shared.events.is_empty(), Ordering::Release);
         // The reader waits for room in the queue, or for every batch to be done (`sync`).
         let wake = std::mem::take(&mut shared.reader_waiting);
         drop(shared);
@@ -440,10 +436,9 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
             channel.progress.notify_all();
         }
     }
-    stages.finish();
+    stages.back.finish();
     let mut shared = channel.lock();
     shared.events.extend(stages.drain_events());
-    shared.new_links.extend(stages.take_new_unsupported_links());
     drop(shared);
     stages
 }
@@ -545,7 +540,7 @@ impl Worker {
         }
     }
 
-    /// Moves the worker's events (and unsupported link types) to the caller's side.
+    /// Moves the worker's events, and the unsupported link types this side met, to the caller.
     fn collect(&mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) {
         links.append(&mut self.front.new_unsupported_links);
         // The caller collects after every packet: reading the clock each time was a visible
@@ -565,7 +560,6 @@ impl Worker {
         } else {
             events.append(&mut shared.events);
         }
-        links.append(&mut shared.new_links);
     }
 
     /// Sends what is left, lets the worker flush every flow, and takes the stages back.
@@ -574,10 +568,7 @@ impl Worker {
         self.channel.lock().finishing = true;
         self.channel.work.notify_one();
         let mut stages = self.join();
-        let mut shared = self.channel.lock();
-        events.append(&mut shared.events);
-        links.append(&mut shared.new_links);
-        drop(shared);
+        events.append(&mut self.channel.lock().events);
         links.append(&mut self.front.new_unsupported_links);
         // The counters of the first layer live on with the stages.
         stages.front = std::mem::replace(&mut self.front, Front::new(NetConfig::default()));
@@ -662,7 +653,7 @@ impl Pipeline {
     /// log); returns its bad lines. Parsed here, on the caller's thread.
     pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
         let (log, issues) = crate::crypto::KeyLog::parse(text);
-        self.control(move |stages| stages.conns.add_key_log(log));
+        self.control(move |stages| stages.back.conns.add_key_log(log));
         issues
     }
 
@@ -700,7 +691,7 @@ impl Pipeline {
     /// flows still expire on time. Everything sent before is decoded when this returns.
     pub fn advance_clock(&mut self, now: Timestamp) {
         match &mut self.mode {
-            Mode::Inline(stages) => stages.advance_clock(now),
+            Mode::Inline(stages) => stages.back.advance_clock(now),
             Mode::Parallel(worker) => {
                 worker.current.items.push(Item::Clock(now));
                 worker.current_since.get_or_insert_with(Instant::now);
@@ -715,7 +706,7 @@ impl Pipeline {
     pub fn finish(&mut self) {
         match std::mem::replace(&mut self.mode, Mode::Switching) {
             Mode::Inline(mut stages) => {
-                stages.finish();
+                stages.back.finish();
                 self.mode = Mode::Inline(stages);
             }
             Mode::Parallel(worker) => {
@@ -860,19 +851,18 @@ mod tests {
         }
         // Live capture on an idle wire: the clock moves on and every queued packet is decoded.
         p.advance_clock(Timestamp::new(1_700_000_001, 0, 6));
-        let names: Vec<String> = p
-            .drain_events()
-            .map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string())
-            .collect();
+        let names = event_names(&mut p);
         assert_eq!(names, ["connection", "message"]);
         assert_eq!(p.summary().packets, 3);
         // Past the idle timeout the flow is closed by the clock alone.
         p.advance_clock(Timestamp::new(1_700_001_000, 0, 6));
-        let names: Vec<String> = p
-            .drain_events()
-            .map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string())
-            .collect();
+        let names = event_names(&mut p);
         assert_eq!(names, ["handshake", "end"]);
+    }
+
+    /// The `event` field of every event drained so far.
+    fn event_names(p: &mut Pipeline) -> Vec<String> {
+        p.drain_events().map(|e| serde_json::to_value(&e).unwrap()["event"].as_str().unwrap().to_string()).collect()
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::io::{self, Write};
 
 pub struct JsonSink<W: Write> {
     out: W,
-    /// The line being built: serde_json's many small writes go to memory, and the output gets
-    /// one write per event.
+    /// The line being built: the serializer's many small writes go to memory, and the output
+    /// gets one write per event.
     line: Vec<u8>,
 }
 
