@@ -3,6 +3,7 @@
 //! cryptography itself is the `crypto` module's.
 
 use crate::crypto::{self, KeyLog, RecordDecryptor, Secrets, Transcript};
+use crate::msgs::HandshakeBody;
 use crate::msgs::reader::Reader;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -100,7 +101,8 @@ pub struct ConnCrypto {
     /// written): look again when protected records arrive.
     lookup_pending: bool,
     gave_up: bool,
-    server_hello_body: Vec<u8>,
+    /// The ServerHello whose secrets were not in the key log yet (set up once they are).
+    pending_server_hello: Option<crate::msgs::ServerHello>,
     ccs_seen: [bool; 2],
     /// The transcript is complete (both Finished seen): later messages are not hashed.
     done: bool,
@@ -131,8 +133,9 @@ impl ConnCrypto {
             // The secrets arrived after the ServerHello: set the keys up now.
             self.lookup_pending = false;
             self.counted = false;
-            let body = std::mem::take(&mut self.server_hello_body);
-            self.on_server_hello(store, &body);
+            if let Some(sh) = self.pending_server_hello.take() {
+                self.on_server_hello(store, &sh);
+            }
             for client in [true, false] {
                 if self.ccs_seen.get(dir_index(client)).copied().unwrap_or(false) {
                     self.on_change_cipher_spec(client);
@@ -243,22 +246,30 @@ impl ConnCrypto {
             || (from_client && (self.early.is_some() || !self.early_candidates.is_empty()))
     }
 
-    /// A cleartext or decrypted handshake message, before its event is written. Returns the
-    /// Finished check (Some(true/false)) for Finished messages, None when it cannot be checked.
-    pub fn on_handshake(&mut self, store: &mut KeyStore, from_client: bool, msg_type: u8, raw: &[u8]) -> Option<bool> {
+    /// A cleartext or decrypted handshake message (`raw`, header included, and what the
+    /// message decoders made of it), before its event is written. Returns the Finished check
+    /// (Some(true/false)) for Finished messages, None when it cannot be checked.
+    pub fn on_handshake(
+        &mut self,
+        store: &mut KeyStore,
+        from_client: bool,
+        msg_type: u8,
+        raw: &[u8],
+        decoded: &HandshakeBody,
+    ) -> Option<bool> {
         // Without a key log nothing can be decrypted or verified: keep no transcript.
         if !store.enabled {
             return None;
         }
         let body = raw.get(4..).unwrap_or(&[]);
         let mut verdict = None;
-        if msg_type == 20 && store.enabled {
-            self.refresh(store);
-        }
-        match msg_type {
-            1 => self.on_client_hello(store, body),
-            2 => self.on_server_hello(store, body),
-            20 => verdict = self.check_finished(from_client, body),
+        match (msg_type, decoded) {
+            (1, HandshakeBody::ClientHello { client_hello }) => self.on_client_hello(store, client_hello),
+            (2, HandshakeBody::ServerHello { server_hello }) => self.on_server_hello(store, server_hello),
+            (20, _) => {
+                self.refresh(store);
+                verdict = self.check_finished(from_client, body);
+            }
             _ => {}
         }
         if msg_type == 4 && !self.tls13 {
@@ -287,12 +298,11 @@ impl ConnCrypto {
         verdict
     }
 
-    fn on_client_hello(&mut self, store: &mut KeyStore, body: &[u8]) {
-        // Without a key log there is nothing to set up (the hello was decoded for its event).
-        if !store.enabled || !self.client_random.is_empty() {
+    fn on_client_hello(&mut self, store: &mut KeyStore, ch: &crate::msgs::ClientHello) {
+        // A second hello (after a HelloRetryRequest) keeps the first one's random.
+        if !self.client_random.is_empty() {
             return;
         }
-        let Ok(ch) = crate::msgs::ClientHello::decode(body) else { return };
         let ext = |typ: u16| ch.extensions.iter().find(|e| e.typ == typ);
         self.client_random = ch.random.clone();
         self.client_session_id = ch.session_id.clone();
@@ -313,11 +323,7 @@ impl ConnCrypto {
         }
     }
 
-    fn on_server_hello(&mut self, store: &mut KeyStore, body: &[u8]) {
-        if !store.enabled {
-            return;
-        }
-        let Ok(sh) = crate::msgs::ServerHello::decode(body) else { return };
+    fn on_server_hello(&mut self, store: &mut KeyStore, sh: &crate::msgs::ServerHello) {
         if sh.hello_retry_request {
             return;
         }
@@ -332,7 +338,7 @@ impl ConnCrypto {
         let secrets = store.keylog.get(&self.client_random).cloned();
         self.lookup_pending = secrets.is_none();
         if self.lookup_pending {
-            self.server_hello_body = body.to_vec();
+            self.pending_server_hello = Some(sh.clone());
         }
         if self.tls13 {
             let Some(s) = secrets else {

@@ -777,16 +777,16 @@ impl Emitter<'_> {
             self.tls.story.mark_renegotiation();
             self.tls.crypto.restart_transcript();
         }
-        let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw);
+        self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
+        self.tls.ctx.capture_time = Some(self.pkt.ts);
+        let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
+        let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
         if msg_type == 11 {
             self.save_certificates(body);
         }
         if msg_type == 20 {
             self.tls.crypto.record_verdict(from_client, verdict);
         }
-        self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
-        self.tls.ctx.capture_time = Some(self.pkt.ts);
-        let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
         let mut name = msgs::handshake_name(msg_type);
         match &decoded.body {
             HandshakeBody::ClientHello { client_hello } => {
