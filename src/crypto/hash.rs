@@ -86,13 +86,7 @@ pub enum KeyedHmac {
 impl std::fmt::Debug for KeyedHmac {
     /// The algorithm only: the key stays out of debug output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let alg = match self {
-            KeyedHmac::Md5(_) => HashAlg::Md5,
-            KeyedHmac::Sha1(_) => HashAlg::Sha1,
-            KeyedHmac::Sha256(_) => HashAlg::Sha256,
-            KeyedHmac::Sha384(_) => HashAlg::Sha384,
-        };
-        write!(f, "KeyedHmac({})", alg.name())
+        write!(f, "KeyedHmac({})", self.alg().name())
     }
 }
 
@@ -106,6 +100,15 @@ impl KeyedHmac {
             HashAlg::Sha256 => KeyedHmac::Sha256(<Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?),
             HashAlg::Sha384 => KeyedHmac::Sha384(<Hmac<Sha384> as KeyInit>::new_from_slice(key).ok()?),
         })
+    }
+
+    pub fn alg(&self) -> HashAlg {
+        match self {
+            KeyedHmac::Md5(_) => HashAlg::Md5,
+            KeyedHmac::Sha1(_) => HashAlg::Sha1,
+            KeyedHmac::Sha256(_) => HashAlg::Sha256,
+            KeyedHmac::Sha384(_) => HashAlg::Sha384,
+        }
     }
 
     /// HMAC(key, concatenation of `parts`).

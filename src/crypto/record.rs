@@ -15,7 +15,7 @@ use ccm::Ccm;
 use ccm::consts::{U8, U12, U16};
 use des::TdesEde3;
 
-use super::hash::{HashAlg, ct_eq};
+use super::hash::ct_eq;
 use super::suites::{CipherKind, SuiteParams, suite};
 use super::tls12::{self, VERSION_TLS10, VERSION_TLS11, VERSION_TLS12};
 use super::tls13;
@@ -162,8 +162,7 @@ enum Protection {
     Cbc {
         cipher: BlockCipherKey,
         block_len: usize,
-        mac: HashAlg,
-        /// The MAC key, set up once for every record of the direction.
+        /// The MAC key (and algorithm), set up once for every record of the direction.
         mac_key: Box<super::hash::KeyedHmac>,
         /// TLS 1.0 only: the IV of the next record (the last ciphertext block of the previous
         /// one, the key block's IV for the first).
@@ -273,7 +272,6 @@ impl RecordDecryptor {
             Protection::Cbc {
                 cipher: BlockCipherKey::new(params.cipher, key)?,
                 block_len: params.cipher.block_len(),
-                mac: params.mac?,
                 mac_key: Box::new(super::hash::KeyedHmac::new(params.mac?, mac_key)?),
                 chained_iv: (version == VERSION_TLS10).then_some(iv),
                 encrypt_then_mac,
@@ -339,11 +337,10 @@ impl RecordDecryptor {
                 let data = Self::open_tls12_aead(&self.suite, aead, fixed_iv, seq, content_type, version, payload)?;
                 (Plaintext { content_type, data }, None)
             }
-            Protection::Cbc { cipher, block_len, mac, mac_key, chained_iv, encrypt_then_mac } => {
+            Protection::Cbc { cipher, block_len, mac_key, chained_iv, encrypt_then_mac } => {
                 let cbc = CbcRecord {
                     cipher,
                     block_len: *block_len,
-                    mac: *mac,
                     mac_key,
                     chained_iv: chained_iv.as_deref(),
                     encrypt_then_mac: *encrypt_then_mac,
@@ -451,7 +448,6 @@ fn mac_header(seq: u64, content_type: u8, version: u16, length: u16) -> [u8; 13]
 struct CbcRecord<'a> {
     cipher: &'a BlockCipherKey,
     block_len: usize,
-    mac: HashAlg,
     mac_key: &'a super::hash::KeyedHmac,
     chained_iv: Option<&'a [u8]>,
     encrypt_then_mac: bool,
@@ -470,7 +466,7 @@ impl CbcRecord<'_> {
         if len > MAX_CIPHERTEXT_TLS12 {
             return Err(DecryptError::RecordOverflow { len, max: MAX_CIPHERTEXT_TLS12 });
         }
-        let mac_len = self.mac.output_len();
+        let mac_len = self.mac_key.alg().output_len();
         let malformed = |what| DecryptError::Malformed { len, what };
 
         // Encrypt-then-MAC: the MAC trails the (IV and) ciphertext and covers them.
