@@ -358,6 +358,25 @@ impl KeyLogTail {
         KeyLogTail { path, offset: 0, partial: Vec::new() }
     }
 
+    /// Hands the lines added since the last call to the pipeline (reporting bad ones) and to
+    /// the `-w` file as a Decryption Secrets Block. Ok(true) when there were any; Err when the
+    /// file could not be written.
+    fn feed<W: io::Write>(
+        &mut self,
+        pipeline: &mut Pipeline,
+        writer: Option<&mut crate::source::pcapng_writer::PcapngWriter<W>>,
+    ) -> io::Result<bool> {
+        let fresh = self.read_new_lines();
+        if fresh.is_empty() {
+            return Ok(false);
+        }
+        report_key_log_issues(&self.path.display().to_string(), &pipeline.add_key_log(&fresh));
+        if let Some(w) = writer {
+            w.write_decryption_secrets(&fresh)?;
+        }
+        Ok(true)
+    }
+
     fn read_new_lines(&mut self) -> Vec<u8> {
         use std::io::{Read, Seek, SeekFrom};
         let Ok(mut f) = std::fs::File::open(&self.path) else { return Vec::new() };
@@ -603,13 +622,10 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             // Checked before every batch (a size check when nothing changed): a browser writes a
             // connection's secrets at the moment its encrypted records cross the wire.
             if let Some(tail) = follower.as_mut() {
-                let fresh = tail.read_new_lines();
-                if !fresh.is_empty() {
-                    report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
-                    pipeline.release_held_records(wall_clock_now());
-                    if let Some((w, _)) = writer.as_mut()
-                        && let Err(e) = w.write_decryption_secrets(&fresh)
-                    {
+                match tail.feed(&mut pipeline, writer.as_mut().map(|(w, _)| w)) {
+                    Ok(true) => pipeline.release_held_records(wall_clock_now()),
+                    Ok(false) => {}
+                    Err(e) => {
                         write_error = Some(e);
                         break;
                     }
@@ -634,16 +650,10 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             }
         }
         // Secrets written just before the stop still count.
-        if let Some(tail) = follower.as_mut() {
-            let fresh = tail.read_new_lines();
-            if !fresh.is_empty() {
-                report_key_log_issues(&tail.path.display().to_string(), &pipeline.add_key_log(&fresh));
-                if let Some((w, _)) = writer.as_mut()
-                    && let Err(e) = w.write_decryption_secrets(&fresh)
-                {
-                    write_error = Some(e);
-                }
-            }
+        if let Some(tail) = follower.as_mut()
+            && let Err(e) = tail.feed(&mut pipeline, writer.as_mut().map(|(w, _)| w))
+        {
+            write_error = Some(e);
         }
         pipeline.finish();
         deliver(&mut pipeline, sink.as_mut())?;

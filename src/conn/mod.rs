@@ -225,12 +225,12 @@ impl ConnTracker {
     pub fn release_held_records(&mut self, now: Timestamp) {
         for f in self.flows.values_mut() {
             if !f.held.is_empty() {
-                let timed_out = f.held_since.is_some_and(|s| now.seconds_since(&s) > HOLD_SECONDS);
+                let timed_out = f.hold_expired(now);
                 f.release_held(&mut self.shared, timed_out);
             }
         }
         for mut c in std::mem::take(&mut self.closing) {
-            let timed_out = c.flow.held_since.is_some_and(|s| now.seconds_since(&s) > HOLD_SECONDS);
+            let timed_out = c.flow.hold_expired(now);
             c.flow.release_held(&mut self.shared, timed_out);
             if c.flow.held.is_empty() {
                 end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
@@ -423,10 +423,15 @@ fn hello_hint(item: &RecordItem<'_>) -> HelloHint {
 }
 
 impl Flow {
+    /// Records have been held for their secrets longer than the wait allows at `now`.
+    fn hold_expired(&self, now: Timestamp) -> bool {
+        self.held_since.is_some_and(|since| now.seconds_since(&since) > HOLD_SECONDS)
+    }
+
     /// Records are held for secrets not yet in the key log, and the wait has not timed out.
     fn awaits_keys(&self, shared: &Shared, now: Timestamp) -> bool {
-        let waiting = self.held_since.is_some_and(|s| now.seconds_since(&s) <= HOLD_SECONDS);
-        waiting
+        self.held_since.is_some()
+            && !self.hold_expired(now)
             && self.held.front().is_some_and(|front| {
                 self.tls
                     .as_ref()
@@ -545,10 +550,7 @@ impl Flow {
     /// Replays held records, in order, as far as their keys have arrived; all of them when the
     /// wait timed out or when `force`.
     fn release_held(&mut self, shared: &mut Shared, force: bool) {
-        let timed_out = match (self.held_since, self.held.back()) {
-            (Some(since), Some(last)) => last.pkt.ts.seconds_since(&since) > HOLD_SECONDS,
-            _ => false,
-        };
+        let timed_out = self.held.back().is_some_and(|last| self.hold_expired(last.pkt.ts));
         if (force || timed_out)
             && let Some(tls) = self.tls.as_mut()
         {

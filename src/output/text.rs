@@ -50,6 +50,13 @@ struct Block {
     failed: bool,
 }
 
+impl Block {
+    fn clear_lines(&mut self) {
+        self.lines.clear();
+        self.held_lines = 0;
+    }
+}
+
 pub struct TextSink<W: Write> {
     out: W,
     verbosity: Verbosity,
@@ -93,8 +100,7 @@ impl<W: Write> TextSink<W> {
         let failed = hs.is_none_or(|h| !h.complete || !h.alerts.is_empty());
         block.failed = failed;
         if self.failed_only && !failed {
-            block.lines.clear();
-            block.held_lines = 0;
+            block.clear_lines();
             return Ok(());
         }
         let text = &mut self.text;
@@ -106,8 +112,7 @@ impl<W: Write> TextSink<W> {
                 let _ = writeln!(text, "  ... {} more messages not shown", block.dropped);
             }
         }
-        block.lines.clear();
-        block.held_lines = 0;
+        block.clear_lines();
         self.out.write_all(text.as_bytes())
     }
 
@@ -627,8 +632,7 @@ impl<W: Write> Sink for TextSink<W> {
                 if self.verbosity == Verbosity::Quiet {
                     let block = self.blocks.entry(h.conn).or_default();
                     block.printed = true;
-                    block.lines.clear();
-                    block.held_lines = 0;
+                    block.clear_lines();
                     let failed = !h.complete || !h.alerts.is_empty();
                     block.failed = failed;
                     if self.failed_only && !failed {
