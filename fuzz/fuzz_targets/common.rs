@@ -5,9 +5,11 @@
 
 use std::io;
 use tlstrace::conn::events::Event;
+use tlstrace::msgs::DecodeContext;
 use tlstrace::output::Sink;
 use tlstrace::output::json::JsonSink;
 use tlstrace::output::text::{TextSink, Verbosity};
+use tlstrace::time::Timestamp;
 
 pub struct Cursor<'a> {
     data: &'a [u8],
@@ -67,5 +69,23 @@ pub fn render(events: &[Event]) {
     json.finish().expect("flush");
     for t in &mut text {
         t.finish().expect("flush");
+    }
+}
+
+const VERSIONS: [u16; 6] = [0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f17];
+/// Suites with different key exchange layouts: RSA, DHE, ECDHE, PSK, SRP, TLS 1.3, unknown.
+const SUITES: [u16; 8] = [0x002f, 0x0033, 0xc02f, 0x008c, 0xc01a, 0x1301, 0xc0ac, 0xeeee];
+
+/// A message decoding context picked by fuzz bytes: a version and a suite (each sometimes
+/// unknown), and `flags` bit 0 from the server, 1 a capture time, 2 a server name, 3 the
+/// certificate type `certificate_type`.
+pub fn decode_context(version: u8, suite: u8, flags: u8, certificate_type: u8) -> DecodeContext {
+    DecodeContext {
+        version: VERSIONS.get(usize::from(version % 8)).copied(),
+        cipher_suite: SUITES.get(usize::from(suite % 9)).copied(),
+        from_server: flags & 1 != 0,
+        capture_time: (flags & 2 != 0).then(|| Timestamp::new(1_700_000_000, 0, 6)),
+        sni: (flags & 4 != 0).then(|| "tlstrace.test".to_string()),
+        certificate_type: (flags & 8 != 0).then_some(certificate_type),
     }
 }

@@ -11,14 +11,9 @@ mod common;
 
 use common::Cursor;
 use libfuzzer_sys::fuzz_target;
-use tlstrace::msgs::{self, ClientHello, DecodeContext};
-use tlstrace::time::Timestamp;
+use tlstrace::msgs::{self, ClientHello};
 use tlstrace::tls::record::{CONTENT_ALERT, CONTENT_HANDSHAKE, MAX_RECORD_PAYLOAD};
 use tlstrace::tls::{HandshakeAssembler, RecordItem, RecordSplitter, Start};
-
-const VERSIONS: [u16; 6] = [0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f17];
-/// Suites with different key exchange layouts: RSA, DHE, ECDHE, PSK, SRP, TLS 1.3, unknown.
-const SUITES: [u16; 8] = [0x002f, 0x0033, 0xc02f, 0x008c, 0xc01a, 0x1301, 0xc0ac, 0xeeee];
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Cursor::new(data);
@@ -28,14 +23,7 @@ fuzz_target!(|data: &[u8]| {
         _ => Start::MidStream,
     };
     let c = input.u32().to_be_bytes();
-    let ctx = DecodeContext {
-        version: VERSIONS.get(usize::from(c[0] % 8)).copied(),
-        cipher_suite: SUITES.get(usize::from(c[1] % 9)).copied(),
-        from_server: c[2] & 1 != 0,
-        capture_time: (c[2] & 2 != 0).then(|| Timestamp::new(1_700_000_000, 0, 6)),
-        sni: (c[2] & 4 != 0).then(|| "tlstrace.test".to_string()),
-        certificate_type: (c[2] & 8 != 0).then_some(c[3]),
-    };
+    let ctx = common::decode_context(c[0], c[1], c[2], c[3]);
     let mut splitter = RecordSplitter::new(start);
     // Half the runs pass over application data unbuffered, as without a key log.
     splitter.skip_application_data(c[2] & 16 != 0);
