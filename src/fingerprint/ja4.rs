@@ -72,8 +72,7 @@ impl Ja4 {
         self.forms(&ciphers, exts)
     }
 
-    /// JA4_ro alone: the lists in wire order, written out. It holds every input of the four
-    /// forms (head, ciphers, extensions, signature algorithms), so it can key a memo of them.
+    /// JA4_ro alone: the lists in wire order, written out.
     pub(super) fn raw_original(&self) -> String {
         let (ciphers, exts) = self.original_lists();
         format!("{}_{ciphers}_{}", self.head, self.with_sig_algs(exts))
@@ -136,17 +135,17 @@ fn hex_digit(nibble: u8) -> char {
     char::from_digit(u32::from(nibble & 0x0f), 16).unwrap_or('0')
 }
 
-/// `0a0a,1301,...`: four lowercase hex digits per value. By hand into one buffer, since it runs
-/// four times per ClientHello and `format!` per value dominated fingerprinting.
+/// `0a0a,1301,...`: four lowercase hex digits per value, into one buffer (it runs four times
+/// per new hello shape, and `format!` per value dominated fingerprinting).
 fn hex_list(values: &[u16]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(values.len() * 5);
+    let mut digits = [0u8; 4];
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        for shift in [12u16, 8, 4, 0] {
-            out.push(char::from(DIGITS[usize::from((v >> shift) & 0xf)]));
+        if hex::encode_to_slice(v.to_be_bytes(), &mut digits).is_ok() {
+            out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
         }
     }
     out

@@ -324,7 +324,11 @@ impl RecordSplitter {
                     let Some(payload) = rest.get(5..5 + len) else {
                         if self.skip_application_data && ct == CONTENT_APPLICATION_DATA {
                             // Incomplete: pass over the rest of it as it comes instead of buffering.
-                            self.skipping = Some(Skipping { version, length: len, remaining: 5 + len - rest.len() });
+                            self.skipping = Some(Skipping {
+                                version,
+                                length: len,
+                                remaining: (5 + len).saturating_sub(rest.len()),
+                            });
                             return data.len();
                         }
                         return pos;
