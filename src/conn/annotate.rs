@@ -15,6 +15,15 @@ use crate::msgs::extensions::{self, ExtensionBody};
 use crate::msgs::hello::is_tls13;
 use crate::msgs::names::Name;
 
+/// Appends to a role sentence being built, only when roles are written.
+macro_rules! role_more {
+    ($story:expr, $sentence:expr, $($arg:tt)*) => {
+        if $story.roles {
+            let _ = std::fmt::Write::write_fmt(&mut $sentence, format_args!($($arg)*));
+        }
+    };
+}
+
 /// A role sentence, formatted only when the output shows roles (`--json`, `-v`): the default
 /// ladder does not, and building them was a tenth of a text run's work. State is never built
 /// with it.
@@ -358,35 +367,37 @@ impl Story {
         let mut s = role!(self, "Client offers {} with {} cipher suites", version_name(top), self.offered_suites);
         if !groups.is_empty() {
             let names: Vec<Name> = groups.iter().take(4).map(|g| group_name(*g)).collect();
-            s.push_str(&role!(
+            role_more!(
                 self,
+                s,
                 " and {} groups ({}{})",
                 groups.len(),
                 names.join(", "),
                 if groups.len() > 4 { ", ..." } else { "" }
-            ));
+            );
         }
         if let Some(sni) = &ch.sni {
-            s.push_str(&role!(self, " for {sni}"));
+            role_more!(self, s, " for {sni}");
         }
         if !self.alpn_offered.is_empty() {
-            s.push_str(&role!(self, ", ALPN {}", self.alpn_offered.join(",")));
+            role_more!(self, s, ", ALPN {}", self.alpn_offered.join(","));
         }
         s.push_str("; its random is the first input to the session keys.");
         let ks: Vec<Name> = key_shares.iter().filter(|g| !registry::is_grease(**g)).map(|g| group_name(*g)).collect();
         if !ks.is_empty() {
-            s.push_str(&role!(self, " TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", ")));
+            role_more!(self, s, " TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", "));
         }
         if let Some(n) = self.client_psk_identities {
-            s.push_str(&role!(
+            role_more!(
                 self,
+                s,
                 " Offers to resume with a pre-shared key ({n} identit{}).",
                 if n == 1 { "y" } else { "ies" }
-            ));
+            );
         } else if let Some(len) = self.client_ticket_len.filter(|l| *l > 0) {
-            s.push_str(&role!(self, " Offers a session ticket ({len} bytes) to resume a session."));
+            role_more!(self, s, " Offers a session ticket ({len} bytes) to resume a session.");
         } else if !ch.session_id.is_empty() && !self.offered_versions.contains(&0x0304) {
-            s.push_str(&role!(self, " Offers to resume session id {}.", short_hex(&ch.session_id)));
+            role_more!(self, s, " Offers to resume session id {}.", short_hex(&ch.session_id));
         }
         if self.early_data_offered {
             s.push_str(" Announces 0-RTT early data.");
@@ -427,7 +438,7 @@ impl Story {
             self.offered_suites
         );
         if let (true, Some(g)) = (is_tls13(version), self.group) {
-            s.push_str(&role!(self, " and {} out of {} groups", group_name(g), self.offered_groups));
+            role_more!(self, s, " and {} out of {} groups", group_name(g), self.offered_groups);
         }
         s.push_str("; its random is the second input to the session keys.");
         if is_tls13(version) {
@@ -447,7 +458,7 @@ impl Story {
             s.push_str(" New session id: a full handshake follows.");
         }
         if let Some(a) = &self.alpn {
-            s.push_str(&role!(self, " ALPN: {a}."));
+            role_more!(self, s, " ALPN: {a}.");
         }
         (1, s)
     }
@@ -457,11 +468,12 @@ impl Story {
         let mut s = "Server asks the client to retry its hello (HelloRetryRequest)".to_string();
         if let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body {
             if let Some(g) = sh.selected_group {
-                s.push_str(&role!(
+                role_more!(
                     self,
+                    s,
                     " with a key share for {}: none of the client's key shares was acceptable",
                     group_name(g)
-                ));
+                );
             }
             if sh.extensions.iter().any(|e| e.typ == 44) {
                 s.push_str("; it includes a cookie the client must echo");
@@ -505,12 +517,13 @@ impl Story {
         };
         if let Some(leaf) = &leaf {
             if leaf.expired_at_capture == Some(true) {
-                s.push_str(&role!(
+                role_more!(
                     self,
+                    s,
                     "; the leaf was NOT valid at capture time ({} to {})",
                     leaf.not_before,
                     leaf.not_after
-                ));
+                );
                 self.warnings.push(format!("certificate {} expired or not yet valid at capture time", leaf.subject));
             }
             if let Some(bits) = leaf.key.key_bits.filter(|b| leaf.key.key_algorithm == "RSA" && *b < 2048) {
@@ -589,7 +602,7 @@ impl Story {
         if let Some(HandshakeBody::EncryptedExtensions { encrypted_extensions: ee }) = &m.body {
             if let Some(a) = extensions::alpn(&ee.extensions).and_then(|a| a.first()) {
                 self.alpn = Some(a.clone());
-                s.push_str(&role!(self, "; ALPN {a}"));
+                role_more!(self, s, "; ALPN {a}");
             }
             let early = ee.extensions.iter().any(|e| e.typ == 42);
             if self.early_data_offered {
@@ -602,7 +615,7 @@ impl Story {
             }
             let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_ref()).collect();
             if !names.is_empty() {
-                s.push_str(&role!(self, " ({})", names.join(", ")));
+                role_more!(self, s, " ({})", names.join(", "));
             }
         }
         s.push('.');
