@@ -90,6 +90,9 @@ pub struct ConnCrypto {
     dec: [Option<RecordDecryptor>; 2],
     early: Option<RecordDecryptor>,
     early_candidates: Vec<RecordDecryptor>,
+    /// The TLS 1.3 suites of a ClientHello offering 0-RTT, until the client's Finished: the
+    /// early traffic secret may reach a growing key log after the first early records.
+    early_suites: Vec<u16>,
     master: Option<Vec<u8>>,
     /// TLS <= 1.2: the key block and what it was derived from (master secret, randoms, suite,
     /// version), shared by both directions.
@@ -129,10 +132,13 @@ impl ConnCrypto {
         payload: &[u8],
     ) -> Option<crypto::Plaintext> {
         let d = dir_index(from_client);
-        if self.lookup_pending && store.keylog.get(&self.client_random).is_some() {
-            // The secrets arrived after the ServerHello: set the keys up now.
+        if self.lookup_pending && self.secrets_logged(store) {
+            // The secrets arrived after the ServerHello: set the keys up now (what was said
+            // about their absence no longer holds).
             self.lookup_pending = false;
             self.counted = false;
+            self.reason = None;
+            self.missing.clear();
             if let Some(sh) = self.pending_server_hello.take() {
                 self.on_server_hello(store, &sh);
             }
@@ -155,6 +161,9 @@ impl ConnCrypto {
         // 0-RTT data is protected with the early traffic secret: before the client switches to
         // its handshake keys (a failed attempt changes no state, so both may be tried).
         if result.is_none() && from_client {
+            if self.early.is_none() && self.early_candidates.is_empty() {
+                self.set_up_early_candidates(store);
+            }
             if let Some(early) = self.early.as_mut() {
                 result = early.decrypt(content_type, version, payload).ok();
             } else {
@@ -207,28 +216,69 @@ impl ConnCrypto {
             if self.dec.get(d).is_some_and(Option::is_some) {
                 continue;
             }
-            let seen = self.finished_seen.get(d).copied().unwrap_or(false);
-            let secret = if seen { fresh.app_secret(client) } else { fresh.handshake_secret(client) };
-            if let (Some(slot), Some(secret)) = (self.dec.get_mut(d), secret) {
-                *slot = RecordDecryptor::tls13(suite, secret);
+            let next = self.next_secret(fresh, client).and_then(|secret| RecordDecryptor::tls13(suite, secret));
+            if let (Some(slot), Some(next)) = (self.dec.get_mut(d), next) {
+                *slot = Some(next);
             }
         }
+        self.missing = fresh.missing_labels_for_tls13();
         self.secrets = Some(fresh.clone());
     }
 
+    /// The key log has what setting up this connection's keys starts from: a TLS 1.3 handshake
+    /// traffic secret, or any entry for the client random (TLS <= 1.2: its master secret).
+    fn secrets_logged(&self, store: &KeyStore) -> bool {
+        store
+            .keylog
+            .get(&self.client_random)
+            .is_some_and(|s| !self.tls13 || s.handshake_secret(true).is_some() || s.handshake_secret(false).is_some())
+    }
+
+    /// The TLS 1.3 secret protecting a direction's next records: its handshake traffic secret
+    /// until its Finished, its application traffic secret 0 after.
+    fn next_secret<'s>(&self, secrets: &'s crypto::Secrets, from_client: bool) -> Option<&'s [u8]> {
+        if self.finished_seen.get(dir_index(from_client)).copied().unwrap_or(false) {
+            secrets.app_secret(from_client)
+        } else {
+            secrets.handshake_secret(from_client)
+        }
+    }
+
+    /// A TLS 1.3 direction has no record keys yet but the key log now has its secret (it was
+    /// written after the keys were set up): the next record sets them up.
+    fn secret_arrived(&self, store: &KeyStore, from_client: bool) -> bool {
+        self.tls13
+            && self.secrets.is_some()
+            && self.dec.get(dir_index(from_client)).is_some_and(Option::is_none)
+            && store.keylog.get(&self.client_random).is_some_and(|s| self.next_secret(s, from_client).is_some())
+    }
+
+    /// The client offered 0-RTT and its early traffic secret is not in the key log (yet).
+    fn early_secret_missing(&self, store: &KeyStore) -> bool {
+        !self.early_suites.is_empty()
+            && self.early.is_none()
+            && self.early_candidates.is_empty()
+            && store.keylog.get(&self.client_random).is_none_or(|s| s.client_early.is_none())
+    }
+
     /// Records of this direction cannot be decrypted yet, but may be once a key log that is
-    /// still being written catches up (the ServerHello is known, the secrets are not).
+    /// still being written catches up (the ServerHello is known and the secrets are not, or
+    /// the client sends 0-RTT data whose early secret is not logged yet).
     pub fn awaiting_keys(&self, store: &KeyStore, from_client: bool) -> bool {
-        if self.gave_up || !store.enabled || self.server_random.is_empty() {
+        if self.gave_up || !store.enabled {
+            return false;
+        }
+        if from_client && self.early_secret_missing(store) {
+            return true;
+        }
+        if self.server_random.is_empty() {
             return false;
         }
         let d = dir_index(from_client);
         match store.keylog.get(&self.client_random) {
             None => true,
             Some(s) if self.tls13 => {
-                let seen = self.finished_seen.get(d).copied().unwrap_or(false);
-                self.dec.get(d).is_some_and(Option::is_none)
-                    && (if seen { s.app_secret(from_client) } else { s.handshake_secret(from_client) }).is_none()
+                self.dec.get(d).is_some_and(Option::is_none) && self.next_secret(s, from_client).is_none()
             }
             Some(_) => false,
         }
@@ -240,10 +290,12 @@ impl ConnCrypto {
     }
 
     /// True when a direction's records can be decrypted now.
-    pub fn can_decrypt(&self, from_client: bool) -> bool {
+    pub fn can_decrypt(&self, store: &KeyStore, from_client: bool) -> bool {
         self.lookup_pending
             || self.dec.get(dir_index(from_client)).is_some_and(Option::is_some)
-            || (from_client && (self.early.is_some() || !self.early_candidates.is_empty()))
+            || self.secret_arrived(store, from_client)
+            || (from_client
+                && (self.early.is_some() || !self.early_candidates.is_empty() || self.early_secret_logged(store)))
     }
 
     /// A cleartext or decrypted handshake message (`raw`, header included, and what the
@@ -309,18 +361,29 @@ impl ConnCrypto {
         self.offered_ticket = ext(35).map(|e| e.raw.clone()).unwrap_or_default();
         self.client_offered_etm = ext(22).is_some();
         if ext(42).is_some() {
-            // 0-RTT: the early traffic secret protects the client's first records, with the
-            // resumed session's suite, which is not named before the ServerHello: keep one
-            // candidate per offered TLS 1.3 suite and let the first record pick.
-            if let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.clone()) {
-                self.early_candidates = ch
-                    .cipher_suites
-                    .iter()
-                    .filter(|s| (0x1301..=0x1305).contains(*s))
-                    .filter_map(|suite| RecordDecryptor::tls13(*suite, &early))
-                    .collect();
-            }
+            self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();
+            self.set_up_early_candidates(store);
         }
+    }
+
+    /// The client offered 0-RTT, has not picked its early keys yet, and the key log has the
+    /// early traffic secret: the next client record sets them up.
+    fn early_secret_logged(&self, store: &KeyStore) -> bool {
+        !self.early_suites.is_empty()
+            && self.early.is_none()
+            && self.early_candidates.is_empty()
+            && store.keylog.get(&self.client_random).is_some_and(|s| s.client_early.is_some())
+    }
+
+    /// 0-RTT: the early traffic secret protects the client's first records, with the resumed
+    /// session's suite, which is not named before the ServerHello: one candidate per offered
+    /// TLS 1.3 suite, and the first record picks.
+    fn set_up_early_candidates(&mut self, store: &KeyStore) {
+        let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.as_deref()) else {
+            return;
+        };
+        self.early_candidates =
+            self.early_suites.iter().filter_map(|suite| RecordDecryptor::tls13(*suite, early)).collect();
     }
 
     fn on_server_hello(&mut self, store: &mut KeyStore, sh: &crate::msgs::ServerHello) {
@@ -336,7 +399,7 @@ impl ConnCrypto {
         self.tls13 = crate::msgs::hello::is_tls13(version);
         self.etm = self.client_offered_etm && sh.extensions.iter().any(|e| e.typ == 22);
         let secrets = store.keylog.get(&self.client_random).cloned();
-        self.lookup_pending = secrets.is_none();
+        self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
             self.pending_server_hello = Some(sh.clone());
         }
@@ -467,6 +530,7 @@ impl ConnCrypto {
             if from_client {
                 self.early = None;
                 self.early_candidates.clear();
+                self.early_suites.clear();
             }
         }
         let other = dir_index(!from_client);
@@ -506,6 +570,7 @@ impl ConnCrypto {
         self.transcript.clear();
         self.done = false;
         self.finished_seen = [false, false];
+        self.ccs_seen = [false, false];
         self.verified = [None, None];
     }
 

@@ -656,7 +656,7 @@ impl Emitter<'_> {
             _ => half.cipher_active && !self.is_tls13(),
         };
         let from_client = self.sent_by_client();
-        if encrypted && self.tls.crypto.can_decrypt(from_client) {
+        if encrypted && self.tls.crypto.can_decrypt(&self.shared.keys, from_client) {
             let plain =
                 self.tls.crypto.decrypt(&mut self.shared.keys, from_client, rec.content_type, rec.version, rec.payload);
             if let Some(p) = plain {
