@@ -3,6 +3,10 @@
 //! This is the whole pipeline above TCP: record framing, handshake reassembly, every decoder,
 //! encryption tracking, annotation, filters, JSON and text output.
 //!
+//! With setup bit 32 a key log is followed as it grows (as `tlstrace capture --keylog` does):
+//! chunks of kind `0x06` are key log text, added between the stream's bytes, after which held
+//! records are released; records wait for their secrets meanwhile.
+//!
 //! Input: `[flow setup: 1]`, then repeated chunks `[kind: 1][length: 2][bytes]`.
 #![no_main]
 
@@ -13,6 +17,7 @@ use common::Cursor;
 use libfuzzer_sys::fuzz_target;
 use std::net::SocketAddr;
 use tlstrace::conn::{ConnTracker, PacketContext};
+use tlstrace::crypto::KeyLog;
 use tlstrace::output::Sink;
 use tlstrace::output::filter::{Filter, FilterSink};
 use tlstrace::output::json::JsonSink;
@@ -25,6 +30,11 @@ fuzz_target!(|data: &[u8]| {
     let client = SocketAddr::from(([10, 0, 0, 1], 40000));
     let server = SocketAddr::from(([192, 0, 2, 1], if setup & 2 != 0 { 443 } else { 8080 }));
     let mut conns = ConnTracker::new();
+    let growing_key_log = setup & 32 != 0;
+    if growing_key_log {
+        conns.enable_decryption();
+        conns.shared.wait_for_keys = true;
+    }
     let mut ctx = PacketContext { ts: Timestamp::new(1_700_000_000, 0, 6), frame: 1 };
     let (initiator, responder) = if setup & 4 != 0 { (server, client) } else { (client, server) };
     let mut ignored = conns
@@ -39,6 +49,11 @@ fuzz_target!(|data: &[u8]| {
         ctx.frame += 1;
         ctx.ts =
             Timestamp::new(ctx.ts.secs, ctx.ts.nanos.wrapping_add(u32::from(kind >> 4) * 1_000_000) % 1_000_000_000, 6);
+        if growing_key_log && kind & 0x0e == 0x06 {
+            conns.add_key_log(KeyLog::parse(bytes).0);
+            conns.release_held_records(ctx.ts);
+            continue;
+        }
         if ended[i] {
             continue;
         }
@@ -57,6 +72,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let reason = if setup & 8 != 0 { EndReason::Rst } else { EndReason::CaptureEnd };
     conns.on_flow_event(FlowEvent::Closed { flow: 7, reason }, ctx);
+    // A flow that ended while waiting for secrets is finished at the end of input.
+    conns.finish();
     assert_eq!(conns.open_flows(), 0);
     let events: Vec<_> = conns.drain_events().collect();
     common::render(&events);

@@ -204,6 +204,24 @@ fn main() {
                 dirs[usize::from(!from_init)].extend_from_slice(bytes);
             }
             seeds.add("conn_stream", &name, &stream_seed);
+            // The same stream with its key log still being written: the whole log after the
+            // first, second or last chunk (records before it wait for their secrets).
+            if let Ok(keylog_text) = fs::read(&keylog_path) {
+                for after in [1, 2, conn.chunks.len()] {
+                    let mut seed = vec![3u8 | 32];
+                    for (n, (from_init, bytes)) in conn.chunks.iter().enumerate() {
+                        seed.push(u8::from(!from_init) | 0x10);
+                        put_u16(&mut seed, bytes.len());
+                        seed.extend_from_slice(bytes);
+                        if n + 1 == after {
+                            seed.push(0x06);
+                            put_u16(&mut seed, keylog_text.len());
+                            seed.extend_from_slice(&keylog_text);
+                        }
+                    }
+                    seeds.add("conn_stream", &name, &seed);
+                }
+            }
 
             let mut version = None;
             let mut suite = None;
