@@ -656,7 +656,8 @@ impl Emitter<'_> {
             _ => half.cipher_active && !self.is_tls13(),
         };
         let from_client = self.sent_by_client();
-        if encrypted && self.tls.crypto.can_decrypt(&self.shared.keys, from_client) {
+        // Without a key log there is nothing to try (and the crypto state stays out of the cache).
+        if encrypted && self.shared.keys.enabled && self.tls.crypto.can_decrypt(&self.shared.keys, from_client) {
             let plain =
                 self.tls.crypto.decrypt(&mut self.shared.keys, from_client, rec.content_type, rec.version, rec.payload);
             if let Some(p) = plain {
@@ -864,7 +865,7 @@ impl Emitter<'_> {
         if msg_type == 1 {
             match msgs::ClientHello::decode_sslv2(rest) {
                 Ok(client_hello) => {
-                    m.body = Some(HandshakeBody::ClientHello { client_hello });
+                    m.body = Some(HandshakeBody::ClientHello { client_hello: Box::new(client_hello) });
                 }
                 Err(e) => {
                     self.shared.stats.malformed_messages += 1;

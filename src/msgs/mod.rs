@@ -71,11 +71,11 @@ pub enum HandshakeBody {
         hello_request: NoFields,
     },
     ClientHello {
-        client_hello: ClientHello,
+        client_hello: Box<ClientHello>,
     },
     /// Also HelloRetryRequest (`server_hello.hello_retry_request` is true).
     ServerHello {
-        server_hello: ServerHello,
+        server_hello: Box<ServerHello>,
     },
     HelloVerifyRequest {
         hello_verify_request: HelloVerifyRequest,
@@ -97,7 +97,7 @@ pub enum HandshakeBody {
         chain: Option<ChainCheck>,
     },
     ServerKeyExchange {
-        server_key_exchange: ServerKeyExchange,
+        server_key_exchange: Box<ServerKeyExchange>,
     },
     CertificateRequest {
         certificate_request: CertificateRequest,
@@ -109,7 +109,7 @@ pub enum HandshakeBody {
         certificate_verify: CertificateVerify,
     },
     ClientKeyExchange {
-        client_key_exchange: ClientKeyExchange,
+        client_key_exchange: Box<ClientKeyExchange>,
     },
     Finished {
         finished: Finished,
@@ -208,8 +208,8 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
     let result = match msg_type {
         t::HELLO_REQUEST => no_fields(body, "HelloRequest (not empty)")
             .map(|hello_request| HandshakeBody::HelloRequest { hello_request }),
-        t::CLIENT_HELLO => ClientHello::decode(body).map(|client_hello| HandshakeBody::ClientHello { client_hello }),
-        t::SERVER_HELLO => ServerHello::decode(body).map(|server_hello| HandshakeBody::ServerHello { server_hello }),
+        t::CLIENT_HELLO => ClientHello::decode(body).map(|client_hello| HandshakeBody::ClientHello { client_hello: Box::new(client_hello) }),
+        t::SERVER_HELLO => ServerHello::decode(body).map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
         t::HELLO_VERIFY_REQUEST => HelloVerifyRequest::decode(body)
             .map(|hello_verify_request| HandshakeBody::HelloVerifyRequest { hello_verify_request }),
         t::NEW_SESSION_TICKET => NewSessionTicket::decode(body, ctx.version)
@@ -217,7 +217,7 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
         t::END_OF_EARLY_DATA => no_fields(body, "EndOfEarlyData (not empty)")
             .map(|end_of_early_data| HandshakeBody::EndOfEarlyData { end_of_early_data }),
         t::HELLO_RETRY_REQUEST_DRAFT => ServerHello::decode_draft_hello_retry_request(body)
-            .map(|server_hello| HandshakeBody::ServerHello { server_hello }),
+            .map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
         t::ENCRYPTED_EXTENSIONS => EncryptedExtensions::decode(body)
             .map(|encrypted_extensions| HandshakeBody::EncryptedExtensions { encrypted_extensions }),
         t::CERTIFICATE => {
@@ -235,7 +235,7 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
             })
         }
         t::SERVER_KEY_EXCHANGE => ServerKeyExchange::decode(body, ctx.cipher_suite, ctx.version)
-            .map(|server_key_exchange| HandshakeBody::ServerKeyExchange { server_key_exchange }),
+            .map(|server_key_exchange| HandshakeBody::ServerKeyExchange { server_key_exchange: Box::new(server_key_exchange) }),
         t::CERTIFICATE_REQUEST => CertificateRequest::decode(body, ctx.version)
             .map(|certificate_request| HandshakeBody::CertificateRequest { certificate_request }),
         t::SERVER_HELLO_DONE => no_fields(body, "ServerHelloDone (not empty)")
@@ -243,7 +243,7 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
         t::CERTIFICATE_VERIFY => CertificateVerify::decode(body, ctx.version)
             .map(|certificate_verify| HandshakeBody::CertificateVerify { certificate_verify }),
         t::CLIENT_KEY_EXCHANGE => ClientKeyExchange::decode(body, ctx.cipher_suite, ctx.version)
-            .map(|client_key_exchange| HandshakeBody::ClientKeyExchange { client_key_exchange }),
+            .map(|client_key_exchange| HandshakeBody::ClientKeyExchange { client_key_exchange: Box::new(client_key_exchange) }),
         t::FINISHED => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
         t::CERTIFICATE_STATUS => CertificateStatus::decode(body)
             .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),

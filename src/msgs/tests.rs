@@ -37,14 +37,14 @@ fn to_json(body: &HandshakeBody) -> Value {
 
 fn client_hello(name: &str) -> ClientHello {
     match decode_ok(name, &DecodeContext::default()) {
-        HandshakeBody::ClientHello { client_hello } => client_hello,
+        HandshakeBody::ClientHello { client_hello } => *client_hello,
         other => panic!("{name}: {other:?}"),
     }
 }
 
 fn server_hello(name: &str) -> ServerHello {
     match decode_ok(name, &DecodeContext::default()) {
-        HandshakeBody::ServerHello { server_hello } => server_hello,
+        HandshakeBody::ServerHello { server_hello } => *server_hello,
         other => panic!("{name}: {other:?}"),
     }
 }
