@@ -720,8 +720,6 @@ mod tests {
         assert_eq!(issues, vec![]);
         assert_eq!(log.len(), 100_000);
         eprintln!("key log: 100000 lines ({} bytes) parsed in {elapsed:?}", text.len());
-        // Generous bound so that unoptimised test builds on a busy machine pass too.
-        assert!(elapsed.as_secs() < 5, "{elapsed:?}");
     }
 
     #[test]

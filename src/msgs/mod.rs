@@ -208,8 +208,10 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
     let result = match msg_type {
         t::HELLO_REQUEST => no_fields(body, "HelloRequest (not empty)")
             .map(|hello_request| HandshakeBody::HelloRequest { hello_request }),
-        t::CLIENT_HELLO => ClientHello::decode(body).map(|client_hello| HandshakeBody::ClientHello { client_hello: Box::new(client_hello) }),
-        t::SERVER_HELLO => ServerHello::decode(body).map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
+        t::CLIENT_HELLO => ClientHello::decode(body)
+            .map(|client_hello| HandshakeBody::ClientHello { client_hello: Box::new(client_hello) }),
+        t::SERVER_HELLO => ServerHello::decode(body)
+            .map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
         t::HELLO_VERIFY_REQUEST => HelloVerifyRequest::decode(body)
             .map(|hello_verify_request| HandshakeBody::HelloVerifyRequest { hello_verify_request }),
         t::NEW_SESSION_TICKET => NewSessionTicket::decode(body, ctx.version)
@@ -234,16 +236,22 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
                 chain: c.chain,
             })
         }
-        t::SERVER_KEY_EXCHANGE => ServerKeyExchange::decode(body, ctx.cipher_suite, ctx.version)
-            .map(|server_key_exchange| HandshakeBody::ServerKeyExchange { server_key_exchange: Box::new(server_key_exchange) }),
+        t::SERVER_KEY_EXCHANGE => {
+            ServerKeyExchange::decode(body, ctx.cipher_suite, ctx.version).map(|server_key_exchange| {
+                HandshakeBody::ServerKeyExchange { server_key_exchange: Box::new(server_key_exchange) }
+            })
+        }
         t::CERTIFICATE_REQUEST => CertificateRequest::decode(body, ctx.version)
             .map(|certificate_request| HandshakeBody::CertificateRequest { certificate_request }),
         t::SERVER_HELLO_DONE => no_fields(body, "ServerHelloDone (not empty)")
             .map(|server_hello_done| HandshakeBody::ServerHelloDone { server_hello_done }),
         t::CERTIFICATE_VERIFY => CertificateVerify::decode(body, ctx.version)
             .map(|certificate_verify| HandshakeBody::CertificateVerify { certificate_verify }),
-        t::CLIENT_KEY_EXCHANGE => ClientKeyExchange::decode(body, ctx.cipher_suite, ctx.version)
-            .map(|client_key_exchange| HandshakeBody::ClientKeyExchange { client_key_exchange: Box::new(client_key_exchange) }),
+        t::CLIENT_KEY_EXCHANGE => {
+            ClientKeyExchange::decode(body, ctx.cipher_suite, ctx.version).map(|client_key_exchange| {
+                HandshakeBody::ClientKeyExchange { client_key_exchange: Box::new(client_key_exchange) }
+            })
+        }
         t::FINISHED => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
         t::CERTIFICATE_STATUS => CertificateStatus::decode(body)
             .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
