@@ -50,31 +50,38 @@ command -v tshark >/dev/null && add tshark "tshark -r $wl -Y tls.handshake -T fi
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# Peak memory (and a time) from one run of each under /usr/bin/time -v; it also warms the
+# page cache and each program's files.
 for entry in "${cmds[@]}"; do
     name=${entry%%|*}
     cmd=${entry#*|}
-    n=$runs
-    [ "$name" = tshark ] && n=1
-    echo "== $name: $cmd ($n run(s))" >&2
-    # Peak memory (and a time) from one run under /usr/bin/time -v.
+    echo "== $name: $cmd" >&2
     /usr/bin/time -v -o "$out/$name.time" bash -c "$cmd >/dev/null 2>/dev/null" || true
-    if command -v hyperfine >/dev/null && [ "$n" -gt 1 ]; then
-        hyperfine --style none --warmup 1 --runs "$n" --export-json "$out/$name.json" \
-            "$cmd >/dev/null 2>/dev/null" >/dev/null 2>&1
-    else
-        : >"$out/$name.runs"
-        [ "$n" -gt 1 ] && bash -c "$cmd >/dev/null 2>/dev/null" || true # warm-up
-        for _ in $(seq "$n"); do
-            /usr/bin/time -f '%e' -a -o "$out/$name.runs" bash -c "$cmd >/dev/null 2>/dev/null" || true
-        done
-    fi
+    : >"$out/$name.runs"
+done
+# Timed runs in rounds, every command once per round: the VM's speed drifts by tens of percent
+# over minutes, and interleaving puts each ratio's two sides in the same conditions (timing
+# all runs of one command, then all of the next, did not).
+for round in $(seq "$runs"); do
+    echo "== round $round of $runs" >&2
+    for entry in "${cmds[@]}"; do
+        name=${entry%%|*}
+        cmd=${entry#*|}
+        # tshark once (over a minute and 2.3 GB on 1 GB): its /usr/bin/time -v run above.
+        [ "$name" = tshark ] && continue
+        start=$(date +%s%N)
+        bash -c "$cmd >/dev/null 2>/dev/null" || true
+        end=$(date +%s%N)
+        echo "$(( (end - start) / 1000 ))e-6" >>"$out/$name.runs"
+    done
 done
 
 python3 - "$out" "$wl" "$size" "${cmds[@]}" <<'PY'
-import json, os, re, statistics, sys
+import os, re, statistics, sys
 out, wl, size, entries = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 mb = os.path.getsize(wl) / 1e6
 rows = {}
+rounds = {}
 for e in entries:
     name = e.split('|', 1)[0]
     tv = open(f'{out}/{name}.time').read()
@@ -82,15 +89,13 @@ for e in entries:
     wall = re.search(r'Elapsed \(wall clock\) time.*: (\S+)', tv).group(1)
     parts = [float(p) for p in wall.split(':')]
     single = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-    if os.path.exists(f'{out}/{name}.json'):
-        r = json.load(open(f'{out}/{name}.json'))['results'][0]
-        med, lo, hi, n = r['median'], r['min'], r['max'], len(r['times'])
-    elif os.path.exists(f'{out}/{name}.runs'):
-        ts = [float(x) for x in open(f'{out}/{name}.runs').read().split()]
+    ts = [float(x) for x in open(f'{out}/{name}.runs').read().split()]
+    if ts:
         med, lo, hi, n = statistics.median(ts), min(ts), max(ts), len(ts)
     else:
         med = lo = hi = single; n = 1
     rows[name] = (med, lo, hi, n, rss)
+    rounds[name] = ts
 print(f'workload {os.path.basename(wl)}: {mb:.1f} MB')
 print(f"| {'command':<8} | {'median s':>8} | {'min-max s':>13} | runs | {'MB/s':>6} | {'peak RSS MB':>11} | {'vs ssldump':>10} | {'vs tshark':>9} | {'vs tcpdump':>10} |")
 print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
@@ -102,6 +107,16 @@ def ratio(base, t):
 for name, (med, lo, hi, n, rss) in rows.items():
     print(f'| {name:<8} | {med:8.3f} | {lo:6.3f}-{hi:6.3f} | {n:4} | {mb / med:6.0f} | {rss:11.1f} | '
           f'{ratio("ssldump", med):>10} | {ratio("tshark", med):>9} | {ratio("tcpdump", med):>10} |')
+# The same ratios round by round (both sides timed minutes apart at most).
+for base in ('ssldump', 'tcpdump'):
+    for name in ('text', 'json', 'keylog'):
+        if base in rounds and name in rounds and rounds[base] and len(rounds[base]) == len(rounds[name]):
+            per = [b / t if base == 'ssldump' else t / b for b, t in zip(rounds[base], rounds[name])]
+            how = 'faster than' if base == 'ssldump' else 'the time of'
+            print(f'{name} per round, {how} {base}: ' + ', '.join(f'{r:.2f}x' for r in per))
+if 'text' in rounds and 'keylog' in rounds and len(rounds['text']) == len(rounds['keylog']):
+    per = [k / t for t, k in zip(rounds['text'], rounds['keylog'])]
+    print('keylog per round, the time of text: ' + ', '.join(f'{r:.2f}x' for r in per))
 PY
 
 if [ "${FLOOD:-0}" = 1 ]; then
