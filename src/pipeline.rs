@@ -553,7 +553,11 @@ impl Worker {
         if check_age && self.current_since.is_some_and(|since| since.elapsed() >= BATCH_MAX_AGE) {
             self.send();
         }
-        if !self.channel.events_ready.swap(false, Ordering::Acquire) {
+        // A plain load first: the swap takes the flag's cache line from the worker every time,
+        // and this runs after every packet while events are ready only once per batch.
+        if !self.channel.events_ready.load(Ordering::Relaxed)
+            || !self.channel.events_ready.swap(false, Ordering::Acquire)
+        {
             return;
         }
         let mut shared = self.channel.lock();
@@ -734,7 +738,9 @@ impl Pipeline {
     pub fn take_new_unsupported_links(&mut self) -> Vec<u32> {
         match &mut self.mode {
             Mode::Inline(stages) => self.links.extend(stages.take_new_unsupported_links()),
-            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.links),
+            // Links are decoded on this thread: nothing to ask the worker (and this runs after
+            // every packet).
+            Mode::Parallel(worker) => self.links.append(&mut worker.front.new_unsupported_links),
             Mode::Switching => {}
         }
         std::mem::take(&mut self.links)
