@@ -161,7 +161,7 @@ impl ConnCrypto {
         // 0-RTT data is protected with the early traffic secret: before the client switches to
         // its handshake keys (a failed attempt changes no state, so both may be tried).
         if result.is_none() && from_client {
-            if self.early.is_none() && self.early_candidates.is_empty() {
+            if self.wants_early_keys() {
                 self.set_up_early_candidates(store);
             }
             if let Some(early) = self.early.as_mut() {
@@ -253,12 +253,14 @@ impl ConnCrypto {
             && store.keylog.get(&self.client_random).is_some_and(|s| self.next_secret(s, from_client).is_some())
     }
 
+    /// The client offered 0-RTT and has no early keys (yet).
+    fn wants_early_keys(&self) -> bool {
+        !self.early_suites.is_empty() && self.early.is_none() && self.early_candidates.is_empty()
+    }
+
     /// The client offered 0-RTT and its early traffic secret is not in the key log (yet).
     fn early_secret_missing(&self, store: &KeyStore) -> bool {
-        !self.early_suites.is_empty()
-            && self.early.is_none()
-            && self.early_candidates.is_empty()
-            && store.keylog.get(&self.client_random).is_none_or(|s| s.client_early.is_none())
+        self.wants_early_keys() && store.keylog.get(&self.client_random).is_none_or(|s| s.client_early.is_none())
     }
 
     /// Records of this direction cannot be decrypted yet, but may be once a key log that is
@@ -369,10 +371,7 @@ impl ConnCrypto {
     /// The client offered 0-RTT, has not picked its early keys yet, and the key log has the
     /// early traffic secret: the next client record sets them up.
     fn early_secret_logged(&self, store: &KeyStore) -> bool {
-        !self.early_suites.is_empty()
-            && self.early.is_none()
-            && self.early_candidates.is_empty()
-            && store.keylog.get(&self.client_random).is_some_and(|s| s.client_early.is_some())
+        self.wants_early_keys() && store.keylog.get(&self.client_random).is_some_and(|s| s.client_early.is_some())
     }
 
     /// 0-RTT: the early traffic secret protects the client's first records, with the resumed
