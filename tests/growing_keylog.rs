@@ -31,7 +31,7 @@ fn load(path: &Path) -> Capture {
     Capture { packets }
 }
 
-/// The events of one run, as JSON (the summary left out: its counters of held records differ).
+/// The events of one run, as JSON, the run's summary last.
 fn run(capture: &Capture, keylog_lines: &[&str], reveal_after: &dyn Fn(usize) -> usize, growing: bool) -> Vec<Value> {
     let mut pipeline = Pipeline::new(PipelineConfig { fingerprints: true, ..PipelineConfig::default() });
     pipeline.wait_for_keys(growing);
@@ -73,6 +73,8 @@ fn run(capture: &Capture, keylog_lines: &[&str], reveal_after: &dyn Fn(usize) ->
     drain(&mut pipeline);
     // Held records delay one connection's events, not the others': order holds per connection.
     events.sort_by_key(|e| e["conn"].as_u64());
+    let summary = tlstrace::conn::events::Event::Summary(Box::new(pipeline.summary()));
+    events.push(serde_json::to_value(&summary).expect("summary serializes"));
     events
 }
 
@@ -99,6 +101,7 @@ fn outline(events: &[Value]) -> String {
             Some("handshake") => {
                 format!("handshake finished_verified={} decryption={}", e["finished_verified"], e["decryption"])
             }
+            Some("summary") => format!("summary decryption={}", e["decryption"]),
             other => format!("{other:?}"),
         })
         .collect::<Vec<_>>()

@@ -452,6 +452,11 @@ fn a_growing_key_log_decrypts_live_and_is_embedded_in_the_pcapng() {
         assert_eq!(h["decryption"]["status"], "decrypted");
     }
     assert!(of_kind(&live, "message").iter().any(|m| m["name"] == "EncryptedExtensions" && m["decrypted"] == true));
+    // Secrets that came after the ServerHello leave no "without secrets" behind in the counts.
+    let summary = of_kind(&live, "summary");
+    let decryption = &summary.first().expect("a summary event")["decryption"];
+    assert_eq!(decryption["connections_decrypted"], 2, "{decryption}");
+    assert_eq!(decryption["connections_without_secrets"], 0, "{decryption}");
 
     // The -w file carries the secrets: read back without any key log, it decrypts on its own.
     let read = Command::new(bin()).args(["read", "--json", &pcapng_text]).env_remove("SSLKEYLOGFILE").output().unwrap();

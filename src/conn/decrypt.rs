@@ -136,7 +136,7 @@ impl ConnCrypto {
             // The secrets arrived after the ServerHello: set the keys up now (what was said
             // about their absence no longer holds).
             self.lookup_pending = false;
-            self.counted = false;
+            self.uncount(store);
             self.reason = None;
             self.missing.clear();
             if let Some(sh) = self.pending_server_hello.take() {
@@ -453,6 +453,26 @@ impl ConnCrypto {
         }
     }
 
+    /// The run's counter of this connection's status, or None for a status not counted.
+    fn status_counter<'s>(&self, store: &'s mut KeyStore) -> Option<&'s mut u64> {
+        match self.status? {
+            "decrypted" => Some(&mut store.stats.connections_decrypted),
+            "no_secrets" => Some(&mut store.stats.connections_without_secrets),
+            "unsupported_cipher" => Some(&mut store.stats.connections_unsupported_cipher),
+            _ => None,
+        }
+    }
+
+    /// Takes this connection out of the run's count of its status, which is about to change
+    /// (the secrets reached a growing key log after all).
+    fn uncount(&mut self, store: &mut KeyStore) {
+        if std::mem::take(&mut self.counted)
+            && let Some(n) = self.status_counter(store)
+        {
+            *n = n.saturating_sub(1);
+        }
+    }
+
     fn set_status(&mut self, store: &mut KeyStore, status: &'static str, reason: Option<String>) {
         self.status = Some(status);
         if reason.is_some() {
@@ -460,11 +480,8 @@ impl ConnCrypto {
         }
         if !self.counted {
             self.counted = true;
-            match status {
-                "decrypted" => store.stats.connections_decrypted += 1,
-                "no_secrets" => store.stats.connections_without_secrets += 1,
-                "unsupported_cipher" => store.stats.connections_unsupported_cipher += 1,
-                _ => {}
+            if let Some(n) = self.status_counter(store) {
+                *n += 1;
             }
         }
     }
