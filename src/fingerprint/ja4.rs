@@ -72,12 +72,6 @@ impl Ja4 {
         self.forms(&ciphers, exts)
     }
 
-    /// JA4_ro alone: the lists in wire order, written out.
-    pub(super) fn raw_original(&self) -> String {
-        let (ciphers, exts) = self.original_lists();
-        format!("{}_{ciphers}_{}", self.head, self.with_sig_algs(exts))
-    }
-
     fn forms(&self, ciphers: &str, exts: String) -> (String, String) {
         let c = self.with_sig_algs(exts);
         let raw = format!("{}_{ciphers}_{c}", self.head);

@@ -50,11 +50,10 @@ pub fn client(ch: &ClientHello) -> Fingerprints {
         return known;
     }
     let ja3 = ja3::client_string(ch);
-    let ja4 = ja4::Ja4::new(ch);
-    let ja4_ro = ja4.raw_original();
     let ja3_hash = md5_hex(&ja3);
+    let ja4 = ja4::Ja4::new(ch);
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
-    let (ja4_o, _) = ja4.original_forms();
+    let (ja4_o, ja4_ro) = ja4.original_forms();
     let fp = Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro };
     CLIENT_MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
