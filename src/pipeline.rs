@@ -540,9 +540,8 @@ impl Worker {
         }
     }
 
-    /// Moves the worker's events, and the unsupported link types this side met, to the caller.
-    fn collect(&mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) {
-        links.append(&mut self.front.new_unsupported_links);
+    /// Moves the worker's events to the caller.
+    fn collect(&mut self, events: &mut Vec<Event>) {
         // The caller collects after every packet: reading the clock each time was a visible
         // cost on fast files (a batch of 256 KiB is often under 64 packets, so a limit of 64
         // still read it for most of them). A batch still filling slowly (a trickling pipe) is
@@ -569,14 +568,14 @@ impl Worker {
     }
 
     /// Sends what is left, lets the worker flush every flow, and takes the stages back.
-    fn finish(mut self, events: &mut Vec<Event>, links: &mut Vec<u32>) -> Stages {
+    fn finish(mut self, events: &mut Vec<Event>) -> Stages {
         self.send();
         self.channel.lock().finishing = true;
         self.channel.work.notify_one();
         let mut stages = self.join();
         events.append(&mut self.channel.lock().events);
-        links.append(&mut self.front.new_unsupported_links);
-        // The counters of the first layer live on with the stages.
+        // The counters of the first layer (and the link types not yet reported) live on with
+        // the stages.
         stages.front = std::mem::replace(&mut self.front, Front::new(NetConfig::default()));
         stages
     }
@@ -628,7 +627,6 @@ pub struct Pipeline {
     mode: Mode,
     /// Events collected from the worker, handed out by `drain_events`.
     events: Vec<Event>,
-    links: Vec<u32>,
 }
 
 impl Pipeline {
@@ -639,7 +637,7 @@ impl Pipeline {
             // Asked for one thread, or no thread to be had: decode on this one.
             None => Mode::Inline(Box::new(Stages::new(cfg))),
         };
-        Pipeline { mode, events: Vec::new(), links: Vec::new() }
+        Pipeline { mode, events: Vec::new() }
     }
 
     /// Applies a settings change to the decoder, in order with the packets fed so far.
@@ -716,7 +714,7 @@ impl Pipeline {
                 self.mode = Mode::Inline(stages);
             }
             Mode::Parallel(worker) => {
-                let stages = worker.finish(&mut self.events, &mut self.links);
+                let stages = worker.finish(&mut self.events);
                 self.mode = Mode::Inline(Box::new(stages));
             }
             Mode::Switching => {}
@@ -728,7 +726,7 @@ impl Pipeline {
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         match &mut self.mode {
             Mode::Inline(stages) => self.events.extend(stages.drain_events()),
-            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.links),
+            Mode::Parallel(worker) => worker.collect(&mut self.events),
             Mode::Switching => {}
         }
         self.events.drain(..)
@@ -737,13 +735,11 @@ impl Pipeline {
     /// Unsupported link types seen for the first time since the last call.
     pub fn take_new_unsupported_links(&mut self) -> Vec<u32> {
         match &mut self.mode {
-            Mode::Inline(stages) => self.links.extend(stages.take_new_unsupported_links()),
-            // Links are decoded on this thread: nothing to ask the worker (and this runs after
-            // every packet).
-            Mode::Parallel(worker) => self.links.append(&mut worker.front.new_unsupported_links),
-            Mode::Switching => {}
+            Mode::Inline(stages) => stages.take_new_unsupported_links(),
+            // Links are decoded on this thread: nothing to ask the worker.
+            Mode::Parallel(worker) => std::mem::take(&mut worker.front.new_unsupported_links),
+            Mode::Switching => Vec::new(),
         }
-        std::mem::take(&mut self.links)
     }
 
     /// The run's counters: final after `finish`; before it, as of the last batch the worker
