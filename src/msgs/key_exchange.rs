@@ -63,7 +63,8 @@ impl KeyExchange {
         let Some((kx, _)) = name.split_once("_WITH_") else {
             return KeyExchange::Other;
         };
-        let is = |prefix: &str| kx == prefix || kx.starts_with(&format!("{prefix}_"));
+        // `kx` is `prefix` or starts with `prefix_` (no allocation: this runs per key exchange).
+        let is = |prefix: &str| kx.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('_'));
         if is("ECDHE_PSK") {
             KeyExchange::EcdhePsk
         } else if is("ECDHE") {
