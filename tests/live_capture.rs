@@ -312,10 +312,12 @@ fn sigterm_stops_the_capture_and_flushes_open_connections() {
     if let Some(why) = skip_reason(false) {
         return skipped("sigterm", why);
     }
-    let port = free_port().to_string();
+    // The listener takes its port first (a port found free and bound later can be taken in
+    // between: this failed once with "address in use").
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
     let (mut capture, out, err) = start_capture(&["lo", "--json", "--port", &port]);
     // A connection still open when the signal comes: in flight, flushed by the shutdown.
-    let listener = std::net::TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
     let _client = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
     let _accepted = listener.accept().unwrap();
     std::thread::sleep(Duration::from_millis(500));
@@ -339,9 +341,9 @@ fn count_stops_after_n_packets() {
     if let Some(why) = skip_reason(false) {
         return skipped("count", why);
     }
-    let port = free_port().to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
     let (mut capture, out, _err) = start_capture(&["lo", "--json", "--port", &port, "--count", "3"]);
-    let listener = std::net::TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
     let _client = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
     let _accepted = listener.accept().unwrap();
     let status = capture.wait_timeout(Duration::from_secs(5)).expect("--count ends the capture");

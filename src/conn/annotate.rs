@@ -488,12 +488,12 @@ impl Story {
             Some(HandshakeBody::Certificate { certificates, chain, .. }) => {
                 let leaf = certificates.first().and_then(|c| match c {
                     CertificateEntry::X509 { cert, .. } => match &cert.details {
-                        CertDetails::Parsed(p) => Some(p.as_ref().clone()),
+                        CertDetails::Parsed(p) => Some(p.as_ref()),
                         CertDetails::Unparsed { .. } => None,
                     },
                     _ => None,
                 });
-                (certificates.len(), leaf, chain.clone())
+                (certificates.len(), leaf, chain.as_ref())
             }
             _ => (0, None, None),
         };
@@ -501,7 +501,7 @@ impl Story {
         if from_client && count == 0 && m.body.is_some() {
             return (3, "Client has no certificate to send (empty Certificate): the server may refuse it.".into());
         }
-        let mut s = if let Some(leaf) = &leaf {
+        let mut s = if let Some(leaf) = leaf {
             role!(
                 self,
                 "{who} proves its identity with a chain of {count} certificate{}: {} ({} {}{}), issued by {}",
@@ -515,7 +515,7 @@ impl Story {
         } else {
             role!(self, "{who} sends its certificate chain")
         };
-        if let Some(leaf) = &leaf {
+        if let Some(leaf) = leaf {
             if leaf.expired_at_capture == Some(true) {
                 role_more!(
                     self,
@@ -529,12 +529,13 @@ impl Story {
             if let Some(bits) = leaf.key.key_bits.filter(|b| leaf.key.key_algorithm == "RSA" && *b < 2048) {
                 self.warnings.push(format!("small RSA key: {bits} bits"));
             }
-            let alg = leaf.signature_algorithm.to_lowercase();
-            if alg.contains("sha1") || alg.contains("md5") {
+            let alg = leaf.signature_algorithm.as_bytes();
+            let names = |word: &[u8]| alg.windows(word.len()).any(|w| w.eq_ignore_ascii_case(word));
+            if names(b"sha1") || names(b"md5") {
                 self.warnings.push(format!("certificate signed with {}", leaf.signature_algorithm));
             }
         }
-        if let Some(c) = &chain {
+        if let Some(c) = chain {
             if c.sni_matches == Some(false) && !from_client {
                 s.push_str("; its names do NOT match the SNI");
                 self.warnings.push("certificate does not match the SNI".into());
@@ -554,7 +555,7 @@ impl Story {
         } else {
             self.server_sent_certificate = true;
             if self.certificate_subject.is_none() {
-                self.certificate_subject = leaf.map(|l| l.subject);
+                self.certificate_subject = leaf.map(|l| l.subject.clone());
             }
             (2, s)
         }

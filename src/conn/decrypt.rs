@@ -360,7 +360,7 @@ impl ConnCrypto {
         let ext = |typ: u16| ch.extensions.iter().find(|e| e.typ == typ);
         self.client_random = ch.random.clone();
         self.client_session_id = ch.session_id.clone();
-        self.offered_ticket = ext(35).map(|e| e.raw.clone()).unwrap_or_default();
+        self.offered_ticket = ext(35).map(|e| e.raw.to_vec()).unwrap_or_default();
         self.client_offered_etm = ext(22).is_some();
         if ext(42).is_some() {
             self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();

@@ -721,11 +721,9 @@ impl Emitter<'_> {
 
     /// Frames handshake messages out of a (cleartext or decrypted) handshake record payload.
     fn handshake_records(&mut self, half: &mut HalfStream, version: u16, payload: &[u8], decrypted: bool) {
-        let mut framed = Vec::new();
-        let result = half.assembler.push(payload, &mut |m| framed.push((m.msg_type, m.raw.to_vec())));
-        for (msg_type, raw) in framed {
-            self.handshake(version, msg_type, &raw, decrypted);
-        }
+        // Each message is handled as it is framed, borrowed from the record or the assembler's
+        // buffer (copying them out first was the most frequent allocation of a run).
+        let result = half.assembler.push(payload, &mut |m| self.handshake(version, m.msg_type, m.raw, decrypted));
         if let Err(e) = result {
             half.assembler.reset();
             self.shared.stats.malformed_messages += 1;

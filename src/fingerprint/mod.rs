@@ -130,7 +130,7 @@ fn not_grease(v: &u16) -> bool {
 
 /// The data of the first extension of this type, as sent.
 fn ext_raw(exts: &[Extension], typ: u16) -> Option<&[u8]> {
-    exts.iter().find(|e| e.typ == typ).map(|e| e.raw.as_slice())
+    exts.iter().find(|e| e.typ == typ).map(|e| &e.raw[..])
 }
 
 /// Reads `u16` values from the list until fewer than two bytes remain (a truncated trailing byte

@@ -31,9 +31,11 @@ pub struct Extension {
     pub length: usize,
     #[serde(flatten)]
     pub body: ExtensionBody,
-    /// The extension data as sent (fingerprints hash exact bytes).
+    /// The extension data as sent (fingerprints hash exact bytes): a view into one copy of the
+    /// whole extensions block, which all the block's extensions share (a copy per extension was
+    /// one of the most frequent allocations of a run).
     #[serde(skip)]
-    pub raw: Vec<u8>,
+    pub raw: bytes::Bytes,
 }
 
 /// One key_share entry: the group and the size of the key (the key itself is not kept).
@@ -417,20 +419,39 @@ pub fn extension_type_name(typ: u16) -> Name {
 
 /// Parses the extensions block (the bytes after the 2-byte total length).
 pub fn parse_extensions(data: &[u8], ctx: ExtContext) -> Result<Vec<Extension>> {
+    let shared = bytes::Bytes::copy_from_slice(data);
     let mut r = Reader::new(data);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(count_extensions(data));
     while !r.is_empty() {
         let typ = r.u16("extension type")?;
+        let start = r.position().saturating_add(2);
         let body = r.vec16("extension data")?;
+        // `slice` panics out of range: the range is the one `vec16` just read, checked anyway.
+        let end = r.position();
+        let raw = match body.len() {
+            0 => bytes::Bytes::new(),
+            _ if start <= end && end <= shared.len() => shared.slice(start..end),
+            _ => bytes::Bytes::copy_from_slice(body),
+        };
         out.push(Extension {
             typ,
             name: extension_type_name(typ),
             length: body.len(),
             body: decode_body(typ, body, ctx),
-            raw: body.to_vec(),
+            raw,
         });
     }
     Ok(out)
+}
+
+/// How many whole extensions `data` holds (for sizing the list once).
+fn count_extensions(data: &[u8]) -> usize {
+    let mut r = Reader::new(data);
+    let mut n = 0;
+    while r.u16("extension type").is_ok() && r.vec16("extension data").is_ok() {
+        n += 1;
+    }
+    n
 }
 
 /// Parses a 2-byte-length-prefixed extensions block that must fill the rest of `r`.

@@ -51,10 +51,25 @@ struct Block {
 }
 
 impl Block {
-    fn clear_lines(&mut self) {
-        self.lines.clear();
+    /// Empties the held lines, keeping their buffer for the next block (`spare`).
+    fn clear_lines(&mut self, spare: &mut Vec<String>) {
+        let mut lines = std::mem::take(&mut self.lines);
         self.held_lines = 0;
+        if spare.len() < MAX_SPARE_LINE_BUFFERS && lines.capacity() <= MAX_SPARE_LINE_BYTES {
+            lines.clear();
+            spare.push(lines);
+        }
     }
+}
+
+/// Line buffers kept for reuse: a block's lines grew by reallocation, several times per
+/// connection; a few hundred buffers of a few kilobytes cover the blocks open at once.
+const MAX_SPARE_LINE_BUFFERS: usize = 256;
+const MAX_SPARE_LINE_BYTES: usize = 16 << 10;
+
+/// The block of `conn`, a new one (with a spare line buffer) if there is none.
+fn block_of<'b>(blocks: &'b mut FastMap<u64, Block>, spare: &mut Vec<String>, conn: u64) -> &'b mut Block {
+    blocks.entry(conn).or_insert_with(|| Block { lines: spare.pop().unwrap_or_default(), ..Block::default() })
 }
 
 pub struct TextSink<W: Write> {
@@ -66,6 +81,8 @@ pub struct TextSink<W: Write> {
     paint: Paint,
     /// Reused for every block written.
     text: String,
+    /// Emptied line buffers of printed blocks, for new blocks.
+    spare_lines: Vec<String>,
 }
 
 impl<W: Write> TextSink<W> {
@@ -78,6 +95,7 @@ impl<W: Write> TextSink<W> {
             failed_only: false,
             paint: Paint { on: colored::control::SHOULD_COLORIZE.should_colorize() },
             text: String::with_capacity(8 << 10),
+            spare_lines: Vec::new(),
         }
     }
 
@@ -100,7 +118,7 @@ impl<W: Write> TextSink<W> {
         let failed = hs.is_none_or(|h| !h.complete || !h.alerts.is_empty());
         block.failed = failed;
         if self.failed_only && !failed {
-            block.clear_lines();
+            block.clear_lines(&mut self.spare_lines);
             return Ok(());
         }
         let text = &mut self.text;
@@ -112,7 +130,7 @@ impl<W: Write> TextSink<W> {
                 let _ = writeln!(text, "  ... {} more messages not shown", block.dropped);
             }
         }
-        block.clear_lines();
+        block.clear_lines(&mut self.spare_lines);
         self.out.write_all(text.as_bytes())
     }
 
@@ -579,11 +597,11 @@ impl<W: Write> Sink for TextSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         match ev {
             Event::Connection(c) => {
-                self.blocks.entry(c.conn).or_default().conn = Some(c.clone());
+                block_of(&mut self.blocks, &mut self.spare_lines, c.conn).conn = Some(c.clone());
                 Ok(())
             }
             Event::Message(m) => {
-                let block = self.blocks.entry(m.conn).or_default();
+                let block = block_of(&mut self.blocks, &mut self.spare_lines, m.conn);
                 if block.printed && m.phase != 0 {
                     // A new handshake on this connection (renegotiation): its own block follows.
                     block.printed = false;
@@ -606,7 +624,7 @@ impl<W: Write> Sink for TextSink<W> {
                 Ok(())
             }
             Event::Gap(g) => {
-                let block = self.blocks.entry(g.conn).or_default();
+                let block = block_of(&mut self.blocks, &mut self.spare_lines, g.conn);
                 if block.printed {
                     let dir = if g.direction == Direction::ClientToServer { 0 } else { 1 };
                     let e = block.after.entry((dir, "GAP (bytes missing)".into())).or_insert((0, 0));
@@ -630,9 +648,9 @@ impl<W: Write> Sink for TextSink<W> {
             }
             Event::Handshake(h) => {
                 if self.verbosity == Verbosity::Quiet {
-                    let block = self.blocks.entry(h.conn).or_default();
+                    let block = block_of(&mut self.blocks, &mut self.spare_lines, h.conn);
                     block.printed = true;
-                    block.clear_lines();
+                    block.clear_lines(&mut self.spare_lines);
                     let failed = !h.complete || !h.alerts.is_empty();
                     block.failed = failed;
                     if self.failed_only && !failed {
