@@ -25,7 +25,7 @@ use x509_parser::time::ASN1Time;
 pub struct CertInfo {
     pub der_length: usize,
     /// SHA-256 of the DER bytes, lowercase hex without separators.
-    pub sha256: String,
+    pub sha256: std::sync::Arc<str>,
     #[serde(flatten)]
     pub details: CertDetails,
 }
@@ -34,7 +34,9 @@ pub struct CertInfo {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum CertDetails {
-    Parsed(Box<ParsedCert>),
+    /// Shared: a server's chain is described once and every connection that sends it again
+    /// points to the same description (see [`inspect_chain`]).
+    Parsed(std::sync::Arc<ParsedCert>),
     Unparsed { error: String },
 }
 
@@ -180,12 +182,12 @@ fn describe_with_digest(
     capture_time: Option<&Timestamp>,
 ) -> CertInfo {
     let details = match cert {
-        Some(cert) => CertDetails::Parsed(Box::new(parsed_details(cert, capture_time))),
+        Some(cert) => CertDetails::Parsed(std::sync::Arc::new(parsed_details(cert, capture_time))),
         None => CertDetails::Unparsed {
             error: error.map(|e| format!("certificate does not parse: {e}")).unwrap_or_default(),
         },
     };
-    CertInfo { der_length: der.len(), sha256: crate::hex_text::lower(digest), details }
+    CertInfo { der_length: der.len(), sha256: crate::hex_text::lower(digest).into(), details }
 }
 
 fn parsed_details(cert: &X509Certificate<'_>, capture_time: Option<&Timestamp>) -> ParsedCert {
@@ -361,7 +363,7 @@ pub fn inspect_chain(
     let memo = match memo {
         Some(m) => m,
         None => {
-            let m = std::rc::Rc::new(judge_chain(ders, sni));
+            let m = std::rc::Rc::new(judge_chain(ders, sni, capture_time));
             CHAIN_MEMO.with(|cell| cell.borrow_mut().insert(std::rc::Rc::clone(&m)));
             m
         }
@@ -381,11 +383,16 @@ struct JudgedChain {
 }
 
 impl JudgedChain {
+    /// The descriptions as of `capture_time`: shared with the memo's, and copied only for a
+    /// certificate whose validity at this time differs from that at the chain's first sight.
     fn at(&self, capture_time: Option<&Timestamp>) -> (Vec<CertInfo>, Option<ChainCheck>) {
         let mut infos = self.infos.clone();
         for (info, validity) in infos.iter_mut().zip(&self.validity) {
             if let (CertDetails::Parsed(p), Some((not_before, not_after))) = (&mut info.details, validity) {
-                p.expired_at_capture = capture_time.map(|t| expired_at(t, *not_before, *not_after));
+                let expired = capture_time.map(|t| expired_at(t, *not_before, *not_after));
+                if p.expired_at_capture != expired {
+                    std::sync::Arc::make_mut(p).expired_at_capture = expired;
+                }
             }
         }
         (infos, self.check.clone())
@@ -398,7 +405,7 @@ fn expired_at(t: &Timestamp, not_before: i64, not_after: i64) -> bool {
     t.secs < not_before || t.secs > not_after
 }
 
-fn judge_chain(ders: &[&[u8]], sni: Option<&str>) -> JudgedChain {
+fn judge_chain(ders: &[&[u8]], sni: Option<&str>, capture_time: Option<&Timestamp>) -> JudgedChain {
     let digests: Vec<[u8; 32]> = ders.iter().map(|der| Sha256::digest(der).into()).collect();
     let parsed: Vec<Result<X509Certificate<'_>, x509_parser::nom::Err<X509Error>>> =
         ders.iter().map(|der| X509Certificate::from_der(der).map(|(_, c)| c)).collect();
@@ -406,7 +413,7 @@ fn judge_chain(ders: &[&[u8]], sni: Option<&str>) -> JudgedChain {
         .iter()
         .zip(&digests)
         .zip(&parsed)
-        .map(|((der, digest), p)| describe_with_digest(der, digest, p.as_ref().ok(), p.as_ref().err(), None))
+        .map(|((der, digest), p)| describe_with_digest(der, digest, p.as_ref().ok(), p.as_ref().err(), capture_time))
         .collect();
     let validity = parsed
         .iter()

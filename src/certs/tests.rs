@@ -76,7 +76,7 @@ fn every_fixture_certificate_matches_fingerprints_tsv() {
         let c: Vec<&str> = line.split('\t').collect();
         let der = pem_der(c[0]);
         let info = inspect_certificate(&der, None);
-        assert_eq!(info.sha256, c[1], "{}", c[0]);
+        assert_eq!(&*info.sha256, c[1], "{}", c[0]);
         assert_eq!(info.der_length, der.len());
         let cert = parsed(&info);
         assert_eq!(cert.subject, der_order(c[2]), "{}", c[0]);
@@ -170,7 +170,7 @@ fn broken_signature_is_invalid() {
     let ders = chain_ders("tls12-badsig-certificate", false);
     let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
     let (infos, chain) = inspect_chain(&refs, None, Some("server.tlstrace.test"));
-    assert_eq!(infos[0].sha256, "fdb4556fe582fa3511e51e7b3974dfb1e5601904666d3d251bd1901d73dcf16d");
+    assert_eq!(&*infos[0].sha256, "fdb4556fe582fa3511e51e7b3974dfb1e5601904666d3d251bd1901d73dcf16d");
     // Everything but the signature is the good leaf's.
     let good = inspect_certificate(&pem_der("server-rsa.crt"), None);
     assert_eq!(parsed(&infos[0]).subject, parsed(&good).subject);
@@ -205,7 +205,7 @@ fn expired_certificate_at_capture_time() {
     // tls12-cert-expired.pcap frame 6: 2026-11-26, long after notAfter 2021-01-01T00:00:00Z.
     let at_capture = Timestamp::new(1_795_724_929, 804_599_000, 6);
     let info = inspect_certificate(&ders[0], Some(&at_capture));
-    assert_eq!(info.sha256, "67ea21d16067bd4cdaebbcf48f0a89d594b5dd37a874b6db648cb1783ddf0055");
+    assert_eq!(&*info.sha256, "67ea21d16067bd4cdaebbcf48f0a89d594b5dd37a874b6db648cb1783ddf0055");
     let cert = parsed(&info);
     assert_eq!((cert.not_before.as_str(), cert.not_after.as_str()), ("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"));
     assert_eq!(cert.expired_at_capture, Some(true));
