@@ -10,35 +10,56 @@ use std::io::{self, Write};
 
 pub struct JsonSink<W: Write> {
     out: W,
-    /// The line being built: the serializer's many small writes go to memory, and the output
-    /// gets one write per event.
-    line: Vec<u8>,
+    /// Lines serialized and not yet written: the serializer's many small writes go to memory,
+    /// and the output gets them [`WRITE_AT`] bytes at a time, which a `BufWriter` of that size
+    /// passes straight through instead of copying every line into its own buffer.
+    pending: Vec<u8>,
 }
+
+/// Bytes of serialized lines written at once (the CLI's `BufWriter` holds as many).
+const WRITE_AT: usize = 64 << 10;
 
 impl<W: Write> JsonSink<W> {
     pub fn new(out: W) -> Self {
-        JsonSink { out, line: Vec::with_capacity(8 << 10) }
+        JsonSink { out, pending: Vec::with_capacity(WRITE_AT + (8 << 10)) }
     }
 
-    pub fn into_inner(self) -> W {
-        self.out
+    fn write_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.pending);
+        self.pending.clear();
+        written
+    }
+}
+
+impl<W: Write> Drop for JsonSink<W> {
+    /// Lines still pending go out as a `BufWriter`'s would on drop (errors cannot be reported).
+    fn drop(&mut self) {
+        let _ = self.write_pending();
     }
 }
 
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
-        self.line.clear();
-        sonic_rs::to_writer(&mut self.line, ev).map_err(|e| io::Error::other(e.to_string()))?;
-        self.line.push(b'\n');
+        let start = self.pending.len();
+        if let Err(e) = sonic_rs::to_writer(&mut self.pending, ev) {
+            self.pending.truncate(start);
+            return Err(io::Error::other(e.to_string()));
+        }
+        self.pending.push(b'\n');
         // A closed pipe stays `BrokenPipe` (`| head` is a normal way to stop).
-        self.out.write_all(&self.line)
+        if self.pending.len() >= WRITE_AT { self.write_pending() } else { Ok(()) }
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.write_pending()?;
         self.out.flush()
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.write_pending()?;
         self.out.flush()
     }
 
