@@ -327,8 +327,6 @@ struct Shared {
     events: Vec<Event>,
     /// Batches the worker has finished.
     done: u64,
-    /// The counters as of the last finished batch (for `summary` before `finish`).
-    summary: Option<SummaryEvent>,
     /// No more batches will come: flush every flow and stop.
     finishing: bool,
     /// The pipeline is dropped: stop at once.
@@ -421,11 +419,9 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
             }
         }
         events.extend(stages.drain_events());
-        let summary = stages.summary();
         batch.clear();
         let mut shared = channel.lock();
         shared.events.append(&mut events);
-        shared.summary = Some(summary);
         shared.spare.push(batch);
         shared.done += 1;
         channel.events_ready.store(!shared.events.is_empty(), Ordering::Release);
@@ -597,9 +593,22 @@ impl Worker {
         panic!("the decoding thread stopped early");
     }
 
-    fn summary(&self) -> SummaryEvent {
-        let finished = self.channel.lock().summary.clone();
-        let mut summary = finished.unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary());
+    /// The counters of everything fed so far: asked of the worker in order with the packets,
+    /// and waited for. (Building them after every batch, for a summary that is only read at
+    /// the end, cost the worker a copy of the handshake tallies' names each time.)
+    fn summary(&mut self) -> SummaryEvent {
+        let slot = Arc::new(Mutex::new(None));
+        let filled = Arc::clone(&slot);
+        self.current.items.push(Item::Control(Box::new(move |stages: &mut Stages| {
+            if let Ok(mut s) = filled.lock() {
+                *s = Some(stages.summary());
+            }
+        })));
+        self.current_since.get_or_insert_with(Instant::now);
+        self.send();
+        self.sync();
+        let taken = slot.lock().ok().and_then(|mut s| s.take());
+        let mut summary = taken.unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary());
         self.front.fill(&mut summary);
         summary
     }
@@ -742,10 +751,10 @@ impl Pipeline {
         }
     }
 
-    /// The run's counters: final after `finish`; before it, as of the last batch the worker
-    /// finished.
-    pub fn summary(&self) -> SummaryEvent {
-        match &self.mode {
+    /// The run's counters: final after `finish`; before it, of every packet fed so far (with a
+    /// worker, this waits for it to decode them).
+    pub fn summary(&mut self) -> SummaryEvent {
+        match &mut self.mode {
             Mode::Inline(stages) => stages.summary(),
             Mode::Parallel(worker) => worker.summary(),
             Mode::Switching => Stages::new(PipelineConfig::default()).summary(),
