@@ -37,7 +37,9 @@ pub enum CertDetails {
     /// Shared: a server's chain is described once and every connection that sends it again
     /// points to the same description (see [`inspect_chain`]).
     Parsed(std::sync::Arc<ParsedCert>),
-    Unparsed { error: String },
+    Unparsed {
+        error: String,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
