@@ -1,8 +1,9 @@
 //! NDJSON: one event object per line.
 //!
-//! Serialized with sonic-rs rather than serde_json: the output is mostly strings (names, roles,
-//! hex), and sonic-rs escapes them with SIMD; serde_json's byte-at-a-time escaping was the
-//! largest single cost of `--json` on big captures (BENCHMARKS.md). The bytes are the same.
+//! Serialized by [`super::json_writer`], which escapes strings with sonic-rs's SIMD escaper:
+//! the output is mostly strings (names, roles, hex), and serde_json's byte-at-a-time escaping
+//! was the largest single cost of `--json` on big captures (BENCHMARKS.md). The bytes are
+//! serde_json's and sonic-rs's.
 
 use super::Sink;
 use crate::conn::events::Event;
@@ -44,7 +45,7 @@ impl<W: Write> Drop for JsonSink<W> {
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         let start = self.pending.len();
-        if let Err(e) = sonic_rs::to_writer(&mut self.pending, ev) {
+        if let Err(e) = super::json_writer::write(&mut self.pending, ev) {
             self.pending.truncate(start);
             return Err(io::Error::other(e.to_string()));
         }

@@ -4,6 +4,7 @@
 
 pub mod filter;
 pub mod json;
+pub mod json_writer;
 pub mod text;
 
 use crate::conn::events::Event;

@@ -1,0 +1,839 @@
+//! The `--json` output's serializer: serde's data model written as compact JSON into a `Vec`,
+//! byte for byte what sonic-rs (and serde_json) write.
+//!
+//! Written here rather than used from sonic-rs because of object keys: sonic-rs sends every
+//! struct field's name through its general string escaper, whose per-call setup costs more than
+//! the copy on a name of a few bytes, and an event has dozens of keys (each extension,
+//! certificate and fingerprint is an object of its own). Field names are our own identifiers
+//! and are copied as they are; map keys and string values still go through sonic-rs's SIMD
+//! escaper, numbers through the same `itoa` and float formatting it uses. `--json` on 10 MB:
+//! 196.9M -> 182.3M instructions (callgrind).
+
+use serde::ser::{self, Impossible, Serialize};
+use sonic_rs::format::{CompactFormatter, Formatter};
+use std::fmt;
+
+/// Appends `value` as compact JSON to `out`.
+pub fn write<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+    value.serialize(&mut Writer { out })
+}
+
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+fn key_error(what: &str) -> Error {
+    Error(format!("a JSON object key must be a string or a number, not {what}"))
+}
+
+/// Struct names through which a type asks for its string to be written as raw JSON (a number
+/// the type formatted itself): sonic-rs's and serde_json's private markers.
+const RAW_TOKENS: [&str; 2] = ["$sonic_rs::private::JsonNumber", "$serde_json::private::RawValue"];
+
+struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+/// A JSON string of `s`, escaped as JSON requires (sonic-rs's SIMD escaper; a byte loop over
+/// short strings measured slower).
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = CompactFormatter.write_string_fast(out, s, true);
+}
+
+/// A struct field's name as an object key, with its colon. Field names come from our own
+/// `#[derive(Serialize)]` types (identifiers and `rename`s), never from capture data, and need
+/// no escaping; `tests/json_writer.rs` holds every event of the fixtures and the corpus to
+/// sonic-rs's bytes.
+fn write_field_key(out: &mut Vec<u8>, key: &'static str) {
+    out.reserve(key.len() + 3);
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn write_display(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn write_f64(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        let _ = CompactFormatter.write_f64(out, v);
+    } else {
+        out.extend_from_slice(b"null");
+    }
+}
+
+fn write_f32(out: &mut Vec<u8>, v: f32) {
+    if v.is_finite() {
+        let _ = CompactFormatter.write_f32(out, v);
+    } else {
+        out.extend_from_slice(b"null");
+    }
+}
+
+impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'w, 'a>;
+    type SerializeTuple = Compound<'w, 'a>;
+    type SerializeTupleStruct = Compound<'w, 'a>;
+    type SerializeTupleVariant = Compound<'w, 'a>;
+    type SerializeMap = Compound<'w, 'a>;
+    type SerializeStruct = Compound<'w, 'a>;
+    type SerializeStructVariant = Compound<'w, 'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        write_display(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        write_f32(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        write_f64(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        write_string(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        write_string(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        self.out.push(b'[');
+        for (i, b) in v.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_display(self.out, *b);
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
+        write_string(self.out, variant);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.out.push(b'{');
+        write_string(self.out, variant);
+        self.out.push(b':');
+        value.serialize(&mut *self)?;
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'w, 'a>, Error> {
+        self.out.push(b'[');
+        Ok(Compound { w: self, first: true, close: b"]", raw: false })
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'w, 'a>, Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'w, 'a>, Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'w, 'a>, Error> {
+        self.out.push(b'{');
+        write_string(self.out, variant);
+        self.out.extend_from_slice(b":[");
+        Ok(Compound { w: self, first: true, close: b"]}", raw: false })
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'w, 'a>, Error> {
+        self.out.push(b'{');
+        Ok(Compound { w: self, first: true, close: b"}", raw: false })
+    }
+
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'w, 'a>, Error> {
+        if RAW_TOKENS.contains(&name) {
+            return Ok(Compound { w: self, first: true, close: b"", raw: true });
+        }
+        self.out.push(b'{');
+        Ok(Compound { w: self, first: true, close: b"}", raw: false })
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'w, 'a>, Error> {
+        self.out.push(b'{');
+        write_string(self.out, variant);
+        self.out.extend_from_slice(b":{");
+        Ok(Compound { w: self, first: true, close: b"}}", raw: false })
+    }
+}
+
+pub struct Compound<'w, 'a> {
+    w: &'w mut Writer<'a>,
+    first: bool,
+    /// Written at the end: `]`, `}`, or those closing a variant's wrapping object too.
+    close: &'static [u8],
+    /// A raw-value marker: nothing to open or close, its one field is written as it is.
+    raw: bool,
+}
+
+impl Compound<'_, '_> {
+    fn comma(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.w.out.push(b',');
+        }
+    }
+
+    fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.comma();
+        value.serialize(&mut *self.w)
+    }
+
+    fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        if self.raw {
+            return value.serialize(RawEmitter { out: self.w.out });
+        }
+        self.comma();
+        write_field_key(self.w.out, key);
+        value.serialize(&mut *self.w)
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        self.w.out.extend_from_slice(self.close);
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
+        self.comma();
+        key.serialize(KeyWriter { out: self.w.out })?;
+        self.w.out.push(b':');
+        Ok(())
+    }
+
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut *self.w)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+/// Object keys: strings, and numbers and booleans in quotes, as sonic-rs and serde_json write
+/// them.
+struct KeyWriter<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+impl KeyWriter<'_> {
+    fn quoted(self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
+        self.out.push(b'"');
+        write(self.out);
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+impl ser::Serializer for KeyWriter<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Impossible<(), Error>;
+    type SerializeStruct = Impossible<(), Error>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.quoted(|out| write_display(out, v))
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        if !v.is_finite() {
+            return Err(key_error("a NaN or infinite number"));
+        }
+        self.quoted(|out| write_f32(out, v))
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        if !v.is_finite() {
+            return Err(key_error("a NaN or infinite number"));
+        }
+        self.quoted(|out| write_f64(out, v))
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        write_string(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        write_string(self.out, v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
+        Err(key_error("bytes"))
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(key_error("none"))
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(key_error("unit"))
+    }
+
+    fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
+        Err(key_error(name))
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
+        write_string(self.out, variant);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(key_error("a newtype variant"))
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_error("a sequence"))
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_error("a tuple"))
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_error("a tuple struct"))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_error("a tuple variant"))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_error("a map"))
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(key_error("a struct"))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_error("a struct variant"))
+    }
+}
+
+/// The one field of a raw-value marker struct: its string is written as it is.
+struct RawEmitter<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+fn not_raw() -> Error {
+    Error("a raw JSON value must be a string".into())
+}
+
+impl ser::Serializer for RawEmitter<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Impossible<(), Error>;
+    type SerializeStruct = Impossible<(), Error>;
+    type SerializeStructVariant = Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.out.extend_from_slice(v.as_bytes());
+        Ok(())
+    }
+
+    fn serialize_bool(self, _v: bool) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_i8(self, _v: i8) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_i16(self, _v: i16) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_i32(self, _v: i32) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_i64(self, _v: i64) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_u8(self, _v: u8) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_u16(self, _v: u16) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_u32(self, _v: u32) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_u64(self, _v: u64) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_f32(self, _v: f32) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_f64(self, _v: f64) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_char(self, _v: char) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, _variant: &'static str) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, _value: &T) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<(), Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(not_raw())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(not_raw())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    fn both<T: Serialize>(value: &T) -> (String, String) {
+        let mut ours = Vec::new();
+        super::write(&mut ours, value).expect("writes");
+        (String::from_utf8(ours).expect("utf-8"), sonic_rs::to_string(value).expect("sonic writes"))
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum Tagged {
+        Plain { a: u8 },
+        Wrapped(Inner),
+    }
+
+    #[derive(Serialize)]
+    struct Inner {
+        text: String,
+        #[serde(flatten)]
+        more: Flat,
+        empty: Vec<u8>,
+        none: Option<u8>,
+        time: crate::time::Timestamp,
+    }
+
+    #[derive(Serialize)]
+    struct Flat {
+        x: i64,
+        y: f64,
+    }
+
+    #[derive(Serialize)]
+    enum External {
+        Unit,
+        New(u8),
+        Tuple(u8, String),
+        Struct { z: bool },
+    }
+
+    #[derive(Serialize)]
+    struct Empty {}
+
+    #[test]
+    fn same_bytes_as_sonic_rs() {
+        let strings = [
+            "",
+            "plain",
+            "quote \" backslash \\ slash /",
+            "control \u{1} \u{1f} tab\t newline\n",
+            "unicode é ☃ 😀 and DEL \u{7f}",
+            "a long string that goes past the thirty-two bytes of one SIMD lane, twice over, with \"quotes\"",
+        ];
+        for s in strings {
+            let (a, b) = both(&s);
+            assert_eq!(a, b);
+        }
+        let numbers = (u64::MAX, i64::MIN, -1i8, 0u16, 1.5f64, -0.0f64, 1e300f64, f64::NAN, f32::INFINITY, 0.1f32);
+        let (a, b) = both(&numbers);
+        assert_eq!(a, b);
+        let mut map = BTreeMap::new();
+        map.insert("k \"1\"".to_string(), vec![Some(1u8), None]);
+        map.insert("k2".to_string(), vec![]);
+        let (a, b) = both(&map);
+        assert_eq!(a, b);
+        let mut int_keys = BTreeMap::new();
+        int_keys.insert(7u16, 'c');
+        int_keys.insert(9u16, '"');
+        let (a, b) = both(&int_keys);
+        assert_eq!(a, b);
+        let tagged = vec![
+            Tagged::Plain { a: 1 },
+            Tagged::Wrapped(Inner {
+                text: "t".into(),
+                more: Flat { x: -3, y: 2.25 },
+                empty: vec![],
+                none: None,
+                time: crate::time::Timestamp::new(1_700_000_000, 123_456_000, 6),
+            }),
+        ];
+        let (a, b) = both(&tagged);
+        assert_eq!(a, b);
+        let external =
+            vec![External::Unit, External::New(2), External::Tuple(3, "x".into()), External::Struct { z: true }];
+        let (a, b) = both(&external);
+        assert_eq!(a, b);
+        let (a, b) = both(&(Empty {}, (), [0u8; 0], b"bytes".as_slice()));
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn keys_that_are_not_strings_or_numbers_are_refused() {
+        let mut map = BTreeMap::new();
+        map.insert(vec![1u8], 1u8);
+        assert!(super::write(&mut Vec::new(), &map).is_err());
+    }
+}
