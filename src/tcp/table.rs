@@ -132,7 +132,13 @@ impl FlowIndex {
 pub struct FlowTable {
     cfg: FlowConfig,
     stats: TcpStats,
+    /// Open (and ignored) flows by key. Flows closed by FIN or RST and kept a while move to
+    /// `closed_index`: on a busy capture thousands of those linger (`max_closed_flows`) for
+    /// every open one, and in one shared index they made the lookup every packet does miss the
+    /// cache; apart, the open flows' index stays small and the closed one is asked only for
+    /// keys the open one does not know (new connections, late packets).
     index: FlowIndex,
+    closed_index: FlowIndex,
     slab: LinkedSlab<Flow>,
     next_id: FlowId,
     /// Latest capture time seen: flows are stamped with it, so recency order is time order
@@ -148,6 +154,7 @@ impl FlowTable {
             cfg,
             stats: TcpStats::default(),
             index: FlowIndex::default(),
+            closed_index: FlowIndex::default(),
             slab: LinkedSlab::new(),
             next_id: 0,
             clock_ns: i64::MIN,
@@ -160,7 +167,7 @@ impl FlowTable {
         self.stats.segments += 1;
         self.clock_ns = self.clock_ns.max(nanos(ts));
         let (key, src_is_lo) = FlowKey::new(seg.src, seg.dst);
-        let existing = self.index.get(&key, &self.slab);
+        let existing = self.index.get(&key, &self.slab).or_else(|| self.closed_index.get(&key, &self.slab));
         let idx = match existing {
             Some(idx) => match self.route(idx, src_is_lo, seg) {
                 Route::Existing => idx,
@@ -226,6 +233,7 @@ impl FlowTable {
             self.close(idx, EndReason::CaptureEnd, emit);
         }
         self.index.clear();
+        self.closed_index.clear();
         self.slab.clear();
         self.buffered_total = 0;
     }
@@ -458,6 +466,9 @@ impl FlowTable {
         let keep = matches!(reason, EndReason::Fin | EndReason::Rst) && self.cfg.closed_linger_secs > 0;
         if keep {
             flow.state = State::Closed { by_rst: reason == EndReason::Rst };
+            let key = flow.key;
+            self.index.remove(&key, idx);
+            self.closed_index.insert(&key, idx, &self.slab);
             self.slab.move_to(idx, ListId::Closed);
             while self.slab.list_len(ListId::Closed) > self.cfg.max_closed_flows {
                 match self.slab.oldest(ListId::Closed) {
@@ -471,8 +482,10 @@ impl FlowTable {
     }
 
     fn remove_entry(&mut self, idx: u32) {
-        if let Some(key) = self.slab.get(idx).map(|f| f.key) {
-            self.index.remove(&key, idx);
+        match self.slab.get(idx).map(|f| (f.key, f.state)) {
+            Some((key, State::Closed { .. })) => self.closed_index.remove(&key, idx),
+            Some((key, _)) => self.index.remove(&key, idx),
+            None => {}
         }
         if let Some(mut flow) = self.slab.remove(idx) {
             flow.release(&mut self.buffered_total);
