@@ -240,9 +240,12 @@ fn run_read(args: &ReadArgs) -> i32 {
         }
     };
     let mut sink = make_sink(&args.output);
+    let parallel = decode_in_parallel(args.threads);
     let mut pipeline = Pipeline::new(PipelineConfig {
-        parallel: decode_in_parallel(args.threads),
-        fingerprints: sink.needs_fingerprints(),
+        parallel,
+        // With the decoding thread, the output's thread adds the fingerprints (`deliver`): the
+        // decoding thread is the busier one, in JSON too since `output::json_writer`.
+        fingerprints: sink.needs_fingerprints() && !parallel,
         skip_roles: !sink.needs_roles(),
         ..PipelineConfig::default()
     });
