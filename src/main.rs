@@ -96,3 +96,35 @@ fn configure_allocator() {
     // options as settable at any time, and reads this one at each purge.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
 }
+
+#[cfg(test)]
+mod tests {
+    use std::alloc::{GlobalAlloc, Layout};
+
+    /// Every layout gets a block aligned as asked, whichever entry point serves it, and keeps
+    /// its bytes through a reallocation.
+    #[test]
+    fn blocks_are_aligned_as_asked() {
+        let alloc = super::Mimalloc;
+        for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
+            for size in (1..600).chain([1000, 1024, 4000, 4096, 10_000, 70_000, 1 << 20]) {
+                let Ok(layout) = Layout::from_size_align(size, align) else { continue };
+                // SAFETY: a non-zero-sized layout; the block is freed with the same layout.
+                unsafe {
+                    let p = alloc.alloc(layout);
+                    assert!(!p.is_null());
+                    assert_eq!(p as usize % align, 0, "size {size} align {align}");
+                    p.write_bytes(0xa5, size);
+                    let grown = alloc.realloc(p, layout, size * 2 + 8);
+                    assert_eq!(grown as usize % align, 0, "realloc: size {size} align {align}");
+                    assert_eq!(*grown.add(size - 1), 0xa5);
+                    alloc.dealloc(grown, Layout::from_size_align(size * 2 + 8, align).unwrap());
+                    let z = alloc.alloc_zeroed(layout);
+                    assert_eq!(z as usize % align, 0, "zeroed: size {size} align {align}");
+                    assert_eq!(*z.add(size - 1), 0);
+                    alloc.dealloc(z, layout);
+                }
+            }
+        }
+    }
+}
