@@ -43,6 +43,70 @@ fn key_error(what: &str) -> Error {
 /// the type formatted itself): sonic-rs's and serde_json's private markers.
 const RAW_TOKENS: [&str; 2] = ["$sonic_rs::private::JsonNumber", "$serde_json::private::RawValue"];
 
+/// Integer methods of a `Serializer` with an `out` buffer: the digits, as they are.
+macro_rules! write_integers {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            write_display(self.out, v);
+            Ok(())
+        }
+    )*};
+}
+
+/// Integer methods of the key writer: the digits in quotes (JSON keys are strings).
+macro_rules! quote_integers {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), Error> {
+            self.quoted(|out| write_display(out, v))
+        }
+    )*};
+}
+
+/// Scalar methods of the raw-value emitter, which takes only a string.
+macro_rules! refuse_scalars {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, _v: $t) -> Result<(), Error> {
+            Err(not_raw())
+        }
+    )*};
+}
+
+/// The compound traits whose items are bare values (arrays).
+macro_rules! elements {
+    ($($tr:ident::$method:ident),*) => {$(
+        impl ser::$tr for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
+
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        }
+    )*};
+}
+
+/// The compound traits whose items are named fields (objects).
+macro_rules! fields {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+
+            fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+                self.field(key, value)
+            }
+
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        }
+    )*};
+}
+
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
@@ -101,55 +165,18 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        write_display(self.out, v);
-        Ok(())
-    }
+    write_integers!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128)
+    );
 
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         write_f32(self.out, v);
@@ -314,57 +341,12 @@ impl Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -386,31 +368,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// Object keys: strings, and numbers and booleans in quotes, as sonic-rs and serde_json write
 /// them.
@@ -442,45 +400,18 @@ impl ser::Serializer for KeyWriter<'_> {
         self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(|out| write_display(out, v))
-    }
+    quote_integers!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128)
+    );
 
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         if !v.is_finite() {
@@ -611,57 +542,21 @@ impl ser::Serializer for RawEmitter<'_> {
         Ok(())
     }
 
-    fn serialize_bool(self, _v: bool) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_i8(self, _v: i8) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_i16(self, _v: i16) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_i32(self, _v: i32) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_i64(self, _v: i64) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_u8(self, _v: u8) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_u16(self, _v: u16) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_u32(self, _v: u32) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_u64(self, _v: u64) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_f32(self, _v: f32) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_f64(self, _v: f64) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_char(self, _v: char) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
-        Err(not_raw())
-    }
+    refuse_scalars!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_bytes(&[u8])
+    );
 
     fn serialize_none(self) -> Result<(), Error> {
         Err(not_raw())
