@@ -74,6 +74,9 @@ pub fn dir_index(from_client: bool) -> usize {
     if from_client { 0 } else { 1 }
 }
 
+/// Every TLS connection has one, keyed or not: what only decryption fills (record keys, the
+/// key block, a ServerHello waiting for its secrets) is boxed, so that without a key log the
+/// state stays small (it was 1,648 bytes written and dropped per connection).
 #[derive(Default)]
 pub struct ConnCrypto {
     client_random: Vec<u8>,
@@ -87,8 +90,8 @@ pub struct ConnCrypto {
     tls13: bool,
     transcript: Transcript,
     /// Client's and server's record protection.
-    dec: [Option<RecordDecryptor>; 2],
-    early: Option<RecordDecryptor>,
+    dec: [Option<Box<RecordDecryptor>>; 2],
+    early: Option<Box<RecordDecryptor>>,
     early_candidates: Vec<RecordDecryptor>,
     /// The TLS 1.3 suites of a ClientHello offering 0-RTT, until the client's Finished: the
     /// early traffic secret may reach a growing key log after the first early records.
@@ -96,7 +99,7 @@ pub struct ConnCrypto {
     master: Option<Vec<u8>>,
     /// TLS <= 1.2: the key block and what it was derived from (master secret, randoms, suite,
     /// version), shared by both directions.
-    key_block: Option<(Vec<u8>, crypto::tls12::KeyBlock)>,
+    key_block: Option<Box<(Vec<u8>, crypto::tls12::KeyBlock)>>,
     secrets: Option<Secrets>,
     /// Finished checks per direction.
     pub verified: [Option<bool>; 2],
@@ -105,7 +108,7 @@ pub struct ConnCrypto {
     lookup_pending: bool,
     gave_up: bool,
     /// The ServerHello whose secrets were not in the key log yet (set up once they are).
-    pending_server_hello: Option<crate::msgs::ServerHello>,
+    pending_server_hello: Option<Box<crate::msgs::ServerHello>>,
     ccs_seen: [bool; 2],
     /// The transcript is complete (both Finished seen): later messages are not hashed.
     done: bool,
@@ -175,7 +178,7 @@ impl ConnCrypto {
                     }
                 }
                 if let Some((i, p)) = found {
-                    self.early = Some(self.early_candidates.swap_remove(i));
+                    self.early = Some(Box::new(self.early_candidates.swap_remove(i)));
                     self.early_candidates.clear();
                     result = Some(p);
                 }
@@ -218,7 +221,7 @@ impl ConnCrypto {
             }
             let next = self.next_secret(fresh, client).and_then(|secret| RecordDecryptor::tls13(suite, secret));
             if let (Some(slot), Some(next)) = (self.dec.get_mut(d), next) {
-                *slot = Some(next);
+                *slot = Some(Box::new(next));
             }
         }
         self.missing = fresh.missing_labels_for_tls13();
@@ -400,7 +403,7 @@ impl ConnCrypto {
         let secrets = store.keylog.get(&self.client_random).cloned();
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
-            self.pending_server_hello = Some(sh.clone());
+            self.pending_server_hello = Some(Box::new(sh.clone()));
         }
         if self.tls13 {
             let Some(s) = secrets else {
@@ -423,7 +426,7 @@ impl ConnCrypto {
                 self.set_status(store, "no_secrets", Some("handshake traffic secrets missing".into()));
                 return;
             }
-            self.dec = [client, server];
+            self.dec = [client.map(Box::new), server.map(Box::new)];
             self.secrets = Some(s);
             self.set_status(store, "decrypted", None);
         } else {
@@ -502,19 +505,19 @@ impl ConnCrypto {
         let inputs =
             [master.as_slice(), &self.client_random, &self.server_random, &suite.to_be_bytes(), &version.to_be_bytes()]
                 .concat();
-        let reuse = self.key_block.as_ref().is_some_and(|(i, _)| *i == inputs);
+        let reuse = self.key_block.as_deref().is_some_and(|(i, _)| *i == inputs);
         if !reuse {
             let derived = crypto::suite(suite).and_then(|params| {
                 crypto::tls12::key_block(&params, version, master, &self.client_random, &self.server_random)
             });
-            self.key_block = derived.map(|kb| (inputs, kb));
+            self.key_block = derived.map(|kb| Box::new((inputs, kb)));
         }
         let dec = self
             .key_block
-            .as_ref()
+            .as_deref()
             .and_then(|(_, kb)| RecordDecryptor::tls12_with_key_block(suite, version, kb, from_client, self.etm));
         if let Some(slot) = self.dec.get_mut(dir_index(from_client)) {
-            *slot = dec;
+            *slot = dec.map(Box::new);
         }
     }
 
@@ -540,7 +543,7 @@ impl ConnCrypto {
                 // After its Finished, each side protects application data with its traffic secret 0.
                 let next = s.app_secret(from_client).and_then(|k| RecordDecryptor::tls13(suite, k));
                 if let Some(slot) = self.dec.get_mut(d) {
-                    *slot = next;
+                    *slot = next.map(Box::new);
                 }
             }
             if from_client {

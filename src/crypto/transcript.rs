@@ -30,8 +30,8 @@ pub fn is_hello_retry_request(message: &[u8]) -> bool {
 pub struct Transcript {
     /// The hash of `buf[..covered]` so far, for the algorithm last asked for: the key schedule
     /// hashes the growing transcript several times per handshake, and rehashing it from the
-    /// start each time was most of the SHA-384 work of a keyed run.
-    running: std::cell::RefCell<Option<(HashAlg, usize, RunningHash)>>,
+    /// start each time was most of the SHA-384 work of a keyed run. Boxed: only keyed runs hash.
+    running: std::cell::RefCell<Option<Box<(HashAlg, usize, RunningHash)>>>,
     buf: Vec<u8>,
     cap: usize,
     overflowed: bool,
@@ -100,14 +100,14 @@ impl Transcript {
             }
             _ => {
                 let mut running = self.running.borrow_mut();
-                let (state, covered) = match running.take() {
+                let (state, covered) = match running.take().map(|b| *b) {
                     Some((a, covered, state)) if a == alg && covered <= self.buf.len() => (state, covered),
                     _ => (RunningHash::new(alg), 0),
                 };
                 let mut state = state;
                 state.update(self.buf.get(covered..).unwrap_or_default());
                 let digest = state.digest();
-                *running = Some((alg, self.buf.len(), state));
+                *running = Some(Box::new((alg, self.buf.len(), state)));
                 Some(digest)
             }
         }
