@@ -43,30 +43,84 @@ fn key_error(what: &str) -> Error {
 /// the type formatted itself): sonic-rs's and serde_json's private markers.
 const RAW_TOKENS: [&str; 2] = ["$sonic_rs::private::JsonNumber", "$serde_json::private::RawValue"];
 
-/// Integer methods of a `Serializer` with an `out` buffer: the digits, as they are.
-macro_rules! write_integers {
-    ($($method:ident($t:ty)),*) => {$(
-        fn $method(self, v: $t) -> Result<(), Error> {
-            write_display(self.out, v);
-            Ok(())
+/// The ten integer methods of a `Serializer`: each evaluates `$body` with `$this` bound to the
+/// serializer and `$v` to the value.
+macro_rules! integers {
+    ($this:ident, $v:ident => $body:expr) => {
+        integers!(@each $this, $v, $body;
+            serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+            serialize_i128(i128), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+            serialize_u64(u64), serialize_u128(u128));
+    };
+    (@each $this:ident, $v:ident, $body:expr; $($method:ident($t:ty)),*) => {$(
+        fn $method(self, $v: $t) -> Result<(), Error> {
+            let $this = self;
+            $body
         }
     )*};
 }
 
-/// Integer methods of the key writer: the digits in quotes (JSON keys are strings).
-macro_rules! quote_integers {
-    ($($method:ident($t:ty)),*) => {$(
-        fn $method(self, v: $t) -> Result<(), Error> {
-            self.quoted(|out| write_display(out, v))
+/// The compound methods of a `Serializer` that takes none (object keys, raw values): each
+/// returns `Err($refuse(what))`.
+macro_rules! refuse_compounds {
+    ($refuse:expr) => {
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _value: &T,
+        ) -> Result<(), Error> {
+            Err($refuse("a newtype variant"))
         }
-    )*};
+
+        fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+            Err($refuse("a sequence"))
+        }
+
+        fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+            Err($refuse("a tuple"))
+        }
+
+        fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, Error> {
+            Err($refuse("a tuple struct"))
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleVariant, Error> {
+            Err($refuse("a tuple variant"))
+        }
+
+        fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+            Err($refuse("a map"))
+        }
+
+        fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct, Error> {
+            Err($refuse("a struct"))
+        }
+
+        fn serialize_struct_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStructVariant, Error> {
+            Err($refuse("a struct variant"))
+        }
+    };
 }
 
 /// Scalar methods of the raw-value emitter, which takes only a string.
 macro_rules! refuse_scalars {
     ($($method:ident($t:ty)),*) => {$(
         fn $method(self, _v: $t) -> Result<(), Error> {
-            Err(not_raw())
+            Err(not_raw(stringify!($t)))
         }
     )*};
 }
@@ -165,18 +219,10 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         Ok(())
     }
 
-    write_integers!(
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128)
-    );
+    integers!(w, v => {
+        write_display(w.out, v);
+        Ok(())
+    });
 
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         write_f32(self.out, v);
@@ -400,18 +446,7 @@ impl ser::Serializer for KeyWriter<'_> {
         self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
     }
 
-    quote_integers!(
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128)
-    );
+    integers!(k, v => k.quoted(|out| write_display(out, v)));
 
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         if !v.is_finite() {
@@ -466,55 +501,7 @@ impl ser::Serializer for KeyWriter<'_> {
         value.serialize(self)
     }
 
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(key_error("a newtype variant"))
-    }
-
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(key_error("a sequence"))
-    }
-
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(key_error("a tuple"))
-    }
-
-    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(key_error("a tuple struct"))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(key_error("a tuple variant"))
-    }
-
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(key_error("a map"))
-    }
-
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(key_error("a struct"))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(key_error("a struct variant"))
-    }
+    refuse_compounds!(key_error);
 }
 
 /// The one field of a raw-value marker struct: its string is written as it is.
@@ -522,8 +509,8 @@ struct RawEmitter<'o> {
     out: &'o mut Vec<u8>,
 }
 
-fn not_raw() -> Error {
-    Error("a raw JSON value must be a string".into())
+fn not_raw(what: &str) -> Error {
+    Error(format!("a raw JSON value must be a string, not {what}"))
 }
 
 impl ser::Serializer for RawEmitter<'_> {
@@ -559,78 +546,30 @@ impl ser::Serializer for RawEmitter<'_> {
     );
 
     fn serialize_none(self) -> Result<(), Error> {
-        Err(not_raw())
+        Err(not_raw("none"))
     }
 
     fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<(), Error> {
-        Err(not_raw())
+        Err(not_raw("an option"))
     }
 
     fn serialize_unit(self) -> Result<(), Error> {
-        Err(not_raw())
+        Err(not_raw("unit"))
     }
 
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        Err(not_raw())
+        Err(not_raw("a unit struct"))
     }
 
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, _variant: &'static str) -> Result<(), Error> {
-        Err(not_raw())
+        Err(not_raw("a unit variant"))
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, _value: &T) -> Result<(), Error> {
-        Err(not_raw())
+        Err(not_raw("a newtype struct"))
     }
 
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(not_raw())
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(not_raw())
-    }
+    refuse_compounds!(not_raw);
 }
 
 #[cfg(test)]
