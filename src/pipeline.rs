@@ -498,6 +498,12 @@ impl Worker {
         }
     }
 
+    /// Adds `item` (an order, not a packet) to the current batch and queues the batch at once.
+    fn send_now(&mut self, item: Item) {
+        self.current.items.push(item);
+        self.send();
+    }
+
     /// Queues the current batch (waiting while the queue is full) and starts a new one.
     fn send(&mut self) {
         if self.current.items.is_empty() {
@@ -599,13 +605,11 @@ impl Worker {
     fn summary(&mut self) -> SummaryEvent {
         let slot = Arc::new(Mutex::new(None));
         let filled = Arc::clone(&slot);
-        self.current.items.push(Item::Control(Box::new(move |stages: &mut Stages| {
+        self.send_now(Item::Control(Box::new(move |stages: &mut Stages| {
             if let Ok(mut s) = filled.lock() {
                 *s = Some(stages.summary());
             }
         })));
-        self.current_since.get_or_insert_with(Instant::now);
-        self.send();
         self.sync();
         let taken = slot.lock().ok().and_then(|mut s| s.take());
         let mut summary = taken.unwrap_or_else(|| Stages::new(PipelineConfig::default()).summary());
@@ -654,9 +658,7 @@ impl Pipeline {
         match &mut self.mode {
             Mode::Inline(stages) => change(stages),
             Mode::Parallel(worker) => {
-                worker.current.items.push(Item::Control(Box::new(change)));
-                worker.current_since.get_or_insert_with(Instant::now);
-                worker.send();
+                worker.send_now(Item::Control(Box::new(change)));
             }
             Mode::Switching => {}
         }
@@ -706,9 +708,7 @@ impl Pipeline {
         match &mut self.mode {
             Mode::Inline(stages) => stages.back.advance_clock(now),
             Mode::Parallel(worker) => {
-                worker.current.items.push(Item::Clock(now));
-                worker.current_since.get_or_insert_with(Instant::now);
-                worker.send();
+                worker.send_now(Item::Clock(now));
                 worker.sync();
             }
             Mode::Switching => {}
