@@ -100,15 +100,13 @@ impl Transcript {
             }
             _ => {
                 let mut running = self.running.borrow_mut();
-                let (state, covered) = match running.take().map(|b| *b) {
-                    Some((a, covered, state)) if a == alg && covered <= self.buf.len() => (state, covered),
-                    _ => (RunningHash::new(alg), 0),
+                let entry = match running.as_mut() {
+                    Some(entry) if entry.0 == alg && entry.1 <= self.buf.len() => entry,
+                    _ => running.insert(Box::new((alg, 0, RunningHash::new(alg)))),
                 };
-                let mut state = state;
-                state.update(self.buf.get(covered..).unwrap_or_default());
-                let digest = state.digest();
-                *running = Some(Box::new((alg, self.buf.len(), state)));
-                Some(digest)
+                entry.2.update(self.buf.get(entry.1..).unwrap_or_default());
+                entry.1 = self.buf.len();
+                Some(entry.2.digest())
             }
         }
     }
