@@ -138,7 +138,7 @@ fn hex_list(values: &[u16]) -> String {
         if i > 0 {
             out.push(',');
         }
-        if hex::encode_to_slice(v.to_be_bytes(), &mut digits).is_ok() {
+        if const_hex::encode_to_slice(v.to_be_bytes(), &mut digits).is_ok() {
             out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
         }
     }

@@ -289,7 +289,7 @@ impl ServerHello {
             selected_group,
             selected_group_name: selected_group.map(names::group_name),
             cookie_length: cookie.map(<[u8]>::len),
-            cookie: cookie.map(hex::encode),
+            cookie: cookie.map(crate::hex_text::lower),
             extensions,
         }
     }
