@@ -1,12 +1,109 @@
 //! The `--json` output's own serializer (`output::json_writer`) against sonic-rs, event by
 //! event, over every bundled fixture (with its key log, so decrypted messages are covered) and,
-//! when `../shared/corpus` exists, every corpus capture: the bytes must be the same.
+//! when `../shared/corpus` exists, every corpus capture: the bytes must be the same. Message
+//! events and their extensions are also held to what `#[serde(flatten)]` writes.
 
+use serde::Serialize;
 use std::path::Path;
+use tlstrace::conn::events::{Event, MessageEvent};
+use tlstrace::msgs::HandshakeBody;
+use tlstrace::msgs::extensions::{Extension, ExtensionBody};
 use tlstrace::pipeline::{Pipeline, PipelineConfig};
 use tlstrace::source::file::FileSource;
 
 mod common;
+
+/// What serde's `#[serde(flatten)]` writes for a message event: the reference for the
+/// hand-written `Serialize` of `MessageEvent` and `HandshakeBody::serialize_fields`, which keep
+/// the event a struct (flatten makes it a map, whose keys the writer must escape).
+#[derive(Serialize)]
+struct FlatMessage<'a> {
+    event: &'static str,
+    conn: u64,
+    index: u64,
+    direction: &'a tlstrace::conn::events::Direction,
+    time: &'a tlstrace::time::Timestamp,
+    frame: u64,
+    record_version: u16,
+    content_type: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handshake_type: Option<u8>,
+    length: usize,
+    encrypted: bool,
+    decrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: &'a Option<String>,
+    phase: u8,
+    role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert: &'a Option<tlstrace::conn::events::AlertInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decode_error: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprints: &'a Option<Box<tlstrace::conn::events::HelloFingerprints>>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    body: &'a Option<HandshakeBody>,
+}
+
+impl<'a> From<&'a MessageEvent> for FlatMessage<'a> {
+    fn from(m: &'a MessageEvent) -> Self {
+        FlatMessage {
+            event: "message",
+            conn: m.conn,
+            index: m.index,
+            direction: &m.direction,
+            time: &m.time,
+            frame: m.frame,
+            record_version: m.record_version,
+            content_type: m.content_type,
+            name: &m.name,
+            handshake_type: m.handshake_type,
+            length: m.length,
+            encrypted: m.encrypted,
+            decrypted: m.decrypted,
+            data: &m.data,
+            phase: m.phase,
+            role: &m.role,
+            alert: &m.alert,
+            decode_error: &m.decode_error,
+            fingerprints: &m.fingerprints,
+            body: &m.body,
+        }
+    }
+}
+
+/// The same for an extension: `type`, `name`, `length`, then the body's keys.
+#[derive(Serialize)]
+struct FlatExtension<'a> {
+    #[serde(rename = "type")]
+    typ: u16,
+    name: &'a str,
+    length: usize,
+    #[serde(flatten)]
+    body: &'a ExtensionBody,
+}
+
+fn extensions_of(body: &HandshakeBody) -> &[Extension] {
+    match body {
+        HandshakeBody::ClientHello { client_hello } => &client_hello.extensions,
+        HandshakeBody::ServerHello { server_hello } => &server_hello.extensions,
+        HandshakeBody::EncryptedExtensions { encrypted_extensions } => &encrypted_extensions.extensions,
+        _ => &[],
+    }
+}
+
+/// Holds one message event's JSON, and that of its extensions, to serde's flatten.
+fn same_as_flatten(ev: &Event, file: &Path) {
+    let Event::Message(m) = ev else { return };
+    let ours = serde_json::to_string(ev).expect("serializes");
+    let reference = serde_json::to_string(&FlatMessage::from(&**m)).expect("serializes");
+    assert_eq!(ours, reference, "{}", file.display());
+    for ext in m.body.as_ref().map(extensions_of).unwrap_or_default() {
+        let flat = FlatExtension { typ: ext.typ, name: &ext.name, length: ext.length, body: &ext.body };
+        assert_eq!(serde_json::to_string(ext).expect("serializes"), serde_json::to_string(&flat).expect("serializes"));
+    }
+}
 
 /// Events compared in `file`.
 fn compare(file: &Path, keylog: Option<&Path>) -> usize {
@@ -22,6 +119,7 @@ fn compare(file: &Path, keylog: Option<&Path>) -> usize {
             tlstrace::output::json_writer::write(&mut ours, &ev).expect("event serializes");
             let theirs = sonic_rs::to_vec(&ev).expect("sonic-rs serializes");
             assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{}", file.display());
+            same_as_flatten(&ev, file);
             compared += 1;
         }
     };

@@ -43,7 +43,7 @@ use crate::registry;
 use crate::time::Timestamp;
 
 pub fn version_name(v: u16) -> Name {
-    registry::version_name(v).unwrap_or_else(|| Name::Owned(format!("0x{v:04x}")))
+    registry::version_name(v).map(Name::from).unwrap_or_else(|| Name::Owned(format!("0x{v:04x}")))
 }
 
 pub fn suite_name(code: u16) -> Name {

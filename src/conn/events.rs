@@ -69,7 +69,9 @@ pub struct AlertInfo {
     pub description_name: Name,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// Serialized by hand (below) to write the body's keys at the top level without
+/// `#[serde(flatten)]`; the JSON keys are those of the fields, in order, then the body's.
+#[derive(Clone, Debug)]
 pub struct MessageEvent {
     pub conn: u64,
     pub index: u64,
@@ -79,30 +81,63 @@ pub struct MessageEvent {
     pub record_version: u16,
     pub content_type: &'static str,
     pub name: Name,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub handshake_type: Option<u8>,
     pub length: usize,
     pub encrypted: bool,
     /// Decrypted with the key log.
     pub decrypted: bool,
     /// Decrypted application data, shown only with `--show-data` (up to its byte limit).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
     /// Handshake phase: 1 negotiate, 2 server auth and key exchange, 3 client key exchange and
     /// auth, 4 ChangeCipherSpec and Finished; 0 after the handshake.
     pub phase: u8,
     /// What this message does in this handshake, with its real values.
     pub role: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub alert: Option<AlertInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
     /// JA3/JA4 of a ClientHello, JA3S of a ServerHello. Left empty by the connection layer and
     /// filled by [`MessageEvent::add_fingerprints`] where the output needs them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprints: Option<Box<HelloFingerprints>>,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub body: Option<HandshakeBody>,
+}
+
+impl Serialize for MessageEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("MessageEvent", 14)?;
+        m.serialize_field("conn", &self.conn)?;
+        m.serialize_field("index", &self.index)?;
+        m.serialize_field("direction", &self.direction)?;
+        m.serialize_field("time", &self.time)?;
+        m.serialize_field("frame", &self.frame)?;
+        m.serialize_field("record_version", &self.record_version)?;
+        m.serialize_field("content_type", &crate::msgs::names::Plain(self.content_type))?;
+        m.serialize_field("name", &self.name)?;
+        if let Some(handshake_type) = &self.handshake_type {
+            m.serialize_field("handshake_type", handshake_type)?;
+        }
+        m.serialize_field("length", &self.length)?;
+        m.serialize_field("encrypted", &self.encrypted)?;
+        m.serialize_field("decrypted", &self.decrypted)?;
+        if let Some(data) = &self.data {
+            m.serialize_field("data", data)?;
+        }
+        m.serialize_field("phase", &self.phase)?;
+        m.serialize_field("role", &self.role)?;
+        if let Some(alert) = &self.alert {
+            m.serialize_field("alert", alert)?;
+        }
+        if let Some(decode_error) = &self.decode_error {
+            m.serialize_field("decode_error", decode_error)?;
+        }
+        if let Some(fingerprints) = &self.fingerprints {
+            m.serialize_field("fingerprints", fingerprints)?;
+        }
+        if let Some(body) = &self.body {
+            body.serialize_fields(&mut m)?;
+        }
+        m.end()
+    }
 }
 
 impl MessageEvent {

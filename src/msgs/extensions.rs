@@ -8,7 +8,7 @@ use super::names::Name;
 use super::reader::{Reader, Result};
 use crate::registry;
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{SerializeStruct, Serializer};
 
 /// Where an extension appeared: some types have different layouts per message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,20 +22,28 @@ pub enum ExtContext {
     NewSessionTicket,
 }
 
-/// One extension in wire order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One extension in wire order. Serialized as `type`, `name`, `length` and the body's own keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extension {
-    #[serde(rename = "type")]
     pub typ: u16,
     pub name: Name,
     pub length: usize,
-    #[serde(flatten)]
     pub body: ExtensionBody,
-    /// The extension data as sent (fingerprints hash exact bytes): a view into one copy of the
-    /// whole extensions block, which all the block's extensions share (a copy per extension was
-    /// one of the most frequent allocations of a run).
-    #[serde(skip)]
+    /// The extension data as sent (fingerprints hash exact bytes; not serialized): a view into
+    /// one copy of the whole extensions block, which all the block's extensions share (a copy per
+    /// extension was one of the most frequent allocations of a run).
     pub raw: bytes::Bytes,
+}
+
+impl Serialize for Extension {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Extension", 3)?;
+        st.serialize_field("type", &self.typ)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("length", &self.length)?;
+        self.body.serialize_fields(&mut st)?;
+        st.end()
+    }
 }
 
 /// One key_share entry: the group and the size of the key (the key itself is not kept).
@@ -226,128 +234,138 @@ pub enum ExtensionBody {
 
 impl Serialize for ExtensionBody {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
+        let mut st = s.serialize_struct("ExtensionBody", 1)?;
+        self.serialize_fields(&mut st)?;
+        st.end()
+    }
+}
+
+impl ExtensionBody {
+    /// Writes the body's keys into the enclosing object (the extension's). Done by hand rather
+    /// than with `#[serde(flatten)]`, which turns the enclosing struct into a map whose every key
+    /// the JSON writer must escape as if it came from the capture.
+    pub fn serialize_fields<M: SerializeStruct>(&self, m: &mut M) -> std::result::Result<(), M::Error> {
         match self {
-            ExtensionBody::ServerName { server_name } => m.serialize_entry("server_name", server_name)?,
+            ExtensionBody::ServerName { server_name } => m.serialize_field("server_name", server_name)?,
             ExtensionBody::SupportedVersions { versions } => {
-                m.serialize_entry("versions", versions)?;
-                m.serialize_entry("version_names", &map_names(versions, names::version_name))?;
+                m.serialize_field("versions", versions)?;
+                m.serialize_field("version_names", &map_names(versions, names::version_name))?;
             }
             ExtensionBody::SelectedVersion { selected_version } => {
-                m.serialize_entry("selected_version", selected_version)?;
-                m.serialize_entry("selected_version_name", &names::version_name(*selected_version))?;
+                m.serialize_field("selected_version", selected_version)?;
+                m.serialize_field("selected_version_name", &names::version_name(*selected_version))?;
             }
             ExtensionBody::SupportedGroups { groups } => {
-                m.serialize_entry("groups", groups)?;
-                m.serialize_entry("group_names", &map_names(groups, names::group_name))?;
+                m.serialize_field("groups", groups)?;
+                m.serialize_field("group_names", &map_names(groups, names::group_name))?;
             }
             ExtensionBody::EcPointFormats { ec_point_formats } => {
-                m.serialize_entry("ec_point_formats", ec_point_formats)?;
-                m.serialize_entry("ec_point_format_names", &map_names(ec_point_formats, names::ec_point_format_name))?;
+                m.serialize_field("ec_point_formats", ec_point_formats)?;
+                m.serialize_field("ec_point_format_names", &map_names(ec_point_formats, names::ec_point_format_name))?;
             }
             ExtensionBody::SignatureAlgorithms { signature_algorithms } => {
-                m.serialize_entry("signature_algorithms", signature_algorithms)?;
-                m.serialize_entry(
+                m.serialize_field("signature_algorithms", signature_algorithms)?;
+                m.serialize_field(
                     "signature_algorithm_names",
                     &map_names(signature_algorithms, names::signature_scheme_name),
                 )?;
             }
-            ExtensionBody::Alpn { alpn } => m.serialize_entry("alpn", alpn)?,
+            ExtensionBody::Alpn { alpn } => m.serialize_field("alpn", alpn)?,
             ExtensionBody::KeyShares { key_shares } => {
                 let entries: Vec<KeyShareJson> = key_shares.iter().map(KeyShareJson::from).collect();
-                m.serialize_entry("key_shares", &entries)?;
+                m.serialize_field("key_shares", &entries)?;
             }
-            ExtensionBody::KeyShare { key_share } => m.serialize_entry("key_share", &KeyShareJson::from(key_share))?,
+            ExtensionBody::KeyShare { key_share } => m.serialize_field("key_share", &KeyShareJson::from(key_share))?,
             ExtensionBody::KeyShareRetry { selected_group } => {
-                m.serialize_entry("selected_group", selected_group)?;
-                m.serialize_entry("selected_group_name", &names::group_name(*selected_group))?;
+                m.serialize_field("selected_group", selected_group)?;
+                m.serialize_field("selected_group_name", &names::group_name(*selected_group))?;
             }
             ExtensionBody::PskKeyExchangeModes { modes } => {
-                m.serialize_entry("psk_key_exchange_modes", modes)?;
-                m.serialize_entry("psk_key_exchange_mode_names", &map_names(modes, names::psk_key_exchange_mode_name))?;
+                m.serialize_field("psk_key_exchange_modes", modes)?;
+                m.serialize_field("psk_key_exchange_mode_names", &map_names(modes, names::psk_key_exchange_mode_name))?;
             }
             ExtensionBody::PskOffer { identities, binder_lengths } => {
-                m.serialize_entry("psk_identities", identities)?;
-                m.serialize_entry("psk_binder_count", &binder_lengths.len())?;
-                m.serialize_entry("psk_binder_lengths", binder_lengths)?;
+                m.serialize_field("psk_identities", identities)?;
+                m.serialize_field("psk_binder_count", &binder_lengths.len())?;
+                m.serialize_field("psk_binder_lengths", binder_lengths)?;
             }
             ExtensionBody::PskSelected { selected_identity } => {
-                m.serialize_entry("selected_identity", selected_identity)?
+                m.serialize_field("selected_identity", selected_identity)?
             }
             ExtensionBody::MaxEarlyData { max_early_data_size } => {
-                m.serialize_entry("max_early_data_size", max_early_data_size)?
+                m.serialize_field("max_early_data_size", max_early_data_size)?
             }
             ExtensionBody::SessionTicket { ticket_length } => {
-                m.serialize_entry("session_ticket_length", ticket_length)?
+                m.serialize_field("session_ticket_length", ticket_length)?
             }
             ExtensionBody::StatusRequest { status_type, responder_id_list_length, request_extensions_length } => {
-                m.serialize_entry("status_type", status_type)?;
-                m.serialize_entry("status_type_name", &names::certificate_status_type_name(*status_type))?;
-                m.serialize_entry("responder_id_list_length", responder_id_list_length)?;
-                m.serialize_entry("request_extensions_length", request_extensions_length)?;
+                m.serialize_field("status_type", status_type)?;
+                m.serialize_field("status_type_name", &names::certificate_status_type_name(*status_type))?;
+                m.serialize_field("responder_id_list_length", responder_id_list_length)?;
+                m.serialize_field("request_extensions_length", request_extensions_length)?;
             }
             ExtensionBody::StatusResponse { status_type, response_length } => {
-                m.serialize_entry("status_type", status_type)?;
-                m.serialize_entry("status_type_name", &names::certificate_status_type_name(*status_type))?;
-                m.serialize_entry("ocsp_response_length", response_length)?;
+                m.serialize_field("status_type", status_type)?;
+                m.serialize_field("status_type_name", &names::certificate_status_type_name(*status_type))?;
+                m.serialize_field("ocsp_response_length", response_length)?;
             }
             ExtensionBody::StatusRequestV2 { status_types } => {
-                m.serialize_entry("status_request_types", status_types)?;
-                m.serialize_entry(
+                m.serialize_field("status_request_types", status_types)?;
+                m.serialize_field(
                     "status_request_type_names",
                     &map_names(status_types, names::certificate_status_type_name),
                 )?;
             }
             ExtensionBody::SignedCertificateTimestamps { scts } => {
-                m.serialize_entry("signed_certificate_timestamps", scts)?
+                m.serialize_field("signed_certificate_timestamps", scts)?
             }
             ExtensionBody::RenegotiationInfo { renegotiated_connection } => {
-                m.serialize_entry("renegotiated_connection", &crate::hex_text::lower(renegotiated_connection))?
+                m.serialize_field("renegotiated_connection", &crate::hex_text::lower(renegotiated_connection))?
             }
             ExtensionBody::RecordSizeLimit { record_size_limit } => {
-                m.serialize_entry("record_size_limit", record_size_limit)?
+                m.serialize_field("record_size_limit", record_size_limit)?
             }
             ExtensionBody::Padding { padding_length, all_zero } => {
-                m.serialize_entry("padding_length", padding_length)?;
-                m.serialize_entry("padding_all_zero", all_zero)?;
+                m.serialize_field("padding_length", padding_length)?;
+                m.serialize_field("padding_all_zero", all_zero)?;
             }
             ExtensionBody::CompressCertificate { algorithms } => {
-                m.serialize_entry("compression_algorithms", algorithms)?;
-                m.serialize_entry(
+                m.serialize_field("compression_algorithms", algorithms)?;
+                m.serialize_field(
                     "compression_algorithm_names",
                     &map_names(algorithms, names::certificate_compression_name),
                 )?;
             }
             ExtensionBody::Cookie { cookie } => {
-                m.serialize_entry("cookie_length", &cookie.len())?;
-                m.serialize_entry("cookie", &crate::hex_text::lower(cookie))?;
+                m.serialize_field("cookie_length", &cookie.len())?;
+                m.serialize_field("cookie", &crate::hex_text::lower(cookie))?;
             }
             ExtensionBody::MaxFragmentLength { code } => {
-                m.serialize_entry("max_fragment_length", code)?;
-                m.serialize_entry("max_fragment_length_bytes", &names::max_fragment_length_bytes(*code))?;
+                m.serialize_field("max_fragment_length", code)?;
+                m.serialize_field("max_fragment_length_bytes", &names::max_fragment_length_bytes(*code))?;
             }
             ExtensionBody::Heartbeat { mode } => {
-                m.serialize_entry("heartbeat_mode", mode)?;
-                m.serialize_entry("heartbeat_mode_name", &names::heartbeat_mode_name(*mode))?;
+                m.serialize_field("heartbeat_mode", mode)?;
+                m.serialize_field("heartbeat_mode_name", &names::heartbeat_mode_name(*mode))?;
             }
             ExtensionBody::EchOuter { kdf_id, aead_id, config_id, enc_length, payload_length } => {
-                m.serialize_entry("ech_type", "outer")?;
-                m.serialize_entry("ech_kdf_id", kdf_id)?;
-                m.serialize_entry("ech_kdf_name", &names::hpke_kdf_name(*kdf_id))?;
-                m.serialize_entry("ech_aead_id", aead_id)?;
-                m.serialize_entry("ech_aead_name", &names::hpke_aead_name(*aead_id))?;
-                m.serialize_entry("ech_config_id", config_id)?;
-                m.serialize_entry("ech_enc_length", enc_length)?;
-                m.serialize_entry("ech_payload_length", payload_length)?;
+                m.serialize_field("ech_type", "outer")?;
+                m.serialize_field("ech_kdf_id", kdf_id)?;
+                m.serialize_field("ech_kdf_name", &names::hpke_kdf_name(*kdf_id))?;
+                m.serialize_field("ech_aead_id", aead_id)?;
+                m.serialize_field("ech_aead_name", &names::hpke_aead_name(*aead_id))?;
+                m.serialize_field("ech_config_id", config_id)?;
+                m.serialize_field("ech_enc_length", enc_length)?;
+                m.serialize_field("ech_payload_length", payload_length)?;
             }
-            ExtensionBody::EchInner => m.serialize_entry("ech_type", "inner")?,
+            ExtensionBody::EchInner => m.serialize_field("ech_type", "inner")?,
             ExtensionBody::EchRetryConfigs { retry_configs_length } => {
-                m.serialize_entry("ech_retry_configs_length", retry_configs_length)?
+                m.serialize_field("ech_retry_configs_length", retry_configs_length)?
             }
             ExtensionBody::EchConfirmation { confirmation } => {
-                m.serialize_entry("ech_confirmation", &crate::hex_text::lower(confirmation))?
+                m.serialize_field("ech_confirmation", &crate::hex_text::lower(confirmation))?
             }
-            ExtensionBody::ApplicationSettings { protocols } => m.serialize_entry("alps_protocols", protocols)?,
+            ExtensionBody::ApplicationSettings { protocols } => m.serialize_field("alps_protocols", protocols)?,
             ExtensionBody::QuicTransportParameters { parameters } => {
                 let list: Vec<QuicParameterJson> = parameters
                     .iter()
@@ -357,31 +375,31 @@ impl Serialize for ExtensionBody {
                         length: p.length,
                     })
                     .collect();
-                m.serialize_entry("quic_transport_parameters", &list)?;
+                m.serialize_field("quic_transport_parameters", &list)?;
             }
-            ExtensionBody::NpnProtocols { protocols } => m.serialize_entry("npn_protocols", protocols)?,
+            ExtensionBody::NpnProtocols { protocols } => m.serialize_field("npn_protocols", protocols)?,
             ExtensionBody::CertificateAuthorities { authorities } => {
-                m.serialize_entry("certificate_authorities", authorities)?
+                m.serialize_field("certificate_authorities", authorities)?
             }
             ExtensionBody::CertificateTypes { types } => {
-                m.serialize_entry("certificate_types", types)?;
-                m.serialize_entry("certificate_type_names", &map_names(types, names::certificate_type_name))?;
+                m.serialize_field("certificate_types", types)?;
+                m.serialize_field("certificate_type_names", &map_names(types, names::certificate_type_name))?;
             }
             ExtensionBody::CertificateType { certificate_type } => {
-                m.serialize_entry("certificate_type", certificate_type)?;
-                m.serialize_entry("certificate_type_name", &names::certificate_type_name(*certificate_type))?;
+                m.serialize_field("certificate_type", certificate_type)?;
+                m.serialize_field("certificate_type_name", &names::certificate_type_name(*certificate_type))?;
             }
             ExtensionBody::ConnectionId { connection_id } => {
-                m.serialize_entry("connection_id", &crate::hex_text::lower(connection_id))?
+                m.serialize_field("connection_id", &crate::hex_text::lower(connection_id))?
             }
             ExtensionBody::Empty => {}
-            ExtensionBody::Raw { hex } => m.serialize_entry("hex", hex)?,
+            ExtensionBody::Raw { hex } => m.serialize_field("hex", hex)?,
             ExtensionBody::Malformed { hex, malformed } => {
-                m.serialize_entry("hex", hex)?;
-                m.serialize_entry("malformed", malformed)?;
+                m.serialize_field("hex", hex)?;
+                m.serialize_field("malformed", malformed)?;
             }
         }
-        m.end()
+        Ok(())
     }
 }
 

@@ -9,7 +9,139 @@ use crate::registry;
 
 /// A display name: borrowed from the registries for known values, built only for unknown ones
 /// (a ClientHello names dozens of code points; allocating each name showed in profiles).
-pub type Name = std::borrow::Cow<'static, str>;
+///
+/// Every name is a plain token: registry names, identifiers of our own and numbers formatted
+/// into `unknown_...`, never text from a capture, so no name holds a character JSON must escape
+/// (`tests::registry_names_are_plain_tokens` checks every table). Names are serialized through
+/// [`PLAIN_TOKEN`] so that the JSON writer can copy them instead of escaping them: names are
+/// most of the strings of a JSON run and escaping each one cost more than copying it.
+#[derive(Clone, Debug)]
+pub enum Name {
+    Borrowed(&'static str),
+    Owned(String),
+}
+
+/// serde newtype-struct name under which a [`Name`] (or another plain token) is serialized.
+/// Serializers that do not know it (serde_json, sonic-rs) pass straight through to the string.
+pub const PLAIN_TOKEN: &str = "$tlstrace::PlainToken";
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Name::Borrowed(s) => s,
+            Name::Owned(s) => s,
+        }
+    }
+}
+
+/// One of our own identifiers ("handshake", "alert", ...), serialized as a plain token like a
+/// [`Name`].
+pub struct Plain(pub &'static str);
+
+impl serde::Serialize for Plain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        debug_assert!(is_plain_token(self.0), "token {:?} needs escaping", self.0);
+        serializer.serialize_newtype_struct(PLAIN_TOKEN, self.0)
+    }
+}
+
+/// Whether `s` can be written between JSON quotes as it is: no quote, backslash or control
+/// character.
+pub fn is_plain_token(s: &str) -> bool {
+    !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<std::borrow::Cow<'static, str>> for Name {
+    fn from(name: std::borrow::Cow<'static, str>) -> Self {
+        match name {
+            std::borrow::Cow::Borrowed(s) => Name::Borrowed(s),
+            std::borrow::Cow::Owned(s) => Name::Owned(s),
+        }
+    }
+}
+
+impl From<&'static str> for Name {
+    fn from(name: &'static str) -> Self {
+        Name::Borrowed(name)
+    }
+}
+
+impl From<String> for Name {
+    fn from(name: String) -> Self {
+        Name::Owned(name)
+    }
+}
+
+// Compared, ordered and hashed as the text, whichever way it is held (as `Cow` does).
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        debug_assert!(is_plain_token(self.as_str()), "name {:?} needs escaping", self.as_str());
+        serializer.serialize_newtype_struct(PLAIN_TOKEN, self.as_str())
+    }
+}
 
 /// "GREASE", the registry's name, or `unknown_0x1234`.
 fn name16(code: u16, lookup: fn(u16) -> Option<&'static str>) -> Name {
@@ -35,7 +167,7 @@ pub fn version_name(code: u16) -> Name {
     if registry::is_grease(code) {
         return Name::Borrowed("GREASE");
     }
-    registry::version_name(code).unwrap_or_else(|| Name::Owned(format!("unknown_0x{code:04x}")))
+    registry::version_name(code).map(Name::from).unwrap_or_else(|| Name::Owned(format!("unknown_0x{code:04x}")))
 }
 
 pub fn compression_method_name(code: u8) -> Name {
@@ -207,4 +339,76 @@ pub fn alert_level_name(code: u8) -> Name {
 
 pub fn alert_description_name(code: u8) -> Name {
     registry::alert_description_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{code}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names are written into JSON without escaping (see [`Name`]): every name any code point
+    /// can get must be a plain token.
+    #[test]
+    fn every_name_is_a_plain_token() {
+        let mut names: Vec<Name> = Vec::new();
+        for code in 0..=u16::MAX {
+            names.extend([
+                cipher_suite_name(code),
+                group_name(code),
+                signature_scheme_name(code),
+                version_name(code),
+                certificate_compression_name(code),
+                hpke_kdf_name(code),
+                hpke_aead_name(code),
+                super::super::extensions::extension_type_name(code),
+            ]);
+            if let Some(pair) = registry::signature_pair_name(code) {
+                names.push(Name::Owned(pair));
+            }
+        }
+        for code in 0..=u8::MAX {
+            names.extend([
+                compression_method_name(code),
+                psk_key_exchange_mode_name(code),
+                certificate_status_type_name(code),
+                client_certificate_type_name(code),
+                certificate_type_name(code),
+                ec_point_format_name(code),
+                heartbeat_mode_name(code),
+                key_update_request_name(code),
+                alert_level_name(code),
+                alert_description_name(code),
+                super::super::handshake_name(code),
+            ]);
+        }
+        for id in (0..=0x2ac0).chain([0xff04de1b, u64::MAX]) {
+            names.push(quic_transport_parameter_name(id));
+        }
+        let bad: Vec<&Name> = names.iter().filter(|n| !is_plain_token(n)).collect();
+        assert!(bad.is_empty(), "names that need JSON escaping: {bad:?}");
+        assert!(names.len() > 500_000);
+    }
+
+    #[test]
+    fn plain_token_check() {
+        assert!(is_plain_token("TLS_AES_128_GCM_SHA256"));
+        assert!(is_plain_token("DTLS 1.0 (pre-standard)"));
+        assert!(is_plain_token(""));
+        assert!(!is_plain_token("a\"b"));
+        assert!(!is_plain_token("a\\b"));
+        assert!(!is_plain_token("a\nb"));
+        assert!(!is_plain_token("\u{1f}"));
+    }
+
+    #[test]
+    fn names_compare_order_and_hash_as_their_text() {
+        use std::hash::BuildHasher;
+        let borrowed = Name::Borrowed("x25519");
+        let owned = Name::Owned("x25519".to_string());
+        assert_eq!(borrowed, owned);
+        assert_eq!(borrowed, "x25519");
+        let state = std::collections::hash_map::RandomState::new();
+        assert_eq!(state.hash_one(&borrowed), state.hash_one(&owned));
+        assert!(Name::Owned("a".into()) < Name::Borrowed("b"));
+        assert_eq!(serde_json::to_string(&owned).unwrap(), "\"x25519\"");
+    }
 }

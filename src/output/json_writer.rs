@@ -4,14 +4,18 @@
 //! Written here rather than used from sonic-rs because of object keys: sonic-rs sends every
 //! struct field's name through its general string escaper, whose per-call setup costs more than
 //! the copy on a name of a few bytes, and an event has dozens of keys (each extension,
-//! certificate and fingerprint is an object of its own). Field names are our own identifiers
-//! and are copied as they are; map keys and string values still go through sonic-rs's SIMD
-//! escaper, numbers through the same `itoa` and float formatting it uses. `--json` on 10 MB:
-//! 196.9M -> 182.3M instructions (callgrind).
+//! certificate and fingerprint is an object of its own). Field names and enum variant names are
+//! our own identifiers and are copied as they are, and so are names (`msgs::names::Name`, marked
+//! with the `PLAIN_TOKEN` newtype name: registry names and identifiers, never capture text); map
+//! keys and other strings still go through sonic-rs's SIMD escaper, numbers through the same
+//! `itoa` and float formatting it uses. `--json` on 10 MB: 196.9M -> 182.3M instructions
+//! (callgrind) for field names, 183.4M -> 165.6M for names and message events kept structs.
 
 use serde::ser::{self, Impossible, Serialize};
 use sonic_rs::format::{CompactFormatter, Formatter};
 use std::fmt;
+
+use crate::msgs::names::PLAIN_TOKEN;
 
 /// Appends `value` as compact JSON to `out`.
 pub fn write<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
@@ -183,6 +187,14 @@ fn write_field_key(out: &mut Vec<u8>, key: &'static str) {
     out.extend_from_slice(b"\":");
 }
 
+/// An enum variant's name, quoted: like field names, variant names are our own identifiers.
+fn write_identifier(out: &mut Vec<u8>, name: &'static str) {
+    out.reserve(name.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+}
+
 fn write_display(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
@@ -275,11 +287,17 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
-        write_string(self.out, variant);
+        write_identifier(self.out, variant);
         Ok(())
     }
 
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Result<(), Error> {
+        if name == PLAIN_TOKEN {
+            self.out.push(b'"');
+            value.serialize(RawEmitter { out: self.out })?;
+            self.out.push(b'"');
+            return Ok(());
+        }
         value.serialize(self)
     }
 
@@ -291,7 +309,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         value: &T,
     ) -> Result<(), Error> {
         self.out.push(b'{');
-        write_string(self.out, variant);
+        write_identifier(self.out, variant);
         self.out.push(b':');
         value.serialize(&mut *self)?;
         self.out.push(b'}');
@@ -319,7 +337,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         _len: usize,
     ) -> Result<Compound<'w, 'a>, Error> {
         self.out.push(b'{');
-        write_string(self.out, variant);
+        write_identifier(self.out, variant);
         self.out.extend_from_slice(b":[");
         Ok(Compound { w: self, first: true, close: b"]}", raw: false })
     }
@@ -345,7 +363,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         _len: usize,
     ) -> Result<Compound<'w, 'a>, Error> {
         self.out.push(b'{');
-        write_string(self.out, variant);
+        write_identifier(self.out, variant);
         self.out.extend_from_slice(b":{");
         Ok(Compound { w: self, first: true, close: b"}}", raw: false })
     }
@@ -504,7 +522,8 @@ impl ser::Serializer for KeyWriter<'_> {
     refuse_compounds!(key_error);
 }
 
-/// The one field of a raw-value marker struct: its string is written as it is.
+/// The one field of a raw-value marker struct, or the string of a plain token (a
+/// [`crate::msgs::names::Name`]): written as it is.
 struct RawEmitter<'o> {
     out: &'o mut Vec<u8>,
 }
