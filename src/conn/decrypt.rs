@@ -100,6 +100,9 @@ pub struct ConnCrypto {
     /// TLS <= 1.2: the key block and what it was derived from (master secret, randoms, suite,
     /// version), shared by both directions.
     key_block: Option<Box<(Vec<u8>, crypto::tls12::KeyBlock)>>,
+    /// TLS <= 1.2: the PRF keyed with the master secret (for the key block and both Finished),
+    /// and the master secret and version it was keyed for.
+    prf_key: Option<Box<(Vec<u8>, u16, crypto::tls12::PrfKey)>>,
     secrets: Option<Secrets>,
     /// Finished checks per direction.
     pub verified: [Option<bool>; 2],
@@ -507,8 +510,10 @@ impl ConnCrypto {
                 .concat();
         let reuse = self.key_block.as_deref().is_some_and(|(i, _)| *i == inputs);
         if !reuse {
-            let derived = crypto::suite(suite).and_then(|params| {
-                crypto::tls12::key_block(&params, version, master, &self.client_random, &self.server_random)
+            self.key_prf();
+            let prf = self.prf_key.as_deref().map(|(_, _, k)| k);
+            let derived = crypto::suite(suite).zip(prf).and_then(|(params, prf)| {
+                crypto::tls12::key_block_with(prf, &params, version, &self.client_random, &self.server_random)
             });
             self.key_block = derived.map(|kb| Box::new((inputs, kb)));
         }
@@ -529,11 +534,28 @@ impl ConnCrypto {
             let hash = self.transcript.hash(suite.prf_hash)?;
             Some(crypto::tls13::verify_finished(suite.prf_hash, base, &hash, body))
         } else {
-            let master = self.master.as_ref()?;
             let version = self.version?;
             let hash = crypto::tls12::finished_hash(version, suite.prf_hash, &self.transcript)?;
-            Some(crypto::tls12::verify_finished(version, suite.prf_hash, master, from_client, &hash, body))
+            self.key_prf();
+            let (_, _, prf) = self.prf_key.as_deref()?;
+            Some(crypto::tls12::verify_finished_with(prf, from_client, &hash, body))
         }
+    }
+
+    /// Keys the PRF with the current master secret unless it already is (a renegotiation
+    /// brings a new one).
+    fn key_prf(&mut self) {
+        let (Some(master), Some(version), Some(params)) =
+            (self.master.as_ref(), self.version, self.suite.and_then(crypto::suite))
+        else {
+            self.prf_key = None;
+            return;
+        };
+        if self.prf_key.as_deref().is_some_and(|(m, v, _)| m == master && *v == version) {
+            return;
+        }
+        self.prf_key = crypto::tls12::PrfKey::new(version, params.prf_hash, master)
+            .map(|prf| Box::new((master.clone(), version, prf)));
     }
 
     fn after_finished(&mut self, from_client: bool) {

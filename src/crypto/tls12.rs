@@ -23,19 +23,77 @@ const MAX_PRF_OUTPUT: usize = 1024;
 
 /// P_hash(secret, seed) of RFC 5246 section 5, truncated to `out_len` bytes.
 pub fn p_hash(hash: HashAlg, secret: &[u8], seed: &[&[u8]], out_len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(out_len.saturating_add(hash.output_len()));
-    let Some(keyed) = super::hash::KeyedHmac::new(hash, secret) else { return out };
+    match super::hash::KeyedHmac::new(hash, secret) {
+        Some(keyed) => p_hash_keyed(&keyed, seed, out_len),
+        None => Vec::new(),
+    }
+}
+
+/// P_hash with the HMAC already keyed with the secret.
+fn p_hash_keyed(keyed: &super::hash::KeyedHmac, seed: &[&[u8]], out_len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(out_len.saturating_add(keyed.alg().output_len()));
     // A(1) = HMAC(secret, seed); A(i) = HMAC(secret, A(i-1)).
     let mut a = keyed.mac(seed);
-    while out.len() < out_len {
+    loop {
         let mut parts: Vec<&[u8]> = Vec::with_capacity(seed.len() + 1);
         parts.push(&a);
         parts.extend_from_slice(seed);
         out.extend_from_slice(&keyed.mac(&parts));
+        if out.len() >= out_len {
+            break;
+        }
+        // The next A only when another block is wanted (two compressions saved per output).
         a = keyed.mac(&[&a]);
     }
     out.truncate(out_len);
     out
+}
+
+/// The PRF keyed with one secret: a connection draws its key block and both Finished values
+/// from the master secret, and keying HMAC costs two hash compressions (per hash) each time.
+#[derive(Clone, Debug)]
+pub struct PrfKey {
+    /// P_<prf_hash> for TLS 1.2; P_MD5 over the first half of the secret for TLS 1.0 and 1.1.
+    first: super::hash::KeyedHmac,
+    /// TLS 1.0 and 1.1: P_SHA-1 over the second half, XORed into the first.
+    second: Option<super::hash::KeyedHmac>,
+}
+
+impl PrfKey {
+    /// `None` for versions without this PRF (SSLv3, TLS 1.3, DTLS).
+    pub fn new(version: u16, prf_hash: HashAlg, secret: &[u8]) -> Option<PrfKey> {
+        use super::hash::KeyedHmac;
+        match version {
+            VERSION_TLS12 => Some(PrfKey { first: KeyedHmac::new(prf_hash, secret)?, second: None }),
+            VERSION_TLS10 | VERSION_TLS11 => {
+                // RFC 2246 5: S1 is the first ceil(len/2) bytes, S2 the last ceil(len/2) bytes
+                // (they share the middle byte when the length is odd).
+                let half = secret.len().div_ceil(2);
+                let s1 = secret.get(..half)?;
+                let s2 = secret.get(secret.len().checked_sub(half)?..)?;
+                Some(PrfKey {
+                    first: KeyedHmac::new(HashAlg::Md5, s1)?,
+                    second: Some(KeyedHmac::new(HashAlg::Sha1, s2)?),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// PRF(secret, label, seed) truncated to `out_len`; `None` for outputs larger than any key
+    /// block.
+    pub fn expand(&self, label: &[u8], seed: &[u8], out_len: usize) -> Option<Vec<u8>> {
+        if out_len > MAX_PRF_OUTPUT {
+            return None;
+        }
+        let mut out = p_hash_keyed(&self.first, &[label, seed], out_len);
+        if let Some(second) = &self.second {
+            for (byte, other) in out.iter_mut().zip(p_hash_keyed(second, &[label, seed], out_len)) {
+                *byte ^= other;
+            }
+        }
+        Some(out)
+    }
 }
 
 /// PRF(secret, label, seed) for the given protocol version: P_<prf_hash> for TLS 1.2, P_MD5 XOR
@@ -52,23 +110,7 @@ pub fn prf(
     if out_len > MAX_PRF_OUTPUT {
         return None;
     }
-    match version {
-        VERSION_TLS12 => Some(p_hash(prf_hash, secret, &[label, seed], out_len)),
-        VERSION_TLS10 | VERSION_TLS11 => {
-            // RFC 2246 5: S1 is the first ceil(len/2) bytes, S2 the last ceil(len/2) bytes (they
-            // share the middle byte when the length is odd).
-            let half = secret.len().div_ceil(2);
-            let s1 = secret.get(..half)?;
-            let s2 = secret.get(secret.len().checked_sub(half)?..)?;
-            let mut out = p_hash(HashAlg::Md5, s1, &[label, seed], out_len);
-            let sha = p_hash(HashAlg::Sha1, s2, &[label, seed], out_len);
-            for (byte, other) in out.iter_mut().zip(sha) {
-                *byte ^= other;
-            }
-            Some(out)
-        }
-        _ => None,
-    }
+    PrfKey::new(version, prf_hash, secret)?.expand(label, seed, out_len)
 }
 
 /// The key block of one connection, split into its parts (RFC 5246 section 6.3).
@@ -112,12 +154,26 @@ pub fn key_block(
     {
         return None;
     }
+    key_block_with(&PrfKey::new(version, suite.prf_hash, master_secret)?, suite, version, client_random, server_random)
+}
+
+/// [`key_block`] with the PRF already keyed with the master secret.
+pub fn key_block_with(
+    prf: &PrfKey,
+    suite: &SuiteParams,
+    version: u16,
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Option<KeyBlock> {
+    if suite.tls13 || client_random.len() != 32 || server_random.len() != 32 {
+        return None;
+    }
     let iv_len = implicit_iv_len(suite, version);
     let total = 2 * (suite.mac_key_len + suite.key_len + iv_len);
     let mut seed = Vec::with_capacity(64);
     seed.extend_from_slice(server_random);
     seed.extend_from_slice(client_random);
-    let block = prf(version, suite.prf_hash, master_secret, b"key expansion", &seed, total)?;
+    let block = prf.expand(b"key expansion", &seed, total)?;
 
     let mut rest = block.as_slice();
     let mut take = |n: usize| -> Option<Vec<u8>> {
@@ -154,7 +210,12 @@ pub fn finished_hash(version: u16, prf_hash: HashAlg, transcript: &Transcript) -
     match version {
         // The transcript's running hash: both Finished messages hash a growing prefix.
         VERSION_TLS12 => transcript.hash(prf_hash),
-        _ => finished_hash_of(version, prf_hash, &[transcript.raw()?]),
+        VERSION_TLS10 | VERSION_TLS11 => {
+            let mut out = transcript.hash(HashAlg::Md5)?;
+            out.extend_from_slice(&transcript.hash(HashAlg::Sha1)?);
+            Some(out)
+        }
+        _ => None,
     }
 }
 
@@ -170,6 +231,13 @@ pub fn finished_verify_data(
 ) -> Option<Vec<u8>> {
     let label: &[u8] = if from_client { b"client finished" } else { b"server finished" };
     prf(version, prf_hash, master_secret, label, handshake_hash, VERIFY_DATA_LEN)
+}
+
+/// Whether a received Finished verify_data matches the expected one, with the PRF already keyed
+/// with the master secret.
+pub fn verify_finished_with(prf: &PrfKey, from_client: bool, handshake_hash: &[u8], received: &[u8]) -> bool {
+    let label: &[u8] = if from_client { b"client finished" } else { b"server finished" };
+    prf.expand(label, handshake_hash, VERIFY_DATA_LEN).is_some_and(|expected| ct_eq(&expected, received))
 }
 
 /// Whether a received Finished verify_data matches the expected one.
@@ -210,6 +278,31 @@ mod tests {
         // The first block is HMAC(k, A(1) || seed) with A(1) = HMAC(k, seed).
         let a1 = HashAlg::Sha256.hmac(b"k", &[b"s"]);
         assert_eq!(&long[..32], &HashAlg::Sha256.hmac(b"k", &[&a1, b"s"])[..]);
+    }
+
+    #[test]
+    fn keyed_prf_equals_prf() {
+        for version in [VERSION_TLS10, VERSION_TLS11, VERSION_TLS12] {
+            for hash in [HashAlg::Sha256, HashAlg::Sha384] {
+                let key = PrfKey::new(version, hash, &[9u8; 48]).unwrap();
+                for len in [0, 12, 47, 48, 49, 104] {
+                    assert_eq!(
+                        key.expand(b"label", b"seed", len),
+                        prf(version, hash, &[9u8; 48], b"label", b"seed", len)
+                    );
+                }
+                let suite = super::super::suites::suite(0xC030).unwrap();
+                let suite_key = PrfKey::new(version, suite.prf_hash, &[9u8; 48]).unwrap();
+                assert_eq!(
+                    key_block_with(&suite_key, &suite, version, &[1u8; 32], &[2u8; 32]),
+                    key_block(&suite, version, &[9u8; 48], &[1u8; 32], &[2u8; 32])
+                );
+                let expected = finished_verify_data(version, hash, &[9u8; 48], true, b"hash").unwrap();
+                assert!(verify_finished_with(&key, true, b"hash", &expected));
+                assert!(!verify_finished_with(&key, false, b"hash", &expected));
+            }
+        }
+        assert!(PrfKey::new(0x0300, HashAlg::Sha256, &[0u8; 48]).is_none());
     }
 
     #[test]

@@ -28,10 +28,11 @@ pub fn is_hello_retry_request(message: &[u8]) -> bool {
 
 #[derive(Clone, Debug)]
 pub struct Transcript {
-    /// The hash of `buf[..covered]` so far, for the algorithm last asked for: the key schedule
-    /// hashes the growing transcript several times per handshake, and rehashing it from the
-    /// start each time was most of the SHA-384 work of a keyed run. Boxed: only keyed runs hash.
-    running: std::cell::RefCell<Option<Box<(HashAlg, usize, RunningHash)>>>,
+    /// The hash of `buf[..covered]` so far, per algorithm asked for (one, or MD5 and SHA-1 for
+    /// a TLS 1.0 or 1.1 Finished): the key schedule hashes the growing transcript several times
+    /// per handshake, and rehashing it from the start each time was most of the SHA-384 work of
+    /// a keyed run.
+    running: std::cell::RefCell<Vec<(HashAlg, usize, RunningHash)>>,
     buf: Vec<u8>,
     cap: usize,
     overflowed: bool,
@@ -54,7 +55,7 @@ impl Transcript {
 
     pub fn with_cap(cap: usize) -> Self {
         Transcript {
-            running: std::cell::RefCell::new(None),
+            running: std::cell::RefCell::new(Vec::new()),
             buf: Vec::new(),
             cap,
             overflowed: false,
@@ -77,7 +78,7 @@ impl Transcript {
         }
         if self.hello_retry_at.is_none() && is_hello_retry_request(message) {
             self.hello_retry_at = Some(self.buf.len());
-            self.running.replace(None);
+            self.running.borrow_mut().clear();
         }
         self.buf.extend_from_slice(message);
         self.messages += 1;
@@ -100,10 +101,17 @@ impl Transcript {
             }
             _ => {
                 let mut running = self.running.borrow_mut();
-                let entry = match running.as_mut() {
-                    Some(entry) if entry.0 == alg && entry.1 <= self.buf.len() => entry,
-                    _ => running.insert(Box::new((alg, 0, RunningHash::new(alg)))),
+                // A hash ahead of the buffer (cannot happen: the buffer only grows until
+                // `clear`, which drops the hashes) starts over.
+                running.retain(|entry| entry.1 <= self.buf.len());
+                let at = match running.iter().position(|entry| entry.0 == alg) {
+                    Some(at) => at,
+                    None => {
+                        running.push((alg, 0, RunningHash::new(alg)));
+                        running.len() - 1
+                    }
                 };
+                let entry = running.get_mut(at)?;
                 entry.2.update(self.buf.get(entry.1..).unwrap_or_default());
                 entry.1 = self.buf.len();
                 Some(entry.2.digest())
@@ -141,7 +149,7 @@ impl Transcript {
 
     /// Forgets everything (a renegotiation starts a new transcript).
     pub fn clear(&mut self) {
-        self.running.replace(None);
+        self.running.borrow_mut().clear();
         self.buf.clear();
         self.overflowed = false;
         self.messages = 0;
@@ -210,7 +218,8 @@ mod tests {
             let msg: Vec<u8> = std::iter::once(20 + i as u8).chain(std::iter::repeat_n(i as u8, len)).collect();
             assert!(t.push(&msg));
             all.extend_from_slice(&msg);
-            for alg in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha256] {
+            // Alternating algorithms, as a TLS 1.0 Finished (MD5 and SHA-1) asks.
+            for alg in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha256, HashAlg::Md5, HashAlg::Sha1, HashAlg::Md5] {
                 assert_eq!(t.hash(alg).unwrap(), alg.digest(&[&all]), "{} after {} messages", alg.name(), i + 1);
             }
         }
