@@ -1,7 +1,8 @@
 //! The `--json` output's own serializer (`output::json_writer`) against sonic-rs, event by
 //! event, over every bundled fixture (with its key log, so decrypted messages are covered) and,
 //! when `../shared/corpus` exists, every corpus capture: the bytes must be the same. Message
-//! events and their extensions are also held to what `#[serde(flatten)]` writes.
+//! events and their extensions are also held to what `#[serde(flatten)]` writes, and client
+//! hellos to what their derived serialization wrote.
 
 use serde::Serialize;
 use std::path::Path;
@@ -84,6 +85,48 @@ struct FlatExtension<'a> {
     body: &'a ExtensionBody,
 }
 
+/// What the derived `Serialize` of a ClientHello wrote when it kept its name lists: the
+/// reference for its hand-written `Serialize`, which looks the names up as it writes them.
+#[derive(Serialize)]
+struct ClientHelloReference<'a> {
+    version: u16,
+    version_name: &'a str,
+    random: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    random_time: &'a Option<tlstrace::msgs::hello::RandomTime>,
+    session_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cookie: &'a Option<String>,
+    cipher_suites: &'a [u16],
+    cipher_suite_names: Vec<tlstrace::msgs::names::Name>,
+    compression_methods: &'a [u8],
+    compression_method_names: Vec<tlstrace::msgs::names::Name>,
+    sni: &'a Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    sslv2_format: bool,
+    extensions: &'a [Extension],
+}
+
+impl<'a> From<&'a tlstrace::msgs::hello::ClientHello> for ClientHelloReference<'a> {
+    fn from(ch: &'a tlstrace::msgs::hello::ClientHello) -> Self {
+        ClientHelloReference {
+            version: ch.version,
+            version_name: &ch.version_name,
+            random: hex::encode(&ch.random),
+            random_time: &ch.random_time,
+            session_id: hex::encode(&ch.session_id),
+            cookie: &ch.cookie,
+            cipher_suites: &ch.cipher_suites,
+            cipher_suite_names: ch.cipher_suite_names(),
+            compression_methods: &ch.compression_methods,
+            compression_method_names: ch.compression_method_names(),
+            sni: &ch.sni,
+            sslv2_format: ch.sslv2_format,
+            extensions: &ch.extensions,
+        }
+    }
+}
+
 fn extensions_of(body: &HandshakeBody) -> &[Extension] {
     match body {
         HandshakeBody::ClientHello { client_hello } => &client_hello.extensions,
@@ -99,6 +142,14 @@ fn same_as_flatten(ev: &Event, file: &Path) {
     let ours = serde_json::to_string(ev).expect("serializes");
     let reference = serde_json::to_string(&FlatMessage::from(&**m)).expect("serializes");
     assert_eq!(ours, reference, "{}", file.display());
+    if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body {
+        assert_eq!(
+            serde_json::to_string(client_hello).expect("serializes"),
+            serde_json::to_string(&ClientHelloReference::from(&**client_hello)).expect("serializes"),
+            "{}",
+            file.display()
+        );
+    }
     for ext in m.body.as_ref().map(extensions_of).unwrap_or_default() {
         let flat = FlatExtension { typ: ext.typ, name: &ext.name, length: ext.length, body: &ext.body };
         assert_eq!(serde_json::to_string(ext).expect("serializes"), serde_json::to_string(&flat).expect("serializes"));

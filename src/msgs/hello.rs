@@ -44,30 +44,77 @@ pub fn is_dtls(version: u16) -> bool {
     version >> 8 == 0xfe
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// Serialized by hand (below): the names of the suites and compression methods are looked up
+/// as they are written, not kept in the decoded hello (two lists per hello that only the JSON
+/// output reads, built on the decoding thread and freed on the output's).
+#[derive(Clone, Debug)]
 pub struct ClientHello {
     /// legacy_version (client_version before TLS 1.3).
     pub version: u16,
     pub version_name: Name,
-    #[serde(serialize_with = "hex_ser")]
     pub random: Vec<u8>,
     /// Only for hellos that do not offer TLS 1.3 (whose randoms are random throughout).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub random_time: Option<RandomTime>,
-    #[serde(serialize_with = "hex_ser")]
     pub session_id: Vec<u8>,
     /// DTLS only: the cookie echoed from a HelloVerifyRequest, hex.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie: Option<String>,
     pub cipher_suites: Vec<u16>,
-    pub cipher_suite_names: Vec<Name>,
     pub compression_methods: Vec<u8>,
-    pub compression_method_names: Vec<Name>,
     pub sni: Option<String>,
     /// True for the SSLv2-format (backward-compatible) hello.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sslv2_format: bool,
     pub extensions: Vec<Extension>,
+}
+
+/// The names of a list of code points, looked up as they are serialized.
+struct NamesOf<'a, T>(&'a [T], fn(T) -> Name);
+
+impl<T: Copy> Serialize for NamesOf<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|&code| (self.1)(code)))
+    }
+}
+
+impl Serialize for ClientHello {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("ClientHello", 11)?;
+        m.serialize_field("version", &self.version)?;
+        m.serialize_field("version_name", &self.version_name)?;
+        m.serialize_field("random", &crate::hex_text::lower(&self.random))?;
+        if let Some(random_time) = &self.random_time {
+            m.serialize_field("random_time", random_time)?;
+        }
+        m.serialize_field("session_id", &crate::hex_text::lower(&self.session_id))?;
+        if let Some(cookie) = &self.cookie {
+            m.serialize_field("cookie", cookie)?;
+        }
+        m.serialize_field("cipher_suites", &self.cipher_suites)?;
+        m.serialize_field("cipher_suite_names", &NamesOf(&self.cipher_suites, names::cipher_suite_name))?;
+        m.serialize_field("compression_methods", &self.compression_methods)?;
+        m.serialize_field(
+            "compression_method_names",
+            &NamesOf(&self.compression_methods, names::compression_method_name),
+        )?;
+        m.serialize_field("sni", &self.sni)?;
+        if self.sslv2_format {
+            m.serialize_field("sslv2_format", &self.sslv2_format)?;
+        }
+        m.serialize_field("extensions", &self.extensions)?;
+        m.end()
+    }
+}
+
+impl ClientHello {
+    /// Names of the offered cipher suites.
+    pub fn cipher_suite_names(&self) -> Vec<Name> {
+        self.cipher_suites.iter().map(|&c| names::cipher_suite_name(c)).collect()
+    }
+
+    /// Names of the offered compression methods.
+    pub fn compression_method_names(&self) -> Vec<Name> {
+        self.compression_methods.iter().map(|&c| names::compression_method_name(c)).collect()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -129,9 +176,7 @@ impl ClientHello {
             random_time,
             session_id: session_id.to_vec(),
             cookie,
-            cipher_suite_names: cipher_suites.iter().map(|&c| names::cipher_suite_name(c)).collect(),
             cipher_suites,
-            compression_method_names: compression_methods.iter().map(|&c| names::compression_method_name(c)).collect(),
             compression_methods,
             sni: extensions::sni(&extensions),
             sslv2_format: false,
@@ -172,10 +217,8 @@ impl ClientHello {
             random_time: None,
             session_id,
             cookie: None,
-            cipher_suite_names: cipher_suites.iter().map(|&c| names::cipher_suite_name(c)).collect(),
             cipher_suites,
             compression_methods: vec![0],
-            compression_method_names: vec![names::compression_method_name(0)],
             sni: None,
             sslv2_format: true,
             extensions: Vec::new(),

@@ -97,11 +97,11 @@ fn tls12_client_hello() {
     assert_eq!(ch.session_id, Vec::<u8>::new());
     assert_eq!(ch.cipher_suites, vec![0xc02f, 0x00ff]);
     assert_eq!(
-        ch.cipher_suite_names,
+        ch.cipher_suite_names(),
         vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"]
     );
     assert_eq!(ch.compression_methods, vec![0]);
-    assert_eq!(ch.compression_method_names, vec!["null"]);
+    assert_eq!(ch.compression_method_names(), vec!["null"]);
     // No supported_versions: the TLS 1.2 reading of the random applies (tshark's "GMT Unix Time").
     let rt = ch.random_time.as_ref().unwrap();
     assert_eq!(rt.unix, 0x19a3145f);
