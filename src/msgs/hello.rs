@@ -24,18 +24,32 @@ fn hex_ser<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S
 /// The TLS <= 1.2 reading of a hello random: the first 4 bytes were gmt_unix_time (RFC 5246
 /// 7.4.1.2). Many implementations fill them with random bytes instead, so this is a view, not
 /// a claim.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Serialized as `unix` and `utc` (RFC 3339), the text made as it is written: only the JSON
+/// output shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RandomTime {
     pub unix: u32,
-    /// RFC 3339 UTC.
-    pub utc: String,
 }
 
 impl RandomTime {
     fn of(random: &[u8]) -> Option<RandomTime> {
         let first: [u8; 4] = random.get(..4)?.try_into().ok()?;
-        let unix = u32::from_be_bytes(first);
-        Some(RandomTime { unix, utc: crate::certs::format_rfc3339(i64::from(unix))? })
+        Some(RandomTime { unix: u32::from_be_bytes(first) })
+    }
+
+    /// RFC 3339 UTC (every 32-bit time has one: `certs::format_rfc3339` covers years 0-9999).
+    pub fn utc(&self) -> String {
+        crate::certs::format_rfc3339(i64::from(self.unix)).unwrap_or_default()
+    }
+}
+
+impl Serialize for RandomTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("RandomTime", 2)?;
+        m.serialize_field("unix", &self.unix)?;
+        m.serialize_field("utc", &self.utc())?;
+        m.end()
     }
 }
 

@@ -105,7 +105,7 @@ fn tls12_client_hello() {
     // No supported_versions: the TLS 1.2 reading of the random applies (tshark's "GMT Unix Time").
     let rt = ch.random_time.as_ref().unwrap();
     assert_eq!(rt.unix, 0x19a3145f);
-    assert_eq!(rt.utc, "1983-08-19T05:13:03Z");
+    assert_eq!(rt.utc(), "1983-08-19T05:13:03Z");
     assert_eq!(ch.sni.as_deref(), Some("server.tlstrace.test"));
     assert_eq!(ch.offered_versions(), None);
     assert_eq!(ext_types(&ch.extensions), [0, 11, 10, 35, 22, 23, 13]);
@@ -211,7 +211,7 @@ fn gnutls_client_hellos() {
     assert_eq!(ch.cipher_suites, vec![0xc02f]);
     assert_eq!(ext_types(&ch.extensions), [5, 10, 11, 13, 16, 22, 23, 35, 65281, 0, 28]);
     assert_eq!(ext(&ch.extensions, 28), &ExtensionBody::RecordSizeLimit { record_size_limit: 16384 });
-    assert_eq!(ch.random_time.as_ref().unwrap().utc, "2021-08-18T06:04:51Z");
+    assert_eq!(ch.random_time.as_ref().unwrap().utc(), "2021-08-18T06:04:51Z");
     let sh = server_hello("gnutls-tls12-server-hello");
     assert_eq!(sh.cipher_suite, 0xc02f);
     // ALPN is chosen in the clear in TLS 1.2 (INDEX.tsv alpn_selected).
@@ -346,7 +346,7 @@ fn server_hellos_tls12() {
     assert_eq!(sh.cipher_suite_name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
     // tshark: GMT Unix Time Oct 24, 2024 20:24:47 UTC.
     let rt = sh.random_time.as_ref().unwrap();
-    assert_eq!((rt.unix, rt.utc.as_str()), (0x671aad0f, "2024-10-24T20:24:47Z"));
+    assert_eq!((rt.unix, rt.utc().as_str()), (0x671aad0f, "2024-10-24T20:24:47Z"));
     assert_eq!(sh.downgrade_sentinel, None);
     assert_eq!(sh.selected_version, None);
     assert_eq!(sh.negotiated_version(), 0x0303);
