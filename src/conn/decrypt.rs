@@ -74,6 +74,9 @@ pub fn dir_index(from_client: bool) -> usize {
     if from_client { 0 } else { 1 }
 }
 
+/// A TLS 1.3 handshake traffic secret and the Finished key derived from it.
+type FinishedKey = (Vec<u8>, Vec<u8>);
+
 /// Every TLS connection has one, keyed or not: what only decryption fills (record keys, the
 /// key block, a ServerHello waiting for its secrets) is boxed, so that without a key log the
 /// state stays small (it was 1,648 bytes written and dropped per connection).
@@ -103,6 +106,9 @@ pub struct ConnCrypto {
     /// TLS <= 1.2: the PRF keyed with the master secret (for the key block and both Finished),
     /// and the master secret and version it was keyed for.
     prf_key: Option<Box<(Vec<u8>, u16, crypto::tls12::PrfKey)>>,
+    /// TLS 1.3: each side's handshake traffic secret and the Finished key derived from it with
+    /// its record keys.
+    finished_keys: Option<Box<[Option<FinishedKey>; 2]>>,
     secrets: Option<Secrets>,
     /// Finished checks per direction.
     pub verified: [Option<bool>; 2],
@@ -415,8 +421,18 @@ impl ConnCrypto {
                 return;
             };
             self.missing = s.missing_labels_for_tls13();
-            let client = s.handshake_secret(true).and_then(|k| RecordDecryptor::tls13(suite, k));
-            let server = s.handshake_secret(false).and_then(|k| RecordDecryptor::tls13(suite, k));
+            let mut finished_keys: [Option<FinishedKey>; 2] = [None, None];
+            let mut handshake_decryptor = |from_client: bool| {
+                let secret = s.handshake_secret(from_client)?;
+                let (dec, finished_key) = RecordDecryptor::tls13_handshake(suite, secret)?;
+                if let Some(slot) = finished_keys.get_mut(dir_index(from_client)) {
+                    *slot = Some((secret.to_vec(), finished_key));
+                }
+                Some(dec)
+            };
+            let client = handshake_decryptor(true);
+            let server = handshake_decryptor(false);
+            self.finished_keys = Some(Box::new(finished_keys));
             if crypto::suite(suite).is_none() {
                 self.set_status(
                     store,
@@ -532,7 +548,14 @@ impl ConnCrypto {
             let secrets = self.secrets.as_ref()?;
             let base = secrets.handshake_secret(from_client)?;
             let hash = self.transcript.hash(suite.prf_hash)?;
-            Some(crypto::tls13::verify_finished(suite.prf_hash, base, &hash, body))
+            // The Finished key derived with the record keys, if it was from this secret.
+            let derived = self.finished_keys.as_deref().and_then(|keys| keys.get(dir_index(from_client))?.as_ref());
+            Some(match derived {
+                Some((secret, key)) if secret.as_slice() == base => {
+                    crypto::tls13::verify_finished_with_key(suite.prf_hash, key, &hash, body)
+                }
+                _ => crypto::tls13::verify_finished(suite.prf_hash, base, &hash, body),
+            })
         } else {
             let version = self.version?;
             let hash = crypto::tls12::finished_hash(version, suite.prf_hash, &self.transcript)?;

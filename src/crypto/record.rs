@@ -220,8 +220,20 @@ impl RecordDecryptor {
         Some(RecordDecryptor { suite: params, version: 0x0304, seq: 0, protection })
     }
 
+    /// Decryptor for a handshake traffic secret, with the Finished key derived alongside (see
+    /// [`tls13::handshake_keys`]).
+    pub fn tls13_handshake(suite_code: u16, traffic_secret: &[u8]) -> Option<(Self, Vec<u8>)> {
+        let params = suite(suite_code)?;
+        let (keys, finished_key) = tls13::handshake_keys(&params, traffic_secret)?;
+        let protection = Self::tls13_protection_with(&params, traffic_secret, keys)?;
+        Some((RecordDecryptor { suite: params, version: 0x0304, seq: 0, protection }, finished_key))
+    }
+
     fn tls13_protection(params: &SuiteParams, secret: &[u8]) -> Option<Protection> {
-        let keys = tls13::traffic_keys(params, secret)?;
+        Self::tls13_protection_with(params, secret, tls13::traffic_keys(params, secret)?)
+    }
+
+    fn tls13_protection_with(params: &SuiteParams, secret: &[u8], keys: tls13::TrafficKeys) -> Option<Protection> {
         Some(Protection::Tls13 {
             aead: AeadCipher::new(params.cipher, &keys.key)?,
             iv: keys.iv.as_slice().try_into().ok()?,

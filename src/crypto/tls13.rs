@@ -92,6 +92,29 @@ pub fn traffic_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<Traffi
     Some(TrafficKeys { key, iv })
 }
 
+/// A handshake traffic secret's record key and IV and its Finished key (RFC 8446 sections
+/// 7.3 and 4.4.4), from one keyed HKDF: deriving the Finished key on its own keyed HMAC again.
+pub fn handshake_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(TrafficKeys, Vec<u8>)> {
+    if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
+        return None;
+    }
+    let hash_len = suite.prf_hash.output_len();
+    let mut out = expand_labels(
+        suite.prf_hash,
+        traffic_secret,
+        &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len), ("finished", &[], hash_len)],
+    )?;
+    let finished = out.pop()?;
+    let iv = out.pop()?;
+    let key = out.pop()?;
+    Some((TrafficKeys { key, iv }, finished))
+}
+
+/// Whether a received Finished `verify_data` matches HMAC(finished_key, transcript_hash).
+pub fn verify_finished_with_key(hash: HashAlg, finished_key: &[u8], transcript_hash: &[u8], received: &[u8]) -> bool {
+    ct_eq(&hash.hmac(finished_key, &[transcript_hash]), received)
+}
+
 /// application_traffic_secret_N+1 after a KeyUpdate (RFC 8446 section 7.2).
 pub fn next_traffic_secret(hash: HashAlg, traffic_secret: &[u8]) -> Option<Vec<u8>> {
     hkdf_expand_label(hash, traffic_secret, "traffic upd", &[], hash.output_len())
@@ -135,6 +158,28 @@ mod tests {
         let app = traffic_keys(&aes128, &v["server_app_secret"]).unwrap();
         assert_eq!(app.key, v["server_app_key"]);
         assert_eq!(app.iv, v["server_app_iv"]);
+    }
+
+    #[test]
+    fn rfc8448_handshake_keys_with_finished_key() {
+        let v = rfc8448();
+        let aes128 = suite(0x1301).unwrap();
+        let (keys, finished) = handshake_keys(&aes128, &v["server_hs_secret"]).unwrap();
+        assert_eq!((keys.key, keys.iv), (v["server_hs_key"].clone(), v["server_hs_iv"].clone()));
+        assert_eq!(finished, v["server_finished_key"]);
+        let before_server_finished = HashAlg::Sha256.digest(&[
+            &v["client_hello"],
+            &v["server_hello"],
+            &v["encrypted_extensions"],
+            &v["certificate"],
+            &v["certificate_verify"],
+        ]);
+        let received = &v["server_verify_data"];
+        assert!(verify_finished_with_key(HashAlg::Sha256, &finished, &before_server_finished, received));
+        assert!(!verify_finished_with_key(HashAlg::Sha256, &finished, &before_server_finished[1..], received));
+        // Not a TLS 1.3 suite, or a secret of the wrong length.
+        assert!(handshake_keys(&suite(0xC02F).unwrap(), &v["server_hs_secret"]).is_none());
+        assert!(handshake_keys(&aes128, &v["server_hs_secret"][1..]).is_none());
     }
 
     #[test]
