@@ -134,49 +134,36 @@ impl HandshakeBody {
     /// Writes the variant's keys into the enclosing object (the `message` event), as
     /// `#[serde(flatten)]` would, but keeping that object a struct: flattening turns it into a map,
     /// whose every key the JSON writer must escape as if it came from the capture (a quarter of
-    /// a `--json` run's string escaping). `tests::body_fields_match_serde_flatten` holds this to
+    /// a `--json` run's string escaping). `tests/json_writer.rs` holds this to
     /// what serde's flatten writes.
     pub fn serialize_fields<M: serde::ser::SerializeStruct>(&self, m: &mut M) -> std::result::Result<(), M::Error> {
-        match self {
-            HandshakeBody::HelloRequest { hello_request } => m.serialize_field("hello_request", hello_request),
-            HandshakeBody::ClientHello { client_hello } => m.serialize_field("client_hello", client_hello),
-            HandshakeBody::ServerHello { server_hello } => m.serialize_field("server_hello", server_hello),
-            HandshakeBody::HelloVerifyRequest { hello_verify_request } => {
-                m.serialize_field("hello_verify_request", hello_verify_request)
-            }
-            HandshakeBody::NewSessionTicket { new_session_ticket } => {
-                m.serialize_field("new_session_ticket", new_session_ticket)
-            }
-            HandshakeBody::EndOfEarlyData { end_of_early_data } => {
-                m.serialize_field("end_of_early_data", end_of_early_data)
-            }
-            HandshakeBody::EncryptedExtensions { encrypted_extensions } => {
-                m.serialize_field("encrypted_extensions", encrypted_extensions)
-            }
-            HandshakeBody::ServerKeyExchange { server_key_exchange } => {
-                m.serialize_field("server_key_exchange", server_key_exchange)
-            }
-            HandshakeBody::CertificateRequest { certificate_request } => {
-                m.serialize_field("certificate_request", certificate_request)
-            }
-            HandshakeBody::ServerHelloDone { server_hello_done } => {
-                m.serialize_field("server_hello_done", server_hello_done)
-            }
-            HandshakeBody::CertificateVerify { certificate_verify } => {
-                m.serialize_field("certificate_verify", certificate_verify)
-            }
-            HandshakeBody::ClientKeyExchange { client_key_exchange } => {
-                m.serialize_field("client_key_exchange", client_key_exchange)
-            }
-            HandshakeBody::Finished { finished } => m.serialize_field("finished", finished),
-            HandshakeBody::CertificateStatus { certificate_status } => {
-                m.serialize_field("certificate_status", certificate_status)
-            }
-            HandshakeBody::KeyUpdate { key_update } => m.serialize_field("key_update", key_update),
-            HandshakeBody::CompressedCertificate { compressed_certificate } => {
-                m.serialize_field("compressed_certificate", compressed_certificate)
-            }
-            HandshakeBody::NextProtocol { next_protocol } => m.serialize_field("next_protocol", next_protocol),
+        // Most variants hold one value, written under the variant's field name.
+        macro_rules! one_value_variants {
+            ($($variant:ident { $field:ident }),* ; $($other:tt)*) => {
+                match self {
+                    $(HandshakeBody::$variant { $field } => m.serialize_field(stringify!($field), $field),)*
+                    $($other)*
+                }
+            };
+        }
+        one_value_variants!(
+            HelloRequest { hello_request },
+            ClientHello { client_hello },
+            ServerHello { server_hello },
+            HelloVerifyRequest { hello_verify_request },
+            NewSessionTicket { new_session_ticket },
+            EndOfEarlyData { end_of_early_data },
+            EncryptedExtensions { encrypted_extensions },
+            ServerKeyExchange { server_key_exchange },
+            CertificateRequest { certificate_request },
+            ServerHelloDone { server_hello_done },
+            CertificateVerify { certificate_verify },
+            ClientKeyExchange { client_key_exchange },
+            Finished { finished },
+            CertificateStatus { certificate_status },
+            KeyUpdate { key_update },
+            CompressedCertificate { compressed_certificate },
+            NextProtocol { next_protocol };
             HandshakeBody::Certificate { certificate_request_context, certificates, chain } => {
                 if let Some(context) = certificate_request_context {
                     m.serialize_field("certificate_request_context", &crate::hex_text::lower(context))?;
@@ -185,7 +172,7 @@ impl HandshakeBody {
                 m.serialize_field("chain", chain)
             }
             HandshakeBody::Opaque {} => Ok(()),
-        }
+        )
     }
 }
 
