@@ -12,9 +12,10 @@ use crate::registry;
 ///
 /// Every name is a plain token: registry names, identifiers of our own and numbers formatted
 /// into `unknown_...`, never text from a capture, so no name holds a character JSON must escape
-/// (`tests::registry_names_are_plain_tokens` checks every table). Names are serialized through
-/// [`PLAIN_TOKEN`] so that the JSON writer can copy them instead of escaping them: names are
-/// most of the strings of a JSON run and escaping each one cost more than copying it.
+/// (`tests::every_name_is_a_plain_token` checks every code point of every table). Names are
+/// serialized through [`PLAIN_TOKEN`] so that the JSON writer can copy them instead of escaping
+/// them: names are most of the strings of a JSON run and escaping each one cost more than
+/// copying it.
 #[derive(Clone, Debug)]
 pub enum Name {
     Borrowed(&'static str),
