@@ -107,9 +107,6 @@ pub fn prf(
     seed: &[u8],
     out_len: usize,
 ) -> Option<Vec<u8>> {
-    if out_len > MAX_PRF_OUTPUT {
-        return None;
-    }
     PrfKey::new(version, prf_hash, secret)?.expand(label, seed, out_len)
 }
 
@@ -150,14 +147,14 @@ pub fn key_block(
     client_random: &[u8],
     server_random: &[u8],
 ) -> Option<KeyBlock> {
-    if suite.tls13 || master_secret.len() != MASTER_SECRET_LEN || client_random.len() != 32 || server_random.len() != 32
-    {
+    if master_secret.len() != MASTER_SECRET_LEN {
         return None;
     }
     key_block_with(&PrfKey::new(version, suite.prf_hash, master_secret)?, suite, version, client_random, server_random)
 }
 
-/// [`key_block`] with the PRF already keyed with the master secret.
+/// [`key_block`] with the PRF already keyed with the master secret (`None` for a TLS 1.3 suite or
+/// randoms that are not 32 bytes).
 pub fn key_block_with(
     prf: &PrfKey,
     suite: &SuiteParams,
