@@ -188,21 +188,9 @@ pub fn key_block_with(
     })
 }
 
-/// Hash of the handshake messages as the Finished computation wants it: Hash(messages) with the
-/// PRF hash for TLS 1.2, MD5(messages) || SHA-1(messages) for TLS 1.0 and 1.1.
-pub fn finished_hash_of(version: u16, prf_hash: HashAlg, messages: &[&[u8]]) -> Option<Vec<u8>> {
-    match version {
-        VERSION_TLS12 => Some(prf_hash.digest(messages)),
-        VERSION_TLS10 | VERSION_TLS11 => {
-            let mut out = HashAlg::Md5.digest(messages);
-            out.extend_from_slice(&HashAlg::Sha1.digest(messages));
-            Some(out)
-        }
-        _ => None,
-    }
-}
-
-/// [`finished_hash_of`] over everything the transcript holds (`None` if it overflowed its cap).
+/// Hash of every handshake message the transcript holds, as the Finished computation wants it:
+/// Hash(messages) with the PRF hash for TLS 1.2, MD5(messages) || SHA-1(messages) for TLS 1.0
+/// and 1.1 (`None` for other versions, or if the transcript overflowed its cap).
 pub fn finished_hash(version: u16, prf_hash: HashAlg, transcript: &Transcript) -> Option<Vec<u8>> {
     match version {
         // The transcript's running hash: both Finished messages hash a growing prefix.
@@ -329,7 +317,9 @@ mod tests {
         assert!(key_block(&gcm, 0x0300, &[0u8; 48], &[0u8; 32], &[0u8; 32]).is_none());
         assert!(key_block(&suite(0x1301).unwrap(), VERSION_TLS12, &[0u8; 48], &[0u8; 32], &[0u8; 32]).is_none());
         assert!(prf(VERSION_TLS12, HashAlg::Sha256, b"", b"", b"", 1 << 20).is_none());
-        assert!(finished_hash_of(0x0304, HashAlg::Sha256, &[b"x"]).is_none());
-        assert_eq!(finished_hash_of(VERSION_TLS11, HashAlg::Sha256, &[b"x"]).unwrap().len(), 36);
+        let mut transcript = Transcript::new();
+        transcript.push(b"x");
+        assert!(finished_hash(0x0304, HashAlg::Sha256, &transcript).is_none());
+        assert_eq!(finished_hash(VERSION_TLS11, HashAlg::Sha256, &transcript).unwrap().len(), 36);
     }
 }
