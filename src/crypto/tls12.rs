@@ -214,15 +214,21 @@ pub fn finished_verify_data(
     from_client: bool,
     handshake_hash: &[u8],
 ) -> Option<Vec<u8>> {
-    let label: &[u8] = if from_client { b"client finished" } else { b"server finished" };
-    prf(version, prf_hash, master_secret, label, handshake_hash, VERIFY_DATA_LEN)
+    PrfKey::new(version, prf_hash, master_secret)?.finished_verify_data(from_client, handshake_hash)
+}
+
+impl PrfKey {
+    /// [`finished_verify_data`] with the PRF keyed with the master secret.
+    pub fn finished_verify_data(&self, from_client: bool, handshake_hash: &[u8]) -> Option<Vec<u8>> {
+        let label: &[u8] = if from_client { b"client finished" } else { b"server finished" };
+        self.expand(label, handshake_hash, VERIFY_DATA_LEN)
+    }
 }
 
 /// Whether a received Finished verify_data matches the expected one, with the PRF already keyed
 /// with the master secret.
 pub fn verify_finished_with(prf: &PrfKey, from_client: bool, handshake_hash: &[u8], received: &[u8]) -> bool {
-    let label: &[u8] = if from_client { b"client finished" } else { b"server finished" };
-    prf.expand(label, handshake_hash, VERIFY_DATA_LEN).is_some_and(|expected| ct_eq(&expected, received))
+    prf.finished_verify_data(from_client, handshake_hash).is_some_and(|expected| ct_eq(&expected, received))
 }
 
 /// Whether a received Finished verify_data matches the expected one.
@@ -234,8 +240,8 @@ pub fn verify_finished(
     handshake_hash: &[u8],
     received: &[u8],
 ) -> bool {
-    finished_verify_data(version, prf_hash, master_secret, from_client, handshake_hash)
-        .is_some_and(|expected| ct_eq(&expected, received))
+    PrfKey::new(version, prf_hash, master_secret)
+        .is_some_and(|prf| verify_finished_with(&prf, from_client, handshake_hash, received))
 }
 
 #[cfg(test)]

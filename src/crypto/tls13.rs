@@ -112,7 +112,7 @@ pub fn handshake_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(Tra
 
 /// Whether a received Finished `verify_data` matches HMAC(finished_key, transcript_hash).
 pub fn verify_finished_with_key(hash: HashAlg, finished_key: &[u8], transcript_hash: &[u8], received: &[u8]) -> bool {
-    ct_eq(&hash.hmac(finished_key, &[transcript_hash]), received)
+    ct_eq(&verify_data_with_key(hash, finished_key, transcript_hash), received)
 }
 
 /// application_traffic_secret_N+1 after a KeyUpdate (RFC 8446 section 7.2).
@@ -130,13 +130,17 @@ pub fn finished_key(hash: HashAlg, base_key: &[u8]) -> Option<Vec<u8>> {
 /// CertificateVerify*)); `transcript_hash` is the hash of every handshake message before the
 /// Finished being checked.
 pub fn finished_verify_data(hash: HashAlg, base_key: &[u8], transcript_hash: &[u8]) -> Option<Vec<u8>> {
-    let key = finished_key(hash, base_key)?;
-    Some(hash.hmac(&key, &[transcript_hash]))
+    Some(verify_data_with_key(hash, &finished_key(hash, base_key)?, transcript_hash))
+}
+
+/// verify_data from the Finished key itself.
+fn verify_data_with_key(hash: HashAlg, finished_key: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+    hash.hmac(finished_key, &[transcript_hash])
 }
 
 /// Whether a received Finished `verify_data` matches the expected one.
 pub fn verify_finished(hash: HashAlg, base_key: &[u8], transcript_hash: &[u8], received: &[u8]) -> bool {
-    finished_verify_data(hash, base_key, transcript_hash).is_some_and(|expected| ct_eq(&expected, received))
+    finished_key(hash, base_key).is_some_and(|key| verify_finished_with_key(hash, &key, transcript_hash, received))
 }
 
 #[cfg(test)]
