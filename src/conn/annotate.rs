@@ -24,6 +24,22 @@ macro_rules! role_more {
     };
 }
 
+/// Appends fixed text to a role sentence, only when the output shows roles.
+macro_rules! say {
+    ($story:expr, $sentence:expr, $text:expr) => {
+        if $story.roles {
+            $sentence.push_str($text);
+        }
+    };
+}
+
+/// A fixed role sentence, only when the output shows roles (see `role!`).
+macro_rules! fixed_role {
+    ($story:expr, $text:expr) => {
+        if $story.roles { String::from($text) } else { String::new() }
+    };
+}
+
 /// A role sentence, formatted only when the output shows roles (`--json`, `-v`): the default
 /// ladder does not, and building them was a tenth of a text run's work. State is never built
 /// with it.
@@ -199,11 +215,19 @@ impl Story {
             "ServerKeyExchange" => (2, self.server_key_exchange(m)),
             "CertificateRequest" => {
                 self.client_cert_requested = true;
-                (2, "Server asks the client to authenticate with a certificate (client authentication).".into())
+                (
+                    2,
+                    fixed_role!(
+                        self,
+                        "Server asks the client to authenticate with a certificate (client authentication)."
+                    ),
+                )
             }
-            "ServerHelloDone" => (2, "Server has sent its whole hello flight; it is now the client's turn.".into()),
+            "ServerHelloDone" => {
+                (2, fixed_role!(self, "Server has sent its whole hello flight; it is now the client's turn."))
+            }
             "CertificateStatus" => {
-                (2, "Server staples an OCSP response proving its certificate is not revoked.".into())
+                (2, fixed_role!(self, "Server staples an OCSP response proving its certificate is not revoked."))
             }
             "EncryptedExtensions" => (2, self.encrypted_extensions(m)),
             "ClientKeyExchange" => (3, self.client_key_exchange(m)),
@@ -234,9 +258,10 @@ impl Story {
                     )
                 }
             }
-            "NextProtocol" => {
-                (3, "Client names the application protocol it picked (NPN, the predecessor of ALPN).".into())
-            }
+            "NextProtocol" => (
+                3,
+                fixed_role!(self, "Client names the application protocol it picked (NPN, the predecessor of ALPN)."),
+            ),
             "ChangeCipherSpec" => {
                 self.ccs[s] = true;
                 if self.tls13() || self.offered_versions.contains(&0x0304) && self.version.is_none() {
@@ -263,27 +288,31 @@ impl Story {
             "Finished" | "EncryptedHandshake" if !self.complete => {
                 self.finished[s] = true;
                 self.mark_finished(m.time);
-                let mut what =
-                    if m.name == "Finished" && !m.encrypted { String::new() } else { " (encrypted)".to_string() };
-                if let Some(HandshakeBody::Finished { finished }) = &m.body {
-                    match finished.verified {
-                        Some(true) => what.push_str(", verified against the key log"),
-                        Some(false) => what.push_str(", which does NOT verify against the key log (wrong keys, or a tampered or mis-reassembled transcript)"),
-                        None => {}
-                    }
-                }
+                let encrypted = if m.name == "Finished" && !m.encrypted { "" } else { " (encrypted)" };
+                let verified = match &m.body {
+                    Some(HandshakeBody::Finished { finished }) => match finished.verified {
+                        Some(true) => ", verified against the key log",
+                        Some(false) => {
+                            ", which does NOT verify against the key log (wrong keys, or a tampered or mis-reassembled transcript)"
+                        }
+                        None => "",
+                    },
+                    _ => "",
+                };
                 (
                     4,
                     role!(
                         self,
-                        "{who}'s Finished{what}: an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
+                        "{who}'s Finished{encrypted}{verified}: an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
                     ),
                 )
             }
             "NewSessionTicket" => (if self.tls13() { 0 } else { 4 }, self.new_session_ticket(m)),
             "KeyUpdate" => (0, role!(self, "{who} switches to the next generation of traffic keys.")),
-            "EndOfEarlyData" => (4, "Client ends its 0-RTT early data.".into()),
-            "HelloRequest" => (0, "Server asks the client to start a new handshake (renegotiation).".into()),
+            "EndOfEarlyData" => (4, fixed_role!(self, "Client ends its 0-RTT early data.")),
+            "HelloRequest" => {
+                (0, fixed_role!(self, "Server asks the client to start a new handshake (renegotiation)."))
+            }
             "Alert" | "EncryptedAlert" => self.alert(m, from_client),
             "EncryptedRecord" => self.encrypted_record(m, from_client),
             "ApplicationData" if self.version.is_none() && from_client => (
@@ -336,18 +365,15 @@ impl Story {
             self.start = Some(m.time);
         }
         let Some(HandshakeBody::ClientHello { client_hello: ch }) = &m.body else {
-            return (1, "Client opens the handshake (the hello did not decode).".into());
+            return (1, fixed_role!(self, "Client opens the handshake (the hello did not decode)."));
         };
         self.offered_suites = ch.cipher_suites.iter().filter(|c| !registry::is_grease(**c)).count();
         self.client_session_id = ch.session_id.clone();
         self.sni = ch.sni.clone();
-        let mut groups = Vec::new();
-        let key_shares = extensions::key_share_groups(&ch.extensions).unwrap_or_default();
+        let mut groups: &[u16] = &[];
         for e in &ch.extensions {
             match &e.body {
-                ExtensionBody::SupportedGroups { groups: g } => {
-                    groups = g.iter().copied().filter(|g| !registry::is_grease(*g)).collect()
-                }
+                ExtensionBody::SupportedGroups { groups: g } => groups = g,
                 ExtensionBody::Alpn { alpn } => self.alpn_offered = alpn.clone(),
                 ExtensionBody::PskOffer { identities, .. } => self.client_psk_identities = Some(identities.len()),
                 _ => {}
@@ -358,22 +384,23 @@ impl Story {
                 _ => {}
             }
         }
-        self.offered_groups = groups.len();
+        let real_groups = || groups.iter().copied().filter(|g| !registry::is_grease(*g));
+        self.offered_groups = real_groups().count();
         self.offered_versions = ch
             .offered_versions()
             .map(|v| v.iter().copied().filter(|v| !registry::is_grease(*v)).collect())
             .unwrap_or_default();
         let top = self.offered_versions.iter().copied().max().unwrap_or(ch.version);
         let mut s = role!(self, "Client offers {} with {} cipher suites", version_name(top), self.offered_suites);
-        if !groups.is_empty() {
-            let names: Vec<Name> = groups.iter().take(4).map(|g| group_name(*g)).collect();
+        if self.roles && self.offered_groups > 0 {
+            let names: Vec<Name> = real_groups().take(4).map(group_name).collect();
             role_more!(
                 self,
                 s,
                 " and {} groups ({}{})",
-                groups.len(),
+                self.offered_groups,
                 names.join(", "),
-                if groups.len() > 4 { ", ..." } else { "" }
+                if self.offered_groups > 4 { ", ..." } else { "" }
             );
         }
         if let Some(sni) = &ch.sni {
@@ -382,10 +409,13 @@ impl Story {
         if !self.alpn_offered.is_empty() {
             role_more!(self, s, ", ALPN {}", self.alpn_offered.join(","));
         }
-        s.push_str("; its random is the first input to the session keys.");
-        let ks: Vec<Name> = key_shares.iter().filter(|g| !registry::is_grease(**g)).map(|g| group_name(*g)).collect();
-        if !ks.is_empty() {
-            role_more!(self, s, " TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", "));
+        say!(self, s, "; its random is the first input to the session keys.");
+        if self.roles {
+            let key_shares = extensions::key_share_groups(&ch.extensions).unwrap_or_default();
+            let ks: Vec<Name> = key_shares.into_iter().filter(|g| !registry::is_grease(*g)).map(group_name).collect();
+            if !ks.is_empty() {
+                role_more!(self, s, " TLS 1.3 key exchange starts here: key_share for {}.", ks.join(", "));
+            }
         }
         if let Some(n) = self.client_psk_identities {
             role_more!(
@@ -400,17 +430,17 @@ impl Story {
             role_more!(self, s, " Offers to resume session id {}.", short_hex(&ch.session_id));
         }
         if self.early_data_offered {
-            s.push_str(" Announces 0-RTT early data.");
+            say!(self, s, " Announces 0-RTT early data.");
         }
         if ch.sslv2_format {
-            s.push_str(" Sent in the old SSLv2-compatible format.");
+            say!(self, s, " Sent in the old SSLv2-compatible format.");
         }
         (1, s)
     }
 
     fn server_hello(&mut self, m: &MessageEvent) -> (u8, String) {
         let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body else {
-            return (1, "Server answers the hello (the message did not decode).".into());
+            return (1, fixed_role!(self, "Server answers the hello (the message did not decode)."));
         };
         let version = sh.negotiated_version();
         self.version = Some(version);
@@ -440,22 +470,26 @@ impl Story {
         if let (true, Some(g)) = (is_tls13(version), self.group) {
             role_more!(self, s, " and {} out of {} groups", group_name(g), self.offered_groups);
         }
-        s.push_str("; its random is the second input to the session keys.");
+        say!(self, s, "; its random is the second input to the session keys.");
         if is_tls13(version) {
             if self.psk_selected {
-                s.push_str(if self.key_share_selected {
-                    " It accepts the pre-shared key (resumption) with a fresh (EC)DHE exchange."
-                } else {
-                    " It accepts the pre-shared key (resumption) without (EC)DHE: no forward secrecy for this session."
-                });
+                say!(
+                    self,
+                    s,
+                    if self.key_share_selected {
+                        " It accepts the pre-shared key (resumption) with a fresh (EC)DHE exchange."
+                    } else {
+                        " It accepts the pre-shared key (resumption) without (EC)DHE: no forward secrecy for this session."
+                    }
+                );
             }
             if self.key_share_selected {
-                s.push_str(" Its key_share completes the key exchange: everything after this is encrypted.");
+                say!(self, s, " Its key_share completes the key exchange: everything after this is encrypted.");
             }
         } else if self.session_id_echoed {
-            s.push_str(" It echoes the client's session id: the abbreviated (resumed) handshake follows.");
+            say!(self, s, " It echoes the client's session id: the abbreviated (resumed) handshake follows.");
         } else if !sh.session_id.is_empty() {
-            s.push_str(" New session id: a full handshake follows.");
+            say!(self, s, " New session id: a full handshake follows.");
         }
         if let Some(a) = &self.alpn {
             role_more!(self, s, " ALPN: {a}.");
@@ -465,7 +499,7 @@ impl Story {
 
     fn hello_retry(&mut self, m: &MessageEvent) -> (u8, String) {
         self.hello_retry_request = true;
-        let mut s = "Server asks the client to retry its hello (HelloRetryRequest)".to_string();
+        let mut s = fixed_role!(self, "Server asks the client to retry its hello (HelloRetryRequest)");
         if let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body {
             if let Some(g) = sh.selected_group {
                 role_more!(
@@ -476,10 +510,10 @@ impl Story {
                 );
             }
             if sh.extensions.iter().any(|e| e.typ == 44) {
-                s.push_str("; it includes a cookie the client must echo");
+                say!(self, s, "; it includes a cookie the client must echo");
             }
         }
-        s.push('.');
+        say!(self, s, ".");
         (1, s)
     }
 
@@ -499,7 +533,10 @@ impl Story {
         };
         let who = if from_client { "Client" } else { "Server" };
         if from_client && count == 0 && m.body.is_some() {
-            return (3, "Client has no certificate to send (empty Certificate): the server may refuse it.".into());
+            return (
+                3,
+                fixed_role!(self, "Client has no certificate to send (empty Certificate): the server may refuse it."),
+            );
         }
         let mut s = if let Some(leaf) = leaf {
             role!(
@@ -537,18 +574,18 @@ impl Story {
         }
         if let Some(c) = chain {
             if c.sni_matches == Some(false) && !from_client {
-                s.push_str("; its names do NOT match the SNI");
+                say!(self, s, "; its names do NOT match the SNI");
                 self.warnings.push("certificate does not match the SNI".into());
             }
             if matches!(c.signatures, crate::certs::Signatures::Invalid) {
-                s.push_str("; a signature in the chain does NOT verify");
+                say!(self, s, "; a signature in the chain does NOT verify");
                 self.warnings.push(format!(
                     "certificate chain signature invalid{}",
                     c.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
                 ));
             }
         }
-        s.push('.');
+        say!(self, s, ".");
         if from_client {
             self.client_cert_sent = count > 0 || (m.body.is_none() && m.length > 7);
             (3, s)
@@ -563,7 +600,10 @@ impl Story {
 
     fn server_key_exchange(&mut self, m: &MessageEvent) -> String {
         let Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) = &m.body else {
-            return "Server sends its ephemeral key-exchange parameters, signed with its certificate's key: the signature ties the ephemeral key to the certificate.".into();
+            return fixed_role!(
+                self,
+                "Server sends its ephemeral key-exchange parameters, signed with its certificate's key: the signature ties the ephemeral key to the certificate."
+            );
         };
         if let Some(g) = ske.named_curve {
             self.group = Some(g);
@@ -581,9 +621,9 @@ impl Story {
         } else if let Some(bits) = ske.rsa_modulus_bits {
             role!(self, "a temporary {bits}-bit RSA key (export-grade)")
         } else if ske.psk_identity_hint.is_some() {
-            "a PSK identity hint".to_string()
+            fixed_role!(self, "a PSK identity hint")
         } else {
-            "its key-exchange parameters".to_string()
+            fixed_role!(self, "its key-exchange parameters")
         };
         match ske.signature.as_ref().map(|s| s.signature_scheme_name.clone()) {
             Some(Some(scheme)) => role!(
@@ -599,7 +639,7 @@ impl Story {
     }
 
     fn encrypted_extensions(&mut self, m: &MessageEvent) -> String {
-        let mut s = "Server's first encrypted message: the extensions it accepts".to_string();
+        let mut s = fixed_role!(self, "Server's first encrypted message: the extensions it accepts");
         if let Some(HandshakeBody::EncryptedExtensions { encrypted_extensions: ee }) = &m.body {
             if let Some(a) = extensions::alpn(&ee.extensions).and_then(|a| a.first()) {
                 self.alpn = Some(a.clone());
@@ -608,18 +648,22 @@ impl Story {
             let early = ee.extensions.iter().any(|e| e.typ == 42);
             if self.early_data_offered {
                 self.early_data_accepted = Some(early);
-                s.push_str(if early {
-                    "; it ACCEPTS the client's 0-RTT early data"
-                } else {
-                    "; it REJECTS the client's 0-RTT early data (the client must send it again)"
-                });
+                say!(
+                    self,
+                    s,
+                    if early {
+                        "; it ACCEPTS the client's 0-RTT early data"
+                    } else {
+                        "; it REJECTS the client's 0-RTT early data (the client must send it again)"
+                    }
+                );
             }
-            let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_ref()).collect();
-            if !names.is_empty() {
+            if self.roles && !ee.extensions.is_empty() {
+                let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_ref()).collect();
                 role_more!(self, s, " ({})", names.join(", "));
             }
         }
-        s.push('.');
+        say!(self, s, ".");
         s
     }
 
