@@ -261,29 +261,39 @@ fn write_ms_from_nanos(out: &mut String, nanos: i128) {
     let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
     let micros = abs.saturating_add(500) / 1000;
     push_decimal(out, micros / 1000);
-    let frac = micros % 1000;
-    out.push('.');
-    for d in [frac / 100, frac / 10 % 10, frac % 10] {
-        out.push(char::from(b'0' + (d as u8)));
-    }
-    out.push_str(" ms");
+    let at = (micros % 1000) as usize * MS_FRACTION_LEN;
+    out.push_str(MS_FRACTIONS.get(at..at + MS_FRACTION_LEN).unwrap_or(".000 ms"));
 }
 
-/// Decimal digits of `n`, without `fmt` machinery (twice per message line).
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
+/// `.000 ms` to `.999 ms` back to back: the end of every time on a message line is a slice of
+/// this rather than three digits and a unit pushed one by one.
+const MS_FRACTION_LEN: usize = 7;
+const MS_FRACTIONS: &str = {
+    const BYTES: [u8; 1000 * MS_FRACTION_LEN] = {
+        let mut bytes = [0u8; 1000 * MS_FRACTION_LEN];
+        let mut n = 0;
+        while n < 1000 {
+            let at = n * MS_FRACTION_LEN;
+            let text =
+                [b'.', b'0' + (n / 100) as u8, b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8, b' ', b'm', b's'];
+            let mut i = 0;
+            while i < MS_FRACTION_LEN {
+                bytes[at + i] = text[i];
+                i += 1;
+            }
+            n += 1;
         }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
+        bytes
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(text) => text,
+        Err(_) => panic!("ASCII digits are UTF-8"),
     }
-    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+};
+
+/// Decimal digits of `n`, without `fmt` machinery (several times per message line).
+fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Writes `part` after a two-space separator (none before the first).
@@ -727,5 +737,29 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
     }
     if let Some(e) = &s.input_error {
         text.push_str(&format!("  input error: {e}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The table-driven millisecond text is the plain formatting of the rounded microseconds.
+    #[test]
+    fn milliseconds_from_nanoseconds() {
+        let samples = (0..3000i128).map(|n| n * 337).chain([
+            499,
+            500,
+            999_499,
+            999_500,
+            1_000_000_000,
+            123_456_789_012,
+            i128::from(u64::MAX) * 2,
+        ]);
+        for nanos in samples.flat_map(|n| [n, -n]) {
+            let mut ours = String::new();
+            super::write_ms_from_nanos(&mut ours, nanos);
+            let micros = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX).saturating_add(500) / 1000;
+            let sign = if nanos < 0 { "-" } else { "" };
+            assert_eq!(ours, format!("{sign}{}.{:03} ms", micros / 1000, micros % 1000), "{nanos} ns");
+        }
     }
 }
