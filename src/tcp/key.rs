@@ -32,18 +32,17 @@ pub(super) struct FlowKey {
 }
 
 impl Hash for FlowKey {
-    /// One `write` of the packed key instead of the many small hasher calls of a derived impl.
+    /// Five integer writes of the packed key instead of the many small hasher calls of a
+    /// derived impl: foldhash mixes two 64-bit words per multiply, where hashing the same 40
+    /// bytes as a slice took its general byte-string path (1 % more of a text run).
     fn hash<H: Hasher>(&self, state: &mut H) {
         let tail = (u64::from(self.lo.port) << 32)
             | (u64::from(self.hi.port) << 16)
             | (u64::from(self.lo.v6) << 1)
             | u64::from(self.hi.v6);
-        let words = [self.lo.ip[0], self.lo.ip[1], self.hi.ip[0], self.hi.ip[1], tail];
-        let mut packed = [0u8; 40];
-        for (chunk, word) in packed.chunks_exact_mut(8).zip(words) {
-            chunk.copy_from_slice(&word.to_le_bytes());
+        for word in [self.lo.ip[0], self.lo.ip[1], self.hi.ip[0], self.hi.ip[1], tail] {
+            state.write_u64(word);
         }
-        state.write(&packed);
     }
 }
 
