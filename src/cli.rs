@@ -5,7 +5,7 @@ use crate::output::Sink;
 use crate::output::filter::{Filter, FilterSink};
 use crate::output::json::JsonSink;
 use crate::output::text::{TextSink, Verbosity};
-use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::pipeline::{Pipeline, PipelineConfig, Prepare};
 use crate::source::file::{FileSource, SourceError};
 use clap::{Args, Parser, Subcommand};
 use std::io::{self, IsTerminal, Write};
@@ -219,11 +219,17 @@ enum Stop {
 
 fn deliver(pipeline: &mut Pipeline, sink: &mut dyn Sink) -> Result<(), Stop> {
     let fingerprints = sink.needs_fingerprints();
-    for mut ev in pipeline.drain_events() {
-        if fingerprints && let Event::Message(m) = &mut ev {
-            m.add_fingerprints();
-        }
-        sink.event(&ev).map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
+    for (mut ev, prepared) in pipeline.drain_prepared() {
+        let written = match prepared {
+            Some(bytes) => sink.event_prepared(&ev, bytes),
+            None => {
+                if fingerprints && let Event::Message(m) = &mut ev {
+                    m.add_fingerprints();
+                }
+                sink.event(&ev)
+            }
+        };
+        written.map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
     }
     for lt in pipeline.take_new_unsupported_links() {
         warn(&format!("skipping packets of unsupported link type {lt}"));
@@ -247,6 +253,8 @@ fn run_read(args: &ReadArgs) -> i32 {
         // decoding thread is the busier one, in JSON too since `output::json_writer`.
         fingerprints: sink.needs_fingerprints() && !parallel,
         skip_roles: !sink.needs_roles(),
+        // The decoding thread takes on part of the output's work when it has time to spare.
+        prepare: sink.preparation().map(Prepare::new),
         ..PipelineConfig::default()
     });
     if let Err(e) = load_key_log(&mut pipeline, &args.keys) {

@@ -5,7 +5,9 @@
 //! the rest (TCP, TLS, messages, connections): the worker is the busier of the two, so the
 //! reader takes the stateless-looking first layer (its IP fragment state included). TCP
 //! segments cross in batches with reused buffers, events come back in the order the worker
-//! produced them, so the output is the same as with one thread.
+//! produced them, so the output is the same as with one thread. When the output's own work
+//! is the larger (`--json`), the worker takes on part of it ([`Prepare`]): it writes the JSON
+//! lines of a share of the events, set so that both threads use the same CPU time.
 //!
 //! Whether it pays depends on the allocator: every event is allocated on the worker and freed by
 //! the output thread, and glibc's malloc serialises those frees on the worker's arena lock
@@ -34,6 +36,34 @@ pub struct PipelineConfig {
     pub fingerprints: bool,
     /// Leave message roles empty (an output that does not show them).
     pub skip_roles: bool,
+    /// The output's own work on an event, done by the worker for a share of the events
+    /// whenever it is the less busy thread (see [`Prepare`]).
+    pub prepare: Option<Prepare>,
+}
+
+/// The output's work on one event, movable to the decoding thread: given the event (which it
+/// may complete, as with fingerprints), it writes the bytes the output will write for it and
+/// says whether it could. The output thread takes those bytes through
+/// [`Pipeline::drain_prepared`] instead of doing the work itself.
+#[derive(Clone)]
+pub struct Prepare {
+    work: Arc<PrepareFn>,
+    /// Prepare this share of the events (out of [`SHARE_STEPS`]) instead of balancing.
+    fixed_share: Option<u32>,
+}
+
+type PrepareFn = dyn Fn(&mut Event, &mut Vec<u8>) -> bool + Send + Sync;
+
+impl Prepare {
+    pub fn new(work: impl Fn(&mut Event, &mut Vec<u8>) -> bool + Send + Sync + 'static) -> Self {
+        Prepare { work: Arc::new(work), fixed_share: None }
+    }
+}
+
+impl std::fmt::Debug for Prepare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prepare")
+    }
 }
 
 /// Link types met that are not supported, with a flag for "already reported".
@@ -287,6 +317,97 @@ struct SegmentMeta {
     len: usize,
 }
 
+/// A range of prepared bytes.
+type Span = (usize, usize);
+
+/// For each event of a list, where its prepared bytes are, if it was prepared.
+#[derive(Default)]
+struct Prepared {
+    spans: Vec<Option<Span>>,
+    bytes: Vec<u8>,
+}
+
+impl Prepared {
+    /// Moves `other`'s spans and bytes to the end of these.
+    fn append(&mut self, other: &mut Prepared) {
+        if self.spans.is_empty() {
+            std::mem::swap(self, other);
+            return;
+        }
+        let shift = self.bytes.len();
+        self.spans.extend(other.spans.drain(..).map(|span| span.map(|(a, b)| (a + shift, b + shift))));
+        self.bytes.append(&mut other.bytes);
+    }
+
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.bytes.clear();
+    }
+}
+
+/// Which events the worker prepares: a share out of [`SHARE_STEPS`] (half at first), raised while the worker
+/// has used less CPU time than the reader over the last batches and lowered while it has used
+/// more, so that the two threads end up equally busy. (Waiting times make a poor signal: both
+/// threads wait for each other in turn, the reader while it reads ahead and the worker while
+/// the reader writes.) Events are picked evenly at that rate. Who prepares an event changes
+/// nothing in the output, only which thread spends the time.
+const SHARE_STEPS: u32 = 16;
+
+/// Batches between two comparisons of the threads' CPU time.
+const BALANCE_WINDOW: u32 = 8;
+
+#[derive(Default)]
+struct Balance {
+    share: u32,
+    credit: u32,
+    batches: u32,
+    /// Both threads' CPU time at the last comparison.
+    worker_cpu: Duration,
+    reader_cpu: Duration,
+}
+
+impl Balance {
+    /// After each batch, with the reader's CPU time as it last reported it.
+    fn after_batch(&mut self, reader_cpu: Duration) {
+        self.batches += 1;
+        if self.batches < BALANCE_WINDOW {
+            return;
+        }
+        self.batches = 0;
+        let worker_cpu = thread_cpu_time();
+        let worker = worker_cpu.saturating_sub(self.worker_cpu);
+        let reader = reader_cpu.saturating_sub(self.reader_cpu);
+        self.worker_cpu = worker_cpu;
+        self.reader_cpu = reader_cpu;
+        if worker < reader {
+            self.share = (self.share + 1).min(SHARE_STEPS);
+        } else {
+            self.share = self.share.saturating_sub(1);
+        }
+    }
+
+    fn take_next(&mut self) -> bool {
+        self.credit += self.share;
+        if self.credit >= SHARE_STEPS {
+            self.credit -= SHARE_STEPS;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// CPU time the calling thread has used (zero if the system cannot say).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec for the call to fill; the clock id is a constant.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
+    if !ok {
+        return Duration::ZERO;
+    }
+    Duration::new(u64::try_from(ts.tv_sec).unwrap_or(0), u32::try_from(ts.tv_nsec).unwrap_or(0))
+}
+
 /// A change of the decoder's settings, applied in order with the packets around it.
 type Control = Box<dyn FnOnce(&mut Stages) + Send>;
 
@@ -325,6 +446,10 @@ struct Shared {
     /// Emptied batches for the reader to fill again.
     spare: Vec<Batch>,
     events: Vec<Event>,
+    /// Prepared bytes of the events the worker prepared, in step with `events`.
+    prepared: Prepared,
+    /// The reader's CPU time when it last queued a batch (kept only with a preparation).
+    reader_cpu: Duration,
     /// Batches the worker has finished.
     done: u64,
     /// No more batches will come: flush every flow and stop.
@@ -376,10 +501,18 @@ struct Worker {
     sent: u64,
     /// Calls to `collect`, to read the clock only now and then.
     collects: u64,
+    /// The worker prepares events when it has time: it needs this thread's CPU time.
+    balanced: bool,
 }
 
-fn work(channel: &Channel, mut stages: Stages) -> Stages {
+fn work(channel: &Channel, mut stages: Stages, prepare: Option<Prepare>) -> Stages {
     let mut events = Vec::new();
+    let mut prepared = Prepared::default();
+    let mut balance = Balance {
+        share: prepare.as_ref().and_then(|p| p.fixed_share).unwrap_or(SHARE_STEPS / 2),
+        ..Balance::default()
+    };
+    let fixed = prepare.as_ref().is_some_and(|p| p.fixed_share.is_some());
     loop {
         let batch = {
             let mut shared = channel.lock();
@@ -388,6 +521,9 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
                     return stages;
                 }
                 if let Some(batch) = shared.queue.pop_front() {
+                    if prepare.is_some() && !fixed {
+                        balance.after_batch(shared.reader_cpu);
+                    }
                     break Some(batch);
                 }
                 if shared.finishing {
@@ -419,9 +555,22 @@ fn work(channel: &Channel, mut stages: Stages) -> Stages {
             }
         }
         events.extend(stages.drain_events());
+        if let Some(Prepare { work: prepare, .. }) = &prepare {
+            for ev in &mut events {
+                let start = prepared.bytes.len();
+                let done = balance.take_next() && prepare(ev, &mut prepared.bytes);
+                if !done {
+                    prepared.bytes.truncate(start);
+                }
+                prepared.spans.push(done.then_some((start, prepared.bytes.len())));
+            }
+        }
         batch.clear();
         let mut shared = channel.lock();
         shared.events.append(&mut events);
+        if prepare.is_some() {
+            shared.prepared.append(&mut prepared);
+        }
         shared.spare.push(batch);
         shared.done += 1;
         channel.events_ready.store(!shared.events.is_empty(), Ordering::Release);
@@ -450,12 +599,13 @@ impl Worker {
             events_ready: AtomicBool::new(false),
         });
         let stages = Stages::new(cfg.clone());
+        let prepare = cfg.prepare.clone();
         let ch = Arc::clone(&channel);
         let handle = std::thread::Builder::new()
             .name("tlstrace-decode".into())
             .spawn(move || {
                 let _gone = GoneOnDrop(Arc::clone(&ch));
-                work(&ch, stages)
+                work(&ch, stages, prepare)
             })
             .ok()?;
         Some(Worker {
@@ -466,6 +616,7 @@ impl Worker {
             current_since: None,
             sent: 0,
             collects: 0,
+            balanced: cfg.prepare.is_some(),
         })
     }
 
@@ -509,7 +660,11 @@ impl Worker {
         if self.current.items.is_empty() {
             return;
         }
+        let cpu = self.balanced.then(thread_cpu_time);
         let mut shared = self.channel.lock();
+        if let Some(cpu) = cpu {
+            shared.reader_cpu = cpu;
+        }
         while shared.queue.len() >= QUEUE_BATCHES {
             if self.channel.worker_gone.load(Ordering::SeqCst) {
                 drop(shared);
@@ -542,8 +697,8 @@ impl Worker {
         }
     }
 
-    /// Moves the worker's events to the caller.
-    fn collect(&mut self, events: &mut Vec<Event>) {
+    /// Moves the worker's events (and what it prepared of them) to the caller.
+    fn collect(&mut self, events: &mut Vec<Event>, prepared: &mut Prepared) {
         // The caller collects after every packet: reading the clock each time was a visible
         // cost on fast files (a batch of 256 KiB is often under 64 packets, so a limit of 64
         // still read it for most of them). A batch still filling slowly (a trickling pipe) is
@@ -562,20 +717,16 @@ impl Worker {
             return;
         }
         let mut shared = self.channel.lock();
-        if events.is_empty() {
-            std::mem::swap(events, &mut shared.events);
-        } else {
-            events.append(&mut shared.events);
-        }
+        take_events(&mut shared, events, prepared);
     }
 
     /// Sends what is left, lets the worker flush every flow, and takes the stages back.
-    fn finish(mut self, events: &mut Vec<Event>) -> Stages {
+    fn finish(mut self, events: &mut Vec<Event>, prepared: &mut Prepared) -> Stages {
         self.send();
         self.channel.lock().finishing = true;
         self.channel.work.notify_one();
         let mut stages = self.join();
-        events.append(&mut self.channel.lock().events);
+        take_events(&mut self.channel.lock(), events, prepared);
         // The counters of the first layer (and the link types not yet reported) live on with
         // the stages.
         stages.front = std::mem::replace(&mut self.front, Front::new(NetConfig::default()));
@@ -628,6 +779,18 @@ impl Drop for Worker {
     }
 }
 
+/// Appends the worker's events and prepared bytes to the caller's. Events the worker did not
+/// give a span (the last ones, flushed at the end) count as not prepared.
+fn take_events(shared: &mut Shared, events: &mut Vec<Event>, prepared: &mut Prepared) {
+    prepared.spans.resize(events.len(), None);
+    if events.is_empty() {
+        std::mem::swap(events, &mut shared.events);
+    } else {
+        events.append(&mut shared.events);
+    }
+    prepared.append(&mut shared.prepared);
+}
+
 enum Mode {
     Inline(Box<Stages>),
     Parallel(Box<Worker>),
@@ -640,6 +803,8 @@ pub struct Pipeline {
     mode: Mode,
     /// Events collected from the worker, handed out by `drain_events`.
     events: Vec<Event>,
+    /// The bytes the worker prepared for some of `events`.
+    prepared: Prepared,
 }
 
 impl Pipeline {
@@ -650,7 +815,7 @@ impl Pipeline {
             // Asked for one thread, or no thread to be had: decode on this one.
             None => Mode::Inline(Box::new(Stages::new(cfg))),
         };
-        Pipeline { mode, events: Vec::new() }
+        Pipeline { mode, events: Vec::new(), prepared: Prepared::default() }
     }
 
     /// Applies a settings change to the decoder, in order with the packets fed so far.
@@ -723,7 +888,7 @@ impl Pipeline {
                 self.mode = Mode::Inline(stages);
             }
             Mode::Parallel(worker) => {
-                let stages = worker.finish(&mut self.events);
+                let stages = worker.finish(&mut self.events, &mut self.prepared);
                 self.mode = Mode::Inline(Box::new(stages));
             }
             Mode::Switching => {}
@@ -733,12 +898,28 @@ impl Pipeline {
     /// Events produced so far, in order. With a worker, those it has finished: the rest come
     /// with later calls, and all of them after `finish`.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        self.drain_prepared().map(|(ev, _)| ev)
+    }
+
+    /// [`drain_events`](Self::drain_events), each event with the bytes the worker prepared for
+    /// it (see [`PipelineConfig::prepare`]), if it did.
+    pub fn drain_prepared(&mut self) -> impl Iterator<Item = (Event, Option<&[u8]>)> + '_ {
+        if self.events.is_empty() {
+            // The bytes of events handed out before.
+            self.prepared.clear();
+        }
         match &mut self.mode {
             Mode::Inline(stages) => self.events.extend(stages.drain_events()),
-            Mode::Parallel(worker) => worker.collect(&mut self.events),
+            Mode::Parallel(worker) => worker.collect(&mut self.events, &mut self.prepared),
             Mode::Switching => {}
         }
-        self.events.drain(..)
+        let Prepared { spans, bytes } = &mut self.prepared;
+        let bytes = &*bytes;
+        let mut spans = spans.drain(..);
+        self.events.drain(..).map(move |ev| {
+            let span = spans.next().flatten();
+            (ev, span.and_then(|(start, end)| bytes.get(start..end)))
+        })
     }
 
     /// Unsupported link types seen for the first time since the last call.
@@ -886,6 +1067,68 @@ mod tests {
         }
         // The reader of the output went away: the pipeline is dropped unfinished.
         drop(p);
+    }
+
+    /// Every event of a capture as JSON text, each with the bytes the worker prepared for it.
+    /// With `batch_per_packet`, every packet goes to the worker in a batch of its own and the
+    /// events are taken only at the end: the worker then adds to events still waiting.
+    fn fixture_prepared(name: &str, cfg: PipelineConfig, batch_per_packet: bool) -> Vec<(String, Option<Vec<u8>>)> {
+        let path = format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut source = crate::source::file::FileSource::open(&path).unwrap();
+        let mut p = Pipeline::new(cfg);
+        let mut out = Vec::new();
+        let mut take = |p: &mut Pipeline| {
+            for (ev, bytes) in p.drain_prepared() {
+                out.push((serde_json::to_string(&ev).unwrap(), bytes.map(<[u8]>::to_vec)));
+            }
+        };
+        while source.next_with(|pkt| p.process(pkt)).unwrap().is_some() {
+            if batch_per_packet {
+                // A setting that changes nothing, sent at once with the batch before it.
+                p.show_data(None);
+            } else {
+                take(&mut p);
+            }
+        }
+        p.finish();
+        take(&mut p);
+        out
+    }
+
+    /// The bytes the worker prepares for an event are what the preparation makes of it, and
+    /// the events are the same as without a preparation, whatever share of them is prepared.
+    #[test]
+    fn prepared_events_carry_their_own_bytes() {
+        let json_line = |ev: &mut Event, out: &mut Vec<u8>| {
+            out.extend_from_slice(b"prepared:");
+            serde_json::to_writer(out, ev).is_ok()
+        };
+        for capture in
+            ["tls13-hrr.pcap", "tls12-renegotiation-client.pcap", "tls13-resume-psk.pcap", "tls-two-linktypes.pcapng"]
+        {
+            let plain: Vec<String> =
+                fixture_prepared(capture, PipelineConfig::default(), false).into_iter().map(|(json, _)| json).collect();
+            for (share, batch_per_packet) in
+                [0, 3, SHARE_STEPS / 2, SHARE_STEPS].into_iter().flat_map(|s| [(s, false), (s, true)])
+            {
+                let prepare = Prepare { work: Arc::new(json_line), fixed_share: Some(share) };
+                let cfg = PipelineConfig { parallel: true, prepare: Some(prepare), ..PipelineConfig::default() };
+                let got = fixture_prepared(capture, cfg, batch_per_packet);
+                let events: Vec<&String> = got.iter().map(|(json, _)| json).collect();
+                assert_eq!(events, plain.iter().collect::<Vec<_>>(), "{capture}, share {share}");
+                let mut prepared = 0;
+                for (json, bytes) in &got {
+                    if let Some(bytes) = bytes {
+                        assert_eq!(String::from_utf8_lossy(bytes), format!("prepared:{json}"), "{capture}");
+                        prepared += 1;
+                    }
+                }
+                // The last events (those of the flows flushed at the end) are never prepared.
+                let most = got.len() * share as usize / SHARE_STEPS as usize;
+                assert!(prepared <= most, "{capture}, share {share}: {prepared} of {}", got.len());
+                assert!(share == 0 || prepared * 3 >= most, "{capture}, share {share}: {prepared} of {}", got.len());
+            }
+        }
     }
 
     /// Every event of a fixture capture, as JSON values, decoded with `cfg`.

@@ -42,6 +42,23 @@ impl<W: Write> Drop for JsonSink<W> {
     }
 }
 
+/// An event's line without its newline, with the fingerprints the line shows: the work of
+/// [`JsonSink::event`] that the decoding thread can do when it has time to spare.
+fn prepare_line(ev: &mut Event, out: &mut Vec<u8>) -> bool {
+    if let Event::Message(m) = ev {
+        m.add_fingerprints();
+    }
+    super::json_writer::write(out, ev).is_ok()
+}
+
+impl<W: Write> JsonSink<W> {
+    fn end_line(&mut self) -> io::Result<()> {
+        self.pending.push(b'\n');
+        // A closed pipe stays `BrokenPipe` (`| head` is a normal way to stop).
+        if self.pending.len() >= WRITE_AT { self.write_pending() } else { Ok(()) }
+    }
+}
+
 impl<W: Write> Sink for JsonSink<W> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         let start = self.pending.len();
@@ -49,9 +66,16 @@ impl<W: Write> Sink for JsonSink<W> {
             self.pending.truncate(start);
             return Err(io::Error::other(e.to_string()));
         }
-        self.pending.push(b'\n');
-        // A closed pipe stays `BrokenPipe` (`| head` is a normal way to stop).
-        if self.pending.len() >= WRITE_AT { self.write_pending() } else { Ok(()) }
+        self.end_line()
+    }
+
+    fn preparation(&self) -> Option<super::Preparation> {
+        Some(prepare_line)
+    }
+
+    fn event_prepared(&mut self, _ev: &Event, prepared: &[u8]) -> io::Result<()> {
+        self.pending.extend_from_slice(prepared);
+        self.end_line()
     }
 
     fn finish(&mut self) -> io::Result<()> {

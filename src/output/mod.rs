@@ -26,4 +26,18 @@ pub trait Sink {
     fn needs_roles(&self) -> bool {
         true
     }
+    /// The part of this sink's work on an event that another thread may do ahead of time:
+    /// it completes the event as the sink needs it and appends the bytes the sink would write
+    /// for it, or says it could not. Those bytes come back through [`Sink::event_prepared`].
+    fn preparation(&self) -> Option<Preparation> {
+        None
+    }
+    /// [`Sink::event`], with the bytes [`Sink::preparation`] made for the event.
+    fn event_prepared(&mut self, ev: &Event, prepared: &[u8]) -> io::Result<()> {
+        let _ = prepared;
+        self.event(ev)
+    }
 }
+
+/// See [`Sink::preparation`].
+pub type Preparation = fn(&mut Event, &mut Vec<u8>) -> bool;
