@@ -19,7 +19,7 @@ use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
 use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpFlags, TcpSegment};
 use crate::source::Packet;
-use crate::tcp::{FlowConfig, FlowTable};
+use crate::tcp::{FlowConfig, FlowLocator, FlowRef, FlowTable};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -142,15 +142,20 @@ struct Back {
 
 impl Back {
     /// One packet past the first layer (`seg` is None when it was not TCP: it still moves the
-    /// clock).
-    fn packet(&mut self, seg: Option<&TcpSegment<'_>>, ctx: PacketContext) {
+    /// clock), with its flow's location if it was found already.
+    fn packet(&mut self, seg: Option<(&TcpSegment<'_>, Option<FlowRef>)>, ctx: PacketContext) {
         if ctx.ts > self.now {
             self.now = ctx.ts;
         }
         self.last_frame = ctx.frame;
-        if let Some(seg) = seg {
+        if let Some((seg, at)) = seg {
             let conns = &mut self.conns;
-            self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
+            let emit: &mut dyn FnMut(crate::tcp::FlowEvent<'_>) -> crate::tcp::Verdict =
+                &mut |ev| conns.on_flow_event(ev, ctx);
+            match at {
+                Some(at) => self.flows.process_at(seg, at, ctx.ts, emit),
+                None => self.flows.process(seg, ctx.ts, emit),
+            }
         }
         self.maybe_expire(ctx);
     }
@@ -214,7 +219,7 @@ impl Stages {
     fn process(&mut self, pkt: Packet<'_>) {
         let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
         let seg = self.front.decode(&pkt);
-        self.back.packet(seg.as_ref(), ctx);
+        self.back.packet(seg.as_ref().map(|s| (s, None)), ctx);
     }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
@@ -307,6 +312,9 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy)]
 struct SegmentMeta {
     ctx: PacketContext,
+    /// Located by the reader: hashing the flow key was a tenth of the decoding thread's work
+    /// per packet.
+    at: FlowRef,
     src: std::net::SocketAddr,
     dst: std::net::SocketAddr,
     seq: u32,
@@ -491,8 +499,10 @@ impl Drop for GoneOnDrop {
 }
 
 struct Worker {
-    /// The first layer runs here, on the reader's thread (see the module documentation).
+    /// The first layer runs here, on the reader's thread (see the module documentation), and
+    /// so does the lookup of each segment's flow key.
     front: Front,
+    locator: FlowLocator,
     channel: Arc<Channel>,
     handle: Option<JoinHandle<Stages>>,
     /// The batch being filled, and when its first packet came.
@@ -547,7 +557,7 @@ fn work(channel: &Channel, mut stages: Stages, prepare: Option<Prepare>) -> Stag
                         payload,
                         missing_tail: m.missing_tail,
                     };
-                    stages.back.packet(Some(&seg), m.ctx);
+                    stages.back.packet(Some((&seg, Some(m.at))), m.ctx);
                 }
                 Item::Other(ctx) => stages.back.packet(None, ctx),
                 Item::Clock(now) => stages.back.advance_clock(now),
@@ -599,6 +609,7 @@ impl Worker {
             events_ready: AtomicBool::new(false),
         });
         let stages = Stages::new(cfg.clone());
+        let locator = stages.back.flows.locator();
         let prepare = cfg.prepare.clone();
         let ch = Arc::clone(&channel);
         let handle = std::thread::Builder::new()
@@ -610,6 +621,7 @@ impl Worker {
             .ok()?;
         Some(Worker {
             front: Front::new(cfg.net.clone()),
+            locator,
             channel,
             handle: Some(handle),
             current: Batch::default(),
@@ -628,6 +640,7 @@ impl Worker {
                 self.current.data.extend_from_slice(seg.payload);
                 Item::Segment(SegmentMeta {
                     ctx,
+                    at: self.locator.locate(seg.src, seg.dst),
                     src: seg.src,
                     dst: seg.dst,
                     seq: seg.seq,

@@ -7,7 +7,9 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 use tlstrace::conn::events::Event;
-use tlstrace::pipeline::{Pipeline, PipelineConfig};
+use tlstrace::output::Sink;
+use tlstrace::output::json::JsonSink;
+use tlstrace::pipeline::{Pipeline, PipelineConfig, Prepare};
 use tlstrace::source::file::FileSource;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,14 +19,27 @@ fuzz_target!(|data: &[u8]| {
     };
     // One input in four also goes through the decoding thread (the rest stay on this thread,
     // which is several times faster to start per input).
+    // On the decoding thread, the JSON output's preparation too: what the worker writes for an
+    // event must be what the output's thread would write for it.
     let parallel = data.len().is_multiple_of(4);
-    let mut pipeline = Pipeline::new(PipelineConfig { parallel, ..PipelineConfig::default() });
+    let prepare = if parallel { JsonSink::new(std::io::sink()).preparation().map(Prepare::new) } else { None };
+    let mut pipeline = Pipeline::new(PipelineConfig { parallel, prepare, ..PipelineConfig::default() });
     let mut events = Vec::new();
+    let mut take = |pipeline: &mut Pipeline| {
+        for (ev, prepared) in pipeline.drain_prepared() {
+            if let Some(bytes) = prepared {
+                let mut expected = Vec::new();
+                tlstrace::output::json_writer::write(&mut expected, &ev).expect("a prepared event serializes");
+                assert_eq!(expected, bytes, "prepared JSON differs");
+            }
+            events.push(ev);
+        }
+    };
     while let Ok(Some(())) = source.next_with(|pkt| pipeline.process(pkt)) {
-        events.extend(pipeline.drain_events());
+        take(&mut pipeline);
     }
     pipeline.finish();
-    events.extend(pipeline.drain_events());
+    take(&mut pipeline);
     let summary = pipeline.summary();
     assert!(summary.packets <= data.len() as u64);
     events.push(Event::Summary(Box::new(summary)));
