@@ -250,7 +250,8 @@ fn run_read(args: &ReadArgs) -> i32 {
     let mut pipeline = Pipeline::new(PipelineConfig {
         parallel,
         // With the decoding thread, the output's thread adds the fingerprints (`deliver`): the
-        // decoding thread is the busier one, in JSON too since `output::json_writer`.
+        // decoding thread is the busier one in text (`-v`). With `--json` the events whose
+        // lines the decoding thread writes get theirs there (`prepare`).
         fingerprints: sink.needs_fingerprints() && !parallel,
         skip_roles: !sink.needs_roles(),
         // The decoding thread takes on part of the output's work when it has time to spare.

@@ -312,8 +312,8 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy)]
 struct SegmentMeta {
     ctx: PacketContext,
-    /// Located by the reader: hashing the flow key was a tenth of the decoding thread's work
-    /// per packet.
+    /// Located by the reader: hashing the flow key was 7 % of the decoding thread's
+    /// instructions.
     at: FlowRef,
     src: std::net::SocketAddr,
     dst: std::net::SocketAddr,
@@ -353,12 +353,12 @@ impl Prepared {
     }
 }
 
-/// Which events the worker prepares: a share out of [`SHARE_STEPS`] (half at first), raised while the worker
-/// has used less CPU time than the reader over the last batches and lowered while it has used
-/// more, so that the two threads end up equally busy. (Waiting times make a poor signal: both
-/// threads wait for each other in turn, the reader while it reads ahead and the worker while
-/// the reader writes.) Events are picked evenly at that rate. Who prepares an event changes
-/// nothing in the output, only which thread spends the time.
+/// Which events the worker prepares: a share out of [`SHARE_STEPS`] (half at first), raised
+/// while the worker has used less CPU time than the reader over the last batches and lowered
+/// while it has used more, so that the two threads end up equally busy. (Waiting times make a
+/// poor signal: both threads wait for each other in turn, the reader while it reads ahead and
+/// the worker while the reader writes.) Events are picked evenly at that rate. Who prepares an
+/// event changes nothing in the output, only which thread spends the time.
 const SHARE_STEPS: u32 = 16;
 
 /// Batches between two comparisons of the threads' CPU time.
