@@ -19,7 +19,7 @@ use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
 use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpFlags, TcpSegment};
 use crate::source::Packet;
-use crate::tcp::{FlowConfig, FlowLocator, FlowRef, FlowTable};
+use crate::tcp::{FlowConfig, FlowTable};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -142,20 +142,15 @@ struct Back {
 
 impl Back {
     /// One packet past the first layer (`seg` is None when it was not TCP: it still moves the
-    /// clock), with its flow's location if it was found already.
-    fn packet(&mut self, seg: Option<(&TcpSegment<'_>, Option<FlowRef>)>, ctx: PacketContext) {
+    /// clock).
+    fn packet(&mut self, seg: Option<&TcpSegment<'_>>, ctx: PacketContext) {
         if ctx.ts > self.now {
             self.now = ctx.ts;
         }
         self.last_frame = ctx.frame;
-        if let Some((seg, at)) = seg {
+        if let Some(seg) = seg {
             let conns = &mut self.conns;
-            let emit: &mut dyn FnMut(crate::tcp::FlowEvent<'_>) -> crate::tcp::Verdict =
-                &mut |ev| conns.on_flow_event(ev, ctx);
-            match at {
-                Some(at) => self.flows.process_at(seg, at, ctx.ts, emit),
-                None => self.flows.process(seg, ctx.ts, emit),
-            }
+            self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
         }
         self.maybe_expire(ctx);
     }
@@ -219,7 +214,7 @@ impl Stages {
     fn process(&mut self, pkt: Packet<'_>) {
         let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
         let seg = self.front.decode(&pkt);
-        self.back.packet(seg.as_ref().map(|s| (s, None)), ctx);
+        self.back.packet(seg.as_ref(), ctx);
     }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
@@ -312,9 +307,6 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy)]
 struct SegmentMeta {
     ctx: PacketContext,
-    /// Located by the reader: hashing the flow key was 7 % of the decoding thread's
-    /// instructions.
-    at: FlowRef,
     src: std::net::SocketAddr,
     dst: std::net::SocketAddr,
     seq: u32,
@@ -499,10 +491,8 @@ impl Drop for GoneOnDrop {
 }
 
 struct Worker {
-    /// The first layer runs here, on the reader's thread (see the module documentation), and
-    /// so does the lookup of each segment's flow key.
+    /// The first layer runs here, on the reader's thread (see the module documentation).
     front: Front,
-    locator: FlowLocator,
     channel: Arc<Channel>,
     handle: Option<JoinHandle<Stages>>,
     /// The batch being filled, and when its first packet came.
@@ -557,7 +547,7 @@ fn work(channel: &Channel, mut stages: Stages, prepare: Option<Prepare>) -> Stag
                         payload,
                         missing_tail: m.missing_tail,
                     };
-                    stages.back.packet(Some((&seg, Some(m.at))), m.ctx);
+                    stages.back.packet(Some(&seg), m.ctx);
                 }
                 Item::Other(ctx) => stages.back.packet(None, ctx),
                 Item::Clock(now) => stages.back.advance_clock(now),
@@ -609,7 +599,6 @@ impl Worker {
             events_ready: AtomicBool::new(false),
         });
         let stages = Stages::new(cfg.clone());
-        let locator = stages.back.flows.locator();
         let prepare = cfg.prepare.clone();
         let ch = Arc::clone(&channel);
         let handle = std::thread::Builder::new()
@@ -621,7 +610,6 @@ impl Worker {
             .ok()?;
         Some(Worker {
             front: Front::new(cfg.net.clone()),
-            locator,
             channel,
             handle: Some(handle),
             current: Batch::default(),
@@ -640,7 +628,6 @@ impl Worker {
                 self.current.data.extend_from_slice(seg.payload);
                 Item::Segment(SegmentMeta {
                     ctx,
-                    at: self.locator.locate(seg.src, seg.dst),
                     src: seg.src,
                     dst: seg.dst,
                     seq: seg.seq,

@@ -41,7 +41,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use table::{FlowLocator, FlowRef, FlowTable};
+pub use table::FlowTable;
 
 /// Unique id of a flow within a run (never reused).
 pub type FlowId = u64;

@@ -84,24 +84,20 @@ fn secs_to_nanos(secs: u64) -> i64 {
 /// holding 48-byte keys was a cache miss per packet before the flow's own. hashbrown's
 /// `HashTable` is the std map's engine with the hashing and comparison left to the caller,
 /// which is what storing the key elsewhere needs.
+#[derive(Default)]
 struct FlowIndex {
     table: hashbrown::HashTable<u32>,
-    /// The table's hasher (see [`FlowLocator`]).
     hasher: foldhash::fast::RandomState,
 }
 
 impl FlowIndex {
-    fn new(hasher: foldhash::fast::RandomState) -> Self {
-        FlowIndex { table: hashbrown::HashTable::new(), hasher }
-    }
-
     fn hash(&self, key: &FlowKey) -> u64 {
         std::hash::BuildHasher::hash_one(&self.hasher, key)
     }
 
-    /// The live entry for `key`, whose hash is `hash`.
-    fn get(&self, key: &FlowKey, hash: u64, slab: &LinkedSlab<Flow>) -> Option<u32> {
-        let found = self.table.find(hash, |&i| slab.get(i).is_some_and(|f| f.key == *key));
+    /// The live entry for `key`.
+    fn get(&self, key: &FlowKey, slab: &LinkedSlab<Flow>) -> Option<u32> {
+        let found = self.table.find(self.hash(key), |&i| slab.get(i).is_some_and(|f| f.key == *key));
         found.copied()
     }
 
@@ -132,30 +128,6 @@ impl FlowIndex {
     }
 }
 
-/// Finds a segment's place in a [`FlowTable`] ahead of it: its flow's key, which end sent it,
-/// and the key's hash, which is most of the cost. A copy of the table's (randomly seeded)
-/// hasher, so another thread can do this part of the table's work (the reader does, with the
-/// decoding thread).
-#[derive(Clone)]
-pub struct FlowLocator {
-    hasher: foldhash::fast::RandomState,
-}
-
-/// Where a segment belongs, from [`FlowLocator::locate`].
-#[derive(Clone, Copy)]
-pub struct FlowRef {
-    key: FlowKey,
-    src_is_lo: bool,
-    hash: u64,
-}
-
-impl FlowLocator {
-    pub fn locate(&self, src: std::net::SocketAddr, dst: std::net::SocketAddr) -> FlowRef {
-        let (key, src_is_lo) = FlowKey::new(src, dst);
-        FlowRef { key, src_is_lo, hash: std::hash::BuildHasher::hash_one(&self.hasher, key) }
-    }
-}
-
 /// Connection tracker and stream reassembler. See the module documentation for the rules.
 pub struct FlowTable {
     cfg: FlowConfig,
@@ -167,7 +139,6 @@ pub struct FlowTable {
     /// keys the open one does not know (new connections, late packets).
     index: FlowIndex,
     closed_index: FlowIndex,
-    locator: FlowLocator,
     slab: LinkedSlab<Flow>,
     next_id: FlowId,
     /// Latest capture time seen: flows are stamped with it, so recency order is time order
@@ -179,14 +150,11 @@ pub struct FlowTable {
 
 impl FlowTable {
     pub fn new(cfg: FlowConfig) -> Self {
-        // One hasher for both indexes and the locator: a key's hash is the same in all three.
-        let hasher = foldhash::fast::RandomState::default();
         FlowTable {
             cfg,
             stats: TcpStats::default(),
-            index: FlowIndex::new(hasher.clone()),
-            closed_index: FlowIndex::new(hasher.clone()),
-            locator: FlowLocator { hasher },
+            index: FlowIndex::default(),
+            closed_index: FlowIndex::default(),
             slab: LinkedSlab::new(),
             next_id: 0,
             clock_ns: i64::MIN,
@@ -196,29 +164,10 @@ impl FlowTable {
 
     /// Feeds one segment captured at `ts`.
     pub fn process(&mut self, seg: &TcpSegment<'_>, ts: Timestamp, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
-        let at = self.locator.locate(seg.src, seg.dst);
-        self.process_at(seg, at, ts, emit);
-    }
-
-    /// The locator of this table, for [`process_at`](Self::process_at).
-    pub fn locator(&self) -> FlowLocator {
-        self.locator.clone()
-    }
-
-    /// [`process`](Self::process) with the segment already located by this table's
-    /// [`locator`](Self::locator) (`at` must be the location of `seg.src` to `seg.dst`).
-    pub fn process_at(
-        &mut self,
-        seg: &TcpSegment<'_>,
-        at: FlowRef,
-        ts: Timestamp,
-        emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict,
-    ) {
         self.stats.segments += 1;
         self.clock_ns = self.clock_ns.max(nanos(ts));
-        let FlowRef { key, src_is_lo, hash } = at;
-        debug_assert!(self.locator.locate(seg.src, seg.dst).key == key, "a segment located elsewhere");
-        let existing = self.index.get(&key, hash, &self.slab).or_else(|| self.closed_index.get(&key, hash, &self.slab));
+        let (key, src_is_lo) = FlowKey::new(seg.src, seg.dst);
+        let existing = self.index.get(&key, &self.slab).or_else(|| self.closed_index.get(&key, &self.slab));
         let idx = match existing {
             Some(idx) => match self.route(idx, src_is_lo, seg) {
                 Route::Existing => idx,
