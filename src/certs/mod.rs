@@ -355,7 +355,7 @@ fn names_equal(a: &X509Name<'_>, b: &X509Name<'_>) -> bool {
 /// A server sends the same chain on every connection, and parsing it plus checking its RSA
 /// signatures costs far more than the rest of a handshake's decoding, so verdicts are
 /// remembered per thread by the chain's certificate hashes and the server name (see
-/// [`ChainMemo`]); only `expired_at_capture` is recomputed for each capture time.
+/// `ChainMemo`); only `expired_at_capture` is recomputed for each capture time.
 pub fn inspect_chain(
     ders: &[&[u8]],
     capture_time: Option<&Timestamp>,

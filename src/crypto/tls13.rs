@@ -79,7 +79,7 @@ impl std::fmt::Debug for TrafficKeys {
     }
 }
 
-/// [sender]_write_key and [sender]_write_iv (RFC 8446 section 7.3) for a TLS 1.3 suite. `None`
+/// `[sender]_write_key` and `[sender]_write_iv` (RFC 8446 section 7.3) for a TLS 1.3 suite. `None`
 /// for a non-TLS 1.3 suite or a secret of the wrong length.
 pub fn traffic_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<TrafficKeys> {
     if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {

@@ -98,7 +98,7 @@ pub fn signature_scheme_name(code: u16) -> Option<&'static str> {
     lookup16(SIGNATURE_SCHEMES, code)
 }
 
-/// A TLS 1.2 SignatureAndHashAlgorithm pair (hash in the high byte) as "<signature>_<hash>",
+/// A TLS 1.2 SignatureAndHashAlgorithm pair (hash in the high byte) as `"<signature>_<hash>"`,
 /// e.g. 0x0402 -> "dsa_sha256". Prefer [`signature_scheme_name`] when it has a name.
 pub fn signature_pair_name(code: u16) -> Option<String> {
     let [hash, signature] = code.to_be_bytes();
