@@ -33,6 +33,57 @@ macro_rules! say {
     };
 }
 
+/// A role sentence from its pieces (text, numbers, names) pushed one after the other, only when
+/// the output shows roles: the `fmt` machinery of `role!` cost a few hundred instructions per
+/// sentence, and the sentences of the most frequent messages (records, ChangeCipherSpec,
+/// Finished, alerts) are built this way.
+macro_rules! role_parts {
+    ($story:expr, $($part:expr),+ $(,)?) => {
+        if $story.roles {
+            let mut sentence = String::with_capacity(192);
+            $( RolePart::append_to(&$part, &mut sentence); )+
+            sentence
+        } else {
+            String::new()
+        }
+    };
+}
+
+/// A piece of a role sentence (see `role_parts!`).
+trait RolePart {
+    fn append_to(&self, sentence: &mut String);
+}
+
+impl RolePart for str {
+    fn append_to(&self, sentence: &mut String) {
+        sentence.push_str(self);
+    }
+}
+
+impl RolePart for Name {
+    fn append_to(&self, sentence: &mut String) {
+        sentence.push_str(self);
+    }
+}
+
+impl RolePart for String {
+    fn append_to(&self, sentence: &mut String) {
+        sentence.push_str(self);
+    }
+}
+
+impl RolePart for usize {
+    fn append_to(&self, sentence: &mut String) {
+        sentence.push_str(itoa::Buffer::new().format(*self));
+    }
+}
+
+impl<T: RolePart + ?Sized> RolePart for &T {
+    fn append_to(&self, sentence: &mut String) {
+        (**self).append_to(sentence);
+    }
+}
+
 /// A fixed role sentence, only when the output shows roles (see `role!`).
 macro_rules! fixed_role {
     ($story:expr, $text:expr) => {
@@ -267,9 +318,10 @@ impl Story {
                 if self.tls13() || self.offered_versions.contains(&0x0304) && self.version.is_none() {
                     (
                         4,
-                        role!(
+                        role_parts!(
                             self,
-                            "{who}'s middlebox-compatibility ChangeCipherSpec: it has no cryptographic meaning in TLS 1.3."
+                            who,
+                            "'s middlebox-compatibility ChangeCipherSpec: it has no cryptographic meaning in TLS 1.3."
                         ),
                     )
                 } else {
@@ -278,9 +330,10 @@ impl Story {
                     }
                     (
                         4,
-                        role!(
+                        role_parts!(
                             self,
-                            "{who} switches to the newly negotiated keys: everything it sends from here on is encrypted."
+                            who,
+                            " switches to the newly negotiated keys: everything it sends from here on is encrypted."
                         ),
                     )
                 }
@@ -301,9 +354,13 @@ impl Story {
                 };
                 (
                     4,
-                    role!(
+                    role_parts!(
                         self,
-                        "{who}'s Finished{encrypted}{verified}: an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
+                        who,
+                        "'s Finished",
+                        encrypted,
+                        verified,
+                        ": an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
                     ),
                 )
             }
@@ -325,13 +382,14 @@ impl Story {
             ),
             "ApplicationData" => {
                 self.first_app_data(m.time);
-                (0, role!(self, "Application data, {} bytes, encrypted with the session keys.", m.length))
+                (0, role_parts!(self, "Application data, ", m.length, " bytes, encrypted with the session keys."))
             }
             "Finished" | "EncryptedHandshake" => (
                 0,
-                role!(
+                role_parts!(
                     self,
-                    "{who}'s encrypted handshake message after the handshake (renegotiation or post-handshake message)."
+                    who,
+                    "'s encrypted handshake message after the handshake (renegotiation or post-handshake message)."
                 ),
             ),
             n if n.starts_with("SSLv2") => {
@@ -339,7 +397,7 @@ impl Story {
             }
             _ => (
                 if self.complete { 0 } else { self.current_phase() },
-                role!(self, "{who} sends {} ({} bytes).", m.name, m.length),
+                role_parts!(self, who, " sends ", m.name, " (", m.length, " bytes)."),
             ),
         };
         m.phase = phase;
@@ -711,7 +769,7 @@ impl Story {
         if let Some(secs) = ticket_lifetime(m) {
             role!(self, "Server issues a session ticket valid for {secs} s, for resuming without a full handshake.")
         } else {
-            "Server issues a session ticket for resuming without a full handshake.".into()
+            fixed_role!(self, "Server issues a session ticket for resuming without a full handshake.")
         }
     }
 
@@ -721,9 +779,10 @@ impl Story {
         let Some(a) = &m.alert else {
             return (
                 phase,
-                role!(
+                role_parts!(
                     self,
-                    "{who} sends an encrypted alert (closing the connection or reporting an error; needs keys to read)."
+                    who,
+                    " sends an encrypted alert (closing the connection or reporting an error; needs keys to read)."
                 ),
             );
         };
@@ -733,7 +792,7 @@ impl Story {
         let after = peer_last
             .map(|n| role!(self, " right after the {}'s {n}", if from_client { "server" } else { "client" }))
             .unwrap_or_default();
-        (phase, role!(self, "{who} sends {} alert {}{after}: {cause}.", a.level_name, a.description_name))
+        (phase, role_parts!(self, who, " sends ", a.level_name, " alert ", a.description_name, after, ": ", cause, "."))
     }
 
     fn record_alert(&mut self, a: &AlertInfo, d: Direction, phase: u8) {
@@ -766,11 +825,11 @@ impl Story {
                     ),
                 );
             }
-            return (1, role!(self, "Encrypted record ({} bytes) before the ServerHello was seen.", m.length));
+            return (1, role_parts!(self, "Encrypted record (", m.length, " bytes) before the ServerHello was seen."));
         }
         if self.complete {
             self.first_app_data(m.time);
-            return (0, role!(self, "Encrypted application data, {} bytes.", m.length));
+            return (0, role_parts!(self, "Encrypted application data, ", m.length, " bytes."));
         }
         self.encrypted_after_sh[s] += 1;
         if from_client {
@@ -780,10 +839,11 @@ impl Story {
             self.mark_finished(m.time);
             (
                 4,
-                role!(
+                role_parts!(
                     self,
-                    "Client's encrypted flight ({} bytes): its Finished (and its certificate, if one was requested); needs a key log to see inside.",
-                    m.length
+                    "Client's encrypted flight (",
+                    m.length,
+                    " bytes): its Finished (and its certificate, if one was requested); needs a key log to see inside."
                 ),
             )
         } else {
@@ -791,10 +851,11 @@ impl Story {
             self.finished[1] = true;
             (
                 2,
-                role!(
+                role_parts!(
                     self,
-                    "Server's encrypted flight ({} bytes): EncryptedExtensions, Certificate, CertificateVerify and Finished; needs a key log to see inside.",
-                    m.length
+                    "Server's encrypted flight (",
+                    m.length,
+                    " bytes): EncryptedExtensions, Certificate, CertificateVerify and Finished; needs a key log to see inside."
                 ),
             )
         }
