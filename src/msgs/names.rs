@@ -149,7 +149,20 @@ fn name16(code: u16, lookup: fn(u16) -> Option<&'static str>) -> Name {
     if registry::is_grease(code) {
         return Name::Borrowed("GREASE");
     }
-    lookup(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_0x{code:04x}")))
+    lookup(code).map(Name::Borrowed).unwrap_or_else(|| unknown16(code))
+}
+
+/// `unknown_0x` and `code` in four lowercase hex digits, without `fmt`: hellos often offer
+/// signature schemes no registry names, and this ran for each of them.
+fn unknown16(code: u16) -> Name {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut name = String::with_capacity(14);
+    name.push_str("unknown_0x");
+    for shift in [12, 8, 4, 0] {
+        let digit = DIGITS.get(usize::from((code >> shift) & 0xf)).copied().unwrap_or(b'0');
+        name.push(char::from(digit));
+    }
+    Name::Owned(name)
 }
 
 pub fn cipher_suite_name(code: u16) -> Name {
@@ -168,7 +181,7 @@ pub fn version_name(code: u16) -> Name {
     if registry::is_grease(code) {
         return Name::Borrowed("GREASE");
     }
-    registry::version_name(code).map(Name::from).unwrap_or_else(|| Name::Owned(format!("unknown_0x{code:04x}")))
+    registry::version_name(code).map(Name::from).unwrap_or_else(|| unknown16(code))
 }
 
 pub fn compression_method_name(code: u8) -> Name {
@@ -345,6 +358,16 @@ pub fn alert_description_name(code: u8) -> Name {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Unnamed codes read as `format!` would write them.
+    #[test]
+    fn unknown_codes_are_named_in_four_hex_digits() {
+        for code in 0..=u16::MAX {
+            assert_eq!(&*unknown16(code), format!("unknown_0x{code:04x}"));
+        }
+        // A code no registry names, through a public lookup.
+        assert_eq!(&*signature_scheme_name(0xfe0f), "unknown_0xfe0f");
+    }
 
     /// Names are written into JSON without escaping (see [`Name`]): every name any code point
     /// can get must be a plain token.
