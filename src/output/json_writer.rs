@@ -154,6 +154,10 @@ macro_rules! fields {
             type Ok = ();
             type Error = Error;
 
+            // Inlined into each derived `serialize`, where `key` is a literal: its copy then
+            // becomes a few stores of known length instead of a call to `memcpy` for every
+            // field written (600,000 on the 10 MB workload; 161.0 M -> 148.7 M instructions).
+            #[inline(always)]
             fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
                 self.field(key, value)
             }
@@ -193,7 +197,8 @@ fn write_identifier(out: &mut Vec<u8>, name: &'static str) {
 
 /// `"`, one of our own names copied as it is, then `closing`. Always inlined: every struct field
 /// comes through here (600,000 times on 10 MB), and when the compiler chose not to inline it
-/// (it did so or not depending on unrelated changes) a run cost 10 M more instructions.
+/// (it did so or not depending on unrelated changes) a run cost 10 M more instructions; inlined
+/// as far as the derived code, the name's length is a constant.
 #[inline(always)]
 fn write_own_name(out: &mut Vec<u8>, name: &'static str, closing: &[u8]) {
     out.reserve(name.len() + 1 + closing.len());
@@ -293,11 +298,15 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         self.serialize_unit()
     }
 
+    // Like `serialize_field`: the variant name, and below the struct's name compared with the
+    // marker tokens, are constants where the derived code calls these.
+    #[inline(always)]
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
         write_identifier(self.out, variant);
         Ok(())
     }
 
+    #[inline(always)]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Result<(), Error> {
         if name == PLAIN_TOKEN {
             self.out.push(b'"');
@@ -354,6 +363,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         Ok(Compound { w: self, first: true, close: b"}", raw: false })
     }
 
+    #[inline(always)]
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'w, 'a>, Error> {
         if RAW_TOKENS.contains(&name) {
             return Ok(Compound { w: self, first: true, close: b"", raw: true });
@@ -386,6 +396,7 @@ pub struct Compound<'w, 'a> {
 }
 
 impl Compound<'_, '_> {
+    #[inline(always)]
     fn comma(&mut self) {
         if !std::mem::take(&mut self.first) {
             self.w.out.push(b',');
@@ -397,6 +408,8 @@ impl Compound<'_, '_> {
         value.serialize(&mut *self.w)
     }
 
+    /// Always inlined, down to the key's copy (see `serialize_field`).
+    #[inline(always)]
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
         if self.raw {
             return value.serialize(RawEmitter { out: self.w.out });
