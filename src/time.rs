@@ -50,6 +50,9 @@ impl fmt::Display for Timestamp {
 /// Longest decimal form: sign, 19 digits of seconds, the point and 9 fractional digits.
 const DECIMAL_MAX: usize = 32;
 
+/// 10^0 ..= 10^9: the fraction's digits are picked with these rather than `pow` per timestamp.
+const POW10: [u32; 10] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
 impl Timestamp {
     /// The decimal form written into `buf` (no allocation: every event has a timestamp). The
     /// integer parts go through itoa (two digits per step): this ran once per JSON timestamp
@@ -67,16 +70,17 @@ impl Timestamp {
         }
         put(buf, itoa::Buffer::new().format(self.secs.unsigned_abs()).as_bytes());
         let digits = usize::from(self.digits.min(9));
-        if digits > 0 {
+        if digits > 0
+            && let (Some(&scale), Some(&modulus)) = (POW10.get(9 - digits), POW10.get(digits))
+        {
             // The last `digits` digits (nanos is below 1e9 from `new`; a field set by hand
-            // above it still prints as many digits as the precision says).
-            let frac = (self.nanos / 10u32.pow(9 - digits as u32)) % 10u32.pow(digits as u32);
+            // above it still prints as many digits as the precision says), with their leading
+            // zeros: written as `modulus + frac`, whose first digit (the 1) is left out.
+            let frac = (self.nanos / scale) % modulus;
             let mut frac_digits = itoa::Buffer::new();
-            let frac_text = frac_digits.format(frac).as_bytes();
+            let frac_text = frac_digits.format(modulus + frac).as_bytes();
             put(buf, b".");
-            // Leading zeros up to the precision.
-            put(buf, b"000000000".get(..digits.saturating_sub(frac_text.len())).unwrap_or_default());
-            put(buf, frac_text);
+            put(buf, frac_text.get(1..).unwrap_or_default());
         }
         std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default()
     }
@@ -103,6 +107,25 @@ impl serde::Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The decimal form (zero-padded fraction from `modulus + frac`) against plain formatting,
+    /// including negative times and nanoseconds set by hand beyond a second.
+    #[test]
+    fn decimal_matches_plain_formatting() {
+        for secs in [0i64, 1, 9, 10, 1_700_000_000, i64::MAX, -1, -1_700_000_000, i64::MIN] {
+            for nanos in [0u32, 1, 9, 10, 999, 123_456_789, 999_999_999, 1_000_000_000, u32::MAX] {
+                for digits in 0..=12u8 {
+                    let d = u32::from(digits.min(9));
+                    let mut want = if secs < 0 { format!("-{}", secs.unsigned_abs()) } else { secs.to_string() };
+                    if d > 0 {
+                        let frac = (nanos / 10u32.pow(9 - d)) % 10u32.pow(d);
+                        want.push_str(&format!(".{frac:0w$}", w = d as usize));
+                    }
+                    assert_eq!(Timestamp { secs, nanos, digits }.to_string(), want, "{secs} {nanos} {digits}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn prints_capture_precision() {

@@ -208,7 +208,23 @@ fn write_own_name(out: &mut Vec<u8>, name: &'static str, closing: &[u8]) {
 }
 
 fn write_display(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    push_short(out, itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends a few bytes (a number's digits), copied with a length the compiler knows for up to
+/// six of them: most numbers in the output are that short, and a `memcpy` call for each cost
+/// more than writing the digits.
+#[inline(always)]
+fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    match *bytes {
+        [a] => out.push(a),
+        [a, b] => out.extend_from_slice(&[a, b]),
+        [a, b, c] => out.extend_from_slice(&[a, b, c]),
+        [a, b, c, d] => out.extend_from_slice(&[a, b, c, d]),
+        [a, b, c, d, e] => out.extend_from_slice(&[a, b, c, d, e]),
+        [a, b, c, d, e, f] => out.extend_from_slice(&[a, b, c, d, e, f]),
+        _ => out.extend_from_slice(bytes),
+    }
 }
 
 fn write_f64(out: &mut Vec<u8>, v: f64) {
@@ -239,7 +255,12 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     type SerializeStructVariant = Compound<'w, 'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        // Two copies of constant length rather than one of either.
+        if v {
+            self.out.extend_from_slice(b"true");
+        } else {
+            self.out.extend_from_slice(b"false");
+        }
         Ok(())
     }
 
@@ -619,6 +640,25 @@ impl ser::Serializer for RawEmitter<'_> {
 mod tests {
     use serde::Serialize;
     use std::collections::BTreeMap;
+
+    /// Numbers of every length (the short ones copied with constant lengths) and booleans.
+    #[test]
+    fn numbers_of_every_length() {
+        let mut n = 0u64;
+        for digits in 1..=20 {
+            for value in [n, n.saturating_add(7), 10u64.saturating_pow(digits).saturating_sub(1)] {
+                let mut out = b"x".to_vec();
+                super::write_display(&mut out, value);
+                assert_eq!(out, format!("x{value}").into_bytes());
+            }
+            n = 10u64.saturating_pow(digits);
+        }
+        for v in [true, false, true] {
+            assert_eq!(both(&v), (v.to_string(), v.to_string()));
+        }
+        let (ours, sonic) = both(&(-1_234_567i32, 255u8, 0u16, u64::MAX, i64::MIN, [1u8, 22, 233]));
+        assert_eq!(ours, sonic);
+    }
 
     fn both<T: Serialize>(value: &T) -> (String, String) {
         let mut ours = Vec::new();
