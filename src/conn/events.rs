@@ -163,8 +163,10 @@ impl MessageEvent {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum HelloFingerprints {
-    Client(crate::fingerprint::Fingerprints),
-    Server(crate::fingerprint::ServerFingerprints),
+    /// Shared with the fingerprint memo (`fingerprint::client`): hellos of the same shape
+    /// have the same strings.
+    Client(std::sync::Arc<crate::fingerprint::Fingerprints>),
+    Server(std::sync::Arc<crate::fingerprint::ServerFingerprints>),
 }
 
 #[derive(Clone, Debug, Serialize)]

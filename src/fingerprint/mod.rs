@@ -14,6 +14,7 @@ use crate::msgs::reader::Reader;
 use crate::msgs::{ClientHello, ServerHello};
 use crate::registry;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Fingerprints of one ClientHello.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -42,9 +43,10 @@ pub struct ServerFingerprints {
 }
 
 /// All fingerprints of a ClientHello (sent over TCP: the JA4 transport letter is always `t`).
-pub fn client(ch: &ClientHello) -> Fingerprints {
+pub fn client(ch: &ClientHello) -> Arc<Fingerprints> {
     // A client that sends the same hello shape again (browsers do, thousands of times) costs a
-    // lookup, not the JA3 and JA4 strings, an MD5, four SHA-256 and the sorted lists.
+    // lookup, not the JA3 and JA4 strings, an MD5, four SHA-256 and the sorted lists; and the
+    // six strings are shared, not copied for every hello.
     let key = hello_shape(ch);
     if let Some(known) = CLIENT_MEMO.with(|memo| memo.borrow().get(&key).cloned()) {
         return known;
@@ -54,14 +56,14 @@ pub fn client(ch: &ClientHello) -> Fingerprints {
     let ja4 = ja4::Ja4::new(ch);
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
     let (ja4_o, ja4_ro) = ja4.original_forms();
-    let fp = Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro };
+    let fp = Arc::new(Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro });
     CLIENT_MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
         // Bounded whatever the capture holds: start over when full.
         if memo.len() >= CLIENT_MEMO_CAPACITY {
             memo.clear();
         }
-        memo.insert(key, fp.clone());
+        memo.insert(key, Arc::clone(&fp));
     });
     fp
 }
@@ -101,15 +103,30 @@ fn hello_shape(ch: &ClientHello) -> Vec<u8> {
 const CLIENT_MEMO_CAPACITY: usize = 4096;
 
 thread_local! {
-    static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<Vec<u8>, Fingerprints>> =
+    static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<Vec<u8>, Arc<Fingerprints>>> =
+        std::cell::RefCell::new(crate::fast_map::FastMap::default());
+    static SERVER_MEMO: std::cell::RefCell<crate::fast_map::FastMap<String, Arc<ServerFingerprints>>> =
         std::cell::RefCell::new(crate::fast_map::FastMap::default());
 }
 
-/// The JA3S fingerprint of a ServerHello.
-pub fn server(sh: &ServerHello) -> ServerFingerprints {
+/// The JA3S fingerprint of a ServerHello. Servers answer with few distinct shapes: a JA3S
+/// string seen before costs a lookup instead of its MD5, and is shared rather than copied.
+pub fn server(sh: &ServerHello) -> Arc<ServerFingerprints> {
     let ja3s = ja3::server_string(sh);
+    if let Some(known) = SERVER_MEMO.with(|memo| memo.borrow().get(&ja3s).cloned()) {
+        return known;
+    }
     let ja3s_hash = md5_hex(&ja3s);
-    ServerFingerprints { ja3s, ja3s_hash }
+    let fp = Arc::new(ServerFingerprints { ja3s: ja3s.clone(), ja3s_hash });
+    SERVER_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        // Bounded like the client's.
+        if memo.len() >= CLIENT_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(ja3s, Arc::clone(&fp));
+    });
+    fp
 }
 
 /// True when `filter` names this hello: any JA4 form or the JA3 string, exactly, or the JA3

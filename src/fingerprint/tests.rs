@@ -57,7 +57,7 @@ fn supported_versions(versions: &[u16]) -> Vec<u8> {
     out
 }
 
-fn client_fp(body: &[u8]) -> Fingerprints {
+fn client_fp(body: &[u8]) -> std::sync::Arc<Fingerprints> {
     client(&ClientHello::decode(body).unwrap())
 }
 
@@ -231,6 +231,14 @@ fn ja3s_of_server_hello() {
     // The Arkime openssl-tls1_2 baseline's JA3S string, and its hash.
     assert_eq!(fp.ja3s, "771,49199,65281-11-35");
     assert_eq!(fp.ja3s_hash, "ccc514751b175866924439bdbb5bba34");
+    // Seen again: the remembered strings, shared; another suite is not mistaken for it.
+    let again = server(&ServerHello::decode(&body).unwrap());
+    assert!(std::sync::Arc::ptr_eq(&fp, &again));
+    // The suite follows the version, the random and the empty session id.
+    body[35..37].copy_from_slice(&0xc030u16.to_be_bytes());
+    let other = server(&ServerHello::decode(&body).unwrap());
+    assert_eq!(other.ja3s, "771,49200,65281-11-35");
+    assert_eq!(other.ja3s_hash, md5_hex("771,49200,65281-11-35"));
 }
 
 #[test]
