@@ -219,11 +219,17 @@ impl Paint {
 
 const SPACES: &str = "                                                                ";
 
+/// Characters in `text`: its length when it is ASCII, as times and message names are (counting
+/// characters one by one was a few percent of a text run).
+fn width_of(text: &str) -> usize {
+    if text.is_ascii() { text.len() } else { text.chars().count() }
+}
+
 /// Writes what `body` writes, right-aligned to `width` characters.
 fn right_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String)) {
     let start = out.len();
     body(out);
-    let written = out.get(start..).map_or(0, |w| w.chars().count());
+    let written = out.get(start..).map_or(0, width_of);
     if written < width {
         out.insert_str(start, SPACES.get(..width - written).unwrap_or_default());
     }
@@ -233,7 +239,7 @@ fn right_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String))
 fn left_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String)) {
     let start = out.len();
     body(out);
-    let written = out.get(start..).map_or(0, |w| w.chars().count());
+    let written = out.get(start..).map_or(0, width_of);
     if written < width {
         out.push_str(SPACES.get(..width - written).unwrap_or_default());
     }
@@ -742,6 +748,22 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
 
 #[cfg(test)]
 mod tests {
+    use super::{left_aligned, right_aligned, width_of};
+
+    /// Alignment counts characters, not bytes, also when they are not ASCII.
+    #[test]
+    fn aligned_by_characters() {
+        for (text, width) in [("ServerHello", 11), ("Zertifikatsprüfung", 18), ("—▶", 2), ("", 0)] {
+            assert_eq!(width_of(text), width);
+            let mut out = String::from("|");
+            left_aligned(&mut out, 20, |t| t.push_str(text));
+            assert_eq!(out.chars().count(), 21, "{out}");
+            let mut out = String::from("|");
+            right_aligned(&mut out, 20, |t| t.push_str(text));
+            assert_eq!(out, format!("|{text:>20}"));
+        }
+    }
+
     /// The table-driven millisecond text is the plain formatting of the rounded microseconds.
     #[test]
     fn milliseconds_from_nanoseconds() {
