@@ -57,15 +57,16 @@ pub fn client(ch: &ClientHello) -> Arc<Fingerprints> {
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
     let (ja4_o, ja4_ro) = ja4.original_forms();
     let fp = Arc::new(Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro });
-    CLIENT_MEMO.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        // Bounded whatever the capture holds: start over when full.
-        if memo.len() >= CLIENT_MEMO_CAPACITY {
-            memo.clear();
-        }
-        memo.insert(key, Arc::clone(&fp));
-    });
+    CLIENT_MEMO.with(|memo| remember(&mut memo.borrow_mut(), key, &fp));
     fp
+}
+
+/// Keeps `value` under `key`; bounded whatever the capture holds: starts over when full.
+fn remember<K: std::hash::Hash + Eq, V>(memo: &mut crate::fast_map::FastMap<K, Arc<V>>, key: K, value: &Arc<V>) {
+    if memo.len() >= MEMO_CAPACITY {
+        memo.clear();
+    }
+    memo.insert(key, Arc::clone(value));
 }
 
 /// Every input of the client fingerprints, exact and cheap to build: the legacy version, the
@@ -99,8 +100,8 @@ fn hello_shape(ch: &ClientHello) -> Vec<u8> {
     key
 }
 
-/// Hello shapes remembered per thread at most.
-const CLIENT_MEMO_CAPACITY: usize = 4096;
+/// Hello shapes (and JA3S strings) remembered per thread at most, each memo.
+const MEMO_CAPACITY: usize = 4096;
 
 thread_local! {
     static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<Vec<u8>, Arc<Fingerprints>>> =
@@ -118,14 +119,7 @@ pub fn server(sh: &ServerHello) -> Arc<ServerFingerprints> {
     }
     let ja3s_hash = md5_hex(&ja3s);
     let fp = Arc::new(ServerFingerprints { ja3s: ja3s.clone(), ja3s_hash });
-    SERVER_MEMO.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        // Bounded like the client's.
-        if memo.len() >= CLIENT_MEMO_CAPACITY {
-            memo.clear();
-        }
-        memo.insert(ja3s, Arc::clone(&fp));
-    });
+    SERVER_MEMO.with(|memo| remember(&mut memo.borrow_mut(), ja3s, &fp));
     fp
 }
 

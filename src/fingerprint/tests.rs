@@ -294,3 +294,16 @@ fn remembered_hello_shapes_give_the_same_values_and_new_shapes_their_own() {
         assert_eq!(fp.ja3_hash, hex::encode(Md5::digest(fp.ja3.as_bytes())));
     }
 }
+
+/// The memos stay bounded: full, they start over, and the newest entry is kept.
+#[test]
+fn memo_is_bounded() {
+    let mut memo = crate::fast_map::FastMap::default();
+    let value = std::sync::Arc::new(0u8);
+    for key in 0..=super::MEMO_CAPACITY {
+        super::remember(&mut memo, key, &value);
+        assert!(memo.len() <= super::MEMO_CAPACITY);
+    }
+    assert_eq!(memo.len(), 1);
+    assert!(memo.contains_key(&super::MEMO_CAPACITY));
+}
