@@ -9,6 +9,7 @@
 //! ```
 //! `pipeline` wires them together and `cli` is the command line on top.
 
+pub mod budget;
 pub mod certs;
 pub mod cli;
 pub mod conn;
