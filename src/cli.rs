@@ -54,6 +54,8 @@ pub struct ReadArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub keys: KeyArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// 1: read, decode and write on one thread. 2: decode on a second thread while the first
     /// reads the capture and writes the output (same output, in the same order). Default: 2
     /// when the machine has two or more CPUs.
@@ -67,6 +69,19 @@ fn decode_in_parallel(threads: Option<u8>) -> bool {
         Some(n) => n >= 2,
         None => std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
     }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Memory for everything that grows with the input (flows, reassembly, partial records,
+    /// fragments, key log index, caches): 64M, 1G, ... When a part reaches its share, its least
+    /// recently active state is evicted and counted.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_memory_limit)]
+    pub memory_limit: crate::budget::MemoryBudget,
+}
+
+fn parse_memory_limit(text: &str) -> Result<crate::budget::MemoryBudget, String> {
+    crate::budget::MemoryBudget::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Args, Debug, Clone)]
@@ -256,6 +271,7 @@ fn run_read(args: &ReadArgs) -> i32 {
         skip_roles: !sink.needs_roles(),
         // The decoding thread takes on part of the output's work when it has time to spare.
         prepare: sink.preparation().map(Prepare::new),
+        budget: args.limits.memory_limit,
         ..PipelineConfig::default()
     });
     if let Err(e) = load_key_log(&mut pipeline, &args.keys) {
@@ -486,6 +502,8 @@ pub struct CaptureArgs {
     pub write: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub keys: KeyArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Bytes kept of each frame (the rest of a cut segment is traced as a gap).
     #[arg(long, value_name = "N", default_value_t = crate::source::live::DEFAULT_SNAPLEN,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::source::live::DEFAULT_SNAPLEN)))]
@@ -582,7 +600,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     ));
 
     let mut sink = make_sink(&args.output);
-    let mut pipeline = Pipeline::new(PipelineConfig::default());
+    let mut pipeline = Pipeline::new(PipelineConfig { budget: args.limits.memory_limit, ..PipelineConfig::default() });
     pipeline.show_data(args.keys.show_data);
     if let Some(dir) = &args.output.certs {
         pipeline.write_certificates_to(dir.clone());

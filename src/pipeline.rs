@@ -39,6 +39,8 @@ pub struct PipelineConfig {
     /// The output's own work on an event, done by the worker for a share of the events
     /// whenever it is the less busy thread (see [`Prepare`]).
     pub prepare: Option<Prepare>,
+    /// `--memory-limit`: what each growing part may hold.
+    pub budget: crate::budget::MemoryBudget,
 }
 
 /// The output's work on one event, movable to the decoding thread: given the event (which it
