@@ -276,6 +276,8 @@ impl Stages {
             skipped_link_types: Vec::new(),
             malformed_messages: s.malformed_messages,
             evicted_connections: s.evicted.max(t.flows_evicted),
+            evicted_flows: s.evicted_flows,
+            gap_bytes_by_cause: s.gap_bytes_by_cause.clone(),
             input_error: None,
             kernel: None,
             decryption: self.back.conns.decrypt_stats(),

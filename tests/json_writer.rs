@@ -42,6 +42,8 @@ struct FlatMessage<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     decode_error: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    incomplete: &'a Option<tlstrace::conn::events::Incomplete>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     fingerprints: &'a Option<Box<tlstrace::conn::events::HelloFingerprints>>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     body: &'a Option<HandshakeBody>,
@@ -68,6 +70,7 @@ impl<'a> From<&'a MessageEvent> for FlatMessage<'a> {
             role: &m.role,
             alert: &m.alert,
             decode_error: &m.decode_error,
+            incomplete: &m.incomplete,
             fingerprints: &m.fingerprints,
             body: &m.body,
         }

@@ -21,7 +21,7 @@ use tlstrace::crypto::KeyLog;
 use tlstrace::output::Sink;
 use tlstrace::output::filter::{Filter, FilterSink};
 use tlstrace::output::json::JsonSink;
-use tlstrace::tcp::{EndReason, FlowEvent, Side, Verdict};
+use tlstrace::tcp::{EndReason, FlowEvent, GapCause, Side, Verdict};
 use tlstrace::time::Timestamp;
 
 fuzz_target!(|data: &[u8]| {
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         if kind & 0x0e == 0x02 {
-            let verdict = conns.on_flow_event(FlowEvent::Gap { flow: 7, from, bytes: len as u64 + 1 }, ctx);
+            let verdict = conns.on_flow_event(FlowEvent::Gap { flow: 7, from, offset: 0, bytes: len as u64 + 1, cause: GapCause::CaptureLoss }, ctx);
             ignored |= verdict == Verdict::Ignore;
         }
         if !bytes.is_empty() && !ignored {

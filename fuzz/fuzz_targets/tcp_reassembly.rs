@@ -73,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
                     c.next[i] = Some(b.wrapping_add(1));
                 }
             }
-            FlowEvent::Gap { flow, from, bytes } => {
+            FlowEvent::Gap { flow, from, bytes, .. } => {
                 let c = checks.get_mut(&flow).expect("gap before open");
                 assert!(!c.closed && bytes > 0);
                 let i = side_index(from);

@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         let len = usize::from(input.u16() % 20_000);
         let chunk = input.bytes(len);
         if kind & 0x0f == 0 {
-            splitter.gap();
+            let _ = splitter.gap();
             assembler.reset();
         }
         if kind & 0xf0 == 0x10 {

@@ -108,6 +108,7 @@ macro_rules! role {
 }
 use crate::registry;
 use crate::time::Timestamp;
+use std::fmt::Write as _;
 
 pub fn version_name(v: u16) -> Name {
     registry::version_name(v).map(Name::from).unwrap_or_else(|| Name::Owned(format!("0x{v:04x}")))
@@ -217,6 +218,22 @@ pub struct Story {
     timings: Timings,
     warnings: Vec<String>,
     pub gap: bool,
+    /// What the first gap of the handshake took.
+    gap_loss: Option<GapLoss>,
+}
+
+/// What a gap took from a handshake, for its failure and `missing_message`.
+#[derive(Debug, Clone)]
+struct GapLoss {
+    /// The message hidden or cut short, when it can be told.
+    message: Option<Name>,
+    /// "incomplete" (cut short) or "not captured".
+    how: &'static str,
+    from_client: bool,
+    /// The last message captured from that side before the gap.
+    after: Option<Name>,
+    /// Set when tlstrace dropped the bytes itself: the cause's name.
+    dropped: Option<&'static str>,
 }
 
 fn side(d: Direction) -> usize {
@@ -241,8 +258,75 @@ impl Story {
         self.renegotiation = true;
     }
 
+    /// A ClientHello was seen, or a gap may have hidden it.
     pub fn started(&self) -> bool {
-        self.start.is_some()
+        self.start.is_some() || self.gap
+    }
+
+    /// A gap in one direction: if the handshake is not over, it fails with what the gap took.
+    pub fn note_gap(&mut self, from_client: bool, cause: crate::tcp::GapCause) {
+        if self.complete {
+            return;
+        }
+        self.gap = true;
+        let dropped = cause.dropped_by_tlstrace().then(|| cause.name());
+        if let Some(loss) = &mut self.gap_loss {
+            loss.dropped = loss.dropped.or(dropped);
+            return;
+        }
+        // Each side's first handshake message is its hello: a gap before it hid the hello.
+        let message = if from_client && self.start.is_none() {
+            Some(Name::from("ClientHello"))
+        } else if !from_client && self.version.is_none() && !self.hello_retry_request {
+            Some(Name::from("ServerHello"))
+        } else {
+            None
+        };
+        let after = self.last_name[if from_client { 0 } else { 1 }].clone();
+        self.gap_loss = Some(GapLoss { message, how: "not captured", from_client, after, dropped });
+    }
+
+    /// A message cut short by a gap: its phase and role, and the story's failure.
+    fn incomplete(&mut self, m: &MessageEvent, captured: usize, cut_in: Option<&str>) -> (u8, String) {
+        let from_client = m.direction == Direction::ClientToServer;
+        let phase = match &*m.name {
+            "ClientHello" => {
+                self.start.get_or_insert(m.time);
+                if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body {
+                    self.sni = client_hello.sni.clone();
+                }
+                1
+            }
+            "ServerHello" | "HelloRetryRequest" => 1,
+            _ => self.current_phase(),
+        };
+        if !self.complete {
+            self.gap = true;
+            if self.gap_loss.is_none() {
+                let after = self.last_name[if from_client { 0 } else { 1 }].clone();
+                self.gap_loss = Some(GapLoss {
+                    message: Some(m.name.clone()),
+                    how: "incomplete",
+                    from_client,
+                    after,
+                    dropped: None,
+                });
+            }
+        }
+        let mut role = String::new();
+        if self.roles {
+            let who = if from_client { "Client" } else { "Server" };
+            let _ = write!(
+                role,
+                "{who}'s {}, cut short by a gap: {captured} of its {} bytes were captured",
+                m.name, m.length
+            );
+            if let Some(field) = cut_in {
+                let _ = write!(role, " (the cut falls in its {field})");
+            }
+            role.push_str("; the fields shown are those the captured bytes hold.");
+        }
+        (phase, role)
     }
 
     fn tls13(&self) -> bool {
@@ -258,6 +342,13 @@ impl Story {
         let from_client = m.direction == Direction::ClientToServer;
         let s = side(m.direction);
         let who = if from_client { "Client" } else { "Server" };
+        if let Some(inc) = &m.incomplete {
+            let (phase, role) = self.incomplete(m, inc.bytes_captured, inc.cut_in);
+            m.phase = phase;
+            m.role = role;
+            self.last_name[s] = Some(m.name.clone());
+            return;
+        }
         let (phase, role) = match &*m.name {
             "ClientHello" => self.client_hello(m),
             "ServerHello" => self.server_hello(m),
@@ -879,6 +970,27 @@ impl Story {
         self.complete && !self.emitted
     }
 
+    /// The failure a gap caused: which message it took, or where the bytes went missing.
+    fn gap_failure(&self) -> String {
+        let Some(loss) = &self.gap_loss else { return "gap: bytes missing from the capture".to_string() };
+        let mut text = match (&loss.message, &loss.after) {
+            (Some(message), _) => format!("gap: {message} {}", loss.how),
+            (None, Some(after)) => {
+                format!(
+                    "gap: bytes missing after {after} from the {}",
+                    if loss.from_client { "client" } else { "server" }
+                )
+            }
+            (None, None) => {
+                format!("gap: bytes missing from the {}", if loss.from_client { "client" } else { "server" })
+            }
+        };
+        if let Some(cause) = loss.dropped {
+            let _ = write!(text, " (dropped by tlstrace: {cause})");
+        }
+        text
+    }
+
     /// The summary of this handshake. `ended` says why the connection stopped, if it did.
     pub fn summary(&mut self, conn: u64, time: Timestamp, ended: Option<&str>) -> HandshakeEvent {
         self.emitted = true;
@@ -910,7 +1022,7 @@ impl Story {
         } else if let Some(a) = &self.fatal_alert {
             Some(a.clone())
         } else if self.gap {
-            Some("gap: bytes missing from the capture".to_string())
+            Some(self.gap_failure())
         } else {
             match ended {
                 Some("rst") => Some("reset: the connection was reset during the handshake".into()),
@@ -967,6 +1079,7 @@ impl Story {
             renegotiation: self.renegotiation,
             complete: self.complete,
             failure,
+            missing_message: self.gap_loss.as_ref().and_then(|l| l.message.clone()),
             alerts: self.alerts.clone(),
             duration: self.timings.last_finished,
             timings: self.timings.clone(),

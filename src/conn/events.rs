@@ -15,6 +15,7 @@ pub enum Event {
     Gap(GapEvent),
     Handshake(Box<HandshakeEvent>),
     End(EndEvent),
+    Evicted(Box<EvictedEvent>),
     Summary(Box<SummaryEvent>),
 }
 
@@ -59,6 +60,9 @@ pub struct ConnectionEvent {
     /// Whether the capture saw the TCP handshake.
     pub syn_seen: bool,
     pub roles_from: RoleEvidence,
+    /// False for a flow reported because a gap hid its start before TLS could be recognised
+    /// in it (its bytes may or may not have been TLS).
+    pub tls_seen: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -95,6 +99,8 @@ pub struct MessageEvent {
     pub role: String,
     pub alert: Option<AlertInfo>,
     pub decode_error: Option<String>,
+    /// Set when a gap cut the message short: what of it was captured.
+    pub incomplete: Option<Incomplete>,
     /// JA3/JA4 of a ClientHello, JA3S of a ServerHello. Left empty by the connection layer and
     /// filled by [`MessageEvent::add_fingerprints`] where the output needs them.
     pub fingerprints: Option<Box<HelloFingerprints>>,
@@ -130,6 +136,9 @@ impl Serialize for MessageEvent {
         if let Some(decode_error) = &self.decode_error {
             m.serialize_field("decode_error", decode_error)?;
         }
+        if let Some(incomplete) = &self.incomplete {
+            m.serialize_field("incomplete", incomplete)?;
+        }
         if let Some(fingerprints) = &self.fingerprints {
             m.serialize_field("fingerprints", fingerprints)?;
         }
@@ -145,7 +154,8 @@ impl MessageEvent {
     /// output shows or filters on them: on a large capture they cost as much as decoding the
     /// hello, and the default text view does not show them.
     pub fn add_fingerprints(&mut self) {
-        if self.fingerprints.is_some() {
+        // A hello cut by a gap would fingerprint as a different client.
+        if self.fingerprints.is_some() || self.incomplete.is_some() {
             return;
         }
         self.fingerprints = match &self.body {
@@ -169,6 +179,16 @@ pub enum HelloFingerprints {
     Server(std::sync::Arc<crate::fingerprint::ServerFingerprints>),
 }
 
+/// What of a message cut short by a gap was captured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Incomplete {
+    /// Body bytes captured (the body's announced length is the message's `length`).
+    pub bytes_captured: usize,
+    /// The field the gap fell in, for the messages decoded from their front (the hellos).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_in: Option<&'static str>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct GapEvent {
     pub conn: u64,
@@ -176,6 +196,31 @@ pub struct GapEvent {
     pub time: Timestamp,
     pub frame: u64,
     pub bytes: u64,
+    /// Stream offset of the first missing byte in this direction (0 is the first byte after
+    /// the SYN, or the first byte captured when the capture began mid-connection).
+    pub offset: u64,
+    /// "capture_loss", "snaplen", "buffer_limit" or "evicted" (the last two: dropped by tlstrace).
+    pub cause: &'static str,
+    /// Holes this event stands for when many were merged (more than a flow keeps apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holes: Option<u64>,
+}
+
+/// A flow removed before it was known to carry TLS: nothing else is reported for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvictedEvent {
+    /// The SYN sender, else the sender of the first packet seen.
+    pub initiator: Endpoint,
+    pub responder: Endpoint,
+    /// First packet of the flow.
+    pub first_time: Timestamp,
+    pub time: Timestamp,
+    pub frame: u64,
+    pub syn_seen: bool,
+    pub bytes_initiator_to_responder: u64,
+    pub bytes_responder_to_initiator: u64,
+    /// Why it was removed: "flow_table_full".
+    pub cause: &'static str,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -211,6 +256,10 @@ pub struct SummaryEvent {
     /// Records or handshake messages that could not be framed or decoded.
     pub malformed_messages: u64,
     pub evicted_connections: u64,
+    /// Flows evicted before TLS was seen in them (each has an `evicted` event).
+    pub evicted_flows: u64,
+    /// Of `gap_bytes`, those dropped by tlstrace itself (buffer limit, eviction), by cause.
+    pub gap_bytes_by_cause: std::collections::BTreeMap<&'static str, u64>,
     /// Handshakes by version, cipher suite, kind and failure reason.
     pub handshakes: crate::conn::HandshakeTally,
     /// `--certs DIR`: certificates written.
@@ -286,6 +335,8 @@ pub struct HandshakeEvent {
     pub renegotiation: bool,
     pub complete: bool,
     pub failure: Option<String>,
+    /// The handshake message a gap hid or cut short ("ClientHello", "Certificate", ...).
+    pub missing_message: Option<Name>,
     pub alerts: Vec<HandshakeAlert>,
     /// First ClientHello to last Finished, seconds.
     pub duration: Option<f64>,

@@ -10,7 +10,7 @@ pub mod events;
 
 use crate::fast_map::FastMap;
 use crate::msgs::{self, DecodeContext, HandshakeBody};
-use crate::tcp::{EndReason, FlowEvent, FlowId, Side, Verdict};
+use crate::tcp::{EndReason, FlowEvent, FlowId, GapCause, Side, Verdict};
 use crate::time::Timestamp;
 use crate::tls::record::{
     CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, CONTENT_HANDSHAKE, CONTENT_HEARTBEAT,
@@ -36,6 +36,10 @@ struct HalfStream {
     /// SSLv2: the CLIENT-MASTER-KEY / SERVER-VERIFY point was passed.
     sslv2_encrypted: bool,
     bytes: u64,
+    /// Record version of the last handshake record, for a message a gap cuts short.
+    handshake_version: u16,
+    /// Before TLS was recognised, bytes of this direction read as plain text.
+    looks_like_text: bool,
 }
 
 impl HalfStream {
@@ -46,6 +50,8 @@ impl HalfStream {
             cipher_active: false,
             sslv2_encrypted: false,
             bytes: 0,
+            handshake_version: 0,
+            looks_like_text: false,
         }
     }
 }
@@ -65,7 +71,24 @@ struct Flow {
     held: std::collections::VecDeque<HeldRecord>,
     held_bytes: usize,
     held_since: Option<Timestamp>,
+    /// Gaps met before the flow was known to be TLS: reported once it is, or when it ends.
+    early_gaps: Vec<Gap>,
 }
+
+/// A hole in one direction's stream, as reported.
+#[derive(Clone, Copy, Debug)]
+struct Gap {
+    from: Side,
+    offset: u64,
+    bytes: u64,
+    cause: GapCause,
+    pkt: PacketContext,
+    /// Holes merged into this one (1 unless a flow had more than it keeps apart).
+    holes: u64,
+}
+
+/// Gaps a flow keeps apart before TLS is seen in it; later ones are merged into the last.
+const MAX_EARLY_GAPS: usize = 16;
 
 /// A record kept until its keys are known.
 struct HeldRecord {
@@ -131,6 +154,10 @@ pub struct ConnStats {
     pub gap_bytes: u64,
     pub malformed_messages: u64,
     pub evicted: u64,
+    /// Flows evicted before TLS was seen in them.
+    pub evicted_flows: u64,
+    /// Gap bytes tlstrace dropped itself, by cause.
+    pub gap_bytes_by_cause: std::collections::BTreeMap<&'static str, u64>,
     pub handshakes: HandshakeTally,
     pub certificates_written: u64,
 }
@@ -289,6 +316,7 @@ impl ConnTracker {
                         held: std::collections::VecDeque::new(),
                         held_bytes: 0,
                         held_since: None,
+                        early_gaps: Vec::new(),
                     },
                 );
                 Verdict::Continue
@@ -297,33 +325,14 @@ impl ConnTracker {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
                 f.on_data(from, bytes, pkt, &mut self.shared)
             }
-            FlowEvent::Gap { flow, from, bytes } => {
+            FlowEvent::Gap { flow, from, offset, bytes, cause } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
-                let half = &mut f.half[side_index(from)];
-                half.splitter.gap();
-                half.assembler.reset();
-                if let Some(tls) = &mut f.tls {
-                    if !tls.story.complete {
-                        tls.story.gap = true;
-                    }
-                    self.shared.stats.gaps += 1;
-                    self.shared.stats.gap_bytes += bytes;
-                    self.shared.events.push(Event::Gap(GapEvent {
-                        conn: tls.conn,
-                        direction: direction_of(tls.client_side, from),
-                        time: pkt.ts,
-                        frame: pkt.frame,
-                        bytes,
-                    }));
-                }
+                f.on_gap(Gap { from, offset, bytes, cause, pkt, holes: 1 }, &mut self.shared);
                 Verdict::Continue
             }
             FlowEvent::DirectionEnded { .. } => Verdict::Continue,
             FlowEvent::Closed { flow, reason } => {
                 if let Some(f) = self.flows.remove(&flow) {
-                    if reason == EndReason::Evicted {
-                        self.shared.stats.evicted += 1;
-                    }
                     if self.shared.wait_for_keys && f.awaits_keys(&self.shared, pkt.ts) {
                         // Its secrets may be a moment behind in the key log: finish it when
                         // they arrive (or the wait times out), not now without them.
@@ -363,6 +372,28 @@ const MAX_CLOSING_FLOWS: usize = 1024;
 /// Replays what a flow still holds (without waiting any longer) and reports its end.
 fn end_flow(shared: &mut Shared, mut f: Flow, reason: EndReason, pkt: PacketContext) {
     f.release_held(shared, true);
+    if f.tls.is_none() && !f.early_gaps.is_empty() && f.may_be_tls() {
+        // A gap hid the start of this flow before TLS could be recognised in it: report it
+        // rather than let it vanish.
+        f.become_tls(Side::Initiator, HelloHint::None, false, shared);
+    }
+    if f.tls.is_some() && reason == EndReason::Evicted {
+        shared.stats.evicted += 1;
+    }
+    if f.tls.is_none() && reason == EndReason::Evicted {
+        shared.stats.evicted_flows += 1;
+        shared.events.push(Event::Evicted(Box::new(EvictedEvent {
+            initiator: f.initiator.into(),
+            responder: f.responder.into(),
+            first_time: f.first_ts,
+            time: pkt.ts,
+            frame: pkt.frame,
+            syn_seen: f.syn_seen,
+            bytes_initiator_to_responder: f.half[0].bytes,
+            bytes_responder_to_initiator: f.half[1].bytes,
+            cause: "flow_table_full",
+        })));
+    }
     if let Some(tls) = &mut f.tls {
         let why = end_reason_name(reason);
         if tls.story.started() && !tls.story.emitted {
@@ -382,6 +413,33 @@ fn end_flow(shared: &mut Shared, mut f: Flow, reason: EndReason, pkt: PacketCont
             bytes_server_to_client: s2c,
         }));
     }
+}
+
+/// Whether the front of a stream chunk is printable text (a protocol other than TLS).
+fn is_plain_text(bytes: &[u8]) -> bool {
+    let front = bytes.get(..bytes.len().min(64)).unwrap_or_default();
+    front.len() >= 8 && front.iter().all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+}
+
+/// Queues a gap event and lets the handshake's story know.
+fn report_gap(tls: &mut TlsConn, gap: Gap, shared: &mut Shared) {
+    let direction = direction_of(tls.client_side, gap.from);
+    tls.story.note_gap(direction == Direction::ClientToServer, gap.cause);
+    shared.stats.gaps += gap.holes;
+    shared.stats.gap_bytes += gap.bytes;
+    if gap.cause.dropped_by_tlstrace() {
+        *shared.stats.gap_bytes_by_cause.entry(gap.cause.name()).or_default() += gap.bytes;
+    }
+    shared.events.push(Event::Gap(GapEvent {
+        conn: tls.conn,
+        direction,
+        time: gap.pkt.ts,
+        frame: gap.pkt.frame,
+        bytes: gap.bytes,
+        offset: gap.offset,
+        cause: gap.cause.name(),
+        holes: (gap.holes > 1).then_some(gap.holes),
+    }));
 }
 
 fn end_reason_name(reason: EndReason) -> &'static str {
@@ -442,6 +500,9 @@ impl Flow {
     fn on_data(&mut self, from: Side, bytes: &[u8], pkt: PacketContext, shared: &mut Shared) -> Verdict {
         let idx = side_index(from);
         self.half[idx].bytes += bytes.len() as u64;
+        if self.tls.is_none() && is_plain_text(bytes) {
+            self.half[idx].looks_like_text = true;
+        }
         // The splitter borrows one half while the handlers need the whole flow: take it out.
         let mut splitter = std::mem::replace(&mut self.half[idx].splitter, RecordSplitter::new(Start::Records));
         // Without a key log nothing reads application data: let the splitter skip it.
@@ -460,8 +521,9 @@ impl Flow {
         Verdict::Continue
     }
 
-    /// Makes the flow a TLS connection, deciding who the client is.
-    fn become_tls(&mut self, from: Side, hint: HelloHint, shared: &mut Shared) {
+    /// Makes the flow a TLS connection, deciding who the client is. `tls_seen` is false for a
+    /// flow reported only because a gap hid its start.
+    fn become_tls(&mut self, from: Side, hint: HelloHint, tls_seen: bool, shared: &mut Shared) {
         let (client_side, roles_from) = if self.syn_seen {
             (Side::Initiator, RoleEvidence::Syn)
         } else {
@@ -494,6 +556,7 @@ impl Flow {
             frame: self.first_frame,
             syn_seen: self.syn_seen,
             roles_from,
+            tls_seen,
         }));
         self.tls = Some(Box::new(TlsConn {
             conn,
@@ -506,6 +569,76 @@ impl Flow {
             client_offered_tls13: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
         }));
+        for gap in std::mem::take(&mut self.early_gaps) {
+            if let Some(tls) = self.tls.as_mut() {
+                report_gap(tls, gap, shared);
+            }
+        }
+    }
+
+    /// Bytes of one direction will never come: the record and message they cut are reported
+    /// with what was captured of them, then the gap itself.
+    fn on_gap(&mut self, gap: Gap, shared: &mut Shared) {
+        let from = gap.from;
+        let idx = side_index(from);
+        if let Some(cut) = self.half[idx].splitter.gap() {
+            self.on_cut_record(from, cut, gap.pkt, shared);
+        }
+        let partial = self.half[idx].assembler.take_partial();
+        match self.tls.as_mut() {
+            Some(tls) => {
+                if let Some(partial) = partial {
+                    let direction = direction_of(tls.client_side, from);
+                    let half = &mut self.half[idx];
+                    let version = half.handshake_version;
+                    Emitter { tls, direction, pkt: gap.pkt, shared }.incomplete(version, &partial);
+                }
+                if let Some(tls) = self.tls.as_mut() {
+                    report_gap(tls, gap, shared);
+                }
+            }
+            None => {
+                let full = self.early_gaps.len() >= MAX_EARLY_GAPS;
+                match self.early_gaps.last_mut() {
+                    Some(last) if full => {
+                        last.holes += 1;
+                        last.bytes = last.bytes.saturating_add(gap.bytes);
+                    }
+                    _ => self.early_gaps.push(gap),
+                }
+            }
+        }
+    }
+
+    /// A record a gap cut short: it shows the direction is TLS, and a handshake record's
+    /// captured bytes still frame (and partly decode) the messages they hold.
+    fn on_cut_record(&mut self, from: Side, cut: tls::CutRecord, pkt: PacketContext, shared: &mut Shared) {
+        let handshake = cut.content_type == CONTENT_HANDSHAKE;
+        if self.tls.is_none() {
+            let hint = match cut.payload.first() {
+                Some(1) if handshake => HelloHint::ClientHello,
+                Some(2) if handshake => HelloHint::ServerHello,
+                _ => HelloHint::None,
+            };
+            self.become_tls(from, hint, true, shared);
+        }
+        let idx = side_index(from);
+        let Some(tls) = self.tls.as_mut() else { return };
+        let half = &mut self.half[idx];
+        let is_tls13 = tls.ctx.version.is_some_and(msgs::hello::is_tls13);
+        if !handshake || (half.cipher_active && !is_tls13) || !self.held.is_empty() {
+            // Encrypted, not a handshake, or behind records held for their keys: the gap event says it all.
+            return;
+        }
+        let direction = direction_of(tls.client_side, from);
+        let mut emit = Emitter { tls, direction, pkt, shared };
+        emit.handshake_records(half, cut.version, &cut.payload, false);
+    }
+
+    /// Whether a flow whose start a gap hid could have been TLS: neither direction was found
+    /// to be something else, and what was captured is not plain text.
+    fn may_be_tls(&self) -> bool {
+        self.half.iter().all(|h| !h.splitter.is_not_tls() && !h.looks_like_text)
     }
 
     fn on_record_item(&mut self, from: Side, item: RecordItem<'_>, pkt: PacketContext, shared: &mut Shared) {
@@ -514,7 +647,7 @@ impl Flow {
         }
         if self.tls.is_none() {
             let hint = hello_hint(&item);
-            self.become_tls(from, hint, shared);
+            self.become_tls(from, hint, true, shared);
         }
         let Some(tls) = self.tls.as_mut() else { return };
         if let RecordItem::Record(rec) = &item {
@@ -618,6 +751,7 @@ impl Emitter<'_> {
             data: None,
             alert: None,
             decode_error: None,
+            incomplete: None,
             fingerprints: None,
             body: None,
             phase: 0,
@@ -721,6 +855,7 @@ impl Emitter<'_> {
 
     /// Frames handshake messages out of a (cleartext or decrypted) handshake record payload.
     fn handshake_records(&mut self, half: &mut HalfStream, version: u16, payload: &[u8], decrypted: bool) {
+        half.handshake_version = version;
         // Each message is handled as it is framed, borrowed from the record or the assembler's
         // buffer (copying them out first was the most frequent allocation of a run).
         let result = half.assembler.push(payload, &mut |m| self.handshake(version, m.msg_type, m.raw, decrypted));
@@ -822,6 +957,36 @@ impl Emitter<'_> {
             }
             b => Some(b),
         };
+        self.push(m);
+    }
+
+    /// A handshake message a gap cut short: named, its captured front decoded as far as it goes
+    /// (the hellos), marked incomplete.
+    fn incomplete(&mut self, record_version: u16, partial: &tls::PartialMessage) {
+        let body = partial.body();
+        let mut name = msgs::handshake_name(partial.msg_type);
+        let (decoded, cut_in) = match partial.msg_type {
+            msgs::handshake_type::CLIENT_HELLO => {
+                let (hello, cut_in) = msgs::ClientHello::decode_prefix(body);
+                if let Some(h) = &hello {
+                    self.tls.ctx.sni = h.sni.clone();
+                }
+                (hello.map(|h| HandshakeBody::ClientHello { client_hello: Box::new(h) }), Some(cut_in))
+            }
+            msgs::handshake_type::SERVER_HELLO => {
+                let (hello, cut_in) = msgs::ServerHello::decode_prefix(body);
+                if hello.as_ref().is_some_and(|h| h.hello_retry_request) {
+                    name = "HelloRetryRequest".into();
+                }
+                (hello.map(|h| HandshakeBody::ServerHello { server_hello: Box::new(h) }), Some(cut_in))
+            }
+            _ => (None, None),
+        };
+        let length = partial.length.unwrap_or(body.len());
+        let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, length, false);
+        m.handshake_type = Some(partial.msg_type);
+        m.incomplete = Some(Incomplete { bytes_captured: body.len(), cut_in });
+        m.body = decoded;
         self.push(m);
     }
 

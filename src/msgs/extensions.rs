@@ -462,6 +462,16 @@ pub fn parse_extensions(data: &[u8], ctx: ExtContext) -> Result<Vec<Extension>> 
     Ok(out)
 }
 
+/// The front of an extensions block made of whole extensions (a block cut by a gap).
+pub fn whole_extensions(data: &[u8]) -> &[u8] {
+    let mut r = Reader::new(data);
+    let mut end = 0;
+    while r.u16("extension type").is_ok() && r.vec16("extension data").is_ok() {
+        end = r.position();
+    }
+    data.get(..end).unwrap_or_default()
+}
+
 /// How many whole extensions `data` holds (for sizing the list once).
 fn count_extensions(data: &[u8]) -> usize {
     let mut r = Reader::new(data);

@@ -242,6 +242,68 @@ impl ClientHello {
     pub fn offered_versions(&self) -> Option<&[u16]> {
         extensions::offered_versions(&self.extensions)
     }
+
+    /// What the intact front of a ClientHello cut by a gap still tells: version and random
+    /// (else nothing), then the session id, cipher suites, compression methods and whole
+    /// extensions as far as they were captured. Also returns the field the cut fell in.
+    pub fn decode_prefix(body: &[u8]) -> (Option<ClientHello>, &'static str) {
+        let mut r = Reader::new(body);
+        let Ok(version) = r.u16("client_version") else { return (None, "client_version") };
+        let Ok(random) = r.bytes(32, "random") else { return (None, "random") };
+        let mut hello = ClientHello {
+            version,
+            version_name: names::version_name(version),
+            random: random.to_vec(),
+            random_time: None,
+            session_id: Vec::new(),
+            cookie: None,
+            cipher_suites: Vec::new(),
+            compression_methods: Vec::new(),
+            sni: None,
+            sslv2_format: false,
+            extensions: Vec::new(),
+        };
+        let cut_in = (|| -> std::result::Result<(), &'static str> {
+            hello.session_id = r.vec8("session_id").map_err(|_| "session_id")?.to_vec();
+            if is_dtls(version) {
+                let cookie = r.vec8("cookie").map_err(|_| "cookie")?;
+                hello.cookie = Some(crate::hex_text::lower(cookie));
+            }
+            let (suites, whole) = prefix_of(&mut r, 2).ok_or("cipher_suites")?;
+            hello.cipher_suites =
+                suites.chunks_exact(2).filter_map(|c| c.try_into().ok().map(u16::from_be_bytes)).collect();
+            if !whole {
+                return Err("cipher_suites");
+            }
+            hello.compression_methods = r.vec8("compression_methods").map_err(|_| "compression_methods")?.to_vec();
+            if r.is_empty() {
+                return Err("extensions");
+            }
+            let (block, whole) = prefix_of(&mut r, 2).ok_or("extensions")?;
+            hello.extensions =
+                extensions::parse_extensions(extensions::whole_extensions(block), ExtContext::ClientHello)
+                    .unwrap_or_default();
+            Err(if whole { "after the extensions" } else { "extensions" })
+        })()
+        .err()
+        .unwrap_or("extensions");
+        hello.sni = extensions::sni(&hello.extensions);
+        if !extensions::offers_tls13(&hello.extensions) {
+            hello.random_time = RandomTime::of(&hello.random);
+        }
+        (Some(hello), cut_in)
+    }
+}
+
+/// A 16-bit-length-prefixed list cut short: the captured part of it (trimmed to whole items of
+/// `item` bytes) and whether it was whole. None when the length itself is missing.
+fn prefix_of<'a>(r: &mut Reader<'a>, item: usize) -> Option<(&'a [u8], bool)> {
+    let len = usize::from(r.u16("length").ok()?);
+    let whole = r.remaining() >= len;
+    let have = len.min(r.remaining());
+    let bytes = r.bytes(have, "list").ok()?;
+    let items = bytes.get(..have - have % item.max(1)).unwrap_or_default();
+    Some((items, whole))
 }
 
 impl ServerHello {
@@ -283,6 +345,45 @@ impl ServerHello {
             hello_retry_request,
             extensions,
         ))
+    }
+
+    /// What the intact front of a ServerHello cut by a gap still tells: version and random
+    /// (else nothing), then session id, cipher suite, compression method and whole extensions
+    /// as far as they were captured. Also returns the field the cut fell in.
+    pub fn decode_prefix(body: &[u8]) -> (Option<ServerHello>, &'static str) {
+        let mut r = Reader::new(body);
+        let Ok(version) = r.u16("server_version") else { return (None, "server_version") };
+        let Ok(random) = r.bytes(32, "random") else { return (None, "random") };
+        let random = random.to_vec();
+        let hello_retry_request = random == HELLO_RETRY_REQUEST_RANDOM;
+        let session_id = r.vec8("session_id").map(<[u8]>::to_vec);
+        let suite = r.u16("cipher_suite").ok();
+        let compression = r.u8("compression_method").ok();
+        let (cut_in, extensions) = match (&session_id, suite, compression) {
+            (Err(_), _, _) => ("session_id", Vec::new()),
+            (_, None, _) => ("cipher_suite", Vec::new()),
+            (_, _, None) => ("compression_method", Vec::new()),
+            _ if r.is_empty() => ("extensions", Vec::new()),
+            _ => match prefix_of(&mut r, 1) {
+                None => ("extensions", Vec::new()),
+                Some((block, whole)) => {
+                    let ctx = if hello_retry_request { ExtContext::HelloRetryRequest } else { ExtContext::ServerHello };
+                    let exts =
+                        extensions::parse_extensions(extensions::whole_extensions(block), ctx).unwrap_or_default();
+                    (if whole { "after the extensions" } else { "extensions" }, exts)
+                }
+            },
+        };
+        let hello = ServerHello::assemble(
+            version,
+            random,
+            session_id.unwrap_or_default(),
+            suite.unwrap_or(0),
+            compression.unwrap_or(0),
+            hello_retry_request,
+            extensions,
+        );
+        (Some(hello), cut_in)
     }
 
     /// The HelloRetryRequest message of TLS 1.3 drafts (handshake type 6): a version, in

@@ -130,12 +130,21 @@ fn conn_of(ev: &Event) -> Option<u64> {
         Event::Gap(g) => Some(g.conn),
         Event::Handshake(h) => Some(h.conn),
         Event::End(e) => Some(e.conn),
-        Event::Summary(_) => None,
+        Event::Summary(_) | Event::Evicted(_) => None,
     }
 }
 
 impl<S: Sink> Sink for FilterSink<S> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
+        if let Event::Evicted(e) = ev {
+            // No hello was seen: only the address filters can match it.
+            let f = &self.filter;
+            let ends = [e.initiator, e.responder];
+            let host_ok = f.hosts.is_empty() || ends.iter().any(|x| f.hosts.contains(&x.ip));
+            let port_ok = f.ports.is_empty() || ends.iter().any(|x| f.ports.contains(&x.port));
+            let hello_free = f.snis.is_empty() && f.fingerprints.is_empty();
+            return if host_ok && port_ok && hello_free { self.inner.event(ev) } else { Ok(()) };
+        }
         let Some(conn) = conn_of(ev) else { return self.inner.event(ev) };
         if let Event::Connection(c) = ev {
             let f = &self.filter;

@@ -470,6 +470,19 @@ fn message_line(
 
 /// The few values that matter for each message.
 fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
+    if let Some(inc) = &m.incomplete {
+        paint.styled(text, Style::Red, |t| {
+            let _ = write!(t, "INCOMPLETE: {} of {} bytes captured", inc.bytes_captured, m.length);
+            if let Some(field) = inc.cut_in {
+                let _ = write!(t, ", cut in its {field}");
+            }
+        });
+        if m.body.is_some() {
+            text.push_str("; ");
+        } else {
+            return;
+        }
+    }
     if let Some(a) = &m.alert {
         paint.styled(text, Style::Red, |t| {
             t.push_str(&a.level_name);
@@ -650,11 +663,19 @@ impl<W: Write> Sink for TextSink<W> {
                     let text = &mut block.lines;
                     let _ = write!(text, "  {:>26}  ", "");
                     self.paint.styled(text, Style::RedBold, |t| {
+                        let why = match g.cause {
+                            "capture_loss" => "lost from the capture",
+                            "snaplen" => "cut by the snap length",
+                            "buffer_limit" => "dropped by tlstrace: out-of-order buffer full",
+                            "evicted" => "dropped by tlstrace: flow evicted",
+                            other => other,
+                        };
                         let _ = write!(
                             t,
-                            "GAP: {} bytes missing {} (lost from the capture)",
+                            "GAP: {} bytes missing {} at offset {} ({why})",
                             g.bytes,
-                            arrow_word(g.direction)
+                            arrow_word(g.direction),
+                            g.offset
                         );
                     });
                     text.push('\n');
@@ -680,6 +701,25 @@ impl<W: Write> Sink for TextSink<W> {
                 self.print_block(h.conn, Some(h))
             }
             Event::End(e) => self.finish_block(e.conn, e.reason),
+            Event::Evicted(e) => {
+                // Bare SYNs of a flood are only counted in the summary.
+                let bytes = e.bytes_initiator_to_responder + e.bytes_responder_to_initiator;
+                if bytes == 0 || self.verbosity == Verbosity::Quiet {
+                    return Ok(());
+                }
+                let text = &mut self.text;
+                text.clear();
+                text.push_str("flow  ");
+                write_endpoint(text, e.initiator.ip, e.initiator.port);
+                text.push_str(" → ");
+                write_endpoint(text, e.responder.ip, e.responder.port);
+                text.push_str("  ");
+                self.paint.styled(text, Style::Yellow, |t| {
+                    let _ = write!(t, "evicted before TLS was seen in it ({}; {bytes} bytes)", e.cause);
+                });
+                text.push('\n');
+                self.out.write_all(text.as_bytes())
+            }
             Event::Summary(s) => {
                 let mut text = String::new();
                 summary_text(&mut text, s);
@@ -734,6 +774,12 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
             "  decryption: {} connections decrypted, {} without secrets, {} unsupported; Finished verified {}, failed {}\n",
             d.connections_decrypted, d.connections_without_secrets, d.connections_unsupported_cipher, d.finished_verified, d.finished_failed
         ));
+    }
+    if s.evicted_flows > 0 {
+        text.push_str(&format!("  {} flows evicted before TLS was seen in them (flow table full)\n", s.evicted_flows));
+    }
+    for (cause, bytes) in &s.gap_bytes_by_cause {
+        text.push_str(&format!("  {bytes} gap bytes dropped by tlstrace ({cause})\n"));
     }
     if let Some(k) = &s.kernel {
         text.push_str(&format!("  kernel: {} packets received, {} dropped\n", k.packets_received, k.packets_dropped));

@@ -76,6 +76,37 @@ pub enum EndReason {
     CaptureEnd,
 }
 
+/// Why bytes of a stream will never be delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapCause {
+    /// Not in the capture: the peer acknowledged past them, or the direction or flow ended
+    /// (FIN, RST, timeout, end of capture) with the hole still open.
+    CaptureLoss,
+    /// Cut from their packets by the capture's snap length.
+    Snaplen,
+    /// Dropped by tlstrace: the out-of-order buffer was full, so the hole was given up.
+    BufferLimit,
+    /// Dropped by tlstrace: the flow was evicted with the hole still open.
+    Evicted,
+}
+
+impl GapCause {
+    /// Name in JSON (`cause`) and the ladder.
+    pub fn name(self) -> &'static str {
+        match self {
+            GapCause::CaptureLoss => "capture_loss",
+            GapCause::Snaplen => "snaplen",
+            GapCause::BufferLimit => "buffer_limit",
+            GapCause::Evicted => "evicted",
+        }
+    }
+
+    /// Whether tlstrace itself dropped the bytes (they may well be in the capture).
+    pub fn dropped_by_tlstrace(self) -> bool {
+        matches!(self, GapCause::BufferLimit | GapCause::Evicted)
+    }
+}
+
 /// Events delivered to the layer above, in order.
 #[derive(Debug)]
 pub enum FlowEvent<'a> {
@@ -91,11 +122,13 @@ pub enum FlowEvent<'a> {
         from: Side,
         bytes: &'a [u8],
     },
-    /// Bytes that will never be delivered (lost, or cut by snaplen).
+    /// Bytes that will never be delivered: `bytes` from stream offset `offset` of this direction.
     Gap {
         flow: FlowId,
         from: Side,
+        offset: u64,
         bytes: u64,
+        cause: GapCause,
     },
     /// FIN or RST from this side: no more data in this direction.
     DirectionEnded {

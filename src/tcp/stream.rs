@@ -5,7 +5,7 @@
 //! data segment seen when the capture started mid-connection). Every offset below `next` has
 //! been delivered or declared a gap, and the buffer only holds pieces that start above `next`.
 
-use super::{FlowEvent, FlowId, Side, TcpStats, Verdict};
+use super::{FlowEvent, FlowId, GapCause, Side, TcpStats, Verdict};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -46,13 +46,13 @@ impl Sink<'_> {
         step(verdict)
     }
 
-    fn gap(&mut self, bytes: u64) -> Step {
+    fn gap(&mut self, offset: u64, bytes: u64, cause: GapCause) -> Step {
         if bytes == 0 {
             return ControlFlow::Continue(());
         }
         self.stats.gaps += 1;
         self.stats.gap_bytes += bytes;
-        let verdict = (self.emit)(FlowEvent::Gap { flow: self.flow, from: self.from, bytes });
+        let verdict = (self.emit)(FlowEvent::Gap { flow: self.flow, from: self.from, offset, bytes, cause });
         step(verdict)
     }
 
@@ -241,14 +241,14 @@ impl Dir {
                 }
                 if end > self.next {
                     // Snap-length cut: those bytes are gone (unless already buffered).
-                    self.force_to(end, sink)?;
+                    self.force_to(end, GapCause::Snaplen, sink)?;
                 }
                 self.drain(sink)?;
                 return self.resolve_acked(sink);
             }
             if self.acked > self.next {
                 // The peer received bytes in front of this segment that the capture missed.
-                self.force_to(self.acked.min(start), sink)?;
+                self.force_to(self.acked.min(start), GapCause::CaptureLoss, sink)?;
                 continue;
             }
             match self.buffer(start, payload, end, sink) {
@@ -256,7 +256,7 @@ impl Dir {
                 Buffered::OverCap => {
                     // Give up on the first hole to make room (or to deliver this segment).
                     let first = self.first_start().map_or(start, |s| s.min(start));
-                    self.force_to(first, sink)?;
+                    self.force_to(first, GapCause::BufferLimit, sink)?;
                 }
             }
         }
@@ -266,7 +266,7 @@ impl Dir {
     pub(super) fn end_at(&mut self, fin_off: u64, sink: &mut Sink<'_>) -> Step {
         self.set_ended();
         if fin_off > self.next {
-            self.force_to(fin_off, sink)?;
+            self.force_to(fin_off, GapCause::CaptureLoss, sink)?;
         }
         self.release(sink.buffered_total);
         ControlFlow::Continue(())
@@ -276,14 +276,14 @@ impl Dir {
     /// the acknowledged point (as far as buffered data goes) with gaps for the holes.
     pub(super) fn resolve_acked(&mut self, sink: &mut Sink<'_>) -> Step {
         if self.acked > self.next && self.reorder.is_some() {
-            self.force_to(self.acked.min(self.buffer_end()), sink)?;
+            self.force_to(self.acked.min(self.buffer_end()), GapCause::CaptureLoss, sink)?;
         }
         ControlFlow::Continue(())
     }
 
-    /// Delivers everything buffered, holes becoming gaps.
-    pub(super) fn flush(&mut self, sink: &mut Sink<'_>) -> Step {
-        self.force_to(self.buffer_end(), sink)
+    /// Delivers everything buffered, holes becoming gaps of `cause`.
+    pub(super) fn flush(&mut self, cause: GapCause, sink: &mut Sink<'_>) -> Step {
+        self.force_to(self.buffer_end(), cause, sink)
     }
 
     /// Drops buffered bytes (ignored, ended or removed flow).
@@ -305,7 +305,7 @@ impl Dir {
     }
 
     /// Advances `next` to at least `limit`: buffered bytes are delivered, the rest are gaps.
-    fn force_to(&mut self, limit: u64, sink: &mut Sink<'_>) -> Step {
+    fn force_to(&mut self, limit: u64, cause: GapCause, sink: &mut Sink<'_>) -> Step {
         loop {
             self.drain(sink)?;
             if self.next >= limit {
@@ -313,8 +313,9 @@ impl Dir {
             }
             let hole_end = self.first_start().map_or(limit, |s| s.min(limit));
             let lost = hole_end.saturating_sub(self.next);
+            let offset = self.next;
             self.next = hole_end;
-            sink.gap(lost)?;
+            sink.gap(offset, lost, cause)?;
         }
     }
 
@@ -344,10 +345,11 @@ impl Dir {
             if piece_end <= self.next {
                 continue;
             }
+            let offset = self.next;
             self.next = piece_end;
             match &piece {
                 Piece::Data(bytes) => sink.data(bytes.get(to_usize(skip)..).unwrap_or_default())?,
-                Piece::Lost(n) => sink.gap(n - skip)?,
+                Piece::Lost(n) => sink.gap(offset, n - skip, GapCause::Snaplen)?,
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::key::FlowKey;
 use super::lru::{LinkedSlab, ListId};
 use super::stream::{Dir, MAX_MISSING_TAIL, Sink, step};
-use super::{EndReason, FlowConfig, FlowEvent, FlowId, Side, TcpStats, Verdict};
+use super::{EndReason, FlowConfig, FlowEvent, FlowId, GapCause, Side, TcpStats, Verdict};
 use crate::net::TcpSegment;
 use crate::time::Timestamp;
 use std::ops::ControlFlow;
@@ -453,9 +453,10 @@ impl FlowTable {
                 max_per_direction: self.cfg.max_buffered_bytes_per_direction,
                 max_total: self.cfg.max_buffered_bytes_total,
             };
+            let cause = if reason == EndReason::Evicted { GapCause::Evicted } else { GapCause::CaptureLoss };
             for side in [Side::Initiator, Side::Responder] {
                 sink.from = side;
-                if flow.dir_mut(side).flush(&mut sink).is_break() {
+                if flow.dir_mut(side).flush(cause, &mut sink).is_break() {
                     break;
                 }
             }

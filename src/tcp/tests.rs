@@ -52,7 +52,7 @@ fn owned(e: &FlowEvent<'_>) -> Ev {
             Ev::Opened { flow, initiator, responder, syn_seen }
         }
         FlowEvent::Data { flow, from, bytes } => Ev::Data { flow, from, bytes: bytes.to_vec() },
-        FlowEvent::Gap { flow, from, bytes } => Ev::Gap { flow, from, bytes },
+        FlowEvent::Gap { flow, from, bytes, .. } => Ev::Gap { flow, from, bytes },
         FlowEvent::DirectionEnded { flow, from, reason } => Ev::Ended { flow, from, reason },
         FlowEvent::Closed { flow, reason } => Ev::Closed { flow, reason },
     }
@@ -901,4 +901,55 @@ fn random_stream_with_losses_is_accounted_exactly() {
             assert_eq!(run.stats.gap_bytes, gap_bytes);
         }
     }
+}
+
+#[test]
+fn gaps_carry_their_offset_and_cause() {
+    // Lost by the capture (the server acknowledges past the hole): capture_loss at its offset.
+    let mut table = FlowTable::new(FlowConfig::default());
+    let mut gaps = Vec::new();
+    let ts = Timestamp::new(1_700_000_000, 0, 6);
+    let feed = |table: &mut FlowTable, s: TcpSegment<'_>, gaps: &mut Vec<(Side, u64, u64, GapCause)>| {
+        table.process(&s, ts, &mut |e| {
+            if let FlowEvent::Gap { from, offset, bytes, cause, .. } = e {
+                gaps.push((from, offset, bytes, cause));
+            }
+            Verdict::Continue
+        })
+    };
+    feed(&mut table, c2s(1000, 0, SYN, b""), &mut gaps);
+    feed(&mut table, s2c(5000, 1001, SYN | ACK, b""), &mut gaps);
+    feed(&mut table, c2s(1001, 5001, ACK, b"01234"), &mut gaps);
+    // Bytes 5..9 are never captured; 9.. arrive.
+    feed(&mut table, c2s(1010, 5001, ACK, b"9abc"), &mut gaps);
+    assert!(gaps.is_empty(), "still waiting for the hole");
+    feed(&mut table, s2c(5001, 1014, ACK, b""), &mut gaps);
+    assert_eq!(gaps, vec![(Side::Initiator, 5, 4, GapCause::CaptureLoss)]);
+
+    // A full buffer gives up on the hole: buffer_limit.
+    let cfg = FlowConfig { max_buffered_bytes_per_direction: 200, ..FlowConfig::default() };
+    let mut table = FlowTable::new(cfg);
+    gaps.clear();
+    feed(&mut table, c2s(1000, 0, SYN, b""), &mut gaps);
+    feed(&mut table, c2s(1011, 0, ACK, &[7u8; 100]), &mut gaps);
+    feed(&mut table, c2s(1111, 0, ACK, &[7u8; 100]), &mut gaps);
+    assert_eq!(gaps, vec![(Side::Initiator, 0, 10, GapCause::BufferLimit)]);
+
+    // An evicted flow's open hole: evicted.
+    let cfg = FlowConfig { max_flows: 1, ..FlowConfig::default() };
+    let mut table = FlowTable::new(cfg);
+    gaps.clear();
+    feed(&mut table, c2s(1000, 0, SYN, b""), &mut gaps);
+    feed(&mut table, c2s(1021, 0, ACK, b"late"), &mut gaps);
+    feed(&mut table, seg("10.0.0.9:1234", SERVER, 1, 0, SYN, b""), &mut gaps);
+    assert_eq!(gaps, vec![(Side::Initiator, 0, 20, GapCause::Evicted)]);
+
+    // Cut by the snap length: snaplen, right after the captured bytes.
+    let mut table = FlowTable::new(FlowConfig::default());
+    gaps.clear();
+    feed(&mut table, c2s(1000, 0, SYN, b""), &mut gaps);
+    let mut cut = c2s(1001, 0, ACK, b"abc");
+    cut.missing_tail = 30;
+    feed(&mut table, cut, &mut gaps);
+    assert_eq!(gaps, vec![(Side::Initiator, 3, 30, GapCause::Snaplen)]);
 }

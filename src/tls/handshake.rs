@@ -15,6 +15,23 @@ pub struct HandshakeMessage<'a> {
     pub raw: &'a [u8],
 }
 
+/// The captured front of a handshake message that a gap cut short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialMessage {
+    pub msg_type: u8,
+    /// Body length from the header, when the header arrived whole.
+    pub length: Option<usize>,
+    /// Header and body bytes captured.
+    pub raw: Vec<u8>,
+}
+
+impl PartialMessage {
+    /// The captured part of the body.
+    pub fn body(&self) -> &[u8] {
+        self.raw.get(4..).unwrap_or_default()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FramingError {
     #[error("handshake message of {0} bytes exceeds the limit")]
@@ -43,9 +60,18 @@ impl HandshakeAssembler {
         self.buf.len()
     }
 
-    /// Drops a partial message (after a gap, or when the stream turns encrypted).
+    /// Drops a partial message (when the stream turns encrypted).
     pub fn reset(&mut self) {
         self.buf.clear();
+    }
+
+    /// Takes the partial message a gap cut short: its type, announced body length and the
+    /// bytes of it captured (header included), if at least its type arrived.
+    pub fn take_partial(&mut self) -> Option<PartialMessage> {
+        let raw = std::mem::take(&mut self.buf);
+        let msg_type = *raw.first()?;
+        let length = header(&raw).map(|(_, len)| len);
+        Some(PartialMessage { msg_type, length, raw })
     }
 
     /// Adds one record's handshake payload; each completed message goes to `out`.

@@ -6,8 +6,8 @@
 pub mod handshake;
 pub mod record;
 
-pub use handshake::{HandshakeAssembler, HandshakeMessage};
-pub use record::{Record, RecordItem, RecordSplitter, Start};
+pub use handshake::{HandshakeAssembler, HandshakeMessage, PartialMessage};
+pub use record::{CutRecord, Record, RecordItem, RecordSplitter, Start};
 
 /// JSON name of a record content type.
 pub fn content_type_name(ct: u8) -> &'static str {

@@ -43,6 +43,35 @@ pub struct Record<'a> {
     pub length: usize,
 }
 
+/// A record cut short by a gap: its header, and the payload bytes captured before the gap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CutRecord {
+    pub content_type: u8,
+    pub version: u16,
+    /// Payload length the header announced.
+    pub length: usize,
+    /// Payload bytes captured before the gap.
+    pub captured: usize,
+    /// Those bytes, when kept (an application-data record skipped unread keeps none).
+    pub payload: Vec<u8>,
+}
+
+impl CutRecord {
+    /// The partial record held when the gap came, if its header was complete.
+    fn from_pending(mut pending: Vec<u8>) -> Option<CutRecord> {
+        let (&content_type, &major, &minor, &l1, &l2) =
+            (pending.first()?, pending.get(1)?, pending.get(2)?, pending.get(3)?, pending.get(4)?);
+        pending.drain(..5);
+        Some(CutRecord {
+            content_type,
+            version: u16::from_be_bytes([major, minor]),
+            length: usize::from(u16::from_be_bytes([l1, l2])),
+            captured: pending.len(),
+            payload: pending,
+        })
+    }
+}
+
 /// What the splitter hands up.
 #[derive(Debug)]
 pub enum RecordItem<'a> {
@@ -203,15 +232,33 @@ impl RecordSplitter {
         self.pending.len()
     }
 
-    /// Bytes were lost: drop the partial record and resynchronise on what comes next.
-    pub fn gap(&mut self) {
-        self.pending.clear();
-        self.skipping = None;
+    /// Bytes were lost: resynchronise on what comes next. Returns the record the gap cut, with
+    /// the part of its payload that was captured (so what it still tells is not lost too).
+    pub fn gap(&mut self) -> Option<CutRecord> {
+        let pending = std::mem::take(&mut self.pending);
+        let skipping = self.skipping.take();
+        let cut = match self.mode {
+            Mode::Records => {
+                if let Some(skip) = skipping {
+                    Some(CutRecord {
+                        content_type: CONTENT_APPLICATION_DATA,
+                        version: skip.version,
+                        length: skip.length,
+                        captured: skip.length.saturating_sub(skip.remaining),
+                        payload: Vec::new(),
+                    })
+                } else {
+                    CutRecord::from_pending(pending)
+                }
+            }
+            Mode::Detect | Mode::Resync | Mode::SslV2 | Mode::NotTls => None,
+        };
         match self.mode {
             Mode::Records | Mode::SslV2 => self.mode = Mode::Resync,
             // Nothing was recognised yet: the next bytes may still start TLS.
             Mode::Detect | Mode::Resync | Mode::NotTls => {}
         }
+        cut
     }
 
     /// Feeds stream bytes; records (and skipped spans) go to `out` in order.
@@ -490,7 +537,7 @@ mod tests {
         s.skip_application_data(true);
         let big = record(23, 2000);
         assert!(lengths(&mut s, &[&big[..600]]).is_empty());
-        s.gap();
+        let _ = s.gap();
         // After the gap the rest of the skipped record is not counted as its end.
         let mut next = record(22, 30);
         next.extend(record(23, 5));
@@ -545,7 +592,7 @@ mod tests {
         let mut s = RecordSplitter::new(Start::Detect);
         let first = record(23, 50);
         let _ = collect(&mut s, &[&first[..20]]);
-        s.gap();
+        let _ = s.gap();
         let mut after = vec![0x11; 7];
         after.extend(record(23, 10));
         after.extend(record(21, 2));
@@ -601,7 +648,7 @@ mod tests {
             for chunk in buf.chunks((x % 17 + 1) as usize) {
                 s.push(chunk, &mut |_| {});
                 if x.is_multiple_of(5) {
-                    s.gap();
+                    let _ = s.gap();
                 }
             }
         }
