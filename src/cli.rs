@@ -257,7 +257,7 @@ fn run_read(args: &ReadArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             warn(&format!("{e}"));
-            return exit::INPUT;
+            return if e.is_damage() { exit::DAMAGED } else { exit::INPUT };
         }
     };
     let mut sink = make_sink(&args.output);

@@ -303,3 +303,66 @@ fn writing_to_a_full_disk_is_exit_7() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("tlstrace: cannot write output"), "{err}");
 }
+
+/// Exit 4 and exactly one stderr line: `tlstrace: PATH: capture truncated inside its file
+/// header (N bytes read)`, with nothing on stdout (nothing came before the damage).
+fn assert_header_cut(out: &Output, shown: &str, bytes: usize) {
+    assert_no_crash(out);
+    assert_eq!(out.status.code(), Some(4), "stderr: {}", stderr(out));
+    assert_eq!(
+        stderr(out),
+        format!("tlstrace: {shown}: capture truncated inside its file header ({bytes} bytes read)\n")
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_capture_cut_inside_its_file_header_is_exit_4() {
+    let dir = scratch("header-cut");
+    // pcapng: the fixture's Section Header Block is 164 bytes long (it carries options).
+    let ng = std::fs::read(fixture("tls-two-linktypes.pcapng")).unwrap();
+    assert_eq!(&ng[..8], &[0x0a, 0x0d, 0x0d, 0x0a, 164, 0, 0, 0]);
+    for cut in [4, 11, 12, 28, 100, 163] {
+        let path = write(&dir, &format!("ng{cut}.pcapng"), &ng[..cut]);
+        assert_header_cut(&run(&["read", &path]), &path, cut);
+    }
+    // The whole Section Header Block and nothing after it: a capture without packets.
+    let out = run(&["read", "--json", &write(&dir, "ng164.pcapng", &ng[..164])]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ndjson(&out.stdout).last().unwrap()["packets"], 0);
+
+    // pcap: cut inside the 24-byte global header.
+    let pcap = std::fs::read(fixture("gnutls-tls12.pcap")).unwrap();
+    for cut in [4, 10, 23] {
+        let path = write(&dir, &format!("p{cut}.pcap"), &pcap[..cut]);
+        assert_header_cut(&run(&["read", &path]), &path, cut);
+    }
+    // From stdin too.
+    assert_header_cut(&run_with_stdin(&["read", "-"], &pcap[..20]), "standard input", 20);
+
+    // gzip cut short before any of the capture came out, and a gzip of a cut header.
+    let gz = gzip(&pcap);
+    for cut in [2, 10, 15] {
+        let path = write(&dir, &format!("g{cut}.pcap.gz"), &gz[..cut]);
+        assert_header_cut(&run(&["read", &path]), &path, 0);
+    }
+    let path = write(&dir, "header.pcap.gz", &gzip(&ng[..50]));
+    assert_header_cut(&run(&["read", &path]), &path, 50);
+
+    // What does not start like a capture stays "not a capture" (3), cut or not.
+    for (name, bytes) in [
+        ("one-byte", pcap[..1].to_vec()),
+        ("three-bytes", pcap[..3].to_vec()),
+        ("text.gz", gzip(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")),
+        ("text-cut.gz", gzip(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")[..25].to_vec()),
+        ("bad-bom.pcapng", [&ng[..8], &[0, 0, 0, 0], &ng[12..164]].concat()),
+        ("gzip-magic-only", vec![0x1f]),
+    ] {
+        let out = run(&["read", &write(&dir, name, &bytes)]);
+        assert_one_line_error(&out, 3, "not a pcap or pcapng capture file");
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures").join(name)
+}
