@@ -919,7 +919,7 @@ mod tests {
         }
         // Complete headers open, one byte per read as from a slow pipe.
         for whole in [&shb, &pcap] {
-            let mut source = open_bytes(whole).ok().expect("a whole file header");
+            let mut source = open_bytes(whole).expect("a whole file header");
             assert!(matches!(source.next_with(|_| ()), Ok(None)));
             assert_eq!(source.bytes_read(), whole.len() as u64);
         }
