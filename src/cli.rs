@@ -107,8 +107,9 @@ impl KeyArgs {
 pub fn load_key_log(pipeline: &mut Pipeline, keys: &KeyArgs) -> Result<(), String> {
     pipeline.show_data(keys.show_data);
     let Some(path) = keys.path() else { return Ok(()) };
-    let text = std::fs::read(&path).map_err(|e| format!("cannot read key log {}: {e}", path.display()))?;
-    report_key_log_issues(&path.display().to_string(), &pipeline.add_key_log(&text));
+    let shown = crate::escape::path(&path);
+    let text = std::fs::read(&path).map_err(|e| format!("cannot read key log {shown}: {e}"))?;
+    report_key_log_issues(&shown, &pipeline.add_key_log(&text));
     Ok(())
 }
 
@@ -257,7 +258,7 @@ fn run_read(args: &ReadArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             warn(&format!("{e}"));
-            return exit::INPUT;
+            return if e.is_damage() { exit::DAMAGED } else { exit::INPUT };
         }
     };
     let mut sink = make_sink(&args.output);
@@ -278,9 +279,8 @@ fn run_read(args: &ReadArgs) -> i32 {
         warn(&e);
         return exit::INPUT;
     }
-    if let Some(dir) = &args.output.certs {
-        pipeline.write_certificates_to(dir.clone());
-    }
+    let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
+    let mut certs_failed = false;
     if args.file != "-" && is_pcapng(&args.file) {
         // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
         // writes them as the key log grows): collect them all before tracing.
@@ -321,9 +321,7 @@ fn run_read(args: &ReadArgs) -> i32 {
         deliver(&mut pipeline, sink.as_mut())?;
         let mut summary = pipeline.summary();
         summary.input_error = input_error.as_ref().map(|e| e.to_string());
-        if let Some(e) = &summary.certificate_error {
-            warn(e);
-        }
+        certs_failed = finish_certificates(&mut summary, certs_unusable);
         if args.output.json {
             sink.event(&Event::Summary(Box::new(summary)))
                 .map_err(|e| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) })?;
@@ -341,11 +339,60 @@ fn run_read(args: &ReadArgs) -> i32 {
             return exit::OUTPUT;
         }
     }
+    let mut code = exit::OK;
     if let Some(e) = input_error {
         warn(&format!("{e}"));
-        return exit::DAMAGED;
+        code = exit::DAMAGED;
     }
-    exit::OK
+    if certs_failed {
+        code = exit::OUTPUT;
+    }
+    code
+}
+
+/// `--certs DIR`, made ready before the run: created when missing, and a directory this process
+/// may write into. When it is not, one warning now and the run goes on without certificates;
+/// returns that warning for the summary.
+fn start_certificates(pipeline: &mut Pipeline, dir: Option<&std::path::Path>) -> Option<String> {
+    let dir = dir?;
+    match prepare_certificate_dir(dir) {
+        Ok(()) => {
+            pipeline.write_certificates_to(dir.to_path_buf());
+            None
+        }
+        Err(e) => {
+            let msg = format!("cannot write certificates to {}: {e}", crate::escape::path(dir));
+            warn(&msg);
+            Some(msg)
+        }
+    }
+}
+
+fn prepare_certificate_dir(dir: &std::path::Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    if dir.exists() && !dir.is_dir() {
+        return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
+    }
+    std::fs::create_dir_all(dir)?;
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: `c_path` is a NUL-terminated string that outlives the call.
+    if unsafe { libc::access(c_path.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// At the end of the run: a certificate that could not be written during it is reported now,
+/// and the summary carries either error. True when certificates were lost (exit 7).
+fn finish_certificates(summary: &mut crate::conn::events::SummaryEvent, unusable: Option<String>) -> bool {
+    if let Some(e) = &summary.certificate_error {
+        warn(e);
+    }
+    if let Some(msg) = unusable {
+        summary.certificates_written = Some(0);
+        summary.certificate_error = Some(msg);
+    }
+    summary.certificate_error.is_some()
 }
 
 /// The file (gzip or not) starts with a pcapng Section Header Block.
@@ -398,7 +445,7 @@ impl KeyLogTail {
         if fresh.is_empty() {
             return Ok(false);
         }
-        report_key_log_issues(&self.path.display().to_string(), &pipeline.add_key_log(&fresh));
+        report_key_log_issues(&crate::escape::path(&self.path), &pipeline.add_key_log(&fresh));
         if let Some(w) = writer {
             w.write_decryption_secrets(&fresh)?;
         }
@@ -469,8 +516,9 @@ impl Progress {
 }
 
 /// One line on stderr; a closed stderr never fails the run (unlike `eprintln!`, which panics).
+/// Control characters that made it into `msg` are escaped: it stays one line.
 pub fn warn(msg: &str) {
-    let _ = writeln!(io::stderr(), "tlstrace: {msg}");
+    let _ = writeln!(io::stderr(), "tlstrace: {}", crate::escape::controls(msg));
 }
 
 // ---- `tlstrace capture`: live capture ----
@@ -547,7 +595,16 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             return exit::PERMISSION;
         }
         Err(LiveError::NoInterface { name, available }) => {
-            warn(&format!("no such interface '{name}'; interfaces: {}", available.join(", ")));
+            let available: Vec<_> = available.iter().map(|n| crate::escape::controls(n)).collect();
+            warn(&format!(
+                "no such interface '{}'; interfaces: {}",
+                crate::escape::controls(&name),
+                available.join(", ")
+            ));
+            return exit::NO_INTERFACE;
+        }
+        Err(e @ LiveError::Down { .. }) => {
+            warn(&e.to_string());
             return exit::NO_INTERFACE;
         }
         Err(e @ LiveError::Filter(_)) => {
@@ -559,10 +616,11 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             return exit::INPUT;
         }
     };
-    if live::interfaces().iter().any(|i| i.name == cfg.interface && !i.up) {
-        warn(&format!("interface {} is down: nothing arrives until it is up", cfg.interface));
-    }
 
+    // `-w`: a file that cannot be created or written is reported at once; the capture goes on
+    // without it and ends with exit 7.
+    let shown_write = args.write.as_deref().map(crate::escape::path).unwrap_or_default();
+    let mut write_failed = false;
     let mut writer = match &args.write {
         None => None,
         Some(path) => {
@@ -576,8 +634,9 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             match opened {
                 Ok(w) => Some(w),
                 Err(e) => {
-                    warn(&format!("cannot write {}: {e}", path.display()));
-                    return exit::OUTPUT;
+                    warn(&format!("cannot write {shown_write}: {e}; the capture goes on without it"));
+                    write_failed = true;
+                    None
                 }
             }
         }
@@ -594,7 +653,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     }
     warn(&format!(
         "capturing on {} ({}), {}; Ctrl-C stops",
-        source.interface(),
+        crate::escape::controls(source.interface()),
         live::linktype_name(source.linktype()),
         describe_filter(&cfg.filter)
     ));
@@ -602,9 +661,8 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     let mut sink = make_sink(&args.output);
     let mut pipeline = Pipeline::new(PipelineConfig { budget: args.limits.memory_limit, ..PipelineConfig::default() });
     pipeline.show_data(args.keys.show_data);
-    if let Some(dir) = &args.output.certs {
-        pipeline.write_certificates_to(dir.clone());
-    }
+    let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
+    let mut certs_failed = false;
     // A key log that a running browser is still writing is followed as it grows.
     let mut follower = args.keys.path().map(KeyLogTail::new);
     pipeline.wait_for_keys(follower.is_some());
@@ -612,7 +670,6 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     let mut stats_read = Instant::now();
     let mut packets: u64 = 0;
     let mut capture_error: Option<LiveError> = None;
-    let mut write_error: Option<io::Error> = None;
     let out_err = |e: io::Error| if is_closed_pipe(&e) { Stop::OutputClosed } else { Stop::OutputFailed(e) };
 
     let result: Result<(), Stop> = (|| {
@@ -638,8 +695,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
                         batch += 1;
                         packets += 1;
                         if let Err(e) = written {
-                            write_error = Some(e);
-                            break 'capture;
+                            give_up_writing(&mut writer, &mut write_failed, &shown_write, &e);
                         }
                     }
                     Ok(None) => break,
@@ -656,8 +712,9 @@ fn run_capture(args: &CaptureArgs) -> i32 {
                     Ok(true) => pipeline.release_held_records(wall_clock_now()),
                     Ok(false) => {}
                     Err(e) => {
-                        write_error = Some(e);
-                        break;
+                        // The lines reached the pipeline; only the file lost them.
+                        give_up_writing(&mut writer, &mut write_failed, &shown_write, &e);
+                        pipeline.release_held_records(wall_clock_now());
                     }
                 }
             }
@@ -668,8 +725,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             } else if let Some((w, _)) = writer.as_mut()
                 && let Err(e) = w.flush()
             {
-                write_error = Some(e);
-                break;
+                give_up_writing(&mut writer, &mut write_failed, &shown_write, &e);
             }
             deliver(&mut pipeline, sink.as_mut())?;
             sink.flush().map_err(out_err)?;
@@ -683,7 +739,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
         if let Some(tail) = follower.as_mut()
             && let Err(e) = tail.feed(&mut pipeline, writer.as_mut().map(|(w, _)| w))
         {
-            write_error = Some(e);
+            give_up_writing(&mut writer, &mut write_failed, &shown_write, &e);
         }
         pipeline.finish();
         deliver(&mut pipeline, sink.as_mut())?;
@@ -691,6 +747,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
         let mut summary = pipeline.summary();
         summary.kernel = Some(KernelCounters { packets_received: kernel.received, packets_dropped: kernel.dropped });
         summary.input_error = capture_error.as_ref().map(|e| e.to_string());
+        certs_failed = finish_certificates(&mut summary, certs_unusable);
         if args.output.json {
             sink.event(&Event::Summary(Box::new(summary))).map_err(out_err)?;
         } else {
@@ -702,10 +759,10 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     })();
 
     if let Some((w, _)) = writer
-        && write_error.is_none()
         && let Err(e) = w.into_inner()
     {
-        write_error = Some(e);
+        warn(&format!("cannot write {shown_write}: {e}"));
+        write_failed = true;
     }
     match result {
         Ok(()) | Err(Stop::OutputClosed) => {}
@@ -714,16 +771,22 @@ fn run_capture(args: &CaptureArgs) -> i32 {
             return exit::OUTPUT;
         }
     }
-    if let Some(e) = write_error {
-        let path = args.write.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        warn(&format!("cannot write {path}: {e}"));
-        return exit::OUTPUT;
-    }
+    let mut code = exit::OK;
     if let Some(e) = capture_error {
         warn(&e.to_string());
-        return exit::DAMAGED;
+        code = exit::DAMAGED;
     }
-    exit::OK
+    if write_failed || certs_failed {
+        code = exit::OUTPUT;
+    }
+    code
+}
+
+/// The `-w` file failed: one warning, and the capture goes on without writing it.
+fn give_up_writing<W>(writer: &mut Option<W>, failed: &mut bool, shown: &str, e: &io::Error) {
+    warn(&format!("cannot write {shown}: {e}; the capture goes on without it"));
+    *writer = None;
+    *failed = true;
 }
 
 fn wall_clock_now() -> crate::time::Timestamp {

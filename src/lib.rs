@@ -14,6 +14,7 @@ pub mod certs;
 pub mod cli;
 pub mod conn;
 pub mod crypto;
+pub mod escape;
 pub mod fast_map;
 pub mod fingerprint;
 pub mod hex_text;

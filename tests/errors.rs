@@ -279,6 +279,10 @@ fn bad_command_lines_are_exit_2() {
         assert!(stderr(&out).contains("error") || stderr(&out).contains("Usage"), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+    // As the README says: clap's usual message over several lines (error, usage, hint).
+    let err = stderr(&run(&["read", "--no-such-flag", "x.pcap"]));
+    assert!(err.starts_with("error: unexpected argument '--no-such-flag'"), "{err}");
+    assert!(err.lines().count() > 1 && err.contains("Usage: tlstrace read"), "{err}");
     // Help and version are not errors.
     for args in [["--help"], ["--version"]] {
         let out = run(&args);
@@ -302,4 +306,468 @@ fn writing_to_a_full_disk_is_exit_7() {
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("tlstrace: cannot write output"), "{err}");
+}
+
+/// Exit 4 and exactly one stderr line: `tlstrace: PATH: capture truncated inside its file
+/// header (N bytes read)`, with nothing on stdout (nothing came before the damage).
+fn assert_header_cut(out: &Output, shown: &str, bytes: usize) {
+    assert_no_crash(out);
+    assert_eq!(out.status.code(), Some(4), "stderr: {}", stderr(out));
+    assert_eq!(
+        stderr(out),
+        format!("tlstrace: {shown}: capture truncated inside its file header ({bytes} bytes read)\n")
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_capture_cut_inside_its_file_header_is_exit_4() {
+    let dir = scratch("header-cut");
+    // pcapng: the fixture's Section Header Block is 164 bytes long (it carries options).
+    let ng = std::fs::read(fixture("tls-two-linktypes.pcapng")).unwrap();
+    assert_eq!(&ng[..8], &[0x0a, 0x0d, 0x0d, 0x0a, 164, 0, 0, 0]);
+    for cut in [4, 11, 12, 28, 100, 163] {
+        let path = write(&dir, &format!("ng{cut}.pcapng"), &ng[..cut]);
+        assert_header_cut(&run(&["read", &path]), &path, cut);
+    }
+    // The whole Section Header Block and nothing after it: a capture without packets.
+    let out = run(&["read", "--json", &write(&dir, "ng164.pcapng", &ng[..164])]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ndjson(&out.stdout).last().unwrap()["packets"], 0);
+
+    // pcap: cut inside the 24-byte global header.
+    let pcap = std::fs::read(fixture("gnutls-tls12.pcap")).unwrap();
+    for cut in [4, 10, 23] {
+        let path = write(&dir, &format!("p{cut}.pcap"), &pcap[..cut]);
+        assert_header_cut(&run(&["read", &path]), &path, cut);
+    }
+    // From stdin too.
+    assert_header_cut(&run_with_stdin(&["read", "-"], &pcap[..20]), "standard input", 20);
+
+    // gzip cut short before any of the capture came out, and a gzip of a cut header.
+    let gz = gzip(&pcap);
+    for cut in [2, 10, 15] {
+        let path = write(&dir, &format!("g{cut}.pcap.gz"), &gz[..cut]);
+        assert_header_cut(&run(&["read", &path]), &path, 0);
+    }
+    let path = write(&dir, "header.pcap.gz", &gzip(&ng[..50]));
+    assert_header_cut(&run(&["read", &path]), &path, 50);
+
+    // What does not start like a capture stays "not a capture" (3), cut or not.
+    for (name, bytes) in [
+        ("one-byte", pcap[..1].to_vec()),
+        ("three-bytes", pcap[..3].to_vec()),
+        ("text.gz", gzip(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")),
+        ("text-cut.gz", gzip(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")[..25].to_vec()),
+        ("bad-bom.pcapng", [&ng[..8], &[0, 0, 0, 0], &ng[12..164]].concat()),
+        ("gzip-magic-only", vec![0x1f]),
+    ] {
+        let out = run(&["read", &write(&dir, name, &bytes)]);
+        assert_one_line_error(&out, 3, "not a pcap or pcapng capture file");
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures").join(name)
+}
+
+/// The certificates `read --certs` writes for `capture`, by file name, from a run into a
+/// fresh directory (which must succeed).
+fn certificate_names(capture: &Path, dir: &Path) -> Vec<String> {
+    let out = run(&["read", "--certs", dir.to_str().unwrap(), capture.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
+}
+
+/// A `--json` run that traced the whole fixture although certificates could not be written:
+/// exit 7, exactly `warning` on stderr, the connection and its messages on stdout, and the
+/// summary saying how many certificates were written and why the others were not.
+fn assert_certificates_lost(out: &Output, warning: &str, written: u64) {
+    assert_no_crash(out);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(out));
+    assert_eq!(stderr(out), format!("tlstrace: {warning}\n"));
+    let events = ndjson(&out.stdout);
+    assert_eq!(events.iter().filter(|e| e["event"] == "connection").count(), 1);
+    assert_eq!(hellos(&events), (1, 1));
+    assert!(events.iter().any(|e| e["event"] == "message" && e["name"] == "Certificate"));
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["handshakes"]["complete"], 1);
+    assert_eq!(summary["certificates_written"], written);
+    assert_eq!(summary["certificate_error"], warning);
+}
+
+#[test]
+fn certificates_that_cannot_be_written_are_exit_7_after_the_trace() {
+    let dir = scratch("certs");
+    let capture = fixture("tls12-ecdhe-rsa-cbc-etm.pcap");
+    let names = certificate_names(&capture, &dir.join("good"));
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    // DIR is a regular file.
+    let file = write(&dir, "a-file", b"not a directory");
+    let out = run(&["read", "--json", "--certs", &file, capture.to_str().unwrap()]);
+    assert_certificates_lost(&out, &format!("cannot write certificates to {file}: Not a directory (os error 20)"), 0);
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a directory");
+
+    // DIR is under a regular file.
+    let under = format!("{file}/certs");
+    let out = run(&["read", "--json", "--certs", &under, capture.to_str().unwrap()]);
+    assert_certificates_lost(&out, &format!("cannot write certificates to {under}: Not a directory (os error 20)"), 0);
+
+    // A folder this process may not write into (root writes anywhere: not testable as root).
+    if unsafe { libc::geteuid() } != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let shown = locked.to_str().unwrap();
+        let out = run(&["read", "--json", "--certs", shown, capture.to_str().unwrap()]);
+        assert_certificates_lost(
+            &out,
+            &format!("cannot write certificates to {shown}: Permission denied (os error 13)"),
+            0,
+        );
+    } else {
+        eprintln!("SKIP: certs into a read-only folder: running as root, which writes into any folder");
+    }
+
+    // The disk fills up during the run: every certificate's file is a link to /dev/full, so
+    // each write fails with ENOSPC although the folder itself is fine.
+    let full = dir.join("full");
+    std::fs::create_dir(&full).unwrap();
+    for name in &names {
+        std::os::unix::fs::symlink("/dev/full", full.join(name)).unwrap();
+    }
+    let shown = full.to_str().unwrap();
+    let out = run(&["read", "--json", "--certs", shown, capture.to_str().unwrap()]);
+    assert_certificates_lost(
+        &out,
+        &format!("cannot write certificates to {shown}: No space left on device (os error 28)"),
+        0,
+    );
+
+    // The text view: the warning, then the summary on stderr, then exit 7.
+    let out = run(&["read", "--certs", &file, capture.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr(&out);
+    assert_eq!(
+        err.lines().next().unwrap(),
+        format!("tlstrace: cannot write certificates to {file}: Not a directory (os error 20)")
+    );
+    assert_eq!(err.matches("tlstrace:").count(), 1, "{err}");
+    assert!(err.contains("summary: 17 packets"), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches("ClientHello").count(), 1);
+}
+
+/// Unmounts a tmpfs when dropped.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn certificates_on_a_full_filesystem_are_exit_7() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIP: certs on a full tmpfs: mounting one needs root (the /dev/full case runs anyway)");
+        return;
+    }
+    let dir = scratch("tmpfs");
+    let mount = dir.join("small");
+    std::fs::create_dir(&mount).unwrap();
+    // One page: the first certificate fits, the second finds the filesystem full.
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4k", "tmpfs"]).arg(&mount).status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        assert!(std::env::var_os("CI").is_none(), "cannot mount a tmpfs as root");
+        eprintln!("SKIP: certs on a full tmpfs: mount -t tmpfs failed");
+        return;
+    }
+    let _unmount = Mounted(mount.clone());
+    let capture = fixture("tls12-ecdhe-rsa-cbc-etm.pcap");
+    let shown = mount.to_str().unwrap();
+    let out = run(&["read", "--json", "--certs", shown, capture.to_str().unwrap()]);
+    assert_certificates_lost(
+        &out,
+        &format!("cannot write certificates to {shown}: No space left on device (os error 28)"),
+        1,
+    );
+}
+
+// ---- live capture ----
+
+/// Whether a test that needs root can run; when it cannot, says so, and fails under CI (set
+/// by CI systems) so that a skipped test can never pass there.
+fn root_or_skip(test: &str) -> bool {
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    let why = "capturing and creating interfaces need root";
+    assert!(std::env::var_os("CI").is_none(), "{test}: {why}, and CI is set: not skipping");
+    eprintln!("SKIP: {test}: {why}");
+    false
+}
+
+/// `tlstrace capture lo --port P --json ARGS` while `traffic(P)` runs against a local listener,
+/// stopped with SIGTERM. `fsize_limit` caps the size of any file the capture writes
+/// (RLIMIT_FSIZE, with SIGXFSZ ignored: a write past it fails with EFBIG).
+fn capture_during(args: &[&str], fsize_limit: Option<u64>, traffic: impl FnOnce(&std::net::TcpListener)) -> Output {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["capture", "lo", "--json", "--port", &port]).args(args);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(limit) = fsize_limit {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().expect("spawn tlstrace capture");
+    let mut stdout = child.stdout.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err_stream = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(err_stream).lines() {
+            let Ok(line) = line else { break };
+            all.push_str(&line);
+            all.push('\n');
+            let _ = tx.send(line);
+        }
+        all
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains("capturing on") => break,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                panic!("tlstrace capture did not start: {}", err_reader.join().unwrap());
+            }
+        }
+    }
+    traffic(&listener);
+    // Frames are read in batches: give the last ones time to arrive before stopping.
+    std::thread::sleep(Duration::from_millis(600));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    Output { status, stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap().into_bytes() }
+}
+
+/// One TCP connection to `listener` carrying a ClientHello for `sni` (and `extra` bytes of
+/// application data after it), closed at both ends once the listener has read it all.
+fn send_client_hello(listener: &std::net::TcpListener, sni: &str, n: u32, extra: usize) {
+    let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut server, _) = listener.accept().unwrap();
+    let mut bytes = pcapgen::client_hello(sni, n);
+    bytes.extend(std::iter::repeat_n(0x17u8, extra));
+    client.write_all(&bytes).unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut got = Vec::new();
+    server.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), bytes.len());
+}
+
+/// The SNIs of the ClientHellos in a capture's JSON output, in order.
+fn hello_snis(stdout: &[u8]) -> Vec<String> {
+    ndjson(stdout)
+        .iter()
+        .filter(|e| e["event"] == "message" && e["name"] == "ClientHello")
+        .map(|e| e["client_hello"]["sni"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+#[test]
+fn capture_file_that_cannot_be_written_is_exit_7_after_the_capture() {
+    if !root_or_skip("capture -w into a file that cannot be written") {
+        return;
+    }
+    // Cannot be created, and the disk is full from the first write.
+    for (target, error) in [
+        ("/nonexistent-tlstrace-dir/c.pcapng", "No such file or directory (os error 2)"),
+        ("/dev/full", "No space left on device (os error 28)"),
+    ] {
+        let out = capture_during(&["-w", target], None, |l| send_client_hello(l, "first.test", 1, 0));
+        assert_no_crash(&out);
+        assert_eq!(out.status.code(), Some(7), "{target}: {}", stderr(&out));
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert_eq!(lines[0], format!("tlstrace: cannot write {target}: {error}; the capture goes on without it"));
+        assert!(lines[1].starts_with("tlstrace: capturing on lo"), "{err}");
+        // The trace ran all the same.
+        assert_eq!(hello_snis(&out.stdout), ["first.test"]);
+        let events = ndjson(&out.stdout);
+        assert_eq!(events.last().unwrap()["event"], "summary");
+        assert_eq!(events.last().unwrap()["tls_connections"], 1);
+    }
+
+    // A write fails during the capture: the file may grow to 4 KiB, the second connection
+    // takes it past that; the third comes after the failure and is traced too.
+    let dir = scratch("capture-fsize");
+    let file = dir.join("c.pcapng");
+    let shown = file.to_str().unwrap();
+    let out = capture_during(&["-w", shown], Some(4096), |l| {
+        send_client_hello(l, "before.test", 1, 0);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        send_client_hello(l, "failing.test", 2, 8000);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        send_client_hello(l, "after.test", 3, 0);
+    });
+    assert_no_crash(&out);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("tlstrace: capturing on lo"), "{err}");
+    assert_eq!(
+        lines[1],
+        format!("tlstrace: cannot write {shown}: File too large (os error 27); the capture goes on without it")
+    );
+    assert_eq!(hello_snis(&out.stdout), ["before.test", "failing.test", "after.test"]);
+    // What was written before the failure reads back: the first connection is in it.
+    let len = std::fs::metadata(&file).unwrap().len();
+    assert!(len > 0 && len <= 4096, "{len}");
+    let back = run(&["read", "--json", shown]);
+    assert!(hello_snis(&back.stdout).contains(&"before.test".to_string()), "{}", stderr(&back));
+}
+
+/// Deletes a network interface when dropped.
+struct Interface(String);
+
+impl Drop for Interface {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["link", "del", &self.0]).output();
+    }
+}
+
+/// A new interface that exists but is down (a veth pair, or a dummy where veth is missing).
+fn down_interface() -> Result<Interface, String> {
+    let name = format!("tlsdn{}", std::process::id() % 1_000_000);
+    let peer = format!("{name}p");
+    let mut tried = Vec::new();
+    for args in
+        [vec!["link", "add", &name, "type", "veth", "peer", "name", &peer], vec!["link", "add", &name, "type", "dummy"]]
+    {
+        match Command::new("ip").args(&args).output() {
+            Ok(o) if o.status.success() => return Ok(Interface(name.clone())),
+            Ok(o) => tried.push(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr).trim())),
+            Err(e) => tried.push(format!("ip: {e}")),
+        }
+    }
+    Err(tried.join("; "))
+}
+
+#[test]
+fn capture_on_an_interface_that_is_down_is_exit_6() {
+    if !root_or_skip("capture on an interface that is down") {
+        return;
+    }
+    let iface = match down_interface() {
+        Ok(i) => i,
+        Err(why) => {
+            assert!(std::env::var_os("CI").is_none(), "cannot create a down interface, and CI is set: {why}");
+            eprintln!("SKIP: capture on an interface that is down: cannot create one ({why})");
+            return;
+        }
+    };
+    let name = iface.0.as_str();
+    // The listing shows it down, and capturing on it stops at once with one line.
+    let list = run(&["capture", "--list", "--json"]);
+    assert!(ndjson(&list.stdout).iter().any(|i| i["interface"] == name && i["state"] == "down"));
+    for args in [vec!["capture", name], vec!["capture", name, "--json", "-w", "/dev/null", "--port", "443"]] {
+        let out = run(&args);
+        assert_no_crash(&out);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!("tlstrace: interface {name} is down; bring it up first (ip link set {name} up)\n")
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_in_messages() {
+    let dir = scratch("names");
+    // A file name with a newline, a tab and an escape sequence: one line, escaped.
+    let odd = dir.join("cut\nhere\t\x1b[31m.pcap");
+    let shown = format!("{}/cut\\nhere\\t\\x1b[31m.pcap", dir.display());
+    let out = run(&["read", odd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stderr(&out), format!("tlstrace: cannot open {shown}: No such file or directory (os error 2)\n"));
+    std::fs::write(&odd, b"not a capture at all").unwrap();
+    let out = run(&["read", odd.to_str().unwrap()]);
+    assert_eq!(stderr(&out), format!("tlstrace: {shown}: not a pcap or pcapng capture file\n"));
+    // Damaged: the stderr line and the summary's input_error both escaped.
+    let capture = pcapgen::tls_capture(3).bytes;
+    std::fs::write(&odd, &capture[..capture.len() - 10]).unwrap();
+    let out = run(&["read", "--json", odd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(&format!("tlstrace: {shown}: capture truncated after ")), "{err}");
+    let summary = ndjson(&out.stdout).pop().unwrap();
+    assert!(summary["input_error"].as_str().unwrap().starts_with(&format!("{shown}: ")));
+
+    // The key log's name.
+    let keys = dir.join("keys\n.log");
+    let good = write(&dir, "good.pcap", &capture);
+    let out = run(&["read", "--keylog", keys.to_str().unwrap(), &good]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "tlstrace: cannot read key log {}/keys\\n.log: No such file or directory (os error 2)\n",
+            dir.display()
+        )
+    );
+    std::fs::write(&keys, b"CLIENT_RANDOM nothex\n").unwrap();
+    let out = run(&["read", "--json", "--keylog", keys.to_str().unwrap(), &good]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(&format!("tlstrace: key log {}/keys\\n.log: line 1: ", dir.display())), "{err}");
+
+    // The --certs folder's name.
+    let certs = dir.join("certs\x07\n");
+    std::fs::write(&certs, b"a file").unwrap();
+    let out = run(&["read", "--json", "--certs", certs.to_str().unwrap(), &good]);
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "tlstrace: cannot write certificates to {}/certs\\x07\\n: Not a directory (os error 20)\n",
+            dir.display()
+        )
+    );
+
+    // Interface names (no privilege needed: the name is checked first).
+    let out = run(&["capture", "no\nsuch\x1b0"]);
+    assert_eq!(out.status.code(), Some(6));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("tlstrace: no such interface 'no\\nsuch\\x1b0'; interfaces: "), "{err}");
+    assert!(!err.trim_end().contains(|c: char| c.is_control()), "{err:?}");
 }

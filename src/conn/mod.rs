@@ -997,7 +997,8 @@ impl Emitter<'_> {
                 Ok(_) => self.shared.stats.certificates_written += 1,
                 Err(e) => {
                     if self.shared.certs_error.is_none() {
-                        self.shared.certs_error = Some(format!("cannot write certificates to {}: {e}", dir.display()));
+                        let shown = crate::escape::path(&dir);
+                        self.shared.certs_error = Some(format!("cannot write certificates to {shown}: {e}"));
                     }
                 }
             }

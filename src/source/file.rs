@@ -30,12 +30,97 @@ pub enum SourceError {
     NotACapture { path: String },
     #[error("{path}: file is empty")]
     Empty { path: String },
+    #[error("{path}: capture truncated inside its file header ({bytes} bytes read)")]
+    TruncatedHeader { path: String, bytes: u64 },
     #[error("{path}: capture truncated after {packets} packets ({bytes} bytes read)")]
     Truncated { path: String, packets: u64, bytes: u64 },
     #[error("{path}: corrupt capture after {packets} packets ({bytes} bytes read): {what}")]
     Corrupt { path: String, packets: u64, bytes: u64, what: String },
     #[error("{path}: read error after {packets} packets: {source}")]
     Read { path: String, packets: u64, source: io::Error },
+}
+
+impl SourceError {
+    /// The input is a capture, but truncated or corrupt (exit 4), rather than one that could
+    /// not be read or is no capture at all (exit 3).
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            SourceError::TruncatedHeader { .. } | SourceError::Truncated { .. } | SourceError::Corrupt { .. }
+        )
+    }
+}
+
+/// Magic numbers of the classic pcap header: micro- and nanosecond, either byte order.
+const PCAP_MAGICS: [[u8; 4]; 4] =
+    [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d]];
+const PCAP_HEADER_LEN: usize = 24;
+/// pcapng files start with a Section Header Block: its type, its length, then a byte-order magic.
+const PCAPNG_SHB_TYPE: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+const PCAPNG_BOM_LE: [u8; 4] = [0x4d, 0x3c, 0x2b, 0x1a];
+const PCAPNG_BOM_BE: [u8; 4] = [0x1a, 0x2b, 0x3c, 0x4d];
+const PCAPNG_SHB_MIN: u32 = 28;
+/// Bytes that tell the formats apart and give a Section Header Block's length.
+const HEAD_PROBE: usize = 12;
+
+/// What the first bytes of the input say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Start {
+    /// Too few bytes to tell, all of them the start of a pcap or pcapng file.
+    Partial,
+    /// Not the start of a pcap or pcapng file.
+    Other,
+    /// A capture whose file header is this many bytes long.
+    Header(usize),
+    /// A pcapng Section Header Block whose length cannot be right.
+    BadLength(u32),
+}
+
+fn classify_start(head: &[u8]) -> Start {
+    let Some(magic) = head.get(..4) else {
+        let prefix = PCAP_MAGICS.iter().chain([&PCAPNG_SHB_TYPE]).any(|m| m.starts_with(head));
+        return if prefix { Start::Partial } else { Start::Other };
+    };
+    if PCAP_MAGICS.iter().any(|m| m == magic) {
+        return Start::Header(PCAP_HEADER_LEN);
+    }
+    if magic != PCAPNG_SHB_TYPE {
+        return Start::Other;
+    }
+    let (Some(len), Some(bom)) = (head.get(4..8), head.get(8..12)) else { return Start::Partial };
+    let len: [u8; 4] = len.try_into().unwrap_or_default();
+    let len = if bom == PCAPNG_BOM_LE {
+        u32::from_le_bytes(len)
+    } else if bom == PCAPNG_BOM_BE {
+        u32::from_be_bytes(len)
+    } else {
+        return Start::Other;
+    };
+    // pcap-parser looks at the first read of the input only: the whole block must fit in it.
+    if len < PCAPNG_SHB_MIN || !len.is_multiple_of(4) || len as usize > INITIAL_BUFFER {
+        return Start::BadLength(len);
+    }
+    Start::Header(len as usize)
+}
+
+/// Reads until `head` holds `want` bytes or the input ends (a read error ends it too: it is
+/// kept by `KeepError`).
+fn read_head<R: Read>(input: &mut R, head: &mut Vec<u8>, want: usize) {
+    let missing = want.saturating_sub(head.len()) as u64;
+    let _ = input.take(missing).read_to_end(head);
+}
+
+/// A read error, as a capture error: in gzip input a stream that stops early is a capture cut
+/// short, and a stream that does not inflate a corrupt one.
+fn as_source_error(path: &str, packets: u64, bytes: u64, compressed: bool, source: io::Error) -> SourceError {
+    let path = path.to_string();
+    match source.kind() {
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData if compressed => {
+            SourceError::Corrupt { path, packets, bytes, what: format!("gzip: {source}") }
+        }
+        io::ErrorKind::UnexpectedEof if compressed => SourceError::Truncated { path, packets, bytes },
+        _ => SourceError::Read { path, packets, source },
+    }
 }
 
 /// Capture format, as detected.
@@ -216,8 +301,8 @@ pub struct FileSource {
 impl FileSource {
     /// Opens `path` (`-` is stdin). Gzip input is recognised by its magic bytes.
     pub fn open(path: &str) -> Result<FileSource, SourceError> {
-        let shown = if path == "-" { "standard input" } else { path };
-        Self::open_as(path, shown)
+        let shown = if path == "-" { "standard input".into() } else { crate::escape::controls(path) };
+        Self::open_as(path, &shown)
     }
 
     fn open_as(path: &str, shown: &str) -> Result<FileSource, SourceError> {
@@ -256,20 +341,55 @@ impl FileSource {
         total_bytes: Option<u64>,
     ) -> Result<FileSource, SourceError> {
         let read_error = std::sync::Arc::new(std::sync::Mutex::new(None));
-        let input = KeepError { inner: stream, error: read_error.clone(), failed: false };
+        let mut input = KeepError { inner: stream, error: read_error.clone(), failed: false };
+        // The file header is read whole first: a file that starts like a capture but ends (or
+        // fails) inside its header is a damaged capture, not "not a capture".
+        let mut head = Vec::with_capacity(HEAD_PROBE);
+        read_head(&mut input, &mut head, HEAD_PROBE);
+        let mut start = classify_start(&head);
+        if let Start::Header(len) = start {
+            read_head(&mut input, &mut head, len);
+            start = classify_start(&head);
+        }
+        let shown = path.to_string();
+        let bytes = head.len() as u64;
+        let complete = matches!(start, Start::Header(len) if head.len() >= len);
+        if !complete {
+            let failure = take_error(&read_error);
+            return Err(match start {
+                Start::Other => SourceError::NotACapture { path: shown },
+                Start::BadLength(len) => SourceError::Corrupt {
+                    path: shown,
+                    packets: 0,
+                    bytes,
+                    what: format!("section header block of {len} bytes"),
+                },
+                Start::Partial | Start::Header(_) => match failure {
+                    Some(source) => match as_source_error(path, 0, bytes, compressed, source) {
+                        SourceError::Truncated { .. } => SourceError::TruncatedHeader { path: shown, bytes },
+                        other => other,
+                    },
+                    None if head.is_empty() => SourceError::Empty { path: shown },
+                    // One to three bytes are too few to take a plain file for a capture.
+                    None if head.len() < 4 => SourceError::NotACapture { path: shown },
+                    None => SourceError::TruncatedHeader { path: shown, bytes },
+                },
+            });
+        }
+        let pcapng = head.starts_with(&PCAPNG_SHB_TYPE);
+        let input = io::Cursor::new(head).chain(input);
         let reader = match pcap_parser::create_reader(INITIAL_BUFFER, input) {
             Ok(r) => r,
-            Err(PcapError::Eof) => {
-                return Err(match take_error(&read_error) {
-                    Some(source) => SourceError::Read { path: path.to_string(), packets: 0, source },
-                    None => SourceError::Empty { path: path.to_string() },
+            // The header is all there: pcap-parser rejects what is in it.
+            Err(_) if pcapng => {
+                return Err(SourceError::Corrupt {
+                    path: shown,
+                    packets: 0,
+                    bytes,
+                    what: "invalid section header block".into(),
                 });
             }
-            Err(PcapError::ReadError) => {
-                let source = take_error(&read_error).unwrap_or_else(|| io::Error::other("read failed"));
-                return Err(SourceError::Read { path: path.to_string(), packets: 0, source });
-            }
-            Err(_) => return Err(SourceError::NotACapture { path: path.to_string() }),
+            Err(_) => return Err(SourceError::NotACapture { path: shown }),
         };
         Ok(FileSource {
             path: path.to_string(),
@@ -444,14 +564,7 @@ impl FileSource {
 
     fn read_failed(&self) -> SourceError {
         let source = take_error(&self.read_error).unwrap_or_else(|| io::Error::other("read failed"));
-        if self.compressed && source.kind() == io::ErrorKind::InvalidInput {
-            return self.corrupt(&format!("gzip: {source}"));
-        }
-        if self.compressed && source.kind() == io::ErrorKind::UnexpectedEof {
-            // The compressed stream stops early: the capture is as cut short as a plain file.
-            return SourceError::Truncated { path: self.path.clone(), packets: self.frames, bytes: self.bytes_read() };
-        }
-        SourceError::Read { path: self.path.clone(), packets: self.frames, source }
+        as_source_error(&self.path, self.frames, self.bytes_read(), self.compressed, source)
     }
 }
 
@@ -720,6 +833,103 @@ mod tests {
             assert_eq!(got, data, "every byte before the end or the error, in order");
             assert_eq!(end, error);
         }
+    }
+
+    /// One byte per read, as a slow pipe may hand them out.
+    struct Trickle(io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let one = buf.get_mut(..1).unwrap_or_default();
+            self.0.read(one)
+        }
+    }
+
+    fn open_bytes(data: &[u8]) -> Result<FileSource, SourceError> {
+        FileSource::from_reader("x", Box::new(Trickle(io::Cursor::new(data.to_vec()))), false, None)
+    }
+
+    /// A pcapng section header of `len` bytes (options are zeros), little-endian.
+    fn pcapng_header(len: u32) -> Vec<u8> {
+        let mut shb = PCAPNG_SHB_TYPE.to_vec();
+        shb.extend_from_slice(&len.to_le_bytes());
+        shb.extend_from_slice(&PCAPNG_BOM_LE);
+        shb.extend_from_slice(&[1, 0, 0, 0]);
+        shb.extend_from_slice(&[0xff; 8]);
+        shb.resize(len as usize - 4, 0);
+        shb.extend_from_slice(&len.to_le_bytes());
+        shb
+    }
+
+    fn pcap_header() -> Vec<u8> {
+        let mut h = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        h.extend_from_slice(&[0; 8]);
+        h.extend_from_slice(&65535u32.to_le_bytes());
+        h.extend_from_slice(&1u32.to_le_bytes());
+        h
+    }
+
+    #[test]
+    fn the_first_bytes_tell_the_format() {
+        assert_eq!(classify_start(&[]), Start::Partial);
+        assert_eq!(classify_start(&[0x0a, 0x0d]), Start::Partial);
+        assert_eq!(classify_start(&[0xa1, 0xb2, 0x3c]), Start::Partial);
+        assert_eq!(classify_start(b"GE"), Start::Other);
+        assert_eq!(classify_start(&pcap_header()[..4]), Start::Header(24));
+        assert_eq!(classify_start(&pcapng_header(48)[..11]), Start::Partial);
+        assert_eq!(classify_start(&pcapng_header(48)[..12]), Start::Header(48));
+        let mut be = pcapng_header(48);
+        be[4..8].copy_from_slice(&48u32.to_be_bytes());
+        be[8..12].copy_from_slice(&PCAPNG_BOM_BE);
+        assert_eq!(classify_start(&be), Start::Header(48));
+        let mut bad_bom = pcapng_header(48);
+        bad_bom[8] = 0;
+        assert_eq!(classify_start(&bad_bom), Start::Other);
+        let mut odd = pcapng_header(48);
+        odd[4] = 30;
+        assert_eq!(classify_start(&odd), Start::BadLength(30));
+        odd[4..8].copy_from_slice(&(64u32 << 20).to_le_bytes());
+        assert_eq!(classify_start(&odd), Start::BadLength(64 << 20));
+    }
+
+    #[test]
+    fn a_file_cut_inside_its_header_is_truncated() {
+        let shb = pcapng_header(100);
+        for cut in [4, 8, 12, 27, 28, 99] {
+            match open_bytes(&shb[..cut]) {
+                Err(e @ SourceError::TruncatedHeader { bytes, .. }) => {
+                    assert_eq!(bytes, cut as u64);
+                    assert!(e.is_damage());
+                }
+                other => panic!("pcapng cut at {cut}: {:?}", other.err()),
+            }
+        }
+        let pcap = pcap_header();
+        for cut in 4..24 {
+            assert!(
+                matches!(open_bytes(&pcap[..cut]), Err(SourceError::TruncatedHeader { bytes, .. }) if bytes == cut as u64),
+                "pcap cut at {cut}"
+            );
+        }
+        // Fewer bytes than a magic number, or bytes no capture starts with: not a capture.
+        for short in [&pcap[..1], &pcap[..3], &shb[..2], b"GET / HTTP/1.1\r\n"] {
+            let r = open_bytes(short);
+            assert!(matches!(r, Err(SourceError::NotACapture { .. })), "{short:?}");
+            assert!(!r.err().is_some_and(|e| e.is_damage()));
+        }
+        // Complete headers open, one byte per read as from a slow pipe.
+        for whole in [&shb, &pcap] {
+            let mut source = open_bytes(whole).expect("a whole file header");
+            assert!(matches!(source.next_with(|_| ()), Ok(None)));
+            assert_eq!(source.bytes_read(), whole.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_bad_section_header_is_corrupt() {
+        let mut shb = pcapng_header(48);
+        shb[4] = 30;
+        assert!(matches!(open_bytes(&shb), Err(SourceError::Corrupt { what, .. }) if what.contains("30 bytes")));
     }
 
     #[test]

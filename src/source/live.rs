@@ -66,8 +66,15 @@ pub struct CaptureConfig {
 pub enum LiveError {
     #[error("capturing needs root or CAP_NET_RAW")]
     Permission,
-    #[error("no such interface '{name}'")]
+    #[error("no such interface '{}'", crate::escape::controls(name))]
     NoInterface { name: String, available: Vec<String> },
+    /// The interface exists but is administratively down: nothing could arrive.
+    #[error(
+        "interface {} is down; bring it up first (ip link set {} up)",
+        crate::escape::controls(name),
+        crate::escape::controls(name)
+    )]
+    Down { name: String },
     #[error("{0}")]
     Filter(#[from] FilterError),
     #[error("{what}: {source}")]
@@ -192,8 +199,9 @@ struct Received {
 }
 
 impl LiveSource {
-    /// Opens a capture. Errors: `NoInterface` for a name the system does not know, `Permission`
-    /// without CAP_NET_RAW.
+    /// Opens a capture. Errors: `NoInterface` for a name the system does not know, `Down` for
+    /// an interface that is not up (as tcpdump: nothing would ever arrive), `Permission` without
+    /// CAP_NET_RAW.
     pub fn open(cfg: &CaptureConfig) -> Result<LiveSource, LiveError> {
         let known = interfaces();
         let Some(iface) = known.iter().find(|i| i.name == cfg.interface) else {
@@ -202,6 +210,10 @@ impl LiveSource {
                 available: known.into_iter().map(|i| i.name).collect(),
             });
         };
+        if !iface.up {
+            return Err(LiveError::Down { name: cfg.interface.clone() });
+        }
+        let shown = crate::escape::controls(&cfg.interface);
         let cooked = iface.linktype == LINKTYPE_LINUX_SLL2;
         let ifindex = libc::c_int::try_from(iface.index)
             .map_err(|_| LiveError::NoInterface { name: cfg.interface.clone(), available: Vec::new() })?;
@@ -257,7 +269,7 @@ impl LiveSource {
                     available: interfaces().into_iter().map(|i| i.name).collect(),
                 });
             }
-            return Err(LiveError::Os { what: format!("cannot bind to {}", cfg.interface), source: e });
+            return Err(LiveError::Os { what: format!("cannot bind to {shown}"), source: e });
         }
 
         if cfg.promiscuous && ifindex != 0 {
@@ -266,7 +278,7 @@ impl LiveSource {
             mreq.mr_ifindex = ifindex;
             mreq.mr_type = libc::PACKET_MR_PROMISC as libc::c_ushort;
             set_option(&fd, libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &mreq)
-                .map_err(os(format!("cannot enable promiscuous mode on {} (try -p)", cfg.interface)))?;
+                .map_err(os(format!("cannot enable promiscuous mode on {shown} (try -p)")))?;
         }
 
         Ok(LiveSource {
@@ -350,9 +362,10 @@ impl LiveSource {
                 let e = io::Error::last_os_error();
                 return match e.raw_os_error() {
                     Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(None),
-                    Some(libc::ENETDOWN) => {
-                        Err(LiveError::Os { what: format!("interface {} went down", self.name), source: e })
-                    }
+                    Some(libc::ENETDOWN) => Err(LiveError::Os {
+                        what: format!("interface {} went down", crate::escape::controls(&self.name)),
+                        source: e,
+                    }),
                     _ => Err(LiveError::Os { what: "capture read failed".into(), source: e }),
                 };
             }
