@@ -268,6 +268,7 @@ impl Stages {
             bytes: 0,
             connections: s.flows,
             tls_connections: s.tls_connections,
+            unconfirmed_connections: s.unconfirmed_connections,
             messages: s.messages,
             gaps: s.gaps,
             gap_bytes: s.gap_bytes,

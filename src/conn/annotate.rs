@@ -973,22 +973,22 @@ impl Story {
     /// The failure a gap caused: which message it took, or where the bytes went missing.
     fn gap_failure(&self) -> String {
         let Some(loss) = &self.gap_loss else { return "gap: bytes missing from the capture".to_string() };
-        let mut text = match (&loss.message, &loss.after) {
-            (Some(message), _) => format!("gap: {message} {}", loss.how),
-            (None, Some(after)) => {
-                format!(
-                    "gap: bytes missing after {after} from the {}",
-                    if loss.from_client { "client" } else { "server" }
-                )
+        let side = if loss.from_client { "client" } else { "server" };
+        match (&loss.message, &loss.after, loss.dropped) {
+            (Some(message), _, Some(cause)) if loss.how == "not captured" => {
+                format!("gap: {message} dropped by tlstrace ({cause})")
             }
-            (None, None) => {
-                format!("gap: bytes missing from the {}", if loss.from_client { "client" } else { "server" })
-            }
-        };
-        if let Some(cause) = loss.dropped {
-            let _ = write!(text, " (dropped by tlstrace: {cause})");
+            (Some(message), _, Some(cause)) => format!("gap: {message} {} (dropped by tlstrace: {cause})", loss.how),
+            (Some(message), _, None) => format!("gap: {message} {}", loss.how),
+            (None, Some(after), dropped) => format!(
+                "gap: bytes missing after {after} from the {side}{}",
+                dropped.map(|c| format!(" (dropped by tlstrace: {c})")).unwrap_or_default()
+            ),
+            (None, None, dropped) => format!(
+                "gap: bytes missing from the {side}{}",
+                dropped.map(|c| format!(" (dropped by tlstrace: {c})")).unwrap_or_default()
+            ),
         }
-        text
     }
 
     /// The summary of this handshake. `ended` says why the connection stopped, if it did.

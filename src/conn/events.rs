@@ -247,6 +247,9 @@ pub struct SummaryEvent {
     /// TCP connections seen.
     pub connections: u64,
     pub tls_connections: u64,
+    /// Flows reported because a gap hid their start before TLS could be recognised in them
+    /// (`connection` events with `tls_seen` false), not counted in `tls_connections`.
+    pub unconfirmed_connections: u64,
     pub messages: u64,
     pub gaps: u64,
     pub gap_bytes: u64,

@@ -156,6 +156,8 @@ pub struct ConnStats {
     pub evicted: u64,
     /// Flows evicted before TLS was seen in them.
     pub evicted_flows: u64,
+    /// Flows reported because a gap hid their start before TLS could be recognised.
+    pub unconfirmed_connections: u64,
     /// Gap bytes tlstrace dropped itself, by cause.
     pub gap_bytes_by_cause: std::collections::BTreeMap<&'static str, u64>,
     pub handshakes: HandshakeTally,
@@ -542,7 +544,11 @@ impl Flow {
             }
         };
         shared.next_conn += 1;
-        shared.stats.tls_connections += 1;
+        if tls_seen {
+            shared.stats.tls_connections += 1;
+        } else {
+            shared.stats.unconfirmed_connections += 1;
+        }
         let conn = shared.next_conn;
         let (client, server) = match client_side {
             Side::Initiator => (self.initiator, self.responder),

@@ -8,7 +8,8 @@ use crate::msgs::HandshakeBody;
 use std::io;
 use std::net::IpAddr;
 
-/// Events held per undecided connection; beyond this the oldest are dropped (bounded memory).
+/// Events held per undecided connection (bounded memory). A connection still undecided past
+/// this many is shown (nothing is dropped): a filter errs on the side of showing more.
 const MAX_HELD_EVENTS: usize = 2000;
 
 #[derive(Clone, Debug, Default)]
@@ -192,11 +193,12 @@ impl<S: Sink> Sink for FilterSink<S> {
                     }
                     _ => {}
                 }
-                if p.events.len() >= MAX_HELD_EVENTS {
-                    p.events.remove(0);
-                }
                 p.events.push(ev.clone());
-                match self.decide(&p) {
+                let decision = match self.decide(&p) {
+                    None if p.events.len() >= MAX_HELD_EVENTS => Some(true),
+                    decided => decided,
+                };
+                match decision {
                     Some(true) => {
                         for e in &p.events {
                             self.inner.event(e)?;
@@ -242,5 +244,59 @@ mod tests {
         assert!(glob_match("a?c", "abc"));
         assert!(sni_matches("google", "www.google.com"));
         assert!(!sni_matches("www.*.net", "www.google.com"));
+    }
+
+    /// Counts what reaches it.
+    #[derive(Default)]
+    struct Count(usize);
+
+    impl Sink for Count {
+        fn event(&mut self, _: &Event) -> io::Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+        fn finish(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_connection_undecided_for_long_is_shown_whole_not_cut() {
+        use crate::conn::events::{ConnectionEvent, Direction, GapEvent, RoleEvidence};
+        use crate::time::Timestamp;
+        let filter = Filter { failed_only: true, ..Filter::default() };
+        let mut sink = FilterSink::new(Count::default(), filter);
+        let time = Timestamp::new(1_700_000_000, 0, 6);
+        let addr = std::net::SocketAddr::from(([10, 0, 0, 1], 443));
+        let conn = ConnectionEvent {
+            conn: 1,
+            client: addr.into(),
+            server: addr.into(),
+            time,
+            frame: 1,
+            syn_seen: true,
+            roles_from: RoleEvidence::Syn,
+            tls_seen: true,
+        };
+        sink.event(&Event::Connection(conn)).unwrap();
+        let events = 2 * MAX_HELD_EVENTS;
+        for i in 0..events as u64 {
+            let gap = GapEvent {
+                conn: 1,
+                direction: Direction::ClientToServer,
+                time,
+                frame: i,
+                bytes: 1,
+                offset: i,
+                cause: "capture_loss",
+                holes: None,
+            };
+            sink.event(&Event::Gap(gap)).unwrap();
+        }
+        // Still undecided (no handshake yet), but every event went through: none was dropped.
+        assert_eq!(sink.inner.0, events + 1);
     }
 }

@@ -322,6 +322,10 @@ fn header(text: &mut String, paint: Paint, conn: u64, c: Option<&ConnectionEvent
         write_endpoint(text, c.client.ip, c.client.port);
         text.push_str(" → ");
         write_endpoint(text, c.server.ip, c.server.port);
+        if !c.tls_seen {
+            part(text, &mut first);
+            paint.str(text, Style::Yellow, "TLS not recognised: a gap hid the start");
+        }
     }
     let Some(h) = hs else {
         part(text, &mut first);
@@ -773,6 +777,12 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
         text.push_str(&format!(
             "  decryption: {} connections decrypted, {} without secrets, {} unsupported; Finished verified {}, failed {}\n",
             d.connections_decrypted, d.connections_without_secrets, d.connections_unsupported_cipher, d.finished_verified, d.finished_failed
+        ));
+    }
+    if s.unconfirmed_connections > 0 {
+        text.push_str(&format!(
+            "  {} flows whose start a gap hid before TLS could be recognised (reported with their gaps)\n",
+            s.unconfirmed_connections
         ));
     }
     if s.evicted_flows > 0 {
