@@ -64,7 +64,7 @@ fn read(corpus: &Path, capture: &str, keylog: Option<&str>) -> Vec<Value> {
 #[test]
 fn corpus_decoded_values() {
     let Some(corpus) = common::corpus() else {
-        eprintln!("corpus decode test SKIPPED: ../shared/corpus not found");
+        common::skip("corpus decode", "../shared/corpus not found");
         return;
     };
     let checks: [(&str, Option<&str>, EventCheck); 18] = [

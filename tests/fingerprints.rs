@@ -64,7 +64,7 @@ fn known_ja4_difference(capture: &str) -> Option<&'static str> {
 #[test]
 fn ja4_matches_the_ja4_projects_expected_outputs() {
     let Some(corpus) = common::corpus() else {
-        eprintln!("JA4 corpus test SKIPPED: ../shared/corpus not found");
+        common::skip("JA4 corpus", "../shared/corpus not found");
         return;
     };
     let dir = corpus.join("ja4/_expected/python/test/testdata");

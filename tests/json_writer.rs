@@ -219,6 +219,7 @@ fn same_bytes_as_sonic_rs_for_every_event() {
         assert!(corpus_files >= 100, "{corpus_files} corpus captures");
         eprintln!("json_writer: compared {events} events of {files} fixtures and {corpus_files} corpus captures");
     } else {
-        eprintln!("json_writer: compared {events} events of {files} fixtures (no ../shared/corpus here)");
+        eprintln!("json_writer: compared {events} events of {files} fixtures");
+        common::skip("json_writer over the corpus", "../shared/corpus not found");
     }
 }
