@@ -127,6 +127,7 @@ impl Front {
         summary.bytes = self.bytes;
         summary.malformed_packets = self.malformed_packets;
         summary.non_tcp_packets = self.non_tcp_packets;
+        summary.evictions.fragments = self.net.stats().fragment_datagrams_evicted;
         summary.skipped_link_types =
             self.skipped.counts.iter().map(|(&linktype, &packets)| LinkTypeCount { linktype, packets }).collect();
     }
@@ -140,6 +141,8 @@ struct Back {
     last_expire_secs: Option<i64>,
     now: Timestamp,
     last_frame: u64,
+    /// The TLS buffers' share of the memory budget.
+    tls_buffers_limit: usize,
 }
 
 impl Back {
@@ -153,8 +156,20 @@ impl Back {
         if let Some(seg) = seg {
             let conns = &mut self.conns;
             self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
+            if self.conns.shared.tls_buffered > self.tls_buffers_limit {
+                self.evict_tls_buffers(ctx);
+            }
         }
         self.maybe_expire(ctx);
+    }
+
+    /// Closes the least recently active flows holding TLS buffers until those are back under
+    /// seven eighths of their share (the margin spares a walk of the flow list per packet).
+    fn evict_tls_buffers(&mut self, ctx: PacketContext) {
+        let target = self.tls_buffers_limit / 8 * 7;
+        let victims = self.conns.tls_buffer_victims(self.flows.least_recent(), target);
+        let conns = &mut self.conns;
+        self.flows.evict_for_memory(&victims, &mut |ev| conns.on_flow_event(ev, ctx));
     }
 
     /// Idle flows are closed on capture time, checked at most once per capture second.
@@ -192,21 +207,27 @@ struct Stages {
     back: Back,
     certs_enabled: bool,
     fingerprints: bool,
+    memory_limit: usize,
 }
 
 impl Stages {
     fn new(cfg: PipelineConfig) -> Self {
-        let mut conns = ConnTracker::new();
+        let budget = cfg.budget;
+        crate::budget::set_cache_budget(&budget);
+        let flows = budget.flow_config(&cfg.flows);
+        let mut conns = ConnTracker::with_capacity(flows.max_flows);
         conns.shared.skip_roles = cfg.skip_roles;
         Stages {
-            front: Front::new(cfg.net),
+            front: Front::new(budget.net_config(&cfg.net)),
             back: Back {
-                flows: FlowTable::new(cfg.flows),
+                flows: FlowTable::new(flows),
                 conns,
                 last_expire_secs: None,
                 now: Timestamp::default(),
                 last_frame: 0,
+                tls_buffers_limit: budget.share(crate::budget::Part::TlsBuffers),
             },
+            memory_limit: budget.total(),
             certs_enabled: false,
             fingerprints: cfg.fingerprints,
         }
@@ -282,6 +303,14 @@ impl Stages {
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
             certificate_error: self.back.conns.certificate_error(),
+            memory_limit: self.memory_limit as u64,
+            evictions: crate::budget::Evictions {
+                flows: t.flows_evicted,
+                reassembly: t.reassembly_evictions,
+                tls_buffers: t.flows_evicted_for_memory,
+                fragments: 0,
+                caches: crate::budget::cache_evictions(),
+            },
         };
         self.front.fill(&mut summary);
         summary
@@ -611,7 +640,7 @@ impl Worker {
             })
             .ok()?;
         Some(Worker {
-            front: Front::new(cfg.net.clone()),
+            front: Front::new(cfg.budget.net_config(&cfg.net)),
             channel,
             handle: Some(handle),
             current: Batch::default(),

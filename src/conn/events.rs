@@ -211,6 +211,10 @@ pub struct SummaryEvent {
     /// Records or handshake messages that could not be framed or decoded.
     pub malformed_messages: u64,
     pub evicted_connections: u64,
+    /// `--memory-limit` in bytes.
+    pub memory_limit: u64,
+    /// State evicted to stay within the memory limit, per part.
+    pub evictions: crate::budget::Evictions,
     /// Handshakes by version, cipher suite, kind and failure reason.
     pub handshakes: crate::conn::HandshakeTally,
     /// `--certs DIR`: certificates written.

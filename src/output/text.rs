@@ -735,6 +735,13 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
             d.connections_decrypted, d.connections_without_secrets, d.connections_unsupported_cipher, d.finished_verified, d.finished_failed
         ));
     }
+    let e = &s.evictions;
+    if *e != crate::budget::Evictions::default() {
+        text.push_str(&format!(
+            "  memory limit {} MiB reached: evicted {} flows (table full), {} flows (TLS buffers), {} reassembly holes, {} fragment datagrams, {} cache entries\n",
+            s.memory_limit >> 20, e.flows, e.tls_buffers, e.reassembly, e.fragments, e.caches
+        ));
+    }
     if let Some(k) = &s.kernel {
         text.push_str(&format!("  kernel: {} packets received, {} dropped\n", k.packets_received, k.packets_dropped));
     }

@@ -43,6 +43,11 @@ impl HandshakeAssembler {
         self.buf.len()
     }
 
+    /// Bytes allocated for partial messages (the TLS buffers' share of the memory budget).
+    pub fn buffered_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Drops a partial message (after a gap, or when the stream turns encrypted).
     pub fn reset(&mut self) {
         self.buf.clear();

@@ -199,6 +199,11 @@ impl RecordSplitter {
     }
 
     /// Bytes held for an incomplete record.
+    /// Bytes allocated for partial records (the TLS buffers' share of the memory budget).
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending.capacity()
+    }
+
     pub fn pending_len(&self) -> usize {
         self.pending.len()
     }
