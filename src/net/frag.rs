@@ -33,7 +33,7 @@ const MAX_PRESIZED_DATAGRAMS: usize = 1 << 16;
 /// Bytes of one datagram's bucket in the table (before the room kept free, see
 /// [`crate::budget::table_room`]).
 pub fn datagram_slot_bytes() -> usize {
-    std::mem::size_of::<(FragKey, Datagram)>() + 1
+    std::mem::size_of::<(FragKey, Datagram)>().saturating_add(1)
 }
 
 /// Memory charged per held piece on top of its bytes, so a flood of tiny fragments reaches the

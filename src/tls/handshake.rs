@@ -69,7 +69,10 @@ impl HandshakeAssembler {
             Ok(used) => {
                 let mut buf = buf;
                 buf.drain(..used.min(buf.len()));
-                self.buf = buf;
+                // A completed message gives its buffer back (see `RecordSplitter::push`).
+                if !buf.is_empty() {
+                    self.buf = buf;
+                }
                 Ok(())
             }
             Err(e) => Err(e),

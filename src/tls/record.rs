@@ -239,7 +239,11 @@ impl RecordSplitter {
             let used = self.frame(&pending, false, out);
             let mut pending = pending;
             pending.drain(..used.min(pending.len()));
-            self.pending = pending;
+            // A completed record gives its buffer back: idle flows would otherwise each keep
+            // one against the memory budget.
+            if !pending.is_empty() {
+                self.pending = pending;
+            }
         }
         // A partial record is at most one maximal record; anything larger is garbage that
         // resync already skipped, so this cap only guards against logic errors.
