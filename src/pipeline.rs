@@ -156,7 +156,7 @@ impl Back {
         if let Some(seg) = seg {
             let conns = &mut self.conns;
             self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
-            if self.conns.shared.tls_buffered > self.tls_buffers_limit {
+            if self.conns.tls_buffers_over_limit() {
                 self.evict_tls_buffers(ctx);
             }
         }
@@ -217,6 +217,7 @@ impl Stages {
         let flows = budget.flow_config(&cfg.flows);
         let mut conns = ConnTracker::with_capacity(flows.max_flows);
         conns.shared.skip_roles = cfg.skip_roles;
+        conns.shared.tls_buffers_limit = Some(budget.share(crate::budget::Part::TlsBuffers));
         Stages {
             front: Front::new(budget.net_config(&cfg.net)),
             back: Back {
@@ -1045,6 +1046,53 @@ mod tests {
         links.extend(p.take_new_unsupported_links());
         lines.push(sonic_rs::to_string(&Event::Summary(Box::new(p.summary()))).unwrap());
         (lines, links)
+    }
+
+    /// Flows holding partial records past the TLS buffers' share are evicted, least recently
+    /// active first, and their end is reported; the buffers never exceed the share.
+    #[test]
+    fn tls_buffers_stay_within_their_share() {
+        let budget = crate::budget::MemoryBudget::new(16 << 20);
+        let limit = budget.share(crate::budget::Part::TlsBuffers);
+        let mut stages = Stages::new(PipelineConfig { budget, ..PipelineConfig::default() });
+        // A ClientHello, then a record announcing 16 KB of which 10 KB arrive: a partial
+        // record each.
+        let mut partial = client_hello(7);
+        partial.extend_from_slice(&[22, 3, 3, 0x40, 0x00]);
+        partial.resize(10_000, 0x5a);
+        let conns = 1000u16;
+        let mut events = Vec::new();
+        for i in 0..conns {
+            let ts = Timestamp::new(1_700_000_000, u32::from(i) * 1000, 6);
+            for (k, f) in [frame(i, true, 100, 0, 0x02, &[]), frame(i, true, 101, 0, 0x18, &partial)].iter().enumerate()
+            {
+                let pkt = Packet {
+                    frame: u64::from(i) * 2 + k as u64 + 1,
+                    ts,
+                    linktype: 1,
+                    data: f,
+                    orig_len: f.len() as u32,
+                };
+                stages.process(pkt);
+                assert!(
+                    stages.back.conns.shared.tls_buffered <= limit,
+                    "{} over {limit}",
+                    stages.back.conns.shared.tls_buffered
+                );
+            }
+            events.extend(stages.drain_events().map(|e| serde_json::to_value(&e).unwrap()));
+        }
+        let summary = stages.summary();
+        let evicted = summary.evictions.tls_buffers;
+        // Each flow holds at least 10 KB: no more than the share's worth of them stays.
+        assert!(evicted >= u64::from(conns) - (limit / 10_000) as u64, "{evicted} evicted");
+        assert_eq!(summary.evictions.flows, 0);
+        let ends: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "end").collect();
+        assert_eq!(ends.len() as u64, evicted);
+        assert!(ends.iter().all(|e| e["reason"] == "evicted"));
+        // The oldest went first: the first connection is among the evicted, the last is not.
+        assert_eq!(ends[0]["conn"], 1);
+        assert!(ends.iter().all(|e| e["conn"] != u64::from(conns)));
     }
 
     #[test]

@@ -195,6 +195,10 @@ pub struct Shared {
     /// Bytes of partial records and handshake messages, held records and transcripts across
     /// all flows (the TLS buffers' share of the memory budget).
     pub tls_buffered: usize,
+    /// Buffer bytes of the flows in [`ConnTracker::closing`], at most half the limit.
+    pub closing_bytes: usize,
+    /// The TLS buffers' share of the memory budget (None: unlimited).
+    pub tls_buffers_limit: Option<usize>,
 }
 
 /// All flows and TLS connections of a run.
@@ -220,13 +224,22 @@ impl ConnTracker {
         ConnTracker { flows: FastMap::with_capacity_and_hasher(room, Default::default()), ..Self::default() }
     }
 
+    /// Whether the TLS buffers (those of flows waiting for secrets after their end included)
+    /// are over their share of the memory budget.
+    pub fn tls_buffers_over_limit(&self) -> bool {
+        self.shared
+            .tls_buffers_limit
+            .is_some_and(|limit| self.shared.tls_buffered.saturating_add(self.shared.closing_bytes) > limit)
+    }
+
     /// Flows holding TLS buffers among `candidates` (least recently active first), as many as
-    /// it takes to bring [`Shared::tls_buffered`] down to `target` bytes.
+    /// it takes to bring the TLS buffers (with [`Shared::closing_bytes`]) down to `target`.
     pub fn tls_buffer_victims(
         &self,
         candidates: impl Iterator<Item = crate::tcp::FlowSlot>,
         target: usize,
     ) -> Vec<crate::tcp::FlowSlot> {
+        let target = target.saturating_sub(self.shared.closing_bytes);
         let mut excess = self.shared.tls_buffered.saturating_sub(target);
         let mut victims = Vec::new();
         for slot in candidates {
@@ -271,6 +284,7 @@ impl ConnTracker {
             let timed_out = c.flow.hold_expired(now);
             c.flow.release_held(&mut self.shared, timed_out);
             if c.flow.held.is_empty() {
+                self.shared.closing_bytes = self.shared.closing_bytes.saturating_sub(c.flow.charged);
                 end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
             } else {
                 self.closing.push_back(c);
@@ -366,14 +380,22 @@ impl ConnTracker {
                     if reason == EndReason::Evicted {
                         self.shared.stats.evicted += 1;
                     }
-                    if self.shared.wait_for_keys && f.awaits_keys(&self.shared, pkt.ts) {
+                    // Half the TLS buffers' share at most waits in `closing`, so that evicting
+                    // open flows can always bring the rest within the share.
+                    let room = self
+                        .shared
+                        .tls_buffers_limit
+                        .is_none_or(|limit| self.shared.closing_bytes.saturating_add(f.charged) <= limit / 2);
+                    if self.shared.wait_for_keys && room && f.awaits_keys(&self.shared, pkt.ts) {
                         // Its secrets may be a moment behind in the key log: finish it when
                         // they arrive (or the wait times out), not now without them.
                         if self.closing.len() >= MAX_CLOSING_FLOWS
                             && let Some(oldest) = self.closing.pop_front()
                         {
+                            self.shared.closing_bytes = self.shared.closing_bytes.saturating_sub(oldest.flow.charged);
                             end_flow(&mut self.shared, oldest.flow, oldest.reason, oldest.pkt);
                         }
+                        self.shared.closing_bytes = self.shared.closing_bytes.saturating_add(f.charged);
                         self.closing.push_back(ClosingFlow { flow: f, reason, pkt });
                     } else {
                         end_flow(&mut self.shared, f, reason, pkt);
@@ -386,6 +408,7 @@ impl ConnTracker {
 
     /// End of input: finishes the flows that ended while waiting for their secrets.
     pub fn finish(&mut self) {
+        self.shared.closing_bytes = 0;
         for c in std::mem::take(&mut self.closing) {
             end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
         }

@@ -757,6 +757,22 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
 mod tests {
     use super::{left_aligned, right_aligned, width_of};
 
+    /// The summary says what the memory limit evicted, and only when it did.
+    #[test]
+    fn summary_reports_evictions() {
+        let mut s = crate::conn::events::SummaryEvent { memory_limit: 64 << 20, ..Default::default() };
+        let mut text = String::new();
+        super::summary_text(&mut text, &s);
+        assert!(!text.contains("memory limit"), "{text}");
+        s.evictions = crate::budget::Evictions { flows: 5, reassembly: 2, tls_buffers: 3, fragments: 4, caches: 1 };
+        let mut text = String::new();
+        super::summary_text(&mut text, &s);
+        assert!(
+            text.contains("  memory limit 64 MiB reached: evicted 5 flows (table full), 3 flows (TLS buffers), 2 reassembly holes, 4 fragment datagrams, 1 cache entries\n"),
+            "{text}"
+        );
+    }
+
     /// Alignment counts characters, not bytes, also when they are not ASCII.
     #[test]
     fn aligned_by_characters() {
