@@ -19,9 +19,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_tlstrace");
 /// Bytes each parked segment holds, 1,000 bytes past the end of its connection's ClientHello.
 const HELD_BYTES: usize = 1_400;
 const HOLE: u32 = 1_000;
-/// Flows the flow table keeps (FlowConfig::default().max_flows).
-const MAX_FLOWS: u64 = 100_000;
-/// Peak memory budget of the floods (see `a_million_syns_fit_in_256_mb`).
+/// Peak memory budget of the floods: the default `--memory-limit` (see
+/// `a_million_syns_fit_in_256_mb`).
 const MAX_RSS_KB: i64 = 256 * 1024;
 
 /// Writes the flood to `out` as it is made and returns the packet count. This process stays
@@ -138,9 +137,11 @@ fn check_summary(run: &Run, syn_only: u32, held: u32) {
     // cap, or at the end of the capture).
     assert_eq!(s["gaps"], u64::from(held));
     assert_eq!(s["gap_bytes"], u64::from(held) * u64::from(HOLE));
-    // The table holds 100,000 flows: the rest of the flood was evicted, oldest first.
+    // The table holds what the default memory limit allows: the rest of the flood was evicted,
+    // oldest first.
     let evicted = s["evicted_connections"].as_u64().unwrap();
-    assert!(evicted >= connections.saturating_sub(MAX_FLOWS), "evicted {evicted} of {connections}");
+    let kept = max_flows("256M");
+    assert!(evicted >= connections.saturating_sub(kept), "evicted {evicted} of {connections}");
 }
 
 /// Two floods past the table's capacity, the second twice the first: both are traced in full,
@@ -183,10 +184,9 @@ fn a_flood_twice_as_big_takes_no_more_memory() {
 }
 
 /// A million SYNs and 50,000 parked connections (70 MB of out-of-order data, more than the
-/// 64 MiB the flow table may buffer in all) within 256 MiB. The budget: 100,000 flows at a few
-/// hundred bytes each in the flow table and the connection layer (~50 MB with hash tables at
-/// their growth slack), 64 MiB of parked data plus 64 bytes per piece, and the binary, its
-/// 1 MiB capture buffer and allocator slack. Unbounded state would take over 1 GB here.
+/// reassembly share of the default memory limit) within 256 MiB, the default `--memory-limit`:
+/// the flows, the parked bytes and the rest each stay within their share. Unbounded state
+/// would take over 1 GB here.
 ///
 /// Too slow for a debug build (1.2 M packets): scripts/bench.sh runs it with
 /// `cargo test --release --test adversarial -- --ignored`.
