@@ -213,7 +213,6 @@ struct Stages {
 impl Stages {
     fn new(cfg: PipelineConfig) -> Self {
         let budget = cfg.budget;
-        crate::budget::set_cache_budget(&budget);
         let flows = budget.flow_config(&cfg.flows);
         let mut conns = ConnTracker::with_capacity(flows.max_flows);
         conns.shared.skip_roles = cfg.skip_roles;
@@ -841,6 +840,8 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(cfg: PipelineConfig) -> Self {
+        // The caches are per thread and process-wide: they take their limit from the run.
+        crate::budget::set_cache_budget(&cfg.budget);
         let worker = if cfg.parallel { Worker::spawn(&cfg) } else { None };
         let mode = match worker {
             Some(worker) => Mode::Parallel(Box::new(worker)),

@@ -477,7 +477,7 @@ impl ChainMemo {
         if self.map.contains_key(&key) || bytes > limit {
             return;
         }
-        while self.map.len() >= Self::CAPACITY || self.bytes + bytes > limit {
+        while self.map.len() >= Self::CAPACITY || self.bytes.saturating_add(bytes) > limit {
             let Some(oldest) = self.order.pop_front() else { break };
             if let Some(gone) = self.map.remove(&oldest) {
                 self.bytes = self.bytes.saturating_sub(gone.bytes());

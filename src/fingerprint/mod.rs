@@ -58,7 +58,7 @@ pub fn client(ch: &ClientHello) -> Arc<Fingerprints> {
     let (ja4_o, ja4_ro) = ja4.original_forms();
     let fp = Arc::new(Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro });
     let bytes = key.capacity() + fp.bytes();
-    CLIENT_MEMO.with(|memo| remember(&mut memo.borrow_mut(), key, &fp, bytes));
+    CLIENT_MEMO.with(|memo| remember(&mut memo.borrow_mut(), key, &fp, bytes, crate::budget::cache_bytes()));
     fp
 }
 
@@ -88,14 +88,14 @@ const MEMO_ENTRY_OVERHEAD: usize = 64;
 /// Keeps `value` (of `bytes` bytes with its key) under `key`; bounded whatever the capture
 /// holds: starts over (counting what it forgets) when full by count or by its share of the
 /// memory budget's Caches part.
-fn remember<K: std::hash::Hash + Eq, V>(memo: &mut Memo<K, V>, key: K, value: &Arc<V>, bytes: usize) {
+fn remember<K: std::hash::Hash + Eq, V>(memo: &mut Memo<K, V>, key: K, value: &Arc<V>, bytes: usize, limit: usize) {
     let bytes = bytes + MEMO_ENTRY_OVERHEAD;
-    if memo.map.len() >= MEMO_CAPACITY || memo.bytes + bytes > crate::budget::cache_bytes() {
+    if memo.map.len() >= MEMO_CAPACITY || memo.bytes.saturating_add(bytes) > limit {
         crate::budget::count_cache_evictions(memo.map.len() as u64);
         memo.map = crate::fast_map::FastMap::default();
         memo.bytes = 0;
     }
-    if bytes <= crate::budget::cache_bytes() && memo.map.insert(key, Arc::clone(value)).is_none() {
+    if bytes <= limit && memo.map.insert(key, Arc::clone(value)).is_none() {
         memo.bytes += bytes;
     }
 }
@@ -151,7 +151,7 @@ pub fn server(sh: &ServerHello) -> Arc<ServerFingerprints> {
     let ja3s_hash = md5_hex(&ja3s);
     let fp = Arc::new(ServerFingerprints { ja3s: ja3s.clone(), ja3s_hash });
     let bytes = 2 * ja3s.capacity() + fp.ja3s_hash.capacity() + size_of::<ServerFingerprints>();
-    SERVER_MEMO.with(|memo| remember(&mut memo.borrow_mut(), ja3s, &fp, bytes));
+    SERVER_MEMO.with(|memo| remember(&mut memo.borrow_mut(), ja3s, &fp, bytes, crate::budget::cache_bytes()));
     fp
 }
 

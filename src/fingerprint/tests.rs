@@ -302,7 +302,7 @@ fn memo_is_bounded() {
     let value = std::sync::Arc::new(0u8);
     let before = crate::budget::cache_evictions();
     for key in 0..=super::MEMO_CAPACITY {
-        super::remember(&mut memo, key, &value, 8);
+        super::remember(&mut memo, key, &value, 8, usize::MAX);
         assert!(memo.map.len() <= super::MEMO_CAPACITY);
     }
     assert_eq!(memo.map.len(), 1);
@@ -310,13 +310,15 @@ fn memo_is_bounded() {
     assert!(crate::budget::cache_evictions() >= before + super::MEMO_CAPACITY as u64, "what it forgot is counted");
     // By bytes too: entries of a tenth of the cache's bytes start over after ten.
     let mut memo = super::Memo::default();
-    let tenth = crate::budget::cache_bytes() / 10;
+    let limit = 100_000;
+    let tenth = limit / 10 - super::MEMO_ENTRY_OVERHEAD;
     for key in 0..25 {
-        super::remember(&mut memo, key, &value, tenth);
-        assert!(memo.bytes <= crate::budget::cache_bytes());
+        super::remember(&mut memo, key, &value, tenth, limit);
+        assert!(memo.bytes <= limit);
         assert!(memo.map.len() <= 10);
     }
+    assert_eq!(memo.map.len(), 5, "started over after 10 and after 20");
     // An entry larger than the whole cache is not kept.
-    super::remember(&mut memo, 99, &value, crate::budget::cache_bytes() + 1);
+    super::remember(&mut memo, 99, &value, limit + 1, limit);
     assert!(!memo.map.contains_key(&99));
 }
