@@ -195,7 +195,8 @@ pub struct Shared {
     /// Bytes of partial records and handshake messages, held records and transcripts across
     /// all flows (the TLS buffers' share of the memory budget).
     pub tls_buffered: usize,
-    /// Buffer bytes of the flows in [`ConnTracker::closing`], at most half the limit.
+    /// Buffer bytes of the flows that ended while waiting for their secrets, at most half the
+    /// limit.
     pub closing_bytes: usize,
     /// The TLS buffers' share of the memory budget (None: unlimited).
     pub tls_buffers_limit: Option<usize>,
