@@ -3,6 +3,7 @@
 //! recently active state and counting it) so no allocation fails and no part starves another.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Default `--memory-limit`.
 pub const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
@@ -46,8 +47,8 @@ impl Part {
     /// Share of the limit, in percent (they add up to 100).
     fn percent(self) -> usize {
         match self {
-            Part::Flows => 30,
-            Part::Reassembly => 20,
+            Part::Flows => 35,
+            Part::Reassembly => 15,
             Part::TlsBuffers => 20,
             Part::Fragments => 5,
             Part::KeyLog => 20,
@@ -83,6 +84,33 @@ impl MemoryBudget {
         self.total / 100 * part.percent()
     }
 
+    /// The flow table's limits within the Flows and Reassembly shares (`base` gives the rest).
+    pub fn flow_config(&self, base: &crate::tcp::FlowConfig) -> crate::tcp::FlowConfig {
+        let max_flows = max_flows(self.share(Part::Flows), base.max_closed_flows);
+        let total = self.share(Part::Reassembly);
+        crate::tcp::FlowConfig {
+            max_flows,
+            max_closed_flows: base.max_closed_flows.min(max_flows),
+            max_buffered_bytes_total: total,
+            // One direction may not take more than a sixteenth of the share.
+            max_buffered_bytes_per_direction: base.max_buffered_bytes_per_direction.min(total / 16),
+            ..base.clone()
+        }
+    }
+
+    /// IP fragment limits within the Fragments share: a datagram per 4 KiB of it (16 to
+    /// 2,048; evicting the oldest scans them all), their table's room, and the held bytes.
+    pub fn net_config(&self, base: &crate::net::NetConfig) -> crate::net::NetConfig {
+        let share = self.share(Part::Fragments);
+        let datagrams = (share / 4096).clamp(16, 2048);
+        let table = table_bytes(table_room(datagrams), crate::net::datagram_slot_bytes());
+        crate::net::NetConfig {
+            max_fragment_datagrams: datagrams,
+            max_fragment_bytes: share.saturating_sub(table),
+            ..base.clone()
+        }
+    }
+
     /// Parses `64M`, `1G`, `512k`, `300000000` (bytes), with an optional `B`/`iB` suffix.
     pub fn parse(text: &str) -> Result<MemoryBudget, SizeError> {
         let t = text.trim();
@@ -103,6 +131,105 @@ impl MemoryBudget {
         }
         Ok(MemoryBudget { total: bytes })
     }
+}
+
+/// Bytes one tracked flow costs besides its buffers: the flow table's slot and recency link,
+/// the connection layer's state, and the heap of a TLS connection in its handshake (story,
+/// decode context, decryption state). Measured by `conn::tests::a_flow_costs_at_most_flow_cost`,
+/// which fails when the structures grow past it. The hash tables' buckets come on top
+/// ([`flows_bytes`]).
+pub const FLOW_COST: usize = 2_304;
+
+/// Bytes of one bucket of the flow table's index (a 4-byte slot index and a control byte).
+const INDEX_BUCKET: usize = 5;
+/// Bytes of one bucket of the connection layer's map (flow id and a box, and a control byte).
+const CONN_BUCKET: usize = 17;
+
+/// Bytes hashbrown allocates for a table created with room for `capacity` entries (buckets are
+/// a power of two at most 7/8 full; small tables are counted as 16 buckets).
+fn table_bytes(capacity: usize, bucket: usize) -> usize {
+    let buckets = if capacity < 15 {
+        16
+    } else {
+        (capacity.saturating_mul(8) / 7).checked_next_power_of_two().unwrap_or(usize::MAX)
+    };
+    buckets.saturating_mul(bucket).saturating_add(buckets).saturating_add(16)
+}
+
+/// Room reserved in a hash table for `n` entries: twice as many, so that a table full of
+/// deleted entries is always rehashed in place (hashbrown grows a table more than half full
+/// instead, which is how a SYN flood once doubled the connection map in a 113 MB allocation).
+pub fn table_room(n: usize) -> usize {
+    n.saturating_mul(2)
+}
+
+/// What `n` flows take with their tables pre-sized (`closed` of them remembered after their
+/// end, in an index of their own).
+pub fn flows_bytes(n: usize, closed: usize) -> usize {
+    n.saturating_mul(FLOW_COST)
+        .saturating_add(table_bytes(table_room(n), INDEX_BUCKET))
+        .saturating_add(table_bytes(table_room(closed.min(n)), INDEX_BUCKET))
+        .saturating_add(table_bytes(table_room(n), CONN_BUCKET))
+}
+
+/// The most flows whose state fits in `share` bytes (at least one).
+pub fn max_flows(share: usize, max_closed: usize) -> usize {
+    let (mut lo, mut hi) = (1usize, (share / FLOW_COST).max(1));
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if flows_bytes(mid, max_closed) <= share {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
+/// State evicted to stay within the budget, per part (`evictions` in the summary).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Evictions {
+    /// Flows closed because the flow table was full (least recently active first).
+    pub flows: u64,
+    /// Out-of-order holes given up because the reassembly share was full.
+    pub reassembly: u64,
+    /// Flows closed because partial records, handshake messages, held records and transcripts
+    /// filled the TLS buffers share (least recently active first).
+    pub tls_buffers: u64,
+    /// Incomplete IP datagrams dropped because the fragments share was full (oldest first).
+    pub fragments: u64,
+    /// Certificate chains and fingerprints forgotten from the caches.
+    pub caches: u64,
+}
+
+/// Caches per thread (client and server fingerprint memos, certificate chains) times the two
+/// threads that may run them.
+const CACHE_SLOTS: usize = 6;
+
+/// Bytes each cache may hold (set from the budget when a pipeline starts; the caches are per
+/// thread, so each gets a fraction of the Caches share).
+static CACHE_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY_LIMIT / 100 * 5 / CACHE_SLOTS);
+/// Entries evicted from the caches in this process.
+static CACHE_EVICTIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the caches' byte limit from the budget.
+pub fn set_cache_budget(budget: &MemoryBudget) {
+    CACHE_BYTES.store(budget.share(Part::Caches) / CACHE_SLOTS, Ordering::Relaxed);
+}
+
+/// Bytes one cache (on one thread) may hold.
+pub fn cache_bytes() -> usize {
+    CACHE_BYTES.load(Ordering::Relaxed)
+}
+
+/// Counts `n` cache entries evicted.
+pub fn count_cache_evictions(n: u64) {
+    CACHE_EVICTIONS.fetch_add(n, Ordering::Relaxed);
+}
+
+/// Cache entries evicted so far in this process.
+pub fn cache_evictions() -> u64 {
+    CACHE_EVICTIONS.load(Ordering::Relaxed)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,5 +280,19 @@ mod tests {
         let sum: usize = Part::ALL.iter().map(|&p| b.share(p)).sum();
         assert!(sum <= b.total());
         assert!(sum > b.total() / 100 * 99);
+    }
+
+    #[test]
+    fn flows_fit_their_share() {
+        for limit in [16 << 20, 64 << 20, 256 << 20, 1 << 30] {
+            let share = MemoryBudget::new(limit).share(Part::Flows);
+            let n = max_flows(share, 16_384);
+            assert!(flows_bytes(n, 16_384) <= share, "{limit}: {n} flows");
+            assert!(flows_bytes(n + 1, 16_384) > share, "{limit}: {n} flows, one more would fit");
+            // The tables' buckets cost less than the flows themselves.
+            assert!(n * FLOW_COST > share / 2, "{limit}: {n} flows");
+        }
+        assert_eq!(table_bytes(14, 5), 16 * 6 + 16);
+        assert_eq!(table_bytes(15, 5), 32 * 6 + 16);
     }
 }

@@ -127,6 +127,7 @@ impl Front {
         summary.bytes = self.bytes;
         summary.malformed_packets = self.malformed_packets;
         summary.non_tcp_packets = self.non_tcp_packets;
+        summary.evictions.fragments = self.net.stats().fragment_datagrams_evicted;
         summary.skipped_link_types =
             self.skipped.counts.iter().map(|(&linktype, &packets)| LinkTypeCount { linktype, packets }).collect();
     }
@@ -140,6 +141,8 @@ struct Back {
     last_expire_secs: Option<i64>,
     now: Timestamp,
     last_frame: u64,
+    /// The TLS buffers' share of the memory budget.
+    tls_buffers_limit: usize,
 }
 
 impl Back {
@@ -153,8 +156,20 @@ impl Back {
         if let Some(seg) = seg {
             let conns = &mut self.conns;
             self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
+            if self.conns.tls_buffers_over_limit() {
+                self.evict_tls_buffers(ctx);
+            }
         }
         self.maybe_expire(ctx);
+    }
+
+    /// Closes the least recently active flows holding TLS buffers until those are back under
+    /// seven eighths of their share (the margin spares a walk of the flow list per packet).
+    fn evict_tls_buffers(&mut self, ctx: PacketContext) {
+        let target = self.tls_buffers_limit / 8 * 7;
+        let victims = self.conns.tls_buffer_victims(self.flows.least_recent(), target);
+        let conns = &mut self.conns;
+        self.flows.evict_for_memory(&victims, &mut |ev| conns.on_flow_event(ev, ctx));
     }
 
     /// Idle flows are closed on capture time, checked at most once per capture second.
@@ -192,21 +207,27 @@ struct Stages {
     back: Back,
     certs_enabled: bool,
     fingerprints: bool,
+    memory_limit: usize,
 }
 
 impl Stages {
     fn new(cfg: PipelineConfig) -> Self {
-        let mut conns = ConnTracker::new();
+        let budget = cfg.budget;
+        let flows = budget.flow_config(&cfg.flows);
+        let mut conns = ConnTracker::with_capacity(flows.max_flows);
         conns.shared.skip_roles = cfg.skip_roles;
+        conns.shared.tls_buffers_limit = Some(budget.share(crate::budget::Part::TlsBuffers));
         Stages {
-            front: Front::new(cfg.net),
+            front: Front::new(budget.net_config(&cfg.net)),
             back: Back {
-                flows: FlowTable::new(cfg.flows),
+                flows: FlowTable::new(flows),
                 conns,
                 last_expire_secs: None,
                 now: Timestamp::default(),
                 last_frame: 0,
+                tls_buffers_limit: budget.share(crate::budget::Part::TlsBuffers),
             },
+            memory_limit: budget.total(),
             certs_enabled: false,
             fingerprints: cfg.fingerprints,
         }
@@ -285,6 +306,14 @@ impl Stages {
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
             certificate_error: self.back.conns.certificate_error(),
+            memory_limit: self.memory_limit as u64,
+            evictions: crate::budget::Evictions {
+                flows: t.flows_evicted,
+                reassembly: t.reassembly_evictions,
+                tls_buffers: t.flows_evicted_for_memory,
+                fragments: 0,
+                caches: crate::budget::cache_evictions(),
+            },
         };
         self.front.fill(&mut summary);
         summary
@@ -614,7 +643,7 @@ impl Worker {
             })
             .ok()?;
         Some(Worker {
-            front: Front::new(cfg.net.clone()),
+            front: Front::new(cfg.budget.net_config(&cfg.net)),
             channel,
             handle: Some(handle),
             current: Batch::default(),
@@ -814,6 +843,8 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(cfg: PipelineConfig) -> Self {
+        // The caches are per thread and process-wide: they take their limit from the run.
+        crate::budget::set_cache_budget(&cfg.budget);
         let worker = if cfg.parallel { Worker::spawn(&cfg) } else { None };
         let mode = match worker {
             Some(worker) => Mode::Parallel(Box::new(worker)),
@@ -1019,6 +1050,53 @@ mod tests {
         links.extend(p.take_new_unsupported_links());
         lines.push(sonic_rs::to_string(&Event::Summary(Box::new(p.summary()))).unwrap());
         (lines, links)
+    }
+
+    /// Flows holding partial records past the TLS buffers' share are evicted, least recently
+    /// active first, and their end is reported; the buffers never exceed the share.
+    #[test]
+    fn tls_buffers_stay_within_their_share() {
+        let budget = crate::budget::MemoryBudget::new(16 << 20);
+        let limit = budget.share(crate::budget::Part::TlsBuffers);
+        let mut stages = Stages::new(PipelineConfig { budget, ..PipelineConfig::default() });
+        // A ClientHello, then a record announcing 16 KB of which 10 KB arrive: a partial
+        // record each.
+        let mut partial = client_hello(7);
+        partial.extend_from_slice(&[22, 3, 3, 0x40, 0x00]);
+        partial.resize(10_000, 0x5a);
+        let conns = 1000u16;
+        let mut events = Vec::new();
+        for i in 0..conns {
+            let ts = Timestamp::new(1_700_000_000, u32::from(i) * 1000, 6);
+            for (k, f) in [frame(i, true, 100, 0, 0x02, &[]), frame(i, true, 101, 0, 0x18, &partial)].iter().enumerate()
+            {
+                let pkt = Packet {
+                    frame: u64::from(i) * 2 + k as u64 + 1,
+                    ts,
+                    linktype: 1,
+                    data: f,
+                    orig_len: f.len() as u32,
+                };
+                stages.process(pkt);
+                assert!(
+                    stages.back.conns.shared.tls_buffered <= limit,
+                    "{} over {limit}",
+                    stages.back.conns.shared.tls_buffered
+                );
+            }
+            events.extend(stages.drain_events().map(|e| serde_json::to_value(&e).unwrap()));
+        }
+        let summary = stages.summary();
+        let evicted = summary.evictions.tls_buffers;
+        // Each flow holds at least 10 KB: no more than the share's worth of them stays.
+        assert!(evicted >= u64::from(conns) - (limit / 10_000) as u64, "{evicted} evicted");
+        assert_eq!(summary.evictions.flows, 0);
+        let ends: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "end").collect();
+        assert_eq!(ends.len() as u64, evicted);
+        assert!(ends.iter().all(|e| e["reason"] == "evicted"));
+        // The oldest went first: the first connection is among the evicted, the last is not.
+        assert_eq!(ends[0]["conn"], 1);
+        assert!(ends.iter().all(|e| e["conn"] != u64::from(conns)));
     }
 
     #[test]

@@ -6,6 +6,10 @@
 mod pcapgen;
 
 use pcapgen::{ACK, PSH, Pcap, SERVER, SYN, Segment, client, client_hello};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("captures").join(name)
+}
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -15,9 +19,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_tlstrace");
 /// Bytes each parked segment holds, 1,000 bytes past the end of its connection's ClientHello.
 const HELD_BYTES: usize = 1_400;
 const HOLE: u32 = 1_000;
-/// Flows the flow table keeps (FlowConfig::default().max_flows).
-const MAX_FLOWS: u64 = 100_000;
-/// Peak memory budget of the floods (see `a_million_syns_fit_in_256_mb`).
+/// Peak memory budget of the floods: the default `--memory-limit` (see
+/// `a_million_syns_fit_in_256_mb`).
 const MAX_RSS_KB: i64 = 256 * 1024;
 
 /// Writes the flood to `out` as it is made and returns the packet count. This process stays
@@ -134,9 +137,11 @@ fn check_summary(run: &Run, syn_only: u32, held: u32) {
     // cap, or at the end of the capture).
     assert_eq!(s["gaps"], u64::from(held));
     assert_eq!(s["gap_bytes"], u64::from(held) * u64::from(HOLE));
-    // The table holds 100,000 flows: the rest of the flood was evicted, oldest first.
+    // The table holds what the default memory limit allows: the rest of the flood was evicted,
+    // oldest first.
     let evicted = s["evicted_connections"].as_u64().unwrap();
-    assert!(evicted >= connections.saturating_sub(MAX_FLOWS), "evicted {evicted} of {connections}");
+    let kept = max_flows("256M");
+    assert!(evicted >= connections.saturating_sub(kept), "evicted {evicted} of {connections}");
 }
 
 /// Two floods past the table's capacity, the second twice the first: both are traced in full,
@@ -179,10 +184,9 @@ fn a_flood_twice_as_big_takes_no_more_memory() {
 }
 
 /// A million SYNs and 50,000 parked connections (70 MB of out-of-order data, more than the
-/// 64 MiB the flow table may buffer in all) within 256 MiB. The budget: 100,000 flows at a few
-/// hundred bytes each in the flow table and the connection layer (~50 MB with hash tables at
-/// their growth slack), 64 MiB of parked data plus 64 bytes per piece, and the binary, its
-/// 1 MiB capture buffer and allocator slack. Unbounded state would take over 1 GB here.
+/// reassembly share of the default memory limit) within 256 MiB, the default `--memory-limit`:
+/// the flows, the parked bytes and the rest each stay within their share. Unbounded state
+/// would take over 1 GB here.
 ///
 /// Too slow for a debug build (1.2 M packets): scripts/bench.sh runs it with
 /// `cargo test --release --test adversarial -- --ignored`.
@@ -193,4 +197,431 @@ fn a_million_syns_fit_in_256_mb() {
     let run = run_flood("million", syn, held);
     check_summary(&run, syn, held);
     assert!(run.max_rss_kb < MAX_RSS_KB, "peak RSS {} MB over the 256 MB budget", run.max_rss_kb / 1024);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The memory budget (`--memory-limit`) against four floods, on the release binary: each flood
+// has real handshakes (fixture captures with their key logs) mixed in, which must come out
+// complete and verified; every generated connection is either decoded or counted as evicted;
+// and the peak memory stays under the limit plus the fixed overhead below.
+
+/// Memory the process takes besides the budgeted state: the binary and its libraries, the
+/// allocator's own structures, the capture reader's buffer, the batches between the threads
+/// and the events on their way out (6-7 MB with a tiny capture, BENCHMARKS.md; the README
+/// states 16 MB).
+const FIXED_OVERHEAD_KB: i64 = 16 * 1024;
+
+/// Real connections mixed into every flood, with key logs: they must survive it.
+const REAL: [&str; 3] = ["tls13-hrr", "tls12-ecdhe-rsa-chain", "tls12-rsa-kx"];
+
+/// The release build of the binary (built once per test run when the tests themselves are a
+/// debug build: memory and speed are only meaningful optimised).
+fn release_binary() -> std::path::PathBuf {
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let bin = std::path::PathBuf::from(BIN);
+        if !cfg!(debug_assertions) {
+            return bin;
+        }
+        // target/debug/tlstrace -> target/release/tlstrace
+        let target = bin.parent().and_then(std::path::Path::parent).expect("target dir").to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--bin", "tlstrace", "--manifest-path"])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .status()
+            .expect("run cargo build --release");
+        assert!(status.success(), "cargo build --release failed");
+        target.join("release").join("tlstrace")
+    })
+    .clone()
+}
+
+/// The frames of the real connections, to be mixed into a flood one at a time.
+struct Reals {
+    frames: Vec<Vec<u8>>,
+    next: usize,
+    /// Emit each as two IP fragments (the fragment flood).
+    fragmented: bool,
+}
+
+impl Reals {
+    fn new(fragmented: bool) -> Self {
+        let frames = REAL.iter().flat_map(|name| pcapgen::read_frames(&fixture(&format!("{name}.pcap")))).collect();
+        Reals { frames, next: 0, fragmented }
+    }
+
+    /// Writes the key logs of the real connections into one file in `dir`.
+    fn key_log(dir: &std::path::Path) -> std::path::PathBuf {
+        let mut text = String::new();
+        for name in REAL {
+            text.push_str(&std::fs::read_to_string(fixture(&format!("{name}.keylog"))).unwrap());
+            text.push('\n');
+        }
+        let path = dir.join("real.keylog");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The next real frame at `usecs`, if any is left.
+    fn emit(&mut self, pcap: &mut Pcap, usecs: u64) {
+        let Some(frame) = self.frames.get(self.next) else { return };
+        self.next += 1;
+        if !self.fragmented {
+            pcap.frame(usecs, frame);
+            return;
+        }
+        // Ethernet, then IPv4 without options (as in the fixtures): split its payload in two.
+        assert_eq!(frame[14], 0x45, "an IPv4 frame without options");
+        let src = std::net::Ipv4Addr::from(<[u8; 4]>::try_from(&frame[26..30]).unwrap());
+        let dst = std::net::Ipv4Addr::from(<[u8; 4]>::try_from(&frame[30..34]).unwrap());
+        let payload = &frame[34..];
+        let half = (payload.len() / 2) / 8 * 8;
+        let id = 0xf000 + self.next as u16;
+        pcap.ipv4_fragment(usecs, (src, dst), id, 0, true, &payload[..half]);
+        pcap.ipv4_fragment(usecs, (src, dst), id, half, false, &payload[half..]);
+    }
+
+    fn emit_all(&mut self, pcap: &mut Pcap, usecs: u64) {
+        while self.next < self.frames.len() {
+            self.emit(pcap, usecs);
+        }
+    }
+}
+
+/// A ClientHello record of about 1,500 bytes (a padding extension, as browsers add), so that
+/// it spans two segments and a partial record waits between them.
+fn big_client_hello(n: u32) -> Vec<u8> {
+    let mut body = vec![3, 3];
+    let mut random = [0x33u8; 32];
+    random[..4].copy_from_slice(&n.to_be_bytes());
+    body.extend_from_slice(&random);
+    body.push(0);
+    body.extend_from_slice(&[0, 4, 0x13, 0x01, 0xc0, 0x2f, 1, 0]);
+    let mut exts = pcapgen::extension(43, &[4, 3, 4, 3, 3]);
+    exts.extend(pcapgen::extension(21, &[0; 1400]));
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(&exts);
+    pcapgen::record(22, &pcapgen::handshake(1, &body))
+}
+
+/// The smallest ClientHello record (one suite, no extensions): 50 bytes.
+fn tiny_client_hello(n: u32) -> Vec<u8> {
+    let mut body = vec![3, 3];
+    let mut random = [0x44u8; 32];
+    random[..4].copy_from_slice(&n.to_be_bytes());
+    body.extend_from_slice(&random);
+    body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
+    pcapgen::record(22, &pcapgen::handshake(1, &body))
+}
+
+/// The floods. Each returns (packets, connections generated besides the real ones).
+#[derive(Clone, Copy, Debug)]
+enum Flood {
+    /// A million SYNs, never answered.
+    Syns,
+    /// 100,000 connections whose ClientHellos arrive as one-byte segments in reverse order,
+    /// all connections interleaved (every connection's last byte, then every one's last but
+    /// one, ...).
+    ReversedHellos,
+    /// 100,000 connections, each a handshake and a 1,500-byte ClientHello in two segments.
+    WholeHellos,
+    /// 200,000 first fragments of IP datagrams whose rest never comes.
+    Fragments,
+}
+
+const SYNS: u32 = 1_000_000;
+const HELLOS: u32 = 100_000;
+const FRAGMENTS: u32 = 200_000;
+
+/// Flood packets between two real frames: few enough that a real connection stays among the
+/// most recently active flows at the smallest limit (64M keeps about 9,000).
+const REAL_SPACING: u32 = 1_000;
+
+fn write_flood(flood: Flood, out: &mut impl std::io::Write) -> (u64, u32) {
+    let mut pcap = Pcap::with_capacity(2 << 20);
+    let mut reals = Reals::new(matches!(flood, Flood::Fragments));
+    let mut t = 0u64;
+    // The real connections start in the middle of the flood.
+    let mut step = |pcap: &mut Pcap, i: u32, total: u32, t: u64| {
+        if i >= total / 2 && (i - total / 2).is_multiple_of(REAL_SPACING) {
+            reals.emit(pcap, t);
+        }
+        if pcap.bytes.len() > 1 << 20 {
+            pcap.drain_to(out).unwrap();
+        }
+    };
+    type Addr = (std::net::Ipv4Addr, u16);
+    fn seg(src: Addr, dst: Addr, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Segment<'_> {
+        Segment { src, dst, seq, ack, flags, payload }
+    }
+    let generated = match flood {
+        Flood::Syns => {
+            for i in 0..SYNS {
+                t += 100;
+                pcap.tcp(t, &seg(client(i), SERVER, i.wrapping_mul(2_654_435_761), 0, SYN, &[]));
+                step(&mut pcap, i, SYNS, t);
+            }
+            SYNS
+        }
+        Flood::WholeHellos => {
+            for i in 0..HELLOS {
+                t += 1000;
+                let c = client(i);
+                let (isn, sisn) = (i.wrapping_mul(7919), !i.wrapping_mul(7919));
+                let (c1, s1) = (isn.wrapping_add(1), sisn.wrapping_add(1));
+                let hello = big_client_hello(i);
+                let (a, b) = hello.split_at(1000);
+                pcap.tcp(t, &seg(c, SERVER, isn, 0, SYN, &[]));
+                pcap.tcp(t + 1, &seg(SERVER, c, sisn, c1, SYN | ACK, &[]));
+                pcap.tcp(t + 2, &seg(c, SERVER, c1, s1, ACK, &[]));
+                pcap.tcp(t + 3, &seg(c, SERVER, c1, s1, ACK | PSH, a));
+                pcap.tcp(t + 4, &seg(c, SERVER, c1.wrapping_add(1000), s1, ACK | PSH, b));
+                step(&mut pcap, i, HELLOS, t + 5);
+            }
+            HELLOS
+        }
+        Flood::ReversedHellos => {
+            let isn = |i: u32| i.wrapping_mul(7919);
+            for i in 0..HELLOS {
+                t += 10;
+                let (c, s) = (isn(i), !isn(i));
+                pcap.tcp(t, &seg(client(i), SERVER, c, 0, SYN, &[]));
+                pcap.tcp(t + 1, &seg(SERVER, client(i), s, c.wrapping_add(1), SYN | ACK, &[]));
+                pcap.tcp(t + 2, &seg(client(i), SERVER, c.wrapping_add(1), s.wrapping_add(1), ACK, &[]));
+            }
+            let len = tiny_client_hello(0).len() as u32;
+            let mut n = 0u32;
+            let total = HELLOS * len;
+            for k in (0..len).rev() {
+                for i in 0..HELLOS {
+                    t += 1;
+                    let hello = tiny_client_hello(i);
+                    let byte = &hello[k as usize..k as usize + 1];
+                    let (c, s) = (isn(i).wrapping_add(1), (!isn(i)).wrapping_add(1));
+                    pcap.tcp(t, &seg(client(i), SERVER, c.wrapping_add(k), s, ACK | PSH, byte));
+                    step(&mut pcap, n, total, t);
+                    n += 1;
+                }
+            }
+            HELLOS
+        }
+        Flood::Fragments => {
+            let payload = vec![0u8; 1480];
+            for i in 0..FRAGMENTS {
+                t += 10;
+                let src = std::net::Ipv4Addr::from(0x0b00_0000 + i);
+                pcap.ipv4_fragment(t, (src, SERVER.0), i as u16, 0, true, &payload);
+                step(&mut pcap, i, FRAGMENTS, t);
+            }
+            0
+        }
+    };
+    reals.emit_all(&mut pcap, t + 1);
+    pcap.drain_to(out).unwrap();
+    (pcap.packets, generated)
+}
+
+/// What a run under a memory limit showed.
+struct Budgeted {
+    summary: Value,
+    connection_events: u64,
+    /// The handshake events of the real connections.
+    real_handshakes: Vec<Value>,
+    max_rss_kb: i64,
+}
+
+/// Runs the release binary on `capture` with `--memory-limit limit` and the real connections'
+/// key log, keeping only what the checks need of its (large) output.
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also gives its rusage")]
+fn run_budgeted(capture: &std::path::Path, keylog: &std::path::Path, limit: &str) -> Budgeted {
+    let mut command = Command::new(release_binary());
+    command
+        .args(["read", "--json", "--memory-limit", limit, "--keylog"])
+        .arg(keylog)
+        .arg(capture)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Address space for the limit and 256 MB more: an allocation the budget does not cover
+    // (a table doubling past its share) then fails the run instead of passing unseen.
+    let address_space = limit_bytes(limit) + (256 << 20);
+    // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+            let rlim = libc::rlimit { rlim_cur: address_space, rlim_max: address_space };
+            if libc::setrlimit(libc::RLIMIT_AS, &rlim) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+        });
+    }
+    let mut child = command.spawn().expect("run tlstrace");
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let (mut connections, mut real_conns, mut real_handshakes) = (0u64, Vec::new(), Vec::new());
+        let mut last = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if line.starts_with(r#"{"event":"connection""#) {
+                connections += 1;
+                // Only the real connections are on the loopback address.
+                if line.contains(r#""ip":"127.0.0.1""#) {
+                    let v: Value = serde_json::from_str(&line).unwrap();
+                    real_conns.push(v["conn"].as_u64().unwrap());
+                }
+            } else if let Some(rest) = line.strip_prefix(r#"{"event":"handshake","conn":"#) {
+                let conn: u64 = rest.split(',').next().unwrap().parse().unwrap();
+                if real_conns.contains(&conn) {
+                    real_handshakes.push(serde_json::from_str::<Value>(&line).unwrap());
+                }
+            }
+            last = line;
+        }
+        (connections, real_handshakes, last)
+    });
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr_pipe.read_to_string(&mut s).unwrap();
+        s
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child is ours and not yet reaped; wait4 only writes into the two locals.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    let (connection_events, real_handshakes, last) = reader.join().unwrap();
+    let stderr = stderr.join().unwrap();
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "exit status {status}: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let summary: Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(summary["event"], "summary", "the last line is the summary");
+    Budgeted { summary, connection_events, real_handshakes, max_rss_kb: usage.ru_maxrss }
+}
+
+fn limit_bytes(limit: &str) -> u64 {
+    tlstrace::budget::MemoryBudget::parse(limit).unwrap().total() as u64
+}
+
+/// Flows the flow table holds at most under `limit`.
+fn max_flows(limit: &str) -> u64 {
+    let budget = tlstrace::budget::MemoryBudget::parse(limit).unwrap();
+    budget.flow_config(&tlstrace::tcp::FlowConfig::default()).max_flows as u64
+}
+
+/// Generates `flood` once and runs it at each limit, with the checks every flood shares;
+/// `check` adds the flood's own.
+fn flood_within_budget(flood: Flood, limits: &[&str], check: impl Fn(&str, &Value, u32)) {
+    let dir = std::env::temp_dir().join(format!("tlstrace-budget-{}-{flood:?}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("flood.pcap");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let (packets, generated) = write_flood(flood, &mut file);
+    file.into_inner().unwrap().sync_all().unwrap();
+    let keylog = Reals::key_log(&dir);
+    for &limit in limits {
+        let run = run_budgeted(&path, &keylog, limit);
+        let s = &run.summary;
+        eprintln!(
+            "{flood:?} at {limit}: {packets} packets, peak RSS {} MB, connections {}, TLS {}, evictions {}",
+            run.max_rss_kb / 1024,
+            s["connections"],
+            s["tls_connections"],
+            s["evictions"]
+        );
+        assert_eq!(s["packets"], packets, "{flood:?} at {limit}");
+        assert_eq!(s["memory_limit"], limit_bytes(limit));
+        // Each connection that became TLS was announced.
+        assert_eq!(s["tls_connections"], run.connection_events, "{flood:?} at {limit}");
+        // The real handshakes came through whole, their Finished messages verified.
+        assert_eq!(run.real_handshakes.len(), REAL.len(), "{flood:?} at {limit}: {:?}", run.real_handshakes);
+        for h in &run.real_handshakes {
+            assert_eq!(h["complete"], true, "{flood:?} at {limit}: {h}");
+            assert_eq!(h["finished_verified"], true, "{flood:?} at {limit}: {h}");
+        }
+        let allowed = i64::try_from(limit_bytes(limit) / 1024).unwrap() + FIXED_OVERHEAD_KB;
+        assert!(
+            run.max_rss_kb <= allowed,
+            "{flood:?} at {limit}: peak RSS {} MB over the limit and the fixed overhead ({} MB)",
+            run.max_rss_kb / 1024,
+            allowed / 1024
+        );
+        check(limit, s, generated);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The flows opened: one per generated connection, and at most one more per real frame (a
+/// real connection closed by FIN is forgotten first when the table is full, and its last ACK
+/// then opens a flow of its own).
+fn assert_connections(s: &Value, generated: u64) {
+    let opened = s["connections"].as_u64().unwrap();
+    let real_frames = Reals::new(false).frames.len() as u64;
+    assert!(opened >= generated && opened <= generated + real_frames, "{opened} flows for {generated} connections");
+}
+
+fn evicted(s: &Value, part: &str) -> u64 {
+    s["evictions"][part].as_u64().unwrap_or_else(|| panic!("no evictions.{part} in {s}"))
+}
+
+#[test]
+fn a_million_syns_within_the_memory_limit() {
+    flood_within_budget(Flood::Syns, &["64M", "1G"], |limit, s, generated| {
+        let real = REAL.len() as u64;
+        assert_connections(s, u64::from(generated) + real);
+        assert_eq!(s["tls_connections"], real);
+        // The table keeps its most recently active flows; the rest were evicted and counted.
+        let flows = evicted(s, "flows");
+        assert!(flows >= u64::from(generated).saturating_sub(max_flows(limit)), "{limit}: {flows} evicted");
+        assert_eq!(s["evicted_connections"], flows);
+    });
+}
+
+#[test]
+fn whole_client_hellos_within_the_memory_limit() {
+    flood_within_budget(Flood::WholeHellos, &["64M", "256M", "1G"], |limit, s, generated| {
+        let real = REAL.len() as u64;
+        let all = u64::from(generated) + real;
+        assert_connections(s, all);
+        // Every ClientHello was decoded before its flow had to go.
+        assert_eq!(s["tls_connections"], all, "{limit}");
+        assert!(s["messages"].as_u64().unwrap() >= all, "{limit}: {s}");
+        // Those the table could not keep were evicted, for room or for their buffers.
+        let (flows, buffers) = (evicted(s, "flows"), evicted(s, "tls_buffers"));
+        assert!(flows + buffers >= all.saturating_sub(max_flows(limit)), "{limit}: {flows} + {buffers} evicted");
+        if limit == "64M" {
+            // 1.5 KB of transcript per connection: the TLS buffers fill before the table.
+            assert!(buffers > 0, "{limit}: {s}");
+        }
+    });
+}
+
+#[test]
+fn reversed_one_byte_hellos_within_the_memory_limit() {
+    flood_within_budget(Flood::ReversedHellos, &["64M", "1G"], |limit, s, generated| {
+        let real = REAL.len() as u64;
+        assert!(s["connections"].as_u64().unwrap() >= u64::from(generated) + real);
+        // Each connection was decoded, or its hole given up for memory, or its flow evicted.
+        let decoded = s["tls_connections"].as_u64().unwrap() - real;
+        let (holes, flows) = (evicted(s, "reassembly"), evicted(s, "flows"));
+        assert!(decoded + holes + flows >= u64::from(generated), "{limit}: {decoded} + {holes} + {flows}");
+        if u64::from(generated) < max_flows(limit) {
+            // Every connection keeps its flow: the reassembly share fills up instead.
+            assert!(holes > 0, "{limit}: {s}");
+        } else {
+            // More connections than flows: the table evicts them before their bytes pile up.
+            assert!(flows >= u64::from(generated) - max_flows(limit), "{limit}: {s}");
+        }
+    });
+}
+
+#[test]
+fn ip_fragments_within_the_memory_limit() {
+    flood_within_budget(Flood::Fragments, &["64M", "256M"], |limit, s, _| {
+        let real = REAL.len() as u64;
+        assert_connections(s, real);
+        // Every flood datagram stays incomplete: all but the last few thousand were evicted.
+        let dropped = evicted(s, "fragments");
+        assert!(dropped >= u64::from(FRAGMENTS) - 2048, "{limit}: {dropped} evicted");
+        assert!(dropped <= u64::from(FRAGMENTS), "{limit}: {dropped} evicted");
+    });
 }

@@ -435,6 +435,17 @@ struct ChainMemo {
     hasher: foldhash::fast::RandomState,
     map: std::collections::HashMap<u64, std::rc::Rc<JudgedChain>>,
     order: std::collections::VecDeque<u64>,
+    /// Bytes of the chains held, against the memory budget's Caches part.
+    bytes: usize,
+}
+
+impl JudgedChain {
+    /// Bytes a memoised chain holds: its certificates, and their descriptions counted as the
+    /// same again plus a fixed part each.
+    fn bytes(&self) -> usize {
+        let ders: usize = self.ders.iter().map(Vec::len).sum();
+        size_of::<Self>() + 2 * ders + 512 * self.ders.len() + self.sni.as_ref().map_or(0, String::len)
+    }
 }
 
 impl ChainMemo {
@@ -461,15 +472,21 @@ impl ChainMemo {
 
     fn insert(&mut self, chain: std::rc::Rc<JudgedChain>) {
         let key = self.key(chain.ders.iter().map(Vec::as_slice), chain.sni.as_deref());
-        if !self.map.contains_key(&key)
-            && self.map.len() >= Self::CAPACITY
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.map.remove(&oldest);
+        let bytes = chain.bytes();
+        let limit = crate::budget::cache_bytes();
+        if self.map.contains_key(&key) || bytes > limit {
+            return;
         }
-        if self.map.insert(key, chain).is_none() {
-            self.order.push_back(key);
+        while self.map.len() >= Self::CAPACITY || self.bytes.saturating_add(bytes) > limit {
+            let Some(oldest) = self.order.pop_front() else { break };
+            if let Some(gone) = self.map.remove(&oldest) {
+                self.bytes = self.bytes.saturating_sub(gone.bytes());
+                crate::budget::count_cache_evictions(1);
+            }
         }
+        self.map.insert(key, chain);
+        self.order.push_back(key);
+        self.bytes += bytes;
     }
 }
 

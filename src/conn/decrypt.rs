@@ -622,6 +622,12 @@ impl ConnCrypto {
         }
     }
 
+    /// Bytes of handshake messages kept for the transcript (the TLS buffers' share of the
+    /// memory budget).
+    pub fn buffered_bytes(&self) -> usize {
+        self.transcript.buffered_bytes()
+    }
+
     /// A fresh handshake on the same connection (renegotiation) hashes a new transcript.
     pub fn restart_transcript(&mut self) {
         // The current record keys stay until the new ChangeCipherSpecs; the new hellos bring

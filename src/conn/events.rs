@@ -263,6 +263,10 @@ pub struct SummaryEvent {
     pub evicted_flows: u64,
     /// Of `gap_bytes`, those dropped by tlstrace itself (buffer limit, eviction), by cause.
     pub gap_bytes_by_cause: std::collections::BTreeMap<&'static str, u64>,
+    /// `--memory-limit` in bytes.
+    pub memory_limit: u64,
+    /// State evicted to stay within the memory limit, per part.
+    pub evictions: crate::budget::Evictions,
     /// Handshakes by version, cipher suite, kind and failure reason.
     pub handshakes: crate::conn::HandshakeTally,
     /// `--certs DIR`: certificates written.

@@ -73,6 +73,8 @@ struct Flow {
     held_since: Option<Timestamp>,
     /// Gaps met before the flow was known to be TLS: reported once it is, or when it ends.
     early_gaps: Vec<Gap>,
+    /// Buffer bytes last charged to [`Shared::tls_buffered`] for this flow.
+    charged: usize,
 }
 
 /// A hole in one direction's stream, as reported.
@@ -219,12 +221,22 @@ pub struct Shared {
     pub wait_for_keys: bool,
     /// Leave message roles empty: the output does not show them.
     pub skip_roles: bool,
+    /// Bytes of partial records and handshake messages, held records and transcripts across
+    /// all flows (the TLS buffers' share of the memory budget).
+    pub tls_buffered: usize,
+    /// Buffer bytes of the flows that ended while waiting for their secrets, at most half the
+    /// limit.
+    pub closing_bytes: usize,
+    /// The TLS buffers' share of the memory budget (None: unlimited).
+    pub tls_buffers_limit: Option<usize>,
 }
 
 /// All flows and TLS connections of a run.
 #[derive(Default)]
 pub struct ConnTracker {
-    flows: FastMap<FlowId, Flow>,
+    /// Boxed: the map's buckets stay small, so the room reserved for the most flows the
+    /// budget allows costs little until they come.
+    flows: FastMap<FlowId, Box<Flow>>,
     /// Flows that ended while their records waited for secrets (live key log).
     closing: std::collections::VecDeque<ClosingFlow>,
     pub shared: Shared,
@@ -233,6 +245,45 @@ pub struct ConnTracker {
 impl ConnTracker {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tracker with room for `max_flows` open flows allocated up front (the flow table's
+    /// capacity), so its map never grows during the run.
+    pub fn with_capacity(max_flows: usize) -> Self {
+        let room = crate::budget::table_room(max_flows);
+        ConnTracker { flows: FastMap::with_capacity_and_hasher(room, Default::default()), ..Self::default() }
+    }
+
+    /// Whether the TLS buffers (those of flows waiting for secrets after their end included)
+    /// are over their share of the memory budget.
+    pub fn tls_buffers_over_limit(&self) -> bool {
+        self.shared
+            .tls_buffers_limit
+            .is_some_and(|limit| self.shared.tls_buffered.saturating_add(self.shared.closing_bytes) > limit)
+    }
+
+    /// Flows holding TLS buffers among `candidates` (least recently active first), as many as
+    /// it takes to bring the TLS buffers (with [`Shared::closing_bytes`]) down to `target`.
+    pub fn tls_buffer_victims(
+        &self,
+        candidates: impl Iterator<Item = crate::tcp::FlowSlot>,
+        target: usize,
+    ) -> Vec<crate::tcp::FlowSlot> {
+        let target = target.saturating_sub(self.shared.closing_bytes);
+        let mut excess = self.shared.tls_buffered.saturating_sub(target);
+        let mut victims = Vec::new();
+        for slot in candidates {
+            if excess == 0 {
+                break;
+            }
+            if let Some(f) = self.flows.get(&slot.id)
+                && f.charged > 0
+            {
+                excess = excess.saturating_sub(f.charged);
+                victims.push(slot);
+            }
+        }
+        victims
     }
 
     /// Open flows being tracked.
@@ -256,12 +307,14 @@ impl ConnTracker {
             if !f.held.is_empty() {
                 let timed_out = f.hold_expired(now);
                 f.release_held(&mut self.shared, timed_out);
+                f.recharge(&mut self.shared);
             }
         }
         for mut c in std::mem::take(&mut self.closing) {
             let timed_out = c.flow.hold_expired(now);
             c.flow.release_held(&mut self.shared, timed_out);
             if c.flow.held.is_empty() {
+                self.shared.closing_bytes = self.shared.closing_bytes.saturating_sub(c.flow.charged);
                 end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
             } else {
                 self.closing.push_back(c);
@@ -307,7 +360,7 @@ impl ConnTracker {
                 let start = if syn_seen { Start::Detect } else { Start::MidStream };
                 self.flows.insert(
                     flow,
-                    Flow {
+                    Box::new(Flow {
                         initiator,
                         responder,
                         syn_seen,
@@ -319,13 +372,16 @@ impl ConnTracker {
                         held_bytes: 0,
                         held_since: None,
                         early_gaps: Vec::new(),
-                    },
+                        charged: 0,
+                    }),
                 );
                 Verdict::Continue
             }
             FlowEvent::Data { flow, from, bytes } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
-                f.on_data(from, bytes, pkt, &mut self.shared)
+                let verdict = f.on_data(from, bytes, pkt, &mut self.shared);
+                f.recharge(&mut self.shared);
+                verdict
             }
             FlowEvent::Gap { flow, from, offset, bytes, cause } => {
                 let Some(f) = self.flows.get_mut(&flow) else { return Verdict::Continue };
@@ -335,14 +391,23 @@ impl ConnTracker {
             FlowEvent::DirectionEnded { .. } => Verdict::Continue,
             FlowEvent::Closed { flow, reason } => {
                 if let Some(f) = self.flows.remove(&flow) {
-                    if self.shared.wait_for_keys && f.awaits_keys(&self.shared, pkt.ts) {
+                    self.shared.tls_buffered = self.shared.tls_buffered.saturating_sub(f.charged);
+                    // Half the TLS buffers' share at most waits in `closing`, so that evicting
+                    // open flows can always bring the rest within the share.
+                    let room = self
+                        .shared
+                        .tls_buffers_limit
+                        .is_none_or(|limit| self.shared.closing_bytes.saturating_add(f.charged) <= limit / 2);
+                    if self.shared.wait_for_keys && room && f.awaits_keys(&self.shared, pkt.ts) {
                         // Its secrets may be a moment behind in the key log: finish it when
                         // they arrive (or the wait times out), not now without them.
                         if self.closing.len() >= MAX_CLOSING_FLOWS
                             && let Some(oldest) = self.closing.pop_front()
                         {
+                            self.shared.closing_bytes = self.shared.closing_bytes.saturating_sub(oldest.flow.charged);
                             end_flow(&mut self.shared, oldest.flow, oldest.reason, oldest.pkt);
                         }
+                        self.shared.closing_bytes = self.shared.closing_bytes.saturating_add(f.charged);
                         self.closing.push_back(ClosingFlow { flow: f, reason, pkt });
                     } else {
                         end_flow(&mut self.shared, f, reason, pkt);
@@ -355,6 +420,7 @@ impl ConnTracker {
 
     /// End of input: finishes the flows that ended while waiting for their secrets.
     pub fn finish(&mut self) {
+        self.shared.closing_bytes = 0;
         for c in std::mem::take(&mut self.closing) {
             end_flow(&mut self.shared, c.flow, c.reason, c.pkt);
         }
@@ -363,7 +429,7 @@ impl ConnTracker {
 
 /// A flow that ended while its records waited for secrets from a key log still being written.
 struct ClosingFlow {
-    flow: Flow,
+    flow: Box<Flow>,
     reason: EndReason,
     pkt: PacketContext,
 }
@@ -372,7 +438,7 @@ struct ClosingFlow {
 const MAX_CLOSING_FLOWS: usize = 1024;
 
 /// Replays what a flow still holds (without waiting any longer) and reports its end.
-fn end_flow(shared: &mut Shared, mut f: Flow, reason: EndReason, pkt: PacketContext) {
+fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason, pkt: PacketContext) {
     f.release_held(shared, true);
     if f.tls.is_none() && !f.early_gaps.is_empty() && f.may_be_tls() {
         // A gap hid the start of this flow before TLS could be recognised in it: report it
@@ -483,6 +549,21 @@ fn hello_hint(item: &RecordItem<'_>) -> HelloHint {
 }
 
 impl Flow {
+    /// Bytes of the flow's TLS buffers: partial records and handshake messages, records held
+    /// for secrets, the transcript.
+    fn buffer_bytes(&self) -> usize {
+        let halves: usize = self.half.iter().map(|h| h.splitter.buffered_bytes() + h.assembler.buffered_bytes()).sum();
+        let held = self.held_bytes + self.held.capacity() * size_of::<HeldRecord>();
+        halves + held + self.tls.as_ref().map_or(0, |t| t.crypto.buffered_bytes())
+    }
+
+    /// Brings the flow's charge in [`Shared::tls_buffered`] up to date.
+    fn recharge(&mut self, shared: &mut Shared) {
+        let now = self.buffer_bytes();
+        shared.tls_buffered = shared.tls_buffered.saturating_sub(self.charged).saturating_add(now);
+        self.charged = now;
+    }
+
     /// Records have been held for their secrets longer than the wait allows at `now`.
     fn hold_expired(&self, now: Timestamp) -> bool {
         self.held_since.is_some_and(|since| now.seconds_since(&since) > HOLD_SECONDS)
@@ -1078,4 +1159,76 @@ fn alert_info(payload: &[u8]) -> Option<AlertInfo> {
         description,
         description_name: crate::msgs::names::alert_description_name(description),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{NetConfig, NetDecoder, NetOutcome};
+    use crate::tcp::{FlowConfig, FlowTable};
+
+    /// The stream bytes of one fixture connection, in order, as the flow table delivers them.
+    fn fixture_data(name: &str) -> Vec<(Side, Vec<u8>)> {
+        let path = format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut source = crate::source::file::FileSource::open(&path).unwrap();
+        let mut net = NetDecoder::new(NetConfig::default());
+        let mut table = FlowTable::new(FlowConfig { max_flows: 4, ..FlowConfig::default() });
+        let mut out = Vec::new();
+        while let Some(()) = source
+            .next_with(|pkt| {
+                if let Ok(NetOutcome::Tcp(seg)) = net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+                    table.process(&seg, pkt.ts, &mut |ev| {
+                        if let FlowEvent::Data { from, bytes, .. } = ev {
+                            out.push((from, bytes.to_vec()));
+                        }
+                        Verdict::Continue
+                    });
+                }
+            })
+            .unwrap()
+        {}
+        out
+    }
+
+    /// What a flow costs besides its buffers, measured: its slot in the flow table, and the
+    /// heap the connection layer holds for it once its handshake is under way (the hellos, the
+    /// certificate, the rest of the handshake in flight). `budget::FLOW_COST` must cover it,
+    /// with an eighth more for the allocator's size classes; when the structures grow past
+    /// it, raise `FLOW_COST` (fewer flows then fit the budget).
+    #[test]
+    fn a_flow_costs_at_most_flow_cost() {
+        const FLOWS: u64 = 2000;
+        let mut worst = 0;
+        for (fixture, messages) in [
+            ("tls13-x25519-alpn.pcap", 2),
+            ("tls12-ecdhe-rsa-chain.pcap", 2),
+            ("tls13-hrr.pcap", 2),
+            ("tls12-rsa-kx.pcap", 2),
+        ] {
+            let data = fixture_data(fixture);
+            // The first flights of the handshake: a connection caught in the middle of it.
+            let first: Vec<&(Side, Vec<u8>)> = data.iter().take(messages).collect();
+            let mut conns = ConnTracker::with_capacity(FLOWS as usize);
+            let pkt = PacketContext { ts: Timestamp::new(1_700_000_000, 0, 6), frame: 1 };
+            let before = crate::msgs::fuzz_tests::heap_held();
+            for flow in 0..FLOWS {
+                let (initiator, responder) =
+                    (SocketAddr::from(([10, 0, 0, 1], 40_000)), SocketAddr::from(([10, 0, 0, 2], 443)));
+                conns.on_flow_event(FlowEvent::Opened { flow, initiator, responder, syn_seen: true }, pkt);
+                for (from, bytes) in &first {
+                    conns.on_flow_event(FlowEvent::Data { flow, from: *from, bytes }, pkt);
+                }
+            }
+            conns.shared.events.clear();
+            conns.shared.events.shrink_to_fit();
+            let held = crate::msgs::fuzz_tests::heap_held() - before;
+            let buffers = conns.shared.tls_buffered;
+            assert_eq!(conns.open_flows(), FLOWS as usize, "{fixture}");
+            assert_eq!(conns.stats().tls_connections, FLOWS, "{fixture}");
+            let per_flow = (held.unsigned_abs() - buffers) / FLOWS as usize + crate::tcp::flow_slot_bytes();
+            eprintln!("{fixture}: {per_flow} bytes per flow, {} of buffers", buffers / FLOWS as usize);
+            worst = worst.max(per_flow);
+        }
+        assert!(worst + worst / 8 <= crate::budget::FLOW_COST, "a flow costs {worst} bytes");
+    }
 }

@@ -64,6 +64,11 @@ impl Transcript {
         }
     }
 
+    /// Bytes allocated for the messages (the TLS buffers' share of the memory budget).
+    pub fn buffered_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Appends one complete handshake message (header and body). Returns false, and marks the
     /// transcript unusable, when the cap would be exceeded: a partial transcript cannot prove a
     /// Finished, so hashes are refused from then on.

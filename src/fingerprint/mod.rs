@@ -48,7 +48,7 @@ pub fn client(ch: &ClientHello) -> Arc<Fingerprints> {
     // lookup, not the JA3 and JA4 strings, an MD5, four SHA-256 and the sorted lists; and the
     // six strings are shared, not copied for every hello.
     let key = hello_shape(ch);
-    if let Some(known) = CLIENT_MEMO.with(|memo| memo.borrow().get(&key).cloned()) {
+    if let Some(known) = CLIENT_MEMO.with(|memo| memo.borrow().map.get(&key).cloned()) {
         return known;
     }
     let ja3 = ja3::client_string(ch);
@@ -57,16 +57,47 @@ pub fn client(ch: &ClientHello) -> Arc<Fingerprints> {
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
     let (ja4_o, ja4_ro) = ja4.original_forms();
     let fp = Arc::new(Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro });
-    CLIENT_MEMO.with(|memo| remember(&mut memo.borrow_mut(), key, &fp));
+    let bytes = key.capacity() + fp.bytes();
+    CLIENT_MEMO.with(|memo| remember(&mut memo.borrow_mut(), key, &fp, bytes, crate::budget::cache_bytes()));
     fp
 }
 
-/// Keeps `value` under `key`; bounded whatever the capture holds: starts over when full.
-fn remember<K: std::hash::Hash + Eq, V>(memo: &mut crate::fast_map::FastMap<K, Arc<V>>, key: K, value: &Arc<V>) {
-    if memo.len() >= MEMO_CAPACITY {
-        memo.clear();
+impl Fingerprints {
+    /// Heap and struct bytes, for the memo's share of the memory budget.
+    fn bytes(&self) -> usize {
+        let strings = [&self.ja3, &self.ja3_hash, &self.ja4, &self.ja4_r, &self.ja4_o, &self.ja4_ro];
+        size_of::<Self>() + strings.iter().map(|s| s.capacity()).sum::<usize>()
     }
-    memo.insert(key, Arc::clone(value));
+}
+
+/// A memo and the bytes its entries hold.
+struct Memo<K, V> {
+    map: crate::fast_map::FastMap<K, Arc<V>>,
+    bytes: usize,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo { map: crate::fast_map::FastMap::default(), bytes: 0 }
+    }
+}
+
+/// Bytes counted per memo entry on top of its key and value (bucket, Arc counts, allocation).
+const MEMO_ENTRY_OVERHEAD: usize = 64;
+
+/// Keeps `value` (of `bytes` bytes with its key) under `key`; bounded whatever the capture
+/// holds: starts over (counting what it forgets) when full by count or by its share of the
+/// memory budget's Caches part.
+fn remember<K: std::hash::Hash + Eq, V>(memo: &mut Memo<K, V>, key: K, value: &Arc<V>, bytes: usize, limit: usize) {
+    let bytes = bytes + MEMO_ENTRY_OVERHEAD;
+    if memo.map.len() >= MEMO_CAPACITY || memo.bytes.saturating_add(bytes) > limit {
+        crate::budget::count_cache_evictions(memo.map.len() as u64);
+        memo.map = crate::fast_map::FastMap::default();
+        memo.bytes = 0;
+    }
+    if bytes <= limit && memo.map.insert(key, Arc::clone(value)).is_none() {
+        memo.bytes += bytes;
+    }
 }
 
 /// Every input of the client fingerprints, exact and cheap to build: the legacy version, the
@@ -104,22 +135,23 @@ fn hello_shape(ch: &ClientHello) -> Vec<u8> {
 const MEMO_CAPACITY: usize = 4096;
 
 thread_local! {
-    static CLIENT_MEMO: std::cell::RefCell<crate::fast_map::FastMap<Vec<u8>, Arc<Fingerprints>>> =
-        std::cell::RefCell::new(crate::fast_map::FastMap::default());
-    static SERVER_MEMO: std::cell::RefCell<crate::fast_map::FastMap<String, Arc<ServerFingerprints>>> =
-        std::cell::RefCell::new(crate::fast_map::FastMap::default());
+    static CLIENT_MEMO: std::cell::RefCell<Memo<Vec<u8>, Fingerprints>> =
+        std::cell::RefCell::new(Memo::default());
+    static SERVER_MEMO: std::cell::RefCell<Memo<String, ServerFingerprints>> =
+        std::cell::RefCell::new(Memo::default());
 }
 
 /// The JA3S fingerprint of a ServerHello. Servers answer with few distinct shapes: a JA3S
 /// string seen before costs a lookup instead of its MD5, and is shared rather than copied.
 pub fn server(sh: &ServerHello) -> Arc<ServerFingerprints> {
     let ja3s = ja3::server_string(sh);
-    if let Some(known) = SERVER_MEMO.with(|memo| memo.borrow().get(&ja3s).cloned()) {
+    if let Some(known) = SERVER_MEMO.with(|memo| memo.borrow().map.get(&ja3s).cloned()) {
         return known;
     }
     let ja3s_hash = md5_hex(&ja3s);
     let fp = Arc::new(ServerFingerprints { ja3s: ja3s.clone(), ja3s_hash });
-    SERVER_MEMO.with(|memo| remember(&mut memo.borrow_mut(), ja3s, &fp));
+    let bytes = 2 * ja3s.capacity() + fp.ja3s_hash.capacity() + size_of::<ServerFingerprints>();
+    SERVER_MEMO.with(|memo| remember(&mut memo.borrow_mut(), ja3s, &fp, bytes, crate::budget::cache_bytes()));
     fp
 }
 

@@ -298,12 +298,27 @@ fn remembered_hello_shapes_give_the_same_values_and_new_shapes_their_own() {
 /// The memos stay bounded: full, they start over, and the newest entry is kept.
 #[test]
 fn memo_is_bounded() {
-    let mut memo = crate::fast_map::FastMap::default();
+    let mut memo = super::Memo::default();
     let value = std::sync::Arc::new(0u8);
+    let before = crate::budget::cache_evictions();
     for key in 0..=super::MEMO_CAPACITY {
-        super::remember(&mut memo, key, &value);
-        assert!(memo.len() <= super::MEMO_CAPACITY);
+        super::remember(&mut memo, key, &value, 8, usize::MAX);
+        assert!(memo.map.len() <= super::MEMO_CAPACITY);
     }
-    assert_eq!(memo.len(), 1);
-    assert!(memo.contains_key(&super::MEMO_CAPACITY));
+    assert_eq!(memo.map.len(), 1);
+    assert!(memo.map.contains_key(&super::MEMO_CAPACITY));
+    assert!(crate::budget::cache_evictions() >= before + super::MEMO_CAPACITY as u64, "what it forgot is counted");
+    // By bytes too: entries of a tenth of the cache's bytes start over after ten.
+    let mut memo = super::Memo::default();
+    let limit = 100_000;
+    let tenth = limit / 10 - super::MEMO_ENTRY_OVERHEAD;
+    for key in 0..25 {
+        super::remember(&mut memo, key, &value, tenth, limit);
+        assert!(memo.bytes <= limit);
+        assert!(memo.map.len() <= 10);
+    }
+    assert_eq!(memo.map.len(), 5, "started over after 10 and after 20");
+    // An entry larger than the whole cache is not kept.
+    super::remember(&mut memo, 99, &value, limit + 1, limit);
+    assert!(!memo.map.contains_key(&99));
 }

@@ -15,6 +15,18 @@ struct LargestAllocation;
 thread_local! {
     static TRACKING: Cell<bool> = const { Cell::new(false) };
     static LARGEST: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated minus bytes freed by this thread.
+    static HELD: Cell<isize> = const { Cell::new(0) };
+}
+
+fn hold(n: isize) {
+    let _ = HELD.try_with(|h| h.set(h.get() + n));
+}
+
+/// Heap bytes the calling thread holds (allocated minus freed since it started), to measure
+/// what a structure costs.
+pub(crate) fn heap_held() -> isize {
+    HELD.with(Cell::get)
 }
 
 fn note(size: usize) {
@@ -30,20 +42,24 @@ fn note(size: usize) {
 unsafe impl GlobalAlloc for LargestAllocation {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note(layout.size());
+        hold(layout.size() as isize);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        hold(-(layout.size() as isize));
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         note(layout.size());
+        hold(layout.size() as isize);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note(new_size);
+        hold(new_size as isize - layout.size() as isize);
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }

@@ -13,7 +13,7 @@ pub mod reader;
 pub mod session;
 
 #[cfg(test)]
-mod fuzz_tests;
+pub(crate) mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 

@@ -27,6 +27,15 @@ use std::net::IpAddr;
 /// Largest reassembled payload: both families carry the fragmented length in 16 bits.
 const MAX_DATAGRAM: usize = 65_535;
 
+/// Datagrams whose table room is reserved up front at most (a larger cap grows the table).
+const MAX_PRESIZED_DATAGRAMS: usize = 1 << 16;
+
+/// Bytes of one datagram's bucket in the table (before the room kept free, see
+/// [`crate::budget::table_room`]).
+pub fn datagram_slot_bytes() -> usize {
+    std::mem::size_of::<(FragKey, Datagram)>().saturating_add(1)
+}
+
 /// Memory charged per held piece on top of its bytes, so a flood of tiny fragments reaches the
 /// byte cap too.
 pub(super) const PIECE_OVERHEAD: usize = std::mem::size_of::<Piece>();
@@ -102,7 +111,11 @@ impl Reassembler {
             max_bytes: cfg.max_fragment_bytes,
             max_datagrams: cfg.max_fragment_datagrams,
             timeout_ns: i128::from(cfg.fragment_timeout_secs).saturating_mul(1_000_000_000),
-            table: FastMap::default(),
+            // Room for every datagram the cap allows, so the table never grows in a flood.
+            table: FastMap::with_capacity_and_hasher(
+                crate::budget::table_room(cfg.max_fragment_datagrams.min(MAX_PRESIZED_DATAGRAMS)),
+                Default::default(),
+            ),
             charged: 0,
             next_serial: 0,
             earliest_deadline: None,
@@ -235,6 +248,7 @@ impl Reassembler {
             if let Some(dg) = self.table.remove(&key) {
                 self.charged = self.charged.saturating_sub(dg.charged);
                 count_dropped(&dg, stats);
+                stats.fragment_datagrams_evicted = stats.fragment_datagrams_evicted.saturating_add(1);
             }
             stats.fragments_dropped = stats.fragments_dropped.saturating_add(1);
             return Ok(Added::Held);
@@ -301,6 +315,7 @@ impl Reassembler {
         };
         self.charged = self.charged.saturating_sub(dg.charged);
         count_dropped(&dg, stats);
+        stats.fragment_datagrams_evicted = stats.fragment_datagrams_evicted.saturating_add(1);
         true
     }
 }

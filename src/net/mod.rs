@@ -16,6 +16,7 @@
 )]
 
 mod frag;
+pub use frag::datagram_slot_bytes;
 mod ip;
 mod link;
 mod tcp_header;
@@ -102,6 +103,9 @@ pub struct NetStats {
     /// Fragments that overlapped bytes already held: IPv4 keeps the held bytes, IPv6 ignores
     /// exact duplicates (other IPv6 overlaps drop the datagram and count as dropped).
     pub fragment_overlaps: u64,
+    /// Incomplete datagrams dropped to stay within `max_fragment_bytes` or
+    /// `max_fragment_datagrams` (oldest first); counted in `fragment_datagrams_dropped` too.
+    pub fragment_datagrams_evicted: u64,
 }
 
 /// Limits for IP fragment reassembly.

@@ -791,6 +791,13 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
     for (cause, bytes) in &s.gap_bytes_by_cause {
         text.push_str(&format!("  {bytes} gap bytes dropped by tlstrace ({cause})\n"));
     }
+    let e = &s.evictions;
+    if *e != crate::budget::Evictions::default() {
+        text.push_str(&format!(
+            "  memory limit {} MiB reached: evicted {} flows (table full), {} flows (TLS buffers), {} reassembly holes, {} fragment datagrams, {} cache entries\n",
+            s.memory_limit >> 20, e.flows, e.tls_buffers, e.reassembly, e.fragments, e.caches
+        ));
+    }
     if let Some(k) = &s.kernel {
         text.push_str(&format!("  kernel: {} packets received, {} dropped\n", k.packets_received, k.packets_dropped));
     }
@@ -805,6 +812,22 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
 #[cfg(test)]
 mod tests {
     use super::{left_aligned, right_aligned, width_of};
+
+    /// The summary says what the memory limit evicted, and only when it did.
+    #[test]
+    fn summary_reports_evictions() {
+        let mut s = crate::conn::events::SummaryEvent { memory_limit: 64 << 20, ..Default::default() };
+        let mut text = String::new();
+        super::summary_text(&mut text, &s);
+        assert!(!text.contains("memory limit"), "{text}");
+        s.evictions = crate::budget::Evictions { flows: 5, reassembly: 2, tls_buffers: 3, fragments: 4, caches: 1 };
+        let mut text = String::new();
+        super::summary_text(&mut text, &s);
+        assert!(
+            text.contains("  memory limit 64 MiB reached: evicted 5 flows (table full), 3 flows (TLS buffers), 2 reassembly holes, 4 fragment datagrams, 1 cache entries\n"),
+            "{text}"
+        );
+    }
 
     /// Alignment counts characters, not bytes, also when they are not ASCII.
     #[test]

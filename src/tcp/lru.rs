@@ -25,6 +25,9 @@ struct Link {
     next: u32,
 }
 
+/// Bytes of an entry's link.
+pub(super) const LINK_BYTES: usize = std::mem::size_of::<Link>();
+
 #[derive(Clone, Copy)]
 struct Ends {
     head: u32,
@@ -44,8 +47,15 @@ pub(super) struct LinkedSlab<T> {
 }
 
 impl<T> LinkedSlab<T> {
-    pub(super) fn new() -> Self {
-        LinkedSlab { values: Vec::new(), links: Vec::new(), free: Vec::new(), open: EMPTY, closed: EMPTY }
+    /// A slab that holds `n` entries without growing (it grows by doubling beyond).
+    pub(super) fn with_capacity(n: usize) -> Self {
+        LinkedSlab {
+            values: Vec::with_capacity(n),
+            links: Vec::with_capacity(n),
+            free: Vec::new(),
+            open: EMPTY,
+            closed: EMPTY,
+        }
     }
 
     /// Occupied entries on both lists.
@@ -131,6 +141,17 @@ impl<T> LinkedSlab<T> {
         out
     }
 
+    /// Indices of `list`, least recent first.
+    pub(super) fn oldest_first(&self, list: ListId) -> impl Iterator<Item = u32> + '_ {
+        let mut cur = self.ends(list).tail;
+        std::iter::from_fn(move || {
+            let link = self.links.get(cur as usize)?;
+            let idx = cur;
+            cur = link.prev;
+            Some(idx)
+        })
+    }
+
     pub(super) fn clear(&mut self) {
         self.values.clear();
         self.links.clear();
@@ -201,7 +222,7 @@ mod tests {
 
     #[test]
     fn recency_order_and_reuse() {
-        let mut s = LinkedSlab::new();
+        let mut s = LinkedSlab::with_capacity(2);
         let a = s.insert("a", ListId::Open).unwrap();
         let b = s.insert("b", ListId::Open).unwrap();
         let c = s.insert("c", ListId::Open).unwrap();
@@ -209,6 +230,7 @@ mod tests {
         assert_eq!(s.oldest(ListId::Open), Some(a));
         s.touch(a);
         assert_eq!(s.indices(ListId::Open), vec![a, c, b]);
+        assert_eq!(s.oldest_first(ListId::Open).collect::<Vec<_>>(), vec![b, c, a]);
         assert_eq!(s.oldest(ListId::Open), Some(b));
         s.move_to(c, ListId::Closed);
         assert_eq!(s.indices(ListId::Open), vec![a, b]);

@@ -41,7 +41,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use table::FlowTable;
+pub use table::{FlowSlot, FlowTable, flow_slot_bytes};
 
 /// Unique id of a flow within a run (never reused).
 pub type FlowId = u64;
@@ -187,6 +187,11 @@ impl Default for FlowConfig {
 pub struct TcpStats {
     pub flows: u64,
     pub flows_evicted: u64,
+    /// Flows closed to bring the TLS buffers within their share of the memory budget.
+    pub flows_evicted_for_memory: u64,
+    /// Out-of-order holes given up because all flows' buffered bytes reached
+    /// `max_buffered_bytes_total`.
+    pub reassembly_evictions: u64,
     pub flows_timed_out: u64,
     pub gaps: u64,
     pub gap_bytes: u64,

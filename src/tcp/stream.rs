@@ -375,9 +375,11 @@ impl Dir {
             }
         }
         let own = self.buffered_cost();
-        if own.saturating_add(cost) > sink.max_per_direction
-            || sink.buffered_total.saturating_add(cost) > sink.max_total
-        {
+        if own.saturating_add(cost) > sink.max_per_direction {
+            return Buffered::OverCap;
+        }
+        if sink.buffered_total.saturating_add(cost) > sink.max_total {
+            sink.stats.reassembly_evictions += 1;
             return Buffered::OverCap;
         }
         sink.stats.retransmitted_bytes += payload.len() as u64 - new_data;

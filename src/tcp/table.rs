@@ -59,6 +59,19 @@ impl Flow {
     }
 }
 
+/// Bytes of one flow's slot in the table: the flow, its recency link and its place on the free
+/// list (counted in [`crate::budget::FLOW_COST`]).
+pub fn flow_slot_bytes() -> usize {
+    size_of::<Option<Flow>>() + super::lru::LINK_BYTES + size_of::<u32>()
+}
+
+/// An open flow as [`FlowTable::least_recent`] lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowSlot {
+    idx: u32,
+    pub id: FlowId,
+}
+
 /// What a segment means for the flow already stored under its key.
 enum Route {
     /// Part of that flow.
@@ -149,13 +162,20 @@ pub struct FlowTable {
 }
 
 impl FlowTable {
+    /// A table with its slots and indices allocated up front for `cfg.max_flows` flows, so it
+    /// never grows (and never reallocates) during the run.
     pub fn new(cfg: FlowConfig) -> Self {
+        let max = cfg.max_flows.clamp(1, (u32::MAX - 1) as usize);
+        let index = |n: usize| FlowIndex {
+            table: hashbrown::HashTable::with_capacity(crate::budget::table_room(n)),
+            hasher: foldhash::fast::RandomState::default(),
+        };
         FlowTable {
-            cfg,
             stats: TcpStats::default(),
-            index: FlowIndex::default(),
-            closed_index: FlowIndex::default(),
-            slab: LinkedSlab::new(),
+            index: index(max),
+            closed_index: index(cfg.max_closed_flows.min(max)),
+            slab: LinkedSlab::with_capacity(max),
+            cfg,
             next_id: 0,
             clock_ns: i64::MIN,
             buffered_total: 0,
@@ -254,6 +274,27 @@ impl FlowTable {
     /// Out-of-order bytes currently buffered across all flows (with per-segment overhead).
     pub fn buffered_bytes(&self) -> usize {
         self.buffered_total
+    }
+
+    /// Open flows, least recently active first (to pick flows to evict for memory).
+    pub fn least_recent(&self) -> impl Iterator<Item = FlowSlot> + '_ {
+        self.slab.oldest_first(ListId::Open).filter_map(|idx| self.slab.get(idx).map(|f| FlowSlot { idx, id: f.id }))
+    }
+
+    /// Closes flows picked from [`least_recent`](Self::least_recent) as `Evicted` (to bring
+    /// memory within the budget); those already gone are skipped. Returns how many it closed.
+    pub fn evict_for_memory(&mut self, victims: &[FlowSlot], emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) -> u64 {
+        let mut evicted = 0;
+        for v in victims {
+            let open =
+                self.slab.get(v.idx).is_some_and(|f| f.id == v.id && matches!(f.state, State::Live | State::Ignored));
+            if open {
+                self.stats.flows_evicted_for_memory += 1;
+                evicted += 1;
+                self.close(v.idx, EndReason::Evicted, emit);
+            }
+        }
+        evicted
     }
 
     fn max_flows(&self) -> usize {

@@ -60,6 +60,11 @@ impl HandshakeAssembler {
         self.buf.len()
     }
 
+    /// Bytes allocated for partial messages (the TLS buffers' share of the memory budget).
+    pub fn buffered_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Drops a partial message (when the stream turns encrypted).
     pub fn reset(&mut self) {
         self.buf.clear();
@@ -90,7 +95,10 @@ impl HandshakeAssembler {
             Ok(used) => {
                 let mut buf = buf;
                 buf.drain(..used.min(buf.len()));
-                self.buf = buf;
+                // A completed message gives its buffer back (see `RecordSplitter::push`).
+                if !buf.is_empty() {
+                    self.buf = buf;
+                }
                 Ok(())
             }
             Err(e) => Err(e),

@@ -228,6 +228,11 @@ impl RecordSplitter {
     }
 
     /// Bytes held for an incomplete record.
+    /// Bytes allocated for partial records (the TLS buffers' share of the memory budget).
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending.capacity()
+    }
+
     pub fn pending_len(&self) -> usize {
         self.pending.len()
     }
@@ -281,7 +286,11 @@ impl RecordSplitter {
             let used = self.frame(&pending, false, out);
             let mut pending = pending;
             pending.drain(..used.min(pending.len()));
-            self.pending = pending;
+            // A completed record gives its buffer back: idle flows would otherwise each keep
+            // one against the memory budget.
+            if !pending.is_empty() {
+                self.pending = pending;
+            }
         }
         // A partial record is at most one maximal record; anything larger is garbage that
         // resync already skipped, so this cap only guards against logic errors.

@@ -78,6 +78,57 @@ impl Pcap {
     }
 }
 
+impl Pcap {
+    /// Appends a captured frame (Ethernet) as is, at `usecs`.
+    pub fn frame(&mut self, usecs: u64, frame: &[u8]) {
+        let ts = 1_704_067_200u64 * 1_000_000 + usecs;
+        let b = &mut self.bytes;
+        b.extend_from_slice(&((ts / 1_000_000) as u32).to_le_bytes());
+        b.extend_from_slice(&((ts % 1_000_000) as u32).to_le_bytes());
+        b.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        b.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        b.extend_from_slice(frame);
+        self.packets += 1;
+    }
+
+    /// Appends one IPv4 fragment (Ethernet) of datagram `id` between the addresses `(src, dst)`: `payload` at
+    /// byte `offset` (a multiple of 8) of the datagram's payload, `more` when fragments follow.
+    pub fn ipv4_fragment(
+        &mut self,
+        usecs: u64,
+        (src, dst): (Ipv4Addr, Ipv4Addr),
+        id: u16,
+        offset: usize,
+        more: bool,
+        payload: &[u8],
+    ) {
+        let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0];
+        f.extend_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&id.to_be_bytes());
+        let flags_offset = (u16::from(more) << 13) | (offset / 8) as u16;
+        f.extend_from_slice(&flags_offset.to_be_bytes());
+        f.extend_from_slice(&[64, 6, 0, 0]);
+        f.extend_from_slice(&src.octets());
+        f.extend_from_slice(&dst.octets());
+        f.extend_from_slice(payload);
+        self.frame(usecs, &f);
+    }
+}
+
+/// The frames of a classic pcap file (microsecond timestamps), in order.
+pub fn read_frames(path: &std::path::Path) -> Vec<Vec<u8>> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(bytes.get(..4), Some(&0xa1b2_c3d4u32.to_le_bytes()[..]), "{}: a classic pcap", path.display());
+    let mut frames = Vec::new();
+    let mut at = 24;
+    while let Some(header) = bytes.get(at..at + 16) {
+        let len = u32::from_le_bytes(header[8..12].try_into().unwrap()) as usize;
+        frames.push(bytes[at + 16..at + 16 + len].to_vec());
+        at += 16 + len;
+    }
+    frames
+}
+
 pub struct Segment<'a> {
     pub src: (Ipv4Addr, u16),
     pub dst: (Ipv4Addr, u16),
@@ -95,14 +146,14 @@ pub fn record(content_type: u8, payload: &[u8]) -> Vec<u8> {
     r
 }
 
-fn handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
+pub fn handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
     let mut m = vec![msg_type];
     m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
     m.extend_from_slice(body);
     m
 }
 
-fn extension(ext_type: u16, data: &[u8]) -> Vec<u8> {
+pub fn extension(ext_type: u16, data: &[u8]) -> Vec<u8> {
     let mut e = ext_type.to_be_bytes().to_vec();
     e.extend_from_slice(&(data.len() as u16).to_be_bytes());
     e.extend_from_slice(data);
