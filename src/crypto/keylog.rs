@@ -393,7 +393,7 @@ pub enum Line<'a> {
     TooLong { number: usize, offset: u64 },
 }
 
-/// Reads a key log line by line in chunks of [`READ_CHUNK`] bytes: memory stays the same
+/// Reads a key log line by line in chunks of 64 KiB: memory stays the same
 /// whatever the input (a file of any size, a FIFO, `/dev/zero`).
 pub struct LineReader<R> {
     input: R,
@@ -1271,5 +1271,175 @@ mod tests {
             }
             let _ = KeyLog::parse(&line);
         }
+    }
+
+    /// Gives its bytes a few at a time, as a pipe does.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.step = self.step % 7 + 1;
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn lines_of(input: impl Read) -> Vec<(usize, u64, Option<Vec<u8>>)> {
+        let mut reader = LineReader::new(input);
+        let mut out = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            out.push(match line {
+                Line::Text { number, offset, bytes } => (number, offset, Some(bytes.to_vec())),
+                Line::TooLong { number, offset } => (number, offset, None),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn line_reader_numbers_lines_and_skips_long_ones_in_any_chunking() {
+        let exact = "e".repeat(MAX_LINE_LEN);
+        let over = "o".repeat(MAX_LINE_LEN + 1);
+        let huge = "h".repeat(3 * READ_CHUNK + 5);
+        let text = format!("first\r\n\n{exact}\n{over}\n{huge}\nafter\nlast");
+        let expected = vec![
+            (1, 0, Some(b"first\r".to_vec())),
+            (2, 7, Some(Vec::new())),
+            (3, 8, Some(exact.clone().into_bytes())),
+            (4, 9 + MAX_LINE_LEN as u64, None),
+            (5, 11 + 2 * MAX_LINE_LEN as u64, None),
+            (6, (12 + 2 * MAX_LINE_LEN + huge.len()) as u64, Some(b"after".to_vec())),
+            (7, (18 + 2 * MAX_LINE_LEN + huge.len()) as u64, Some(b"last".to_vec())),
+        ];
+        assert_eq!(lines_of(text.as_bytes()), expected);
+        assert_eq!(lines_of(Trickle { bytes: text.as_bytes(), step: 0 }), expected);
+        // A too long last line without a newline is reported once, and nothing follows.
+        assert_eq!(lines_of(huge.as_bytes()), vec![(1, 0, None)]);
+        assert_eq!(lines_of(&b""[..]), vec![]);
+    }
+
+    #[test]
+    fn line_reader_reports_an_endless_line_at_once() {
+        // /dev/zero: no newline ever. The first call returns as soon as the line is too long.
+        let mut reader = LineReader::new(io::repeat(0));
+        assert_eq!(reader.next_line().unwrap(), Some(Line::TooLong { number: 1, offset: 0 }));
+        assert_eq!(reader.buf.len(), READ_CHUNK, "the buffer never grows");
+    }
+
+    /// Valid lines with client randoms from a counter (TLS 1.2 and 1.3 labels).
+    fn filler(i: u32) -> String {
+        if i.is_multiple_of(2) {
+            format!("CLIENT_RANDOM {:056x}{i:08x} {}\n", 0xf11, "5a".repeat(48))
+        } else {
+            format!("SERVER_HANDSHAKE_TRAFFIC_SECRET {:056x}{i:08x} {}\n", 0xf11, "a5".repeat(32))
+        }
+    }
+
+    fn temp_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tlstrace-keylog-index-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn file_index_reads_secrets_back_from_any_line() {
+        let s32 = "11".repeat(32);
+        let mut text = format!("CLIENT_HANDSHAKE_TRAFFIC_SECRET {CR2} {s32}\n");
+        for i in 0..5000 {
+            text.push_str(&filler(i));
+            if i == 2500 {
+                text.push_str(&format!("CLIENT_RANDOM {CR1} {}\nbad line\n", "22".repeat(48)));
+            }
+        }
+        // A later value wins, as when the file is parsed whole.
+        text.push_str(&format!(
+            "SERVER_TRAFFIC_SECRET_0 {CR2} {s32}\nCLIENT_HANDSHAKE_TRAFFIC_SECRET {CR2} {}\n",
+            "33".repeat(32)
+        ));
+        let path = temp_file("index.log", &text);
+        let mut announced = Vec::new();
+        let (mut log, issues) = KeyLog::open(&path, 1 << 20, &mut |i| announced.push(i.line)).unwrap();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].line, 2504);
+        assert!(announced.is_empty());
+        assert!(log.has_files() && log.is_empty(), "a regular file is indexed, not held");
+        let stats = log.stats();
+        assert_eq!((stats.lines, stats.kept, stats.bad_lines, stats.dropped_lines), (5005, 5004, 1, 0));
+        assert!(stats.memory <= 8 * (text.len() / 145 + 1), "8 bytes a line: {}", stats.memory);
+
+        let (whole, _) = KeyLog::parse(text.as_bytes());
+        for random in [hex32(CR1), hex32(CR2), hex::decode(format!("{:056x}{:08x}", 0xf11, 4999)).unwrap()] {
+            assert_eq!(log.secrets_from_files(&random).as_ref(), whole.get(&random), "{}", hex::encode(&random));
+        }
+        assert_eq!(log.secrets_from_files(&hex32(CR2)).unwrap().client_handshake, Some(vec![0x33; 32]));
+        assert!(log.secrets_from_files(&[7u8; 32]).is_none());
+        assert!(log.secrets_from_files(&[7u8; 31]).is_none());
+        assert_eq!(log.stats().read_errors, 0);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn file_index_drops_what_exceeds_its_limit_and_tells_which() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&filler(i));
+        }
+        text.push_str(&format!("CLIENT_RANDOM {CR1} {}\n", "22".repeat(48)));
+        let path = temp_file("limit.log", &text);
+        let (mut log, issues) = KeyLog::open(&path, 1000 * INDEX_ENTRY_BYTES, &mut |_| {}).unwrap();
+        assert_eq!(issues, vec![]);
+        let stats = log.stats();
+        assert_eq!((stats.kept, stats.dropped_lines, stats.first_dropped_line), (1000, 2001, Some(1001)));
+        assert!(stats.memory <= 1000 * INDEX_ENTRY_BYTES);
+        assert!(!stats.dropped_unrereadable);
+        // The first lines are indexed, the rest not.
+        let first = hex::decode(format!("{:056x}{:08x}", 0xf11, 999)).unwrap();
+        assert!(log.secrets_from_files(&first).is_some());
+        assert!(log.secrets_from_files(&hex32(CR1)).is_none());
+        // Of the connections left without secrets, those whose lines were dropped.
+        let candidates: HashSet<[u8; 32]> = [hex32(CR1), hex32(CR2)].map(|r| r.try_into().unwrap()).into();
+        let lost = log.lost_to_the_limit(&candidates).unwrap();
+        assert_eq!(lost, [<[u8; 32]>::try_from(hex32(CR1)).unwrap()].into());
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn secrets_held_in_memory_stay_within_the_limit() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&filler(i));
+        }
+        let limit = 100 * (ENTRY_COST + SECRET_COST);
+        let mut log = KeyLog::with_limit(limit);
+        assert_eq!(log.add_text(text.as_bytes()), vec![]);
+        let stats = log.stats();
+        assert_eq!((stats.kept, stats.dropped_lines, stats.first_dropped_line), (100, 1900, Some(101)));
+        assert!(stats.memory <= limit);
+        assert_eq!(log.len(), 100);
+        // Dropped text that cannot be read again: which connections lost secrets is unknown.
+        assert!(stats.dropped_unrereadable);
+        assert_eq!(log.lost_to_the_limit(&HashSet::new()), None);
+        // Merged stats add up.
+        let mut all = KeyLog::new();
+        all.merge(log);
+        assert_eq!(all.stats().dropped_lines, 1900);
+    }
+
+    #[test]
+    fn open_streams_what_is_not_a_regular_file() {
+        let dir = std::env::temp_dir().join(format!("tlstrace-keylog-open-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(KeyLog::open(&dir, 1 << 20, &mut |_| {}).is_err(), "a directory");
+        // /dev/null: a device, read to its end (nothing).
+        let (log, issues) = KeyLog::open(Path::new("/dev/null"), 1 << 20, &mut |_| {}).unwrap();
+        assert!(!log.has_files() && issues.is_empty() && log.stats().lines == 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
