@@ -128,20 +128,6 @@ pub fn load_key_log(
     Ok(())
 }
 
-/// Reports what reading a key log found: first that lines were dropped for lack of memory
-/// (never hidden behind the list of bad lines), then the bad lines.
-pub fn report_key_log(
-    what: &str,
-    issues: &[crate::crypto::KeyLogIssue],
-    stats: &crate::crypto::KeyLogStats,
-    budget: crate::budget::MemoryBudget,
-) {
-    if stats.dropped_lines > 0 {
-        warn(&too_large_message(what, stats, budget));
-    }
-    report_key_log_issues(what, issues, None);
-}
-
 /// The warning for a key log larger than its memory share: what was kept, what was dropped,
 /// and the `--memory-limit` that would hold it.
 fn too_large_message(what: &str, stats: &crate::crypto::KeyLogStats, budget: crate::budget::MemoryBudget) -> String {
@@ -340,12 +326,11 @@ fn run_read(args: &ReadArgs) -> i32 {
     }
     if args.file != "-" && is_pcapng(&args.file) {
         // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
-        // writes them as the key log grows): collect them all before tracing.
-        for text in embedded_secrets(&args.file) {
-            let (issues, stats) = pipeline.add_key_log_text(&text);
-            report_key_log("embedded in the capture", &issues, &stats, args.limits.memory_limit);
-        }
+        // writes them as the key log grows): collect them all before tracing, one at a time.
+        let mut embedded = EmbeddedKeyLog::default();
+        for_each_embedded_secrets(&args.file, |text| embedded.add(&mut pipeline, text, args.limits.memory_limit));
     }
+    let mut embedded = EmbeddedKeyLog::default();
     let flush_each = io::stdout().is_terminal();
     let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
     let mut input_error: Option<SourceError> = None;
@@ -357,8 +342,7 @@ fn run_read(args: &ReadArgs) -> i32 {
                     // they could not be collected ahead (stdin).
                     for text in source.take_secrets() {
                         if args.file == "-" {
-                            let (issues, stats) = pipeline.add_key_log_text(&text);
-                            report_key_log("embedded in the capture", &issues, &stats, args.limits.memory_limit);
+                            embedded.add(&mut pipeline, &text, args.limits.memory_limit);
                         }
                     }
                 }
@@ -422,15 +406,32 @@ fn is_pcapng(path: &str) -> bool {
     ok && head == [0x0a, 0x0d, 0x0d, 0x0a]
 }
 
-/// Key log texts of every Decryption Secrets Block in a pcapng file (a quick first pass).
-fn embedded_secrets(path: &str) -> Vec<Vec<u8>> {
-    let Ok(mut pass) = FileSource::open(path) else { return Vec::new() };
-    let mut out = Vec::new();
+/// Hands the key log text of each Decryption Secrets Block in a pcapng file to `each` (a
+/// quick first pass; one block held at a time).
+fn for_each_embedded_secrets(path: &str, mut each: impl FnMut(&[u8])) {
+    let Ok(mut pass) = FileSource::open(path) else { return };
     while let Ok(Some(())) = pass.next_with(|_| ()) {
-        out.extend(pass.take_secrets());
+        pass.take_secrets().iter().for_each(|t| each(t));
     }
-    out.extend(pass.take_secrets());
-    out
+    pass.take_secrets().iter().for_each(|t| each(t));
+}
+
+/// Key log blocks embedded in a capture: each one's bad lines are reported; that lines were
+/// dropped for lack of memory is said once.
+#[derive(Default)]
+struct EmbeddedKeyLog {
+    said_too_large: bool,
+}
+
+impl EmbeddedKeyLog {
+    fn add(&mut self, pipeline: &mut Pipeline, text: &[u8], budget: crate::budget::MemoryBudget) {
+        const WHAT: &str = "embedded in the capture";
+        let (issues, stats) = pipeline.add_key_log_text(text);
+        if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
+            warn(&too_large_message(WHAT, &stats, budget));
+        }
+        report_key_log_issues(WHAT, &issues, None);
+    }
 }
 
 /// Follows a key log file as it grows: complete new lines since the last call.

@@ -438,3 +438,51 @@ fn a_missing_key_log_is_an_input_error() {
         serde_json::json!({"lines": 6, "indexed": 5, "bad_lines": 0, "skipped_lines": 0, "dropped_lines": 0, "connections_without_secrets": []})
     );
 }
+
+/// A key log embedded in a pcapng (a Decryption Secrets Block) is held in memory within the
+/// same share: larger than it, the first stderr line says so and the connection whose secrets
+/// were dropped is named (all connections left without secrets: the block is not read again).
+#[test]
+fn an_embedded_key_log_larger_than_its_share_is_said_first() {
+    use tlstrace::source::file::FileSource;
+    use tlstrace::source::pcapng_writer::PcapngWriter;
+    let dir = TempDir::new("embedded");
+    let path = dir.path("embedded.pcapng");
+    let mut block = Vec::new();
+    let mut filler = Filler { n: 0 };
+    for _ in 0..40_000 {
+        filler.write(&mut block);
+    }
+    for line in key_lines("tls13-hrr") {
+        writeln!(block, "{line}").unwrap();
+    }
+    let mut w = PcapngWriter::new(std::fs::File::create(&path).unwrap(), "keylog_limits", 65535).unwrap();
+    let mut src = FileSource::open(common::fixture("tls13-hrr.pcap").to_str().unwrap()).unwrap();
+    let mut id = None;
+    while let Some((ts, linktype, data)) = src.next_with(|p| (p.ts, p.linktype, p.data.to_vec())).unwrap() {
+        let id = *id.get_or_insert_with(|| w.interface(linktype, "lo").unwrap());
+        w.write_packet(id, ts, &data, data.len() as u32).unwrap();
+    }
+    w.write_decryption_secrets(&block).unwrap();
+    w.into_inner().unwrap();
+    let pcapng = path.to_str().unwrap();
+
+    let full = run(&["read", "--json", pcapng], None);
+    assert_eq!(full.code, Some(0));
+    assert!(full.stderr.is_empty(), "{:?}", full.stderr_lines());
+    assert_eq!(full.verified(), vec![Value::Bool(true)]);
+    assert_eq!(full.key_log()["dropped_lines"], 0);
+
+    let small = run(&["read", "--json", "--memory-limit", "16M", pcapng], None);
+    assert_eq!(small.code, Some(0));
+    let first = small.stderr_lines()[0].to_string();
+    assert!(first.starts_with("tlstrace: key log embedded in the capture is too large"), "{first}");
+    assert!(first.contains("--memory-limit 16M"), "{first}");
+    assert_eq!(small.stderr.len(), 1, "said once: {:?}", small.stderr_lines());
+    assert_eq!(small.verified(), vec![Value::Null]);
+    let k = small.key_log();
+    let total = 40_000 + key_lines("tls13-hrr").len() as u64;
+    assert_eq!(k["indexed"].as_u64().unwrap() + k["dropped_lines"].as_u64().unwrap(), total);
+    assert!(k["dropped_lines"].as_u64().unwrap() > 0);
+    assert_eq!(k["connections_without_secrets"], serde_json::json!([1]));
+}

@@ -271,7 +271,7 @@ pub struct KeyLogStats {
     /// Line number of the first of them (in the text it came in).
     pub first_dropped_line: Option<u64>,
     /// Some dropped lines came from text that cannot be read again (not a regular file).
-    pub dropped_unrereadable: bool,
+    pub dropped_not_rereadable: bool,
     /// Bytes held (estimated for secrets in memory, exact for indexes).
     pub memory: usize,
     /// Reads of an indexed file that failed when a connection asked for its secrets.
@@ -286,7 +286,7 @@ impl KeyLogStats {
         self.skipped_lines = self.skipped_lines.saturating_add(other.skipped_lines);
         self.dropped_lines = self.dropped_lines.saturating_add(other.dropped_lines);
         self.first_dropped_line = self.first_dropped_line.or(other.first_dropped_line);
-        self.dropped_unrereadable |= other.dropped_unrereadable;
+        self.dropped_not_rereadable |= other.dropped_not_rereadable;
         self.memory = self.memory.saturating_add(other.memory);
         self.read_errors = self.read_errors.saturating_add(other.read_errors);
     }
@@ -823,7 +823,7 @@ impl KeyLog {
     /// dropped lines; None when that cannot be told (dropped text that cannot be read again:
     /// all of them may be).
     pub fn lost_to_the_limit(&self, randoms: &HashSet<[u8; 32]>) -> Option<HashSet<[u8; 32]>> {
-        if self.stats.dropped_unrereadable {
+        if self.stats.dropped_not_rereadable {
             return None;
         }
         let mut lost = HashSet::new();
@@ -850,7 +850,7 @@ impl KeyLog {
             Entry::Occupied(held) => held.into_mut(),
             Entry::Vacant(slot) => {
                 if !fits(ENTRY_COST + SECRET_COST, &self.stats) {
-                    self.stats.dropped_unrereadable = true;
+                    self.stats.dropped_not_rereadable = true;
                     self.stats.drop_line(line_no);
                     return;
                 }
@@ -873,7 +873,7 @@ impl KeyLog {
             }
             None => {
                 if !fits(SECRET_COST, &self.stats) {
-                    self.stats.dropped_unrereadable = true;
+                    self.stats.dropped_not_rereadable = true;
                     self.stats.drop_line(line_no);
                     return;
                 }
@@ -1398,7 +1398,7 @@ mod tests {
         let stats = log.stats();
         assert_eq!((stats.kept, stats.dropped_lines, stats.first_dropped_line), (1000, 2001, Some(1001)));
         assert!(stats.memory <= 1000 * INDEX_ENTRY_BYTES);
-        assert!(!stats.dropped_unrereadable);
+        assert!(!stats.dropped_not_rereadable);
         // The first lines are indexed, the rest not.
         let first = hex::decode(format!("{:056x}{:08x}", 0xf11, 999)).unwrap();
         assert!(log.secrets_from_files(&first).is_some());
@@ -1424,7 +1424,7 @@ mod tests {
         assert!(stats.memory <= limit);
         assert_eq!(log.len(), 100);
         // Dropped text that cannot be read again: which connections lost secrets is unknown.
-        assert!(stats.dropped_unrereadable);
+        assert!(stats.dropped_not_rereadable);
         assert_eq!(log.lost_to_the_limit(&HashSet::new()), None);
         // Merged stats add up.
         let mut all = KeyLog::new();
