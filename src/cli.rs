@@ -324,13 +324,12 @@ fn run_read(args: &ReadArgs) -> i32 {
     if let Some(dir) = &args.output.certs {
         pipeline.write_certificates_to(dir.clone());
     }
+    let mut embedded = EmbeddedKeyLog::default();
     if args.file != "-" && is_pcapng(&args.file) {
         // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
         // writes them as the key log grows): collect them all before tracing, one at a time.
-        let mut embedded = EmbeddedKeyLog::default();
         for_each_embedded_secrets(&args.file, |text| embedded.add(&mut pipeline, text, args.limits.memory_limit));
     }
-    let mut embedded = EmbeddedKeyLog::default();
     let flush_each = io::stdout().is_terminal();
     let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
     let mut input_error: Option<SourceError> = None;

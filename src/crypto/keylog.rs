@@ -419,11 +419,6 @@ impl<R: Read> LineReader<R> {
         LineReader { input, buf: vec![0; READ_CHUNK], start: 0, end: 0, offset, lines, skipping: false, eof: false }
     }
 
-    /// Lines begun so far.
-    pub fn lines(&self) -> usize {
-        self.lines
-    }
-
     /// The next line, or None at the end of the input.
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         let (from, to, offset) = loop {
@@ -514,7 +509,6 @@ impl Read for ReadAt<'_> {
 #[derive(Debug)]
 struct FileIndex {
     file: File,
-    path: PathBuf,
     entries: Vec<u64>,
     /// Seeded per run: a key log cannot choose client randoms that share a hash on purpose.
     hasher: foldhash::fast::RandomState,
@@ -651,7 +645,7 @@ impl KeyLog {
         }
         let mut log = KeyLog::with_limit(limit);
         let issues = if meta.is_file() {
-            log.index_file(file, path, meta.len(), Some(announce))?
+            log.index_file(file, meta.len(), Some(announce))?
         } else {
             log.read_from(file, Some(announce))?
         };
@@ -711,7 +705,6 @@ impl KeyLog {
     fn index_file(
         &mut self,
         file: File,
-        path: &Path,
         len: u64,
         announce: Option<&mut dyn FnMut(&KeyLogIssue)>,
     ) -> io::Result<Vec<KeyLogIssue>> {
@@ -723,7 +716,6 @@ impl KeyLog {
             entries: Vec::new(),
             hasher: foldhash::fast::RandomState::default(),
             dropped_from: None,
-            path: path.to_path_buf(),
             file: file.try_clone()?,
         };
         let _ = index.entries.try_reserve_exact(expected);
@@ -835,11 +827,6 @@ impl KeyLog {
             }
         }
         Some(lost)
-    }
-
-    /// Paths of the indexed files.
-    pub fn indexed_files(&self) -> impl Iterator<Item = &Path> {
-        self.files.iter().map(|f| f.path.as_path())
     }
 
     fn add_line(&mut self, line: &[u8], line_no: usize, sink: &mut IssueSink) {
