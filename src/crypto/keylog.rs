@@ -1328,7 +1328,7 @@ mod tests {
     }
 
     fn temp_file(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("tlstrace-keylog-index-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("tlstrace-keylog-index-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -1369,7 +1369,7 @@ mod tests {
         assert!(log.secrets_from_files(&[7u8; 32]).is_none());
         assert!(log.secrets_from_files(&[7u8; 31]).is_none());
         assert_eq!(log.stats().read_errors, 0);
-        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[test]
@@ -1394,7 +1394,7 @@ mod tests {
         let candidates: HashSet<[u8; 32]> = [hex32(CR1), hex32(CR2)].map(|r| r.try_into().unwrap()).into();
         let lost = log.lost_to_the_limit(&candidates).unwrap();
         assert_eq!(lost, [<[u8; 32]>::try_from(hex32(CR1)).unwrap()].into());
-        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[test]
