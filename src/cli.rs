@@ -103,22 +103,64 @@ impl KeyArgs {
 }
 
 /// Loads the key log into the pipeline; bad lines are reported, never fatal. A missing file is
-/// an input error.
-pub fn load_key_log(pipeline: &mut Pipeline, keys: &KeyArgs) -> Result<(), String> {
+/// an input error. A key log larger than its share of `--memory-limit` is said first.
+pub fn load_key_log(
+    pipeline: &mut Pipeline,
+    keys: &KeyArgs,
+    budget: crate::budget::MemoryBudget,
+) -> Result<(), String> {
     pipeline.show_data(keys.show_data);
     let Some(path) = keys.path() else { return Ok(()) };
-    let shown = crate::escape::path(&path);
-    let text = std::fs::read(&path).map_err(|e| format!("cannot read key log {shown}: {e}"))?;
-    report_key_log_issues(&shown, &pipeline.add_key_log(&text));
+    let what = crate::escape::path(&path);
+    // Streamed: a line too long to be a key log line is said at once (a key log that never
+    // ends, such as /dev/zero, shows why the run waits).
+    let mut announced = None;
+    let mut announce = |issue: &crate::crypto::KeyLogIssue| {
+        warn(&format!("key log {what}: line {}: {}", issue.line, issue.reason));
+        announced = Some(issue.line);
+    };
+    let (issues, stats) =
+        pipeline.open_key_log(&path, &mut announce).map_err(|e| format!("cannot read key log {what}: {e}"))?;
+    if stats.dropped_lines > 0 {
+        warn(&too_large_message(&what, &stats, budget));
+    }
+    report_key_log_issues(&what, &issues, announced);
     Ok(())
 }
 
-pub fn report_key_log_issues(what: &str, issues: &[crate::crypto::KeyLogIssue]) {
-    for issue in issues.iter().take(20) {
+/// The warning for a key log larger than its memory share: what was kept, what was dropped,
+/// and the `--memory-limit` that would hold it.
+fn too_large_message(what: &str, stats: &crate::crypto::KeyLogStats, budget: crate::budget::MemoryBudget) -> String {
+    let share = budget.share(crate::budget::Part::KeyLog).max(1) as u128;
+    let lines = u128::from(stats.kept) + u128::from(stats.dropped_lines);
+    let per_line = (stats.memory as u128).div_ceil(u128::from(stats.kept.max(1))).max(1);
+    // The share is a fixed part of the limit: the limit that gives this key log its memory,
+    // with a tenth to spare.
+    let needed_mib = (lines * per_line * budget.total() as u128 / share).div_ceil(1 << 20) * 11 / 10 + 1;
+    let first = stats.first_dropped_line.map(|l| format!(" from line {l} on")).unwrap_or_default();
+    format!(
+        "key log {what} is too large for its share of --memory-limit {}M ({} KiB): {} lines with secrets kept, \
+         {} dropped{first}; connections whose secrets were dropped are not decrypted (the summary names them); \
+         --memory-limit {needed_mib}M would hold it",
+        budget.total() >> 20,
+        share >> 10,
+        stats.kept,
+        stats.dropped_lines,
+    )
+}
+
+/// Lists up to 20 bad lines, then the exact number of the others. `announced` is the line
+/// already shown while the key log was read.
+pub fn report_key_log_issues(what: &str, issues: &[crate::crypto::KeyLogIssue], announced: Option<usize>) {
+    let total: usize = issues.iter().map(|i| i.unlisted.max(usize::from(i.unlisted == 0))).sum();
+    let mut shown = usize::from(announced.is_some());
+    let listed = issues.iter().filter(|i| i.unlisted == 0 && Some(i.line) != announced);
+    for issue in listed.take(20 - shown) {
         warn(&format!("key log {what}: line {}: {}", issue.line, issue.reason));
+        shown += 1;
     }
-    if issues.len() > 20 {
-        warn(&format!("key log {what}: {} more bad lines", issues.len() - 20));
+    if total > shown {
+        warn(&format!("key log {what}: {} more bad lines", total - shown));
     }
 }
 
@@ -275,18 +317,17 @@ fn run_read(args: &ReadArgs) -> i32 {
         budget: args.limits.memory_limit,
         ..PipelineConfig::default()
     });
-    if let Err(e) = load_key_log(&mut pipeline, &args.keys) {
+    if let Err(e) = load_key_log(&mut pipeline, &args.keys, args.limits.memory_limit) {
         warn(&e);
         return exit::INPUT;
     }
     let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
     let mut certs_failed = false;
+    let mut embedded = EmbeddedKeyLog::default();
     if args.file != "-" && is_pcapng(&args.file) {
         // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
-        // writes them as the key log grows): collect them all before tracing.
-        for text in embedded_secrets(&args.file) {
-            report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
-        }
+        // writes them as the key log grows): collect them all before tracing, one at a time.
+        for_each_embedded_secrets(&args.file, |text| embedded.add(&mut pipeline, text, args.limits.memory_limit));
     }
     let flush_each = io::stdout().is_terminal();
     let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
@@ -299,7 +340,7 @@ fn run_read(args: &ReadArgs) -> i32 {
                     // they could not be collected ahead (stdin).
                     for text in source.take_secrets() {
                         if args.file == "-" {
-                            report_key_log_issues("embedded in the capture", &pipeline.add_key_log(&text));
+                            embedded.add(&mut pipeline, &text, args.limits.memory_limit);
                         }
                     }
                 }
@@ -410,27 +451,50 @@ fn is_pcapng(path: &str) -> bool {
     ok && head == [0x0a, 0x0d, 0x0d, 0x0a]
 }
 
-/// Key log texts of every Decryption Secrets Block in a pcapng file (a quick first pass).
-fn embedded_secrets(path: &str) -> Vec<Vec<u8>> {
-    let Ok(mut pass) = FileSource::open(path) else { return Vec::new() };
-    let mut out = Vec::new();
+/// Hands the key log text of each Decryption Secrets Block in a pcapng file to `each` (a
+/// quick first pass; one block held at a time).
+fn for_each_embedded_secrets(path: &str, mut each: impl FnMut(&[u8])) {
+    let Ok(mut pass) = FileSource::open(path) else { return };
     while let Ok(Some(())) = pass.next_with(|_| ()) {
-        out.extend(pass.take_secrets());
+        pass.take_secrets().iter().for_each(|t| each(t));
     }
-    out.extend(pass.take_secrets());
-    out
+    pass.take_secrets().iter().for_each(|t| each(t));
+}
+
+/// Key log blocks embedded in a capture: each one's bad lines are reported; that lines were
+/// dropped for lack of memory is said once.
+#[derive(Default)]
+struct EmbeddedKeyLog {
+    said_too_large: bool,
+}
+
+impl EmbeddedKeyLog {
+    fn add(&mut self, pipeline: &mut Pipeline, text: &[u8], budget: crate::budget::MemoryBudget) {
+        const WHAT: &str = "embedded in the capture";
+        let (issues, stats) = pipeline.add_key_log_text(text);
+        if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
+            warn(&too_large_message(WHAT, &stats, budget));
+        }
+        report_key_log_issues(WHAT, &issues, None);
+    }
 }
 
 /// Follows a key log file as it grows: complete new lines since the last call.
 struct KeyLogTail {
     path: std::path::PathBuf,
     offset: u64,
+    /// The unfinished last line, at most `MAX_LINE_LEN` bytes.
     partial: Vec<u8>,
+    /// The unfinished line outgrew `MAX_LINE_LEN`: its bytes are dropped until its newline.
+    skipping: bool,
+    budget: crate::budget::MemoryBudget,
+    /// Lines were dropped for lack of memory, and it was said.
+    said_too_large: bool,
 }
 
 impl KeyLogTail {
-    fn new(path: std::path::PathBuf) -> Self {
-        KeyLogTail { path, offset: 0, partial: Vec::new() }
+    fn new(path: std::path::PathBuf, budget: crate::budget::MemoryBudget) -> Self {
+        KeyLogTail { path, offset: 0, partial: Vec::new(), skipping: false, budget, said_too_large: false }
     }
 
     /// Hands the lines added since the last call to the pipeline (reporting bad ones) and to
@@ -445,7 +509,12 @@ impl KeyLogTail {
         if fresh.is_empty() {
             return Ok(false);
         }
-        report_key_log_issues(&crate::escape::path(&self.path), &pipeline.add_key_log(&fresh));
+        let what = crate::escape::path(&self.path);
+        let (issues, stats) = pipeline.add_key_log_text(&fresh);
+        if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
+            warn(&too_large_message(&what, &stats, self.budget));
+        }
+        report_key_log_issues(&what, &issues, None);
         if let Some(w) = writer {
             w.write_decryption_secrets(&fresh)?;
         }
@@ -460,6 +529,7 @@ impl KeyLogTail {
             // Truncated or replaced: start over.
             self.offset = 0;
             self.partial.clear();
+            self.skipping = false;
         }
         if len == self.offset || f.seek(SeekFrom::Start(self.offset)).is_err() {
             return Vec::new();
@@ -470,14 +540,38 @@ impl KeyLogTail {
             return Vec::new();
         }
         self.offset += fresh.len() as u64;
-        self.partial.extend_from_slice(&fresh);
-        match self.partial.iter().rposition(|b| *b == b'\n') {
+        let mut fresh = fresh.as_slice();
+        if self.skipping {
+            // The rest of a too long line, up to its newline.
+            match fresh.iter().position(|b| *b == b'\n') {
+                Some(end) => {
+                    self.skipping = false;
+                    fresh = fresh.get(end + 1..).unwrap_or_default();
+                }
+                None => return Vec::new(),
+            }
+        }
+        let complete = match fresh.iter().rposition(|b| *b == b'\n') {
             Some(end) => {
-                let rest = self.partial.split_off(end + 1);
-                std::mem::replace(&mut self.partial, rest)
+                let (lines, rest) = fresh.split_at(end + 1);
+                let mut complete = std::mem::take(&mut self.partial);
+                complete.extend_from_slice(lines);
+                fresh = rest;
+                complete
             }
             None => Vec::new(),
+        };
+        self.partial.extend_from_slice(fresh);
+        if self.partial.len() > crate::crypto::keylog::MAX_LINE_LEN {
+            warn(&format!(
+                "key log {}: a line longer than {} bytes is too long for a key log line, skipped",
+                self.path.display(),
+                crate::crypto::keylog::MAX_LINE_LEN
+            ));
+            self.partial.clear();
+            self.skipping = true;
         }
+        complete
     }
 }
 
@@ -664,7 +758,7 @@ fn run_capture(args: &CaptureArgs) -> i32 {
     let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
     let mut certs_failed = false;
     // A key log that a running browser is still writing is followed as it grows.
-    let mut follower = args.keys.path().map(KeyLogTail::new);
+    let mut follower = args.keys.path().map(|path| KeyLogTail::new(path, args.limits.memory_limit));
     pipeline.wait_for_keys(follower.is_some());
     let started = Instant::now();
     let mut stats_read = Instant::now();

@@ -303,6 +303,7 @@ impl Stages {
             input_error: None,
             kernel: None,
             decryption: self.back.conns.decrypt_stats(),
+            key_log: self.back.conns.shared.keys.key_log_summary(),
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
             certificate_error: self.back.conns.certificate_error(),
@@ -839,19 +840,22 @@ pub struct Pipeline {
     events: Vec<Event>,
     /// The bytes the worker prepared for some of `events`.
     prepared: Prepared,
+    /// What is left of the key log's share of the memory budget (key logs are read here).
+    key_log_room: usize,
 }
 
 impl Pipeline {
     pub fn new(cfg: PipelineConfig) -> Self {
         // The caches are per thread and process-wide: they take their limit from the run.
         crate::budget::set_cache_budget(&cfg.budget);
+        let key_log_room = cfg.budget.share(crate::budget::Part::KeyLog);
         let worker = if cfg.parallel { Worker::spawn(&cfg) } else { None };
         let mode = match worker {
             Some(worker) => Mode::Parallel(Box::new(worker)),
             // Asked for one thread, or no thread to be had: decode on this one.
             None => Mode::Inline(Box::new(Stages::new(cfg))),
         };
-        Pipeline { mode, events: Vec::new(), prepared: Prepared::default() }
+        Pipeline { mode, events: Vec::new(), prepared: Prepared::default(), key_log_room }
     }
 
     /// Applies a settings change to the decoder, in order with the packets fed so far.
@@ -865,12 +869,37 @@ impl Pipeline {
         }
     }
 
-    /// Adds key log text (a file, a pcapng Decryption Secrets Block, new lines of a growing
-    /// log); returns its bad lines. Parsed here, on the caller's thread.
+    /// Adds key log text (a pcapng Decryption Secrets Block, new lines of a growing log);
+    /// returns its bad lines. Parsed here, on the caller's thread.
     pub fn add_key_log(&mut self, text: &[u8]) -> Vec<crate::crypto::KeyLogIssue> {
-        let (log, issues) = crate::crypto::KeyLog::parse(text);
+        self.add_key_log_text(text).0
+    }
+
+    /// Adds key log text within what is left of the key log's memory share; returns its bad
+    /// lines and what it read, kept and dropped.
+    pub fn add_key_log_text(&mut self, text: &[u8]) -> (Vec<crate::crypto::KeyLogIssue>, crate::crypto::KeyLogStats) {
+        let mut log = crate::crypto::KeyLog::with_limit(self.key_log_room);
+        let issues = log.add_text(text);
+        (issues, self.send_key_log(log))
+    }
+
+    /// Reads a key log file within what is left of the key log's memory share (a regular
+    /// file is indexed, see [`crate::crypto::KeyLog::open`]); the first too long line also goes
+    /// to `announce` at once. Returns its bad lines and what it read, kept and dropped.
+    pub fn open_key_log(
+        &mut self,
+        path: &std::path::Path,
+        announce: &mut dyn FnMut(&crate::crypto::KeyLogIssue),
+    ) -> std::io::Result<(Vec<crate::crypto::KeyLogIssue>, crate::crypto::KeyLogStats)> {
+        let (log, issues) = crate::crypto::KeyLog::open(path, self.key_log_room, announce)?;
+        Ok((issues, self.send_key_log(log)))
+    }
+
+    fn send_key_log(&mut self, log: crate::crypto::KeyLog) -> crate::crypto::KeyLogStats {
+        let stats = log.stats();
+        self.key_log_room = self.key_log_room.saturating_sub(stats.memory);
         self.control(move |stages| stages.back.conns.add_key_log(log));
-        issues
+        stats
     }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.

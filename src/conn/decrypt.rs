@@ -6,10 +6,14 @@ use crate::crypto::{self, KeyLog, RecordDecryptor, Secrets, Transcript};
 use crate::msgs::HandshakeBody;
 use crate::msgs::reader::Reader;
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Resumable sessions remembered across connections of a run (bounded).
 const MAX_REMEMBERED_SESSIONS: usize = 10_000;
+/// Connections left without secrets while the key log dropped lines, remembered by number to
+/// name them in the summary; beyond, they are only counted.
+const MAX_NAMED_WITHOUT_SECRETS: usize = 10_000;
 
 /// Key material shared by all connections: the key log and the TLS <= 1.2 sessions seen, so a
 /// resumed connection finds its master secret by session id or ticket even when the key log
@@ -23,9 +27,60 @@ pub struct KeyStore {
     tickets: HashMap<Vec<u8>, Vec<u8>>,
     order: VecDeque<(bool, Vec<u8>)>,
     pub stats: DecryptStats,
+    /// Connections left without (some) secrets while the key log had dropped lines: their
+    /// number and client random.
+    without_secrets: Vec<(u64, [u8; 32])>,
+    without_secrets_unlisted: u64,
 }
 
 impl KeyStore {
+    /// A handshake event is written: a connection that lacks secrets while the key log dropped
+    /// lines for lack of memory may have lost them there; it is remembered for the summary.
+    pub fn note_handshake(&mut self, conn: u64, crypto: &ConnCrypto) {
+        if !self.enabled || self.keylog.stats().dropped_lines == 0 || crypto.missing.is_empty() {
+            return;
+        }
+        let Ok(random) = <[u8; 32]>::try_from(crypto.client_random.as_slice()) else { return };
+        if self.without_secrets.last().is_some_and(|(c, _)| *c == conn) {
+            return;
+        }
+        if self.without_secrets.len() < MAX_NAMED_WITHOUT_SECRETS {
+            self.without_secrets.push((conn, random));
+        } else {
+            self.without_secrets_unlisted += 1;
+        }
+    }
+
+    /// The key log's part of the summary: lines read, kept and dropped, and the connections
+    /// whose secrets were among the dropped lines (all that lack secrets when the dropped
+    /// text cannot be read again).
+    pub fn key_log_summary(&self) -> Option<KeyLogSummary> {
+        if !self.enabled {
+            return None;
+        }
+        let stats = self.keylog.stats();
+        let candidates: HashSet<[u8; 32]> = self.without_secrets.iter().map(|(_, r)| *r).collect();
+        let lost =
+            if candidates.is_empty() { Some(HashSet::new()) } else { self.keylog.lost_to_the_limit(&candidates) };
+        let mut connections: Vec<u64> = self
+            .without_secrets
+            .iter()
+            .filter(|(_, r)| lost.as_ref().is_none_or(|l| l.contains(r)))
+            .map(|(c, _)| *c)
+            .collect();
+        connections.dedup();
+        Some(KeyLogSummary {
+            lines: stats.lines,
+            indexed: stats.kept,
+            bad_lines: stats.bad_lines,
+            skipped_lines: stats.skipped_lines,
+            dropped_lines: stats.dropped_lines,
+            connections_without_secrets: connections,
+            connections_without_secrets_unlisted: self.without_secrets_unlisted,
+            read_errors: stats.read_errors,
+        })
+    }
+
     fn remember(&mut self, is_ticket: bool, key: Vec<u8>, master: Vec<u8>) {
         if key.is_empty() {
             return;
@@ -56,6 +111,33 @@ pub struct DecryptStats {
     pub records_failed: u64,
     pub finished_verified: u64,
     pub finished_failed: u64,
+}
+
+/// The key log in the run summary.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct KeyLogSummary {
+    /// Lines read (all key logs: file, embedded blocks, lines of a growing log).
+    pub lines: u64,
+    /// Lines whose secret is held: in memory, or indexed in the file and read back on demand.
+    pub indexed: u64,
+    /// Lines not usable (reported on stderr with their line numbers).
+    pub bad_lines: u64,
+    /// Lines with a label that carries nothing used (EARLY_EXPORTER_SECRET, ...).
+    pub skipped_lines: u64,
+    /// Good lines dropped because the key log's share of `--memory-limit` was full.
+    pub dropped_lines: u64,
+    /// Connections (ids) that lack secrets because they were among the dropped lines.
+    pub connections_without_secrets: Vec<u64>,
+    /// More such connections, not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub connections_without_secrets_unlisted: u64,
+    /// Reads of the key log file that failed when a connection asked for its secrets.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub read_errors: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What decryption achieved for a handshake, for the `handshake` event.
@@ -110,6 +192,9 @@ pub struct ConnCrypto {
     /// its record keys.
     finished_keys: Option<Box<[Option<FinishedKey>; 2]>>,
     secrets: Option<Secrets>,
+    /// The secrets an indexed key log file holds for this client random, read at the
+    /// ClientHello (the file does not change during the run).
+    from_file: Option<Box<Secrets>>,
     /// Finished checks per direction.
     pub verified: [Option<bool>; 2],
     /// The ServerHello came before its secrets were in the key log (a log still being
@@ -221,28 +306,41 @@ impl ConnCrypto {
         if !self.tls13 || self.secrets.is_none() {
             return;
         }
-        let Some(fresh) = store.keylog.get(&self.client_random) else { return };
+        let Some(fresh) = self.logged(store).map(Cow::into_owned) else { return };
         let Some(suite) = self.suite else { return };
         for client in [true, false] {
             let d = dir_index(client);
             if self.dec.get(d).is_some_and(Option::is_some) {
                 continue;
             }
-            let next = self.next_secret(fresh, client).and_then(|secret| RecordDecryptor::tls13(suite, secret));
+            let next = self.next_secret(&fresh, client).and_then(|secret| RecordDecryptor::tls13(suite, secret));
             if let (Some(slot), Some(next)) = (self.dec.get_mut(d), next) {
                 *slot = Some(Box::new(next));
             }
         }
         self.missing = fresh.missing_labels_for_tls13();
-        self.secrets = Some(fresh.clone());
+        self.secrets = Some(fresh);
+    }
+
+    /// What the key log has for this client random: the secrets held in memory (embedded
+    /// blocks, a growing log) over those read from an indexed file.
+    fn logged<'s>(&'s self, store: &'s KeyStore) -> Option<Cow<'s, Secrets>> {
+        match (store.keylog.get(&self.client_random), self.from_file.as_deref()) {
+            (Some(held), None) => Some(Cow::Borrowed(held)),
+            (None, Some(file)) => Some(Cow::Borrowed(file)),
+            (Some(held), Some(file)) => {
+                let mut both = file.clone();
+                both.absorb(held);
+                Some(Cow::Owned(both))
+            }
+            (None, None) => None,
+        }
     }
 
     /// The key log has what setting up this connection's keys starts from: a TLS 1.3 handshake
     /// traffic secret, or any entry for the client random (TLS <= 1.2: its master secret).
     fn secrets_logged(&self, store: &KeyStore) -> bool {
-        store
-            .keylog
-            .get(&self.client_random)
+        self.logged(store)
             .is_some_and(|s| !self.tls13 || s.handshake_secret(true).is_some() || s.handshake_secret(false).is_some())
     }
 
@@ -262,7 +360,7 @@ impl ConnCrypto {
         self.tls13
             && self.secrets.is_some()
             && self.dec.get(dir_index(from_client)).is_some_and(Option::is_none)
-            && store.keylog.get(&self.client_random).is_some_and(|s| self.next_secret(s, from_client).is_some())
+            && self.logged(store).is_some_and(|s| self.next_secret(&s, from_client).is_some())
     }
 
     /// The client offered 0-RTT and has no early keys (yet).
@@ -272,7 +370,7 @@ impl ConnCrypto {
 
     /// The client offered 0-RTT and its early traffic secret is not in the key log (yet).
     fn early_secret_missing(&self, store: &KeyStore) -> bool {
-        self.wants_early_keys() && store.keylog.get(&self.client_random).is_none_or(|s| s.client_early.is_none())
+        self.wants_early_keys() && self.logged(store).is_none_or(|s| s.client_early.is_none())
     }
 
     /// Records of this direction cannot be decrypted yet, but may be once a key log that is
@@ -289,10 +387,10 @@ impl ConnCrypto {
             return false;
         }
         let d = dir_index(from_client);
-        match store.keylog.get(&self.client_random) {
+        match self.logged(store) {
             None => true,
             Some(s) if self.tls13 => {
-                self.dec.get(d).is_some_and(Option::is_none) && self.next_secret(s, from_client).is_none()
+                self.dec.get(d).is_some_and(Option::is_none) && self.next_secret(&s, from_client).is_none()
             }
             Some(_) => false,
         }
@@ -371,6 +469,9 @@ impl ConnCrypto {
         }
         let ext = |typ: u16| ch.extensions.iter().find(|e| e.typ == typ);
         self.client_random = ch.random.clone();
+        if store.keylog.has_files() {
+            self.from_file = store.keylog.secrets_from_files(&self.client_random).map(Box::new);
+        }
         self.client_session_id = ch.session_id.clone();
         self.offered_ticket = ext(35).map(|e| e.raw.to_vec()).unwrap_or_default();
         self.client_offered_etm = ext(22).is_some();
@@ -383,18 +484,18 @@ impl ConnCrypto {
     /// The client offered 0-RTT, has not picked its early keys yet, and the key log has the
     /// early traffic secret: the next client record sets them up.
     fn early_secret_logged(&self, store: &KeyStore) -> bool {
-        self.wants_early_keys() && store.keylog.get(&self.client_random).is_some_and(|s| s.client_early.is_some())
+        self.wants_early_keys() && self.logged(store).is_some_and(|s| s.client_early.is_some())
     }
 
     /// 0-RTT: the early traffic secret protects the client's first records, with the resumed
     /// session's suite, which is not named before the ServerHello: one candidate per offered
     /// TLS 1.3 suite, and the first record picks.
     fn set_up_early_candidates(&mut self, store: &KeyStore) {
-        let Some(early) = store.keylog.get(&self.client_random).and_then(|s| s.client_early.as_deref()) else {
-            return;
-        };
-        self.early_candidates =
-            self.early_suites.iter().filter_map(|suite| RecordDecryptor::tls13(*suite, early)).collect();
+        let Some(logged) = self.logged(store) else { return };
+        let Some(early) = logged.client_early.as_deref() else { return };
+        let candidates = self.early_suites.iter().filter_map(|suite| RecordDecryptor::tls13(*suite, early)).collect();
+        drop(logged);
+        self.early_candidates = candidates;
     }
 
     fn on_server_hello(&mut self, store: &mut KeyStore, sh: &crate::msgs::ServerHello) {
@@ -409,7 +510,7 @@ impl ConnCrypto {
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
         self.etm = self.client_offered_etm && sh.extensions.iter().any(|e| e.typ == 22);
-        let secrets = store.keylog.get(&self.client_random).cloned();
+        let secrets = self.logged(store).map(Cow::into_owned);
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
             self.pending_server_hello = Some(Box::new(sh.clone()));
@@ -633,6 +734,7 @@ impl ConnCrypto {
         // The current record keys stay until the new ChangeCipherSpecs; the new hellos bring
         // new randoms and a new master secret.
         self.client_random.clear();
+        self.from_file = None;
         self.server_random.clear();
         self.master = None;
         self.status = None;

@@ -278,6 +278,10 @@ pub struct SummaryEvent {
     /// With a key log: what was decrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decryption: Option<crate::conn::decrypt::DecryptStats>,
+    /// With a key log: its lines read, kept and dropped, and the connections that lost their
+    /// secrets to its memory limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_log: Option<crate::conn::decrypt::KeyLogSummary>,
     /// Set when the capture ended early (truncated or corrupt file): what went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_error: Option<String>,

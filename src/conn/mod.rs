@@ -123,10 +123,16 @@ struct TlsConn {
 }
 
 impl TlsConn {
-    fn handshake_event(&mut self, time: Timestamp, ended: Option<&str>, keys_enabled: bool) -> HandshakeEvent {
+    fn handshake_event(
+        &mut self,
+        time: Timestamp,
+        ended: Option<&str>,
+        keys: &mut decrypt::KeyStore,
+    ) -> HandshakeEvent {
         let mut h = self.story.summary(self.conn, time, ended);
         h.finished_verified = self.crypto.finished_verified();
-        h.decryption = self.crypto.report(keys_enabled);
+        h.decryption = self.crypto.report(keys.enabled);
+        keys.note_handshake(self.conn, &self.crypto);
         if h.finished_verified == Some(false) {
             h.warnings
                 .push("Finished verification FAILED: wrong keys, or a tampered or mis-reassembled transcript".into());
@@ -465,7 +471,7 @@ fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason, pkt: Packe
     if let Some(tls) = &mut f.tls {
         let why = end_reason_name(reason);
         if tls.story.started() && !tls.story.emitted {
-            let h = tls.handshake_event(pkt.ts, Some(why), shared.keys.enabled);
+            let h = tls.handshake_event(pkt.ts, Some(why), &mut shared.keys);
             shared.events.push(Event::Handshake(Box::new(h)));
         }
         let (c2s, s2c) = match tls.client_side {
@@ -853,7 +859,7 @@ impl Emitter<'_> {
         let time = m.time;
         self.shared.events.push(Event::Message(m));
         if self.tls.story.ready() {
-            let h = self.tls.handshake_event(time, None, self.shared.keys.enabled);
+            let h = self.tls.handshake_event(time, None, &mut self.shared.keys);
             self.shared.events.push(Event::Handshake(Box::new(h)));
         }
     }

@@ -33,7 +33,7 @@ mod tests;
 mod testvectors;
 
 pub use hash::HashAlg;
-pub use keylog::{KeyLog, KeyLogFollower, KeyLogIssue, Secrets};
+pub use keylog::{KeyLog, KeyLogFollower, KeyLogIssue, KeyLogStats, Secrets};
 pub use record::{DecryptError, Plaintext, RecordDecryptor};
 pub use suites::{CipherKind, SuiteParams, suite};
 pub use transcript::Transcript;

@@ -798,6 +798,18 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
             s.memory_limit >> 20, e.flows, e.tls_buffers, e.reassembly, e.fragments, e.caches
         ));
     }
+    if let Some(k) = s.key_log.as_ref().filter(|k| k.dropped_lines > 0 || k.read_errors > 0) {
+        let mut named: Vec<String> = k.connections_without_secrets.iter().map(u64::to_string).collect();
+        if k.connections_without_secrets_unlisted > 0 {
+            named.push(format!("and {} more", k.connections_without_secrets_unlisted));
+        }
+        let named = if named.is_empty() { "none".to_string() } else { named.join(", ") };
+        let line = format!(
+            "key log: {} lines, {} kept, {} dropped for lack of memory (raise --memory-limit), {} read errors; connections that lost their secrets to it: {named}",
+            k.lines, k.indexed, k.dropped_lines, k.read_errors
+        );
+        text.push_str(&format!("  {}\n", line.red()));
+    }
     if let Some(k) = &s.kernel {
         text.push_str(&format!("  kernel: {} packets received, {} dropped\n", k.packets_received, k.packets_dropped));
     }
