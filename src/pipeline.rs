@@ -299,6 +299,7 @@ impl Stages {
             malformed_messages: s.malformed_messages,
             evicted_connections: s.evicted.max(t.flows_evicted),
             evicted_flows: s.evicted_flows,
+            evicted_flows_unlisted: s.evicted_flows_unlisted,
             gap_bytes_by_cause: s.gap_bytes_by_cause.clone(),
             input_error: None,
             kernel: None,

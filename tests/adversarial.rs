@@ -428,6 +428,7 @@ fn write_flood(flood: Flood, out: &mut impl std::io::Write) -> (u64, u32) {
 struct Budgeted {
     summary: Value,
     connection_events: u64,
+    evicted_events: u64,
     /// The handshake events of the real connections.
     real_handshakes: Vec<Value>,
     max_rss_kb: i64,
@@ -457,7 +458,7 @@ fn run_budgeted(capture: &std::path::Path, keylog: &std::path::Path, limit: &str
     let mut child = command.spawn().expect("run tlstrace");
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
-        let (mut connections, mut real_conns, mut real_handshakes) = (0u64, Vec::new(), Vec::new());
+        let (mut connections, mut evicted, mut real_conns, mut real_handshakes) = (0u64, 0u64, Vec::new(), Vec::new());
         let mut last = String::new();
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
@@ -468,6 +469,8 @@ fn run_budgeted(capture: &std::path::Path, keylog: &std::path::Path, limit: &str
                     let v: Value = serde_json::from_str(&line).unwrap();
                     real_conns.push(v["conn"].as_u64().unwrap());
                 }
+            } else if line.starts_with(r#"{"event":"evicted""#) {
+                evicted += 1;
             } else if let Some(rest) = line.strip_prefix(r#"{"event":"handshake","conn":"#) {
                 let conn: u64 = rest.split(',').next().unwrap().parse().unwrap();
                 if real_conns.contains(&conn) {
@@ -476,7 +479,7 @@ fn run_budgeted(capture: &std::path::Path, keylog: &std::path::Path, limit: &str
             }
             last = line;
         }
-        (connections, real_handshakes, last)
+        (connections, evicted, real_handshakes, last)
     });
     let mut stderr_pipe = child.stderr.take().unwrap();
     let stderr = std::thread::spawn(move || {
@@ -489,13 +492,13 @@ fn run_budgeted(capture: &std::path::Path, keylog: &std::path::Path, limit: &str
     // SAFETY: the child is ours and not yet reaped; wait4 only writes into the two locals.
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as libc::pid_t);
-    let (connection_events, real_handshakes, last) = reader.join().unwrap();
+    let (connection_events, evicted_events, real_handshakes, last) = reader.join().unwrap();
     let stderr = stderr.join().unwrap();
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "exit status {status}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     let summary: Value = serde_json::from_str(&last).unwrap();
     assert_eq!(summary["event"], "summary", "the last line is the summary");
-    Budgeted { summary, connection_events, real_handshakes, max_rss_kb: usage.ru_maxrss }
+    Budgeted { summary, connection_events, evicted_events, real_handshakes, max_rss_kb: usage.ru_maxrss }
 }
 
 fn limit_bytes(limit: &str) -> u64 {
@@ -530,8 +533,13 @@ fn flood_within_budget(flood: Flood, limits: &[&str], check: impl Fn(&str, &Valu
         );
         assert_eq!(s["packets"], packets, "{flood:?} at {limit}");
         assert_eq!(s["memory_limit"], limit_bytes(limit));
-        // Each connection that became TLS was announced.
-        assert_eq!(s["tls_connections"], run.connection_events, "{flood:?} at {limit}");
+        // Each connection that became TLS was announced, and each flow whose start a gap hid.
+        let announced = s["tls_connections"].as_u64().unwrap() + s["unconfirmed_connections"].as_u64().unwrap();
+        assert_eq!(announced, run.connection_events, "{flood:?} at {limit}");
+        // Flows evicted before TLS was seen: listed, up to 10,000, the rest counted.
+        let listed = s["evicted_flows"].as_u64().unwrap() - s["evicted_flows_unlisted"].as_u64().unwrap();
+        assert_eq!(listed, run.evicted_events, "{flood:?} at {limit}");
+        assert!(listed <= 10_000, "{flood:?} at {limit}");
         // The real handshakes came through whole, their Finished messages verified.
         assert_eq!(run.real_handshakes.len(), REAL.len(), "{flood:?} at {limit}: {:?}", run.real_handshakes);
         for h in &run.real_handshakes {

@@ -259,8 +259,10 @@ pub struct SummaryEvent {
     /// Records or handshake messages that could not be framed or decoded.
     pub malformed_messages: u64,
     pub evicted_connections: u64,
-    /// Flows evicted before TLS was seen in them (each has an `evicted` event).
+    /// Flows evicted before TLS was seen in them (each has an `evicted` event, up to 10,000).
     pub evicted_flows: u64,
+    /// Of those, the ones evicted after the first 10,000: counted here, without an event.
+    pub evicted_flows_unlisted: u64,
     /// Of `gap_bytes`, those dropped by tlstrace itself (buffer limit, eviction), by cause.
     pub gap_bytes_by_cause: std::collections::BTreeMap<&'static str, u64>,
     /// `--memory-limit` in bytes.

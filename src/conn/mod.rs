@@ -164,6 +164,8 @@ pub struct ConnStats {
     pub evicted: u64,
     /// Flows evicted before TLS was seen in them.
     pub evicted_flows: u64,
+    /// Of those, the ones past [`MAX_EVICTED_EVENTS`], counted without an event.
+    pub evicted_flows_unlisted: u64,
     /// Flows reported because a gap hid their start before TLS could be recognised.
     pub unconfirmed_connections: u64,
     /// Gap bytes tlstrace dropped itself, by cause.
@@ -443,6 +445,9 @@ struct ClosingFlow {
 /// Ended flows kept waiting for secrets at most; beyond, the oldest is finished without them.
 const MAX_CLOSING_FLOWS: usize = 1024;
 
+/// `evicted` events written at most; later evicted flows are only counted.
+const MAX_EVICTED_EVENTS: u64 = 10_000;
+
 /// Replays what a flow still holds (without waiting any longer) and reports its end.
 fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason, pkt: PacketContext) {
     f.release_held(shared, true);
@@ -456,6 +461,11 @@ fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason, pkt: Packe
     }
     if f.tls.is_none() && reason == EndReason::Evicted {
         shared.stats.evicted_flows += 1;
+        if shared.stats.evicted_flows > MAX_EVICTED_EVENTS {
+            // A flood: the rest are counted in the summary, not listed one by one.
+            shared.stats.evicted_flows_unlisted += 1;
+            return;
+        }
         shared.events.push(Event::Evicted(Box::new(EvictedEvent {
             initiator: f.initiator.into(),
             responder: f.responder.into(),

@@ -786,7 +786,11 @@ fn summary_text(text: &mut String, s: &SummaryEvent) {
         ));
     }
     if s.evicted_flows > 0 {
-        text.push_str(&format!("  {} flows evicted before TLS was seen in them (flow table full)\n", s.evicted_flows));
+        text.push_str(&format!("  {} flows evicted before TLS was seen in them (flow table full)", s.evicted_flows));
+        if s.evicted_flows_unlisted > 0 {
+            text.push_str(&format!("; {} of them not listed one by one", s.evicted_flows_unlisted));
+        }
+        text.push('\n');
     }
     for (cause, bytes) in &s.gap_bytes_by_cause {
         text.push_str(&format!("  {bytes} gap bytes dropped by tlstrace ({cause})\n"));
