@@ -164,7 +164,7 @@ pub struct ConnStats {
     pub evicted: u64,
     /// Flows evicted before TLS was seen in them.
     pub evicted_flows: u64,
-    /// Of those, the ones past [`MAX_EVICTED_EVENTS`], counted without an event.
+    /// Of those, the ones past the first `MAX_EVICTED_EVENTS`, counted without an event.
     pub evicted_flows_unlisted: u64,
     /// Flows reported because a gap hid their start before TLS could be recognised.
     pub unconfirmed_connections: u64,
