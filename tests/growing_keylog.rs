@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 use std::path::Path;
+use tlstrace::output::Needs;
 use tlstrace::pipeline::{Pipeline, PipelineConfig};
 use tlstrace::source::file::FileSource;
 use tlstrace::time::Timestamp;
@@ -33,7 +34,10 @@ fn load(path: &Path) -> Capture {
 
 /// The events of one run, as JSON, the run's summary last.
 fn run(capture: &Capture, keylog_lines: &[&str], reveal_after: &dyn Fn(usize) -> usize, growing: bool) -> Vec<Value> {
-    let mut pipeline = Pipeline::new(PipelineConfig { fingerprints: true, ..PipelineConfig::default() });
+    let mut pipeline = Pipeline::new(PipelineConfig {
+        output: Needs { fingerprints: true, ..Needs::default() },
+        ..PipelineConfig::default()
+    });
     pipeline.wait_for_keys(growing);
     let mut revealed = 0;
     let mut events = Vec::new();

@@ -9,6 +9,7 @@ use std::path::Path;
 use tlstrace::conn::events::{Event, MessageEvent};
 use tlstrace::msgs::HandshakeBody;
 use tlstrace::msgs::extensions::{Extension, ExtensionBody};
+use tlstrace::output::Needs;
 use tlstrace::pipeline::{Pipeline, PipelineConfig};
 use tlstrace::source::file::FileSource;
 
@@ -162,7 +163,10 @@ fn same_as_flatten(ev: &Event, file: &Path) {
 /// Events compared in `file`.
 fn compare(file: &Path, keylog: Option<&Path>) -> usize {
     let Ok(mut src) = FileSource::open(file.to_str().expect("utf-8 path")) else { return 0 };
-    let mut pipeline = Pipeline::new(PipelineConfig { fingerprints: true, ..PipelineConfig::default() });
+    let mut pipeline = Pipeline::new(PipelineConfig {
+        output: Needs { fingerprints: true, ..Needs::default() },
+        ..PipelineConfig::default()
+    });
     if let Some(k) = keylog {
         pipeline.add_key_log(&std::fs::read(k).expect("key log reads"));
     }

@@ -117,7 +117,7 @@ impl Serialize for MessageEvent {
         m.serialize_field("time", &self.time)?;
         m.serialize_field("frame", &self.frame)?;
         m.serialize_field("record_version", &self.record_version)?;
-        m.serialize_field("content_type", &crate::msgs::names::Plain(self.content_type))?;
+        m.serialize_field("content_type", &crate::msgs::names::Name::Borrowed(self.content_type))?;
         m.serialize_field("name", &self.name)?;
         if let Some(handshake_type) = &self.handshake_type {
             m.serialize_field("handshake_type", handshake_type)?;

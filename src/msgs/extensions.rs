@@ -242,8 +242,7 @@ impl Serialize for ExtensionBody {
 
 impl ExtensionBody {
     /// Writes the body's keys into the enclosing object (the extension's). Done by hand rather
-    /// than with `#[serde(flatten)]`, which turns the enclosing struct into a map whose every key
-    /// the JSON writer must escape as if it came from the capture.
+    /// than with `#[serde(flatten)]`, which turns the enclosing struct into a map.
     pub fn serialize_fields<M: SerializeStruct>(&self, m: &mut M) -> std::result::Result<(), M::Error> {
         match self {
             ExtensionBody::ServerName { server_name } => m.serialize_field("server_name", server_name)?,

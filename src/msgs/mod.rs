@@ -132,10 +132,9 @@ pub enum HandshakeBody {
 
 impl HandshakeBody {
     /// Writes the variant's keys into the enclosing object (the `message` event), as
-    /// `#[serde(flatten)]` would, but keeping that object a struct: flattening turns it into a map,
-    /// whose every key the JSON writer must escape as if it came from the capture (a quarter of
-    /// a `--json` run's string escaping). `tests/json_writer.rs` holds this to
-    /// what serde's flatten writes.
+    /// `#[serde(flatten)]` would, but keeping that object a struct for every serializer
+    /// (flattening turns it into a map). `tests/json_writer.rs` holds this to what serde's
+    /// flatten writes.
     pub fn serialize_fields<M: serde::ser::SerializeStruct>(&self, m: &mut M) -> std::result::Result<(), M::Error> {
         // Most variants hold one value, written under the variant's field name.
         macro_rules! one_value_variants {

@@ -12,19 +12,13 @@ use crate::registry;
 ///
 /// Every name is a plain token: registry names, identifiers of our own and numbers formatted
 /// into `unknown_...`, never text from a capture, so no name holds a character JSON must escape
-/// (`tests::every_name_is_a_plain_token` checks every code point of every table). Names are
-/// serialized through [`PLAIN_TOKEN`] so that the JSON writer can copy them instead of escaping
-/// them: names are most of the strings of a JSON run and escaping each one cost more than
-/// copying it.
+/// (`tests::every_name_is_a_plain_token` checks every code point of every table). A name
+/// serializes as serde derives a newtype struct named `Name`: its string inside.
 #[derive(Clone, Debug)]
 pub enum Name {
     Borrowed(&'static str),
     Owned(String),
 }
-
-/// serde newtype-struct name under which a [`Name`] (or another plain token) is serialized.
-/// Serializers that do not know it (serde_json, sonic-rs) pass straight through to the string.
-pub const PLAIN_TOKEN: &str = "$tlstrace::PlainToken";
 
 impl Name {
     pub fn as_str(&self) -> &str {
@@ -32,17 +26,6 @@ impl Name {
             Name::Borrowed(s) => s,
             Name::Owned(s) => s,
         }
-    }
-}
-
-/// One of our own identifiers ("handshake", "alert", ...), serialized as a plain token like a
-/// [`Name`].
-pub struct Plain(pub &'static str);
-
-impl serde::Serialize for Plain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        debug_assert!(is_plain_token(self.0), "token {:?} needs escaping", self.0);
-        serializer.serialize_newtype_struct(PLAIN_TOKEN, self.0)
     }
 }
 
@@ -140,7 +123,7 @@ impl std::hash::Hash for Name {
 impl serde::Serialize for Name {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         debug_assert!(is_plain_token(self.as_str()), "name {:?} needs escaping", self.as_str());
-        serializer.serialize_newtype_struct(PLAIN_TOKEN, self.as_str())
+        serializer.serialize_newtype_struct("Name", self.as_str())
     }
 }
 

@@ -42,12 +42,9 @@ impl<W: Write> Drop for JsonSink<W> {
     }
 }
 
-/// An event's line without its newline, with the fingerprints the line shows: the work of
-/// [`JsonSink::event`] that the decoding thread can do when it has time to spare.
-fn prepare_line(ev: &mut Event, out: &mut Vec<u8>) -> bool {
-    if let Event::Message(m) = ev {
-        m.add_fingerprints();
-    }
+/// An event's line without its newline: the work of [`JsonSink::event`] that the decoding
+/// thread can do when it has time to spare.
+fn prepare_line(ev: &Event, out: &mut Vec<u8>) -> bool {
     super::json_writer::write(out, ev).is_ok()
 }
 
@@ -69,7 +66,7 @@ impl<W: Write> Sink for JsonSink<W> {
         self.end_line()
     }
 
-    fn preparation(&self) -> Option<super::Preparation> {
+    fn prepare(&self) -> Option<super::Prepare> {
         Some(prepare_line)
     }
 

@@ -1,6 +1,7 @@
 //! Output sinks: the NDJSON event stream and the human-readable view.
 //!
-//! Layer 7 of the pipeline: sinks only format events; they hold no protocol logic.
+//! The last layer: sinks only format events; they hold no protocol logic. A sink says once what
+//! it needs of the events ([`Needs`]) and the pipeline hands them out complete.
 
 pub mod filter;
 pub mod json;
@@ -26,18 +27,43 @@ pub trait Sink {
     fn needs_roles(&self) -> bool {
         true
     }
-    /// The part of this sink's work on an event that another thread may do ahead of time:
-    /// it completes the event as the sink needs it and appends the bytes the sink would write
-    /// for it, or says it could not. Those bytes come back through [`Sink::event_prepared`].
-    fn preparation(&self) -> Option<Preparation> {
+    /// The part of this sink's work on an event that another thread may do ahead of time
+    /// (see [`Prepare`]).
+    fn prepare(&self) -> Option<Prepare> {
         None
     }
-    /// [`Sink::event`], with the bytes [`Sink::preparation`] made for the event.
+    /// [`Sink::event`], with the bytes [`Sink::prepare`] made for the event.
     fn event_prepared(&mut self, ev: &Event, prepared: &[u8]) -> io::Result<()> {
         let _ = prepared;
         self.event(ev)
     }
+    /// Everything this sink needs of the events, asked once before the run.
+    fn needs(&self) -> Needs {
+        Needs { roles: self.needs_roles(), fingerprints: self.needs_fingerprints(), prepare: self.prepare() }
+    }
 }
 
-/// See [`Sink::preparation`].
-pub type Preparation = fn(&mut Event, &mut Vec<u8>) -> bool;
+/// A sink's work on one event that the decoding thread may do ahead of time: it appends the
+/// bytes the sink would write for the event (already completed as [`Needs`] asks), or says it
+/// could not. Those bytes come back to the sink through [`Sink::event_prepared`].
+pub type Prepare = fn(&Event, &mut Vec<u8>) -> bool;
+
+/// What a sink needs of every event, decided once from the sink ([`Sink::needs`]) and passed
+/// down to the pipeline (its `PipelineConfig::output`), which computes it where it is cheapest
+/// and hands events out complete.
+#[derive(Clone, Copy, Debug)]
+pub struct Needs {
+    /// Message events carry their role sentence (left empty otherwise).
+    pub roles: bool,
+    /// Hello events carry their fingerprints.
+    pub fingerprints: bool,
+    /// The sink's own work, which the decoding thread takes on for a share of the events.
+    pub prepare: Option<Prepare>,
+}
+
+impl Default for Needs {
+    /// Roles, as the connection layer writes them; nothing else.
+    fn default() -> Self {
+        Needs { roles: true, fingerprints: false, prepare: None }
+    }
+}

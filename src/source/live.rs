@@ -445,7 +445,9 @@ impl LiveSource {
     }
 }
 
-fn wall_clock() -> Timestamp {
+/// The time now, as a capture timestamp (nanosecond precision): for frames the kernel did not
+/// stamp, and for the capture clock while the wire is idle.
+pub fn wall_clock() -> Timestamp {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Timestamp::new(i64::try_from(now.as_secs()).unwrap_or(i64::MAX), now.subsec_nanos(), 9)
 }

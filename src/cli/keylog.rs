@@ -1,0 +1,194 @@
+//! Key logs given on the command line, embedded in a capture, or followed as a browser writes
+//! them: loaded into the pipeline, their bad lines reported.
+
+use super::args::KeyArgs;
+use super::warn;
+use crate::pipeline::Pipeline;
+use crate::source::file::FileSource;
+use std::io;
+
+/// Loads the key log into the pipeline; bad lines are reported, never fatal. A missing file is
+/// an input error. A key log larger than its share of `--memory-limit` is said first.
+pub fn load_key_log(
+    pipeline: &mut Pipeline,
+    keys: &KeyArgs,
+    budget: crate::budget::MemoryBudget,
+) -> Result<(), String> {
+    pipeline.show_data(keys.show_data);
+    let Some(path) = keys.path() else { return Ok(()) };
+    let what = crate::escape::path(&path);
+    // Streamed: a line too long to be a key log line is said at once (a key log that never
+    // ends, such as /dev/zero, shows why the run waits).
+    let mut announced = None;
+    let mut announce = |issue: &crate::crypto::KeyLogIssue| {
+        warn(&format!("key log {what}: line {}: {}", issue.line, issue.reason));
+        announced = Some(issue.line);
+    };
+    let (issues, stats) =
+        pipeline.open_key_log(&path, &mut announce).map_err(|e| format!("cannot read key log {what}: {e}"))?;
+    if stats.dropped_lines > 0 {
+        warn(&too_large_message(&what, &stats, budget));
+    }
+    report_key_log_issues(&what, &issues, announced);
+    Ok(())
+}
+
+/// The warning for a key log larger than its memory share: what was kept, what was dropped,
+/// and the `--memory-limit` that would hold it.
+fn too_large_message(what: &str, stats: &crate::crypto::KeyLogStats, budget: crate::budget::MemoryBudget) -> String {
+    let share = budget.share(crate::budget::Part::KeyLog).max(1) as u128;
+    let lines = u128::from(stats.kept) + u128::from(stats.dropped_lines);
+    let per_line = (stats.memory as u128).div_ceil(u128::from(stats.kept.max(1))).max(1);
+    // The share is a fixed part of the limit: the limit that gives this key log its memory,
+    // with a tenth to spare.
+    let needed_mib = (lines * per_line * budget.total() as u128 / share).div_ceil(1 << 20) * 11 / 10 + 1;
+    let first = stats.first_dropped_line.map(|l| format!(" from line {l} on")).unwrap_or_default();
+    format!(
+        "key log {what} is too large for its share of --memory-limit {}M ({} KiB): {} lines with secrets kept, \
+         {} dropped{first}; connections whose secrets were dropped are not decrypted (the summary names them); \
+         --memory-limit {needed_mib}M would hold it",
+        budget.total() >> 20,
+        share >> 10,
+        stats.kept,
+        stats.dropped_lines,
+    )
+}
+
+/// Lists up to 20 bad lines, then the exact number of the others. `announced` is the line
+/// already shown while the key log was read.
+pub fn report_key_log_issues(what: &str, issues: &[crate::crypto::KeyLogIssue], announced: Option<usize>) {
+    let total: usize = issues.iter().map(|i| i.unlisted.max(usize::from(i.unlisted == 0))).sum();
+    let mut shown = usize::from(announced.is_some());
+    let listed = issues.iter().filter(|i| i.unlisted == 0 && Some(i.line) != announced);
+    for issue in listed.take(20 - shown) {
+        warn(&format!("key log {what}: line {}: {}", issue.line, issue.reason));
+        shown += 1;
+    }
+    if total > shown {
+        warn(&format!("key log {what}: {} more bad lines", total - shown));
+    }
+}
+
+/// Hands the key log text of each Decryption Secrets Block in a pcapng file to `each` (a
+/// quick first pass; one block held at a time).
+pub(super) fn for_each_embedded_secrets(path: &str, mut each: impl FnMut(&[u8])) {
+    let Ok(mut pass) = FileSource::open(path) else { return };
+    while let Ok(Some(())) = pass.next_with(|_| ()) {
+        pass.take_secrets().iter().for_each(|t| each(t));
+    }
+    pass.take_secrets().iter().for_each(|t| each(t));
+}
+
+/// Key log blocks embedded in a capture: each one's bad lines are reported; that lines were
+/// dropped for lack of memory is said once.
+#[derive(Default)]
+pub(super) struct EmbeddedKeyLog {
+    said_too_large: bool,
+}
+
+impl EmbeddedKeyLog {
+    pub(super) fn add(&mut self, pipeline: &mut Pipeline, text: &[u8], budget: crate::budget::MemoryBudget) {
+        const WHAT: &str = "embedded in the capture";
+        let (issues, stats) = pipeline.add_key_log_text(text);
+        if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
+            warn(&too_large_message(WHAT, &stats, budget));
+        }
+        report_key_log_issues(WHAT, &issues, None);
+    }
+}
+
+/// Follows a key log file as it grows: complete new lines since the last call.
+pub(super) struct KeyLogTail {
+    path: std::path::PathBuf,
+    offset: u64,
+    /// The unfinished last line, at most `MAX_LINE_LEN` bytes.
+    partial: Vec<u8>,
+    /// The unfinished line outgrew `MAX_LINE_LEN`: its bytes are dropped until its newline.
+    skipping: bool,
+    budget: crate::budget::MemoryBudget,
+    /// Lines were dropped for lack of memory, and it was said.
+    said_too_large: bool,
+}
+
+impl KeyLogTail {
+    pub(super) fn new(path: std::path::PathBuf, budget: crate::budget::MemoryBudget) -> Self {
+        KeyLogTail { path, offset: 0, partial: Vec::new(), skipping: false, budget, said_too_large: false }
+    }
+
+    /// Hands the lines added since the last call to the pipeline (reporting bad ones) and to
+    /// the `-w` file as a Decryption Secrets Block. Ok(true) when there were any; Err when the
+    /// file could not be written.
+    pub(super) fn feed<W: io::Write>(
+        &mut self,
+        pipeline: &mut Pipeline,
+        writer: Option<&mut crate::source::pcapng_writer::PcapngWriter<W>>,
+    ) -> io::Result<bool> {
+        let fresh = self.read_new_lines();
+        if fresh.is_empty() {
+            return Ok(false);
+        }
+        let what = crate::escape::path(&self.path);
+        let (issues, stats) = pipeline.add_key_log_text(&fresh);
+        if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
+            warn(&too_large_message(&what, &stats, self.budget));
+        }
+        report_key_log_issues(&what, &issues, None);
+        if let Some(w) = writer {
+            w.write_decryption_secrets(&fresh)?;
+        }
+        Ok(true)
+    }
+
+    fn read_new_lines(&mut self) -> Vec<u8> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut f) = std::fs::File::open(&self.path) else { return Vec::new() };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < self.offset {
+            // Truncated or replaced: start over.
+            self.offset = 0;
+            self.partial.clear();
+            self.skipping = false;
+        }
+        if len == self.offset || f.seek(SeekFrom::Start(self.offset)).is_err() {
+            return Vec::new();
+        }
+        // Bounded per call: a key log is text lines of ~200 bytes.
+        let mut fresh = Vec::new();
+        if f.take(16 << 20).read_to_end(&mut fresh).is_err() {
+            return Vec::new();
+        }
+        self.offset += fresh.len() as u64;
+        let mut fresh = fresh.as_slice();
+        if self.skipping {
+            // The rest of a too long line, up to its newline.
+            match fresh.iter().position(|b| *b == b'\n') {
+                Some(end) => {
+                    self.skipping = false;
+                    fresh = fresh.get(end + 1..).unwrap_or_default();
+                }
+                None => return Vec::new(),
+            }
+        }
+        let complete = match fresh.iter().rposition(|b| *b == b'\n') {
+            Some(end) => {
+                let (lines, rest) = fresh.split_at(end + 1);
+                let mut complete = std::mem::take(&mut self.partial);
+                complete.extend_from_slice(lines);
+                fresh = rest;
+                complete
+            }
+            None => Vec::new(),
+        };
+        self.partial.extend_from_slice(fresh);
+        if self.partial.len() > crate::crypto::keylog::MAX_LINE_LEN {
+            warn(&format!(
+                "key log {}: a line longer than {} bytes is too long for a key log line, skipped",
+                self.path.display(),
+                crate::crypto::keylog::MAX_LINE_LEN
+            ));
+            self.partial.clear();
+            self.skipping = true;
+        }
+        complete
+    }
+}

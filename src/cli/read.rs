@@ -1,0 +1,143 @@
+//! `tlstrace read`: a capture file (or stdin) traced from start to end.
+
+use super::args::ReadArgs;
+use super::certs::{finish_certificates, start_certificates};
+use super::keylog::{EmbeddedKeyLog, for_each_embedded_secrets, load_key_log};
+use super::output::{Stop, deliver, make_sink, pipeline_for, write_summary};
+use super::{exit, exit_code, warn};
+use crate::output::Sink;
+use crate::pipeline::Pipeline;
+use crate::source::file::{FileSource, SourceError};
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+pub(super) fn run(args: &ReadArgs) -> i32 {
+    let mut source = match FileSource::open(&args.file) {
+        Ok(s) => s,
+        Err(e) => {
+            warn(&e.to_string());
+            return if e.is_damage() { exit::DAMAGED } else { exit::INPUT };
+        }
+    };
+    let mut sink = make_sink(&args.output);
+    let budget = args.limits.memory_limit;
+    let mut pipeline = pipeline_for(sink.as_ref(), decode_in_parallel(args.threads), budget);
+    if let Err(e) = load_key_log(&mut pipeline, &args.keys, budget) {
+        warn(&e);
+        return exit::INPUT;
+    }
+    let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
+    let mut embedded = EmbeddedKeyLog::default();
+    if args.file != "-" && is_pcapng(&args.file) {
+        // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
+        // writes them as the key log grows): collect them all before tracing, one at a time.
+        for_each_embedded_secrets(&args.file, |text| embedded.add(&mut pipeline, text, budget));
+    }
+    let mut input_error = None;
+    let mut certs_failed = false;
+    let written =
+        trace(&mut source, &mut pipeline, sink.as_mut(), args, &mut embedded, &mut input_error).and_then(|()| {
+            let mut summary = pipeline.summary();
+            summary.input_error = input_error.as_ref().map(|e| e.to_string());
+            certs_failed = finish_certificates(&mut summary, certs_unusable);
+            write_summary(sink.as_mut(), args.output.json, summary)
+        });
+    exit_code(written, input_error.map(|e| e.to_string()), certs_failed)
+}
+
+/// Whether to decode on a second thread: asked for, or two CPUs to run on.
+fn decode_in_parallel(threads: Option<u8>) -> bool {
+    match threads {
+        Some(n) => n >= 2,
+        None => std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
+    }
+}
+
+/// Every packet of the capture through the pipeline and its events to the sink, until the end
+/// of the input or the damage that stops it (`input_error`).
+fn trace(
+    source: &mut FileSource,
+    pipeline: &mut Pipeline,
+    sink: &mut dyn Sink,
+    args: &ReadArgs,
+    embedded: &mut EmbeddedKeyLog,
+    input_error: &mut Option<SourceError>,
+) -> Result<(), Stop> {
+    let flush_each = io::stdout().is_terminal();
+    let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
+    loop {
+        match source.next_with(|pkt| pipeline.process(pkt)) {
+            Ok(Some(())) => {
+                // Key logs embedded in the capture (pcapng Decryption Secrets Blocks), when
+                // they could not be collected ahead (stdin).
+                for text in source.take_secrets() {
+                    if args.file == "-" {
+                        embedded.add(pipeline, &text, args.limits.memory_limit);
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                *input_error = Some(e);
+                break;
+            }
+        }
+        deliver(pipeline, sink)?;
+        if flush_each {
+            sink.flush()?;
+        }
+        progress.update(source.bytes_read());
+    }
+    progress.clear();
+    pipeline.finish();
+    deliver(pipeline, sink)
+}
+
+/// The file (gzip or not) starts with a pcapng Section Header Block.
+fn is_pcapng(path: &str) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut head = [0u8; 4];
+    let mut raw = io::BufReader::new(file);
+    let Ok(buf) = io::BufRead::fill_buf(&mut raw) else { return false };
+    let ok = if buf.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(raw).read_exact(&mut head).is_ok()
+    } else {
+        raw.read_exact(&mut head).is_ok()
+    };
+    ok && head == [0x0a, 0x0d, 0x0d, 0x0a]
+}
+
+/// A progress line on stderr for large files, when stderr is a terminal.
+struct Progress {
+    total: Option<u64>,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: Option<u64>) -> Self {
+        let total = total.filter(|t| *t > (8 << 20) && io::stderr().is_terminal());
+        Progress { total, last: Instant::now(), shown: false }
+    }
+
+    fn update(&mut self, done: u64) {
+        let Some(total) = self.total else { return };
+        if self.last.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        self.last = Instant::now();
+        self.shown = true;
+        let pct = (done as f64 / total as f64 * 100.0).min(100.0);
+        let width = 30usize;
+        let filled = ((pct / 100.0) * width as f64) as usize;
+        let bar: String = "#".repeat(filled) + &" ".repeat(width - filled.min(width));
+        let _ = write!(io::stderr(), "\r[{bar}] {pct:5.1}% {} / {} MB", done >> 20, total >> 20);
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let _ = write!(io::stderr(), "\r{}\r", " ".repeat(60));
+        }
+    }
+}
