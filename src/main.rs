@@ -31,8 +31,8 @@ static GLOBAL: Mimalloc = Mimalloc;
 /// aligned ones otherwise. Written here rather than taken from the `mimalloc` crate, whose
 /// allocator sends every request to `mi_malloc_aligned`: in mimalloc 3 that takes an
 /// over-allocating slow path whenever the size class has no free block at hand and its block
-/// size is not a power of two (`alloc-aligned.c`), which was 6 % of the decoding thread's time
-/// for alignments of 8, which every block has anyway.
+/// size is not a power of two (`alloc-aligned.c`), even for alignments of 8, which every block
+/// has anyway (BENCHMARKS.md has the measurement).
 struct Mimalloc;
 
 /// Whether a plain mimalloc block of `size` bytes is always aligned to `align`. Blocks start at
@@ -86,8 +86,8 @@ unsafe impl std::alloc::GlobalAlloc for Mimalloc {
 }
 
 /// Returns freed memory to the system at once rather than after mimalloc's default second:
-/// peak memory then follows what tlstrace holds (3-4 MB less on the benchmark workloads, and a
-/// steady peak under floods instead of one that depended on when a purge happened to run).
+/// peak memory then follows what tlstrace holds, and stays steady under floods instead of
+/// depending on when a purge happened to run.
 fn configure_allocator() {
     // `mi_option_purge_delay` in mimalloc's option enum (libmimalloc-sys does not name it; the
     // same index in mimalloc 2 and 3, whose `mimalloc.h` lists it after `eager_commit_delay`).

@@ -1,6 +1,6 @@
-//! The command line: arguments ([`args`]), `tlstrace read` ([`read`]), `tlstrace capture`
-//! ([`capture`]), and what both share: the sink and its errors ([`output`]), key logs
-//! ([`keylog`]), `--certs` ([`certs`]), and the exit codes (here).
+//! The command line: arguments (`args`), `tlstrace read` (`read`), `tlstrace capture`
+//! (`capture`), and what both share: the sink and its errors (`output`), key logs
+//! (`keylog`), `--certs` (`certs`), and the exit codes (here).
 
 mod args;
 mod capture;

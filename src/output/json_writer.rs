@@ -6,7 +6,7 @@
 //! the copy on a name of a few bytes, and an event has dozens of keys (each extension,
 //! certificate and fingerprint is an object of its own). Field names and enum variant names are
 //! our own identifiers and are copied as they are, and so are names (`msgs::names::Name`, known
-//! by its serde newtype name [`NAME`]: registry names and identifiers, never capture text); map
+//! by its serde newtype name `NAME`: registry names and identifiers, never capture text); map
 //! keys and other strings still go through sonic-rs's SIMD escaper, numbers through the same
 //! `itoa` and float formatting it uses. `--json` on 10 MB: 196.9M -> 182.3M instructions
 //! (callgrind) for field names, 183.4M -> 165.6M for names and message events kept structs.

@@ -15,9 +15,9 @@
 //! cross-thread frees, and `read` turns this on when there are two CPUs. BENCHMARKS.md has the
 //! measurements.
 //!
-//! The files: [`stages`] holds the layers on one thread, [`worker`] the decoding thread and the
-//! batches it is fed, [`balance`] how the output's work is shared between the threads,
-//! [`prepared`] the bytes the worker wrote ahead; this file is the facade the command line uses.
+//! The files: `stages` holds the layers on one thread, `worker` the decoding thread and the
+//! batches it is fed, `balance` how the output's work is shared between the threads,
+//! `prepared` the bytes the worker wrote ahead; this file is the facade the command line uses.
 
 mod balance;
 mod prepared;
@@ -50,9 +50,9 @@ pub struct PipelineConfig {
     pub output: Needs,
     /// `--memory-limit`: what each growing part may hold.
     pub budget: crate::budget::MemoryBudget,
-    /// The worker prepares this share of the events (out of [`balance::SHARE_STEPS`]) instead
-    /// of balancing the threads (tests).
-    pub(crate) prepare_share: Option<u32>,
+    /// The worker prepares this share of the events (out of 16) instead of balancing the
+    /// threads: for tests; `None` otherwise.
+    pub prepare_share: Option<u32>,
 }
 
 /// Completes an event with what the output needs and the connection layer leaves out (the

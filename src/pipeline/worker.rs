@@ -176,26 +176,7 @@ fn work(channel: &Channel, mut stages: Stages, needs: Needs, fixed_share: Option
             }
         };
         let Some(mut batch) = batch else { break };
-        for item in batch.items.drain(..) {
-            match item {
-                Item::Segment(m) => {
-                    let payload = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
-                    let seg = TcpSegment {
-                        src: m.src,
-                        dst: m.dst,
-                        seq: m.seq,
-                        ack: m.ack,
-                        flags: m.flags,
-                        payload,
-                        missing_tail: m.missing_tail,
-                    };
-                    stages.back.packet(Some(&seg), m.ctx);
-                }
-                Item::Other(ctx) => stages.back.packet(None, ctx),
-                Item::Clock(now) => stages.back.advance_clock(now),
-                Item::Control(change) => change(&mut stages),
-            }
-        }
+        decode(&mut stages, &mut batch);
         events.extend(stages.drain_events());
         if let Some(prepare) = prepare {
             prepare_share(&mut events, &mut prepared, &mut balance, &needs, prepare);
@@ -221,6 +202,30 @@ fn work(channel: &Channel, mut stages: Stages, needs: Needs, fixed_share: Option
     shared.events.extend(stages.drain_events());
     drop(shared);
     stages
+}
+
+/// Runs a batch's packets and orders through the stages.
+fn decode(stages: &mut Stages, batch: &mut Batch) {
+    for item in batch.items.drain(..) {
+        match item {
+            Item::Segment(m) => {
+                let payload = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
+                let seg = TcpSegment {
+                    src: m.src,
+                    dst: m.dst,
+                    seq: m.seq,
+                    ack: m.ack,
+                    flags: m.flags,
+                    payload,
+                    missing_tail: m.missing_tail,
+                };
+                stages.back.packet(Some(&seg), m.ctx);
+            }
+            Item::Other(ctx) => stages.back.packet(None, ctx),
+            Item::Clock(now) => stages.back.advance_clock(now),
+            Item::Control(change) => change(stages),
+        }
+    }
 }
 
 /// Prepares the events `balance` picks: each one is completed as the output needs it, then
@@ -362,11 +367,10 @@ impl Worker {
 
     /// Moves the worker's events (and what it prepared of them) to the caller.
     pub(super) fn collect(&mut self, events: &mut Vec<Event>, prepared: &mut Prepared) {
-        // The caller collects after every packet: reading the clock each time was a visible
-        // cost on fast files (a batch of 256 KiB is often under 64 packets, so a limit of 64
-        // still read it for most of them). A batch still filling slowly (a trickling pipe) is
-        // a few packets, and for those the age is checked every time; a fuller one every 64
-        // packets, which at any rate that fills 16 packets in 20 ms is soon enough.
+        // The caller collects after every packet, too often to read the clock each time. A
+        // batch still filling slowly (a trickling pipe) is a few packets, and for those the age
+        // is checked every time; a fuller one every 64 packets, which at any rate that fills 16
+        // packets in 20 ms is soon enough.
         self.collects = self.collects.wrapping_add(1);
         let check_age = self.current.items.len() < 16 || self.collects.is_multiple_of(64);
         if check_age && self.current_since.is_some_and(|since| since.elapsed() >= BATCH_MAX_AGE) {
@@ -414,8 +418,7 @@ impl Worker {
     }
 
     /// The counters of everything fed so far: asked of the worker in order with the packets,
-    /// and waited for. (Building them after every batch, for a summary that is only read at
-    /// the end, cost the worker a copy of the handshake tallies' names each time.)
+    /// and waited for (not built after every batch: the summary is read only at the end).
     pub(super) fn summary(&mut self) -> SummaryEvent {
         let slot = Arc::new(Mutex::new(None));
         let filled = Arc::clone(&slot);
