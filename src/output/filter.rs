@@ -2,7 +2,7 @@
 //! that holds a connection's events until it can decide, then passes or drops them all.
 
 use super::Sink;
-use crate::conn::events::{Event, HelloFingerprints};
+use crate::conn::events::{Endpoint, Event, HelloFingerprints};
 use crate::fast_map::FastMap;
 use crate::msgs::HandshakeBody;
 use std::io;
@@ -135,82 +135,91 @@ fn conn_of(ev: &Event) -> Option<u64> {
     }
 }
 
+impl Filter {
+    /// `--host` and `--port` on a connection's two ends.
+    fn address_ok(&self, ends: [&Endpoint; 2]) -> bool {
+        let host_ok = self.hosts.is_empty() || ends.iter().any(|e| self.hosts.contains(&e.ip));
+        let port_ok = self.ports.is_empty() || ends.iter().any(|e| self.ports.contains(&e.port));
+        host_ok && port_ok
+    }
+}
+
+impl Pending {
+    /// Takes what `ev` tells about the connection: its SNI, its fingerprints, how its
+    /// handshake ended; at the end, what was not seen does not match.
+    fn observe(&mut self, ev: &Event, filter: &Filter) {
+        match ev {
+            Event::Message(m) => {
+                if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body
+                    && self.sni_ok.is_none()
+                {
+                    let sni = client_hello.sni.as_deref();
+                    self.sni_ok = Some(sni.is_some_and(|s| filter.snis.iter().any(|pat| sni_matches(pat, s))));
+                }
+                if let (Some(HelloFingerprints::Client(fp)), None) = (m.fingerprints.as_deref(), self.fingerprint_ok) {
+                    self.fingerprint_ok = Some(filter.fingerprints.iter().any(|f| crate::fingerprint::matches(f, fp)));
+                }
+            }
+            Event::Handshake(h) => self.failed = Some(!h.complete || !h.alerts.is_empty()),
+            Event::End(_) => {
+                self.sni_ok.get_or_insert(false);
+                self.fingerprint_ok.get_or_insert(false);
+                self.failed.get_or_insert(true);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl<S: Sink> FilterSink<S> {
+    /// An evicted flow: no hello was seen, so only the address filters can match it.
+    fn evicted(&mut self, ev: &Event, e: &crate::conn::events::EvictedEvent) -> io::Result<()> {
+        let f = &self.filter;
+        let hello_free = f.snis.is_empty() && f.fingerprints.is_empty();
+        if f.address_ok([&e.initiator, &e.responder]) && hello_free { self.inner.event(ev) } else { Ok(()) }
+    }
+
+    /// A connection not yet decided: `ev` is held with the others until the evidence decides
+    /// (or too many are held, and the connection is shown).
+    fn pending(&mut self, mut p: Pending, ev: &Event) -> io::Result<Decision> {
+        p.observe(ev, &self.filter);
+        p.events.push(ev.clone());
+        let decision = match self.decide(&p) {
+            None if p.events.len() >= MAX_HELD_EVENTS => Some(true),
+            decided => decided,
+        };
+        Ok(match decision {
+            Some(true) => {
+                for e in &p.events {
+                    self.inner.event(e)?;
+                }
+                Decision::Accept
+            }
+            Some(false) => Decision::Reject,
+            None => Decision::Pending(p),
+        })
+    }
+}
+
 impl<S: Sink> Sink for FilterSink<S> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         if let Event::Evicted(e) = ev {
-            // No hello was seen: only the address filters can match it.
-            let f = &self.filter;
-            let ends = [e.initiator, e.responder];
-            let host_ok = f.hosts.is_empty() || ends.iter().any(|x| f.hosts.contains(&x.ip));
-            let port_ok = f.ports.is_empty() || ends.iter().any(|x| f.ports.contains(&x.port));
-            let hello_free = f.snis.is_empty() && f.fingerprints.is_empty();
-            return if host_ok && port_ok && hello_free { self.inner.event(ev) } else { Ok(()) };
+            return self.evicted(ev, e);
         }
         let Some(conn) = conn_of(ev) else { return self.inner.event(ev) };
         if let Event::Connection(c) = ev {
-            let f = &self.filter;
-            let host_ok = f.hosts.is_empty() || f.hosts.contains(&c.client.ip) || f.hosts.contains(&c.server.ip);
-            let port_ok = f.ports.is_empty() || f.ports.contains(&c.client.port) || f.ports.contains(&c.server.port);
-            self.conns
-                .insert(conn, Decision::Pending(Pending { address_ok: host_ok && port_ok, ..Default::default() }));
+            let address_ok = self.filter.address_ok([&c.client, &c.server]);
+            self.conns.insert(conn, Decision::Pending(Pending { address_ok, ..Default::default() }));
         }
-        let decision = self.conns.remove(&conn).unwrap_or(Decision::Reject);
-        let ends = matches!(ev, Event::End(_));
-        let next = match decision {
+        let next = match self.conns.remove(&conn).unwrap_or(Decision::Reject) {
             Decision::Accept => {
                 self.inner.event(ev)?;
                 Decision::Accept
             }
             Decision::Reject => Decision::Reject,
-            Decision::Pending(mut p) => {
-                match ev {
-                    Event::Message(m) => {
-                        if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body
-                            && p.sni_ok.is_none()
-                        {
-                            {
-                                p.sni_ok = Some(
-                                    client_hello
-                                        .sni
-                                        .as_deref()
-                                        .is_some_and(|s| self.filter.snis.iter().any(|pat| sni_matches(pat, s))),
-                                );
-                            }
-                        }
-                        if let (Some(HelloFingerprints::Client(fp)), None) =
-                            (m.fingerprints.as_deref(), p.fingerprint_ok)
-                        {
-                            p.fingerprint_ok =
-                                Some(self.filter.fingerprints.iter().any(|f| crate::fingerprint::matches(f, fp)));
-                        }
-                    }
-                    Event::Handshake(h) => p.failed = Some(!h.complete || !h.alerts.is_empty()),
-                    Event::End(_) => {
-                        // No more evidence will come: what was not seen does not match.
-                        p.sni_ok.get_or_insert(false);
-                        p.fingerprint_ok.get_or_insert(false);
-                        p.failed.get_or_insert(true);
-                    }
-                    _ => {}
-                }
-                p.events.push(ev.clone());
-                let decision = match self.decide(&p) {
-                    None if p.events.len() >= MAX_HELD_EVENTS => Some(true),
-                    decided => decided,
-                };
-                match decision {
-                    Some(true) => {
-                        for e in &p.events {
-                            self.inner.event(e)?;
-                        }
-                        Decision::Accept
-                    }
-                    Some(false) => Decision::Reject,
-                    None => Decision::Pending(p),
-                }
-            }
+            Decision::Pending(p) => self.pending(p, ev)?,
         };
-        if !ends {
+        if !matches!(ev, Event::End(_)) {
             self.conns.insert(conn, next);
         }
         Ok(())
