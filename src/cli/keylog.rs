@@ -79,21 +79,27 @@ pub(super) fn for_each_embedded_secrets(path: &str, mut each: impl FnMut(&[u8]))
     pass.take_secrets().iter().for_each(|t| each(t));
 }
 
-/// Key log blocks embedded in a capture: each one's bad lines are reported; that lines were
-/// dropped for lack of memory is said once.
-#[derive(Default)]
-pub(super) struct EmbeddedKeyLog {
+/// Key log text that comes in pieces (pcapng blocks, lines a browser appends): each piece's
+/// bad lines are reported; that lines were dropped for lack of memory is said once.
+pub(super) struct KeyLogPieces {
+    /// Where the pieces come from, as warnings say it.
+    what: String,
+    budget: crate::budget::MemoryBudget,
     said_too_large: bool,
 }
 
-impl EmbeddedKeyLog {
-    pub(super) fn add(&mut self, pipeline: &mut Pipeline, text: &[u8], budget: crate::budget::MemoryBudget) {
-        const WHAT: &str = "embedded in the capture";
+impl KeyLogPieces {
+    /// Decryption Secrets Blocks of a pcapng capture.
+    pub(super) fn embedded(budget: crate::budget::MemoryBudget) -> Self {
+        KeyLogPieces { what: "embedded in the capture".to_string(), budget, said_too_large: false }
+    }
+
+    pub(super) fn add(&mut self, pipeline: &mut Pipeline, text: &[u8]) {
         let (issues, stats) = pipeline.add_key_log_text(text);
         if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
-            warn(&too_large_message(WHAT, &stats, budget));
+            warn(&too_large_message(&self.what, &stats, self.budget));
         }
-        report_key_log_issues(WHAT, &issues, None);
+        report_key_log_issues(&self.what, &issues, None);
     }
 }
 
@@ -105,14 +111,14 @@ pub(super) struct KeyLogTail {
     partial: Vec<u8>,
     /// The unfinished line outgrew `MAX_LINE_LEN`: its bytes are dropped until its newline.
     skipping: bool,
-    budget: crate::budget::MemoryBudget,
-    /// Lines were dropped for lack of memory, and it was said.
-    said_too_large: bool,
+    /// The lines read, handed to the pipeline.
+    pieces: KeyLogPieces,
 }
 
 impl KeyLogTail {
     pub(super) fn new(path: std::path::PathBuf, budget: crate::budget::MemoryBudget) -> Self {
-        KeyLogTail { path, offset: 0, partial: Vec::new(), skipping: false, budget, said_too_large: false }
+        let pieces = KeyLogPieces { what: crate::escape::path(&path), budget, said_too_large: false };
+        KeyLogTail { path, offset: 0, partial: Vec::new(), skipping: false, pieces }
     }
 
     /// Hands the lines added since the last call to the pipeline (reporting bad ones) and to
@@ -127,12 +133,7 @@ impl KeyLogTail {
         if fresh.is_empty() {
             return Ok(false);
         }
-        let what = crate::escape::path(&self.path);
-        let (issues, stats) = pipeline.add_key_log_text(&fresh);
-        if stats.dropped_lines > 0 && !std::mem::replace(&mut self.said_too_large, true) {
-            warn(&too_large_message(&what, &stats, self.budget));
-        }
-        report_key_log_issues(&what, &issues, None);
+        self.pieces.add(pipeline, &fresh);
         if let Some(w) = writer {
             w.write_decryption_secrets(&fresh)?;
         }

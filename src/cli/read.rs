@@ -2,7 +2,7 @@
 
 use super::args::ReadArgs;
 use super::certs::{finish_certificates, start_certificates};
-use super::keylog::{EmbeddedKeyLog, for_each_embedded_secrets, load_key_log};
+use super::keylog::{KeyLogPieces, for_each_embedded_secrets, load_key_log};
 use super::output::{Stop, deliver, make_sink, pipeline_for, write_summary};
 use super::{exit, exit_code, warn};
 use crate::output::Sink;
@@ -27,11 +27,11 @@ pub(super) fn run(args: &ReadArgs) -> i32 {
         return exit::INPUT;
     }
     let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
-    let mut embedded = EmbeddedKeyLog::default();
+    let mut embedded = KeyLogPieces::embedded(budget);
     if args.file != "-" && is_pcapng(&args.file) {
         // Decryption Secrets Blocks may come after the packets they decrypt (a live capture
         // writes them as the key log grows): collect them all before tracing, one at a time.
-        for_each_embedded_secrets(&args.file, |text| embedded.add(&mut pipeline, text, budget));
+        for_each_embedded_secrets(&args.file, |text| embedded.add(&mut pipeline, text));
     }
     let mut input_error = None;
     let mut certs_failed = false;
@@ -60,7 +60,7 @@ fn trace(
     pipeline: &mut Pipeline,
     sink: &mut dyn Sink,
     args: &ReadArgs,
-    embedded: &mut EmbeddedKeyLog,
+    embedded: &mut KeyLogPieces,
     input_error: &mut Option<SourceError>,
 ) -> Result<(), Stop> {
     let flush_each = io::stdout().is_terminal();
@@ -72,7 +72,7 @@ fn trace(
                 // they could not be collected ahead (stdin).
                 for text in source.take_secrets() {
                     if args.file == "-" {
-                        embedded.add(pipeline, &text, args.limits.memory_limit);
+                        embedded.add(pipeline, &text);
                     }
                 }
             }
