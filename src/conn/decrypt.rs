@@ -47,7 +47,7 @@ impl KeyStore {
         if self.without_secrets.len() < MAX_NAMED_WITHOUT_SECRETS {
             self.without_secrets.push((conn, random));
         } else {
-            self.without_secrets_unlisted += 1;
+            self.without_secrets_unlisted = self.without_secrets_unlisted.saturating_add(1);
         }
     }
 
@@ -279,22 +279,22 @@ impl ConnCrypto {
             }
             if result.is_some() && self.failures > 0 {
                 // The handshake key's failure on an early-data record was expected.
-                self.failures -= 1;
+                self.failures = self.failures.saturating_sub(1);
                 if self.failures == 0 {
                     self.reason = None;
                 }
             }
         }
         match &result {
-            Some(_) => store.stats.records_decrypted += 1,
-            None if self.dec.get(d).is_some_and(Option::is_some) => store.stats.records_failed += 1,
+            Some(_) => store.stats.records_decrypted = store.stats.records_decrypted.saturating_add(1),
+            None if self.dec.get(d).is_some_and(Option::is_some) => store.stats.records_failed = store.stats.records_failed.saturating_add(1),
             None => {}
         }
         result
     }
 
     fn note_failure(&mut self, what: String) {
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
         if self.reason.is_none() {
             self.reason = Some(format!("record decryption failed ({what}): wrong keys, or a corrupted stream"));
         }
@@ -454,9 +454,9 @@ impl ConnCrypto {
         }
         if let Some(v) = verdict {
             if v {
-                store.stats.finished_verified += 1;
+                store.stats.finished_verified = store.stats.finished_verified.saturating_add(1);
             } else {
-                store.stats.finished_failed += 1;
+                store.stats.finished_failed = store.stats.finished_failed.saturating_add(1);
             }
         }
         verdict
@@ -604,7 +604,7 @@ impl ConnCrypto {
         if !self.counted {
             self.counted = true;
             if let Some(n) = self.status_counter(store) {
-                *n += 1;
+                *n = n.saturating_add(1);
             }
         }
     }
