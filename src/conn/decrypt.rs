@@ -287,7 +287,9 @@ impl ConnCrypto {
         }
         match &result {
             Some(_) => store.stats.records_decrypted = store.stats.records_decrypted.saturating_add(1),
-            None if self.dec.get(d).is_some_and(Option::is_some) => store.stats.records_failed = store.stats.records_failed.saturating_add(1),
+            None if self.dec.get(d).is_some_and(Option::is_some) => {
+                store.stats.records_failed = store.stats.records_failed.saturating_add(1)
+            }
             None => {}
         }
         result

@@ -5,10 +5,10 @@ use super::events::*;
 use super::flow::{HalfStream, TlsConn};
 use super::{PacketContext, Shared};
 use crate::msgs::{self, HandshakeBody};
+use crate::tls;
 use crate::tls::record::{
     CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, CONTENT_HANDSHAKE, CONTENT_HEARTBEAT,
 };
-use crate::tls;
 
 /// Turns records of one direction into message events.
 pub(super) struct Emitter<'a> {
@@ -204,7 +204,7 @@ impl Emitter<'_> {
         // A ClientHello after a finished handshake starts the next one (renegotiation).
         if msg_type == 1 && self.tls.story.complete {
             self.tls.handshakes = self.tls.handshakes.saturating_add(1);
-            self.tls.story = super::annotate::Story::new(self.tls.handshakes).with_roles(!self.shared.skip_roles);
+            self.tls.story = super::story::Story::new(self.tls.handshakes).with_roles(!self.shared.skip_roles);
             self.tls.story.mark_renegotiation();
             self.tls.crypto.restart_transcript();
         }

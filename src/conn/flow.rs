@@ -5,7 +5,7 @@ use super::emit::Emitter;
 use super::events::*;
 use super::gaps::report_gap;
 use super::held::HeldRecord;
-use super::{PacketContext, Shared, annotate, decrypt};
+use super::{PacketContext, Shared, decrypt, story};
 use crate::msgs::DecodeContext;
 use crate::tcp::{EndReason, Side, Verdict};
 use crate::time::Timestamp;
@@ -74,7 +74,7 @@ pub(super) struct TlsConn {
     /// The ServerHello (not a HelloRetryRequest) has been seen.
     pub(super) server_hello_seen: bool,
     /// The current handshake's story.
-    pub(super) story: annotate::Story,
+    pub(super) story: story::Story,
     pub(super) handshakes: u32,
     /// The ClientHello offered TLS 1.3 (supported_versions).
     pub(super) client_offered_tls13: bool,
@@ -294,7 +294,8 @@ impl Flow {
             }
         };
         shared.next_conn = shared.next_conn.saturating_add(1);
-        let counter = if tls_seen { &mut shared.stats.tls_connections } else { &mut shared.stats.unconfirmed_connections };
+        let counter =
+            if tls_seen { &mut shared.stats.tls_connections } else { &mut shared.stats.unconfirmed_connections };
         *counter = counter.saturating_add(1);
         let conn = shared.next_conn;
         let (client, server) = match client_side {
@@ -317,7 +318,7 @@ impl Flow {
             messages: 0,
             ctx: DecodeContext::default(),
             server_hello_seen: false,
-            story: annotate::Story::new(1).with_roles(!shared.skip_roles),
+            story: story::Story::new(1).with_roles(!shared.skip_roles),
             handshakes: 1,
             client_offered_tls13: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),

@@ -40,7 +40,9 @@ impl<'a> From<FlowEvent<'a>> for StreamEvent<'a> {
             FlowEvent::Gap { flow, from, offset, bytes, cause } => {
                 StreamEvent::Gap { stream: flow, from, offset, bytes, cause }
             }
-            FlowEvent::DirectionEnded { flow, from, reason } => StreamEvent::DirectionEnded { stream: flow, from, reason },
+            FlowEvent::DirectionEnded { flow, from, reason } => {
+                StreamEvent::DirectionEnded { stream: flow, from, reason }
+            }
             FlowEvent::Closed { flow, reason } => StreamEvent::Closed { stream: flow, reason },
         }
     }

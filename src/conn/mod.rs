@@ -28,7 +28,6 @@
     )
 )]
 
-pub mod annotate;
 pub mod decrypt;
 mod emit;
 pub mod events;
@@ -36,7 +35,10 @@ mod flow;
 mod gaps;
 mod held;
 pub mod input;
+pub mod names;
+mod roles;
 mod stats;
+pub mod story;
 #[cfg(test)]
 mod tests;
 
@@ -49,13 +51,17 @@ use held::{ClosingFlow, MAX_CLOSING_FLOWS};
 use input::{StreamEvent, StreamId, Verdict};
 pub use stats::{ConnStats, HandshakeTally};
 
+/// The names' former home, kept for `output::text` until it imports them from [`names`].
+pub mod annotate {
+    pub use super::names::{group_name, scheme_name, suite_name, version_name};
+}
+
 /// Where and when the packet being processed was captured.
 #[derive(Clone, Copy, Debug)]
 pub struct PacketContext {
     pub ts: Timestamp,
     pub frame: u64,
 }
-
 
 /// What every connection of a run shares: numbering, counters, the event queue, the keys.
 #[derive(Default)]
@@ -267,4 +273,3 @@ impl ConnTracker {
         }
     }
 }
-
