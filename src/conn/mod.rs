@@ -35,6 +35,7 @@ mod flow;
 mod gaps;
 mod held;
 pub mod input;
+mod keys;
 pub mod names;
 mod roles;
 mod stats;
