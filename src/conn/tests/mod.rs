@@ -1,6 +1,16 @@
+//! Tests of the connection layer: the per-flow cost, and the handshake's state machine on
+//! hand-built messages (`handshakes`: through stream events; `story`: the story alone).
+
+mod build;
+mod handshakes;
+mod story;
+
 use super::*;
 use crate::net::{NetConfig, NetDecoder, NetOutcome};
 use crate::tcp::{FlowConfig, FlowTable};
+use crate::tcp::{FlowEvent, Side, Verdict};
+use crate::time::Timestamp;
+use std::net::SocketAddr;
 
 /// The stream bytes of one fixture connection, in order, as the flow table delivers them.
 fn fixture_data(name: &str) -> Vec<(Side, Vec<u8>)> {
