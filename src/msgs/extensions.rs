@@ -6,7 +6,7 @@
 use super::names;
 use super::names::Name;
 use super::reader::{Reader, Result};
-use crate::registry;
+use crate::registry::ExtensionType;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
@@ -33,6 +33,13 @@ pub struct Extension {
     /// one copy of the whole extensions block, which all the block's extensions share (a copy per
     /// extension was one of the most frequent allocations of a run).
     pub raw: bytes::Bytes,
+}
+
+impl Extension {
+    /// The type to dispatch on: `match e.extension_type() { ExtensionType::KeyShare => .. }`.
+    pub fn extension_type(&self) -> ExtensionType {
+        ExtensionType::from(self.typ)
+    }
 }
 
 impl Serialize for Extension {
@@ -427,14 +434,6 @@ struct QuicParameterJson {
     length: usize,
 }
 
-/// Name of an extension type: IANA name, "GREASE", or "unknown".
-pub fn extension_type_name(typ: u16) -> Name {
-    if registry::is_grease(typ) {
-        return Name::Borrowed("GREASE");
-    }
-    registry::extension_name(typ).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{typ}")))
-}
-
 /// Parses the extensions block (the bytes after the 2-byte total length).
 pub fn parse_extensions(data: &[u8], ctx: ExtContext) -> Result<Vec<Extension>> {
     let shared = bytes::Bytes::copy_from_slice(data);
@@ -453,7 +452,7 @@ pub fn parse_extensions(data: &[u8], ctx: ExtContext) -> Result<Vec<Extension>> 
         };
         out.push(Extension {
             typ,
-            name: extension_type_name(typ),
+            name: names::extension_type_name(typ),
             length: body.len(),
             body: decode_body(typ, body, ctx),
             raw,
@@ -475,9 +474,9 @@ pub fn whole_extensions(data: &[u8]) -> &[u8] {
 /// How many whole extensions `data` holds (for sizing the list once).
 fn count_extensions(data: &[u8]) -> usize {
     let mut r = Reader::new(data);
-    let mut n = 0;
+    let mut n: usize = 0;
     while r.u16("extension type").is_ok() && r.vec16("extension data").is_ok() {
-        n += 1;
+        n = n.saturating_add(1);
     }
     n
 }
@@ -488,101 +487,98 @@ pub fn parse_extension_block(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Vec<
     parse_extensions(block, ctx)
 }
 
-/// Extension code points decoded here (by number: the registry names them).
-mod code {
-    pub const SERVER_NAME: u16 = 0;
-    pub const MAX_FRAGMENT_LENGTH: u16 = 1;
-    pub const STATUS_REQUEST: u16 = 5;
-    pub const SUPPORTED_GROUPS: u16 = 10;
-    pub const EC_POINT_FORMATS: u16 = 11;
-    pub const SIGNATURE_ALGORITHMS: u16 = 13;
-    pub const HEARTBEAT: u16 = 15;
-    pub const ALPN: u16 = 16;
-    pub const STATUS_REQUEST_V2: u16 = 17;
-    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
-    pub const CLIENT_CERTIFICATE_TYPE: u16 = 19;
-    pub const SERVER_CERTIFICATE_TYPE: u16 = 20;
-    pub const PADDING: u16 = 21;
-    pub const ENCRYPT_THEN_MAC: u16 = 22;
-    pub const EXTENDED_MASTER_SECRET: u16 = 23;
-    pub const COMPRESS_CERTIFICATE: u16 = 27;
-    pub const RECORD_SIZE_LIMIT: u16 = 28;
-    pub const SESSION_TICKET: u16 = 35;
-    /// key_share in TLS 1.3 drafts up to -22.
-    pub const KEY_SHARE_DRAFT: u16 = 40;
-    pub const PRE_SHARED_KEY: u16 = 41;
-    pub const EARLY_DATA: u16 = 42;
-    pub const SUPPORTED_VERSIONS: u16 = 43;
-    pub const COOKIE: u16 = 44;
-    pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
-    /// ticket_early_data_info in TLS 1.3 drafts -13 to -18 (the later early_data in tickets).
-    pub const TICKET_EARLY_DATA_INFO: u16 = 46;
-    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
-    pub const POST_HANDSHAKE_AUTH: u16 = 49;
-    pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
-    pub const KEY_SHARE: u16 = 51;
-    pub const CONNECTION_ID: u16 = 54;
-    pub const QUIC_TRANSPORT_PARAMETERS: u16 = 57;
-    pub const NEXT_PROTOCOL_NEGOTIATION: u16 = 13172;
-    pub const APPLICATION_SETTINGS_OLD: u16 = 17513;
-    pub const APPLICATION_SETTINGS: u16 = 17613;
-    pub const ENCRYPTED_CLIENT_HELLO: u16 = 0xfe0d;
-    /// quic_transport_parameters before RFC 9001 (drafts used 0xffa5).
-    pub const QUIC_TRANSPORT_PARAMETERS_DRAFT: u16 = 0xffa5;
-    pub const RENEGOTIATION_INFO: u16 = 0xff01;
-}
+/// quic_transport_parameters before RFC 9001: drafts used 0xffa5, which no registry names.
+const QUIC_TRANSPORT_PARAMETERS_DRAFT: u16 = 0xffa5;
 
 fn decode_body(typ: u16, data: &[u8], ctx: ExtContext) -> ExtensionBody {
-    let decoded = match typ {
-        code::SERVER_NAME => decode_server_name(data),
-        code::MAX_FRAGMENT_LENGTH => {
+    use ExtensionType as E;
+    let decoded = match ExtensionType::from(typ) {
+        E::ServerName => decode_server_name(data),
+        E::MaxFragmentLength => {
             single_u8(data, "max_fragment_length").map(|code| ExtensionBody::MaxFragmentLength { code })
         }
-        code::STATUS_REQUEST => decode_status_request(data, ctx),
-        code::SUPPORTED_GROUPS => whole(data, |r| r.sub16("supported_groups")?.u16_list("group"))
+        E::StatusRequest => decode_status_request(data, ctx),
+        E::SupportedGroups => whole(data, |r| r.sub16("supported_groups")?.u16_list("group"))
             .map(|groups| ExtensionBody::SupportedGroups { groups }),
-        code::EC_POINT_FORMATS => whole(data, |r| r.vec8("ec_point_formats"))
+        E::EcPointFormats => whole(data, |r| r.vec8("ec_point_formats"))
             .map(|f| ExtensionBody::EcPointFormats { ec_point_formats: f.to_vec() }),
-        code::SIGNATURE_ALGORITHMS | code::SIGNATURE_ALGORITHMS_CERT => {
+        E::SignatureAlgorithms | E::SignatureAlgorithmsCert => {
             whole(data, |r| r.sub16("signature_algorithms")?.u16_list("signature scheme"))
                 .map(|signature_algorithms| ExtensionBody::SignatureAlgorithms { signature_algorithms })
         }
-        code::HEARTBEAT => single_u8(data, "heartbeat mode").map(|mode| ExtensionBody::Heartbeat { mode }),
-        code::ALPN => decode_alpn(data),
-        code::STATUS_REQUEST_V2 => decode_status_request_v2(data, ctx),
-        code::SIGNED_CERTIFICATE_TIMESTAMP => decode_sct(data),
-        code::CLIENT_CERTIFICATE_TYPE | code::SERVER_CERTIFICATE_TYPE => decode_certificate_type(data, ctx),
-        code::PADDING => {
-            Ok(ExtensionBody::Padding { padding_length: data.len(), all_zero: data.iter().all(|&b| b == 0) })
-        }
-        code::ENCRYPT_THEN_MAC | code::EXTENDED_MASTER_SECRET | code::POST_HANDSHAKE_AUTH => empty(data),
-        code::COMPRESS_CERTIFICATE => whole(data, |r| r.sub8("compress_certificate algorithms")?.u16_list("algorithm"))
+        E::Heartbeat => single_u8(data, "heartbeat mode").map(|mode| ExtensionBody::Heartbeat { mode }),
+        E::ApplicationLayerProtocolNegotiation => decode_alpn(data),
+        E::StatusRequestV2 => decode_status_request_v2(data, ctx),
+        E::SignedCertificateTimestamp => decode_sct(data),
+        E::ClientCertificateType | E::ServerCertificateType => decode_certificate_type(data, ctx),
+        E::Padding => Ok(ExtensionBody::Padding { padding_length: data.len(), all_zero: data.iter().all(|&b| b == 0) }),
+        E::EncryptThenMac | E::ExtendedMasterSecret | E::PostHandshakeAuth => empty(data),
+        E::CompressCertificate => whole(data, |r| r.sub8("compress_certificate algorithms")?.u16_list("algorithm"))
             .map(|algorithms| ExtensionBody::CompressCertificate { algorithms }),
-        code::RECORD_SIZE_LIMIT => whole(data, |r| r.u16("record_size_limit"))
+        E::RecordSizeLimit => whole(data, |r| r.u16("record_size_limit"))
             .map(|record_size_limit| ExtensionBody::RecordSizeLimit { record_size_limit }),
-        code::SESSION_TICKET => Ok(ExtensionBody::SessionTicket { ticket_length: data.len() }),
-        code::KEY_SHARE | code::KEY_SHARE_DRAFT => decode_key_share(data, ctx),
-        code::PRE_SHARED_KEY => decode_pre_shared_key(data, ctx),
-        code::EARLY_DATA | code::TICKET_EARLY_DATA_INFO => decode_early_data(data, ctx),
-        code::SUPPORTED_VERSIONS => decode_supported_versions(data, ctx),
-        code::COOKIE => whole(data, |r| r.vec16("cookie")).map(|c| ExtensionBody::Cookie { cookie: c.to_vec() }),
-        code::PSK_KEY_EXCHANGE_MODES => whole(data, |r| r.vec8("psk_key_exchange_modes"))
+        E::SessionTicket => Ok(ExtensionBody::SessionTicket { ticket_length: data.len() }),
+        // KeyShareOld: key_share in TLS 1.3 drafts up to -22.
+        E::KeyShare | E::KeyShareOld => decode_key_share(data, ctx),
+        E::PreSharedKey => decode_pre_shared_key(data, ctx),
+        // TicketEarlyDataInfo: drafts -13 to -18, the later early_data in tickets.
+        E::EarlyData | E::TicketEarlyDataInfo => decode_early_data(data, ctx),
+        E::SupportedVersions => decode_supported_versions(data, ctx),
+        E::Cookie => whole(data, |r| r.vec16("cookie")).map(|c| ExtensionBody::Cookie { cookie: c.to_vec() }),
+        E::PskKeyExchangeModes => whole(data, |r| r.vec8("psk_key_exchange_modes"))
             .map(|m| ExtensionBody::PskKeyExchangeModes { modes: m.to_vec() }),
-        code::CERTIFICATE_AUTHORITIES => whole(data, |r| {
+        E::CertificateAuthorities => whole(data, |r| {
             let list = r.vec16("certificate_authorities")?;
             distinguished_names(list)
         })
         .map(|authorities| ExtensionBody::CertificateAuthorities { authorities }),
-        code::CONNECTION_ID => {
+        E::ConnectionId => {
             whole(data, |r| r.vec8("connection_id")).map(|c| ExtensionBody::ConnectionId { connection_id: c.to_vec() })
         }
-        code::QUIC_TRANSPORT_PARAMETERS | code::QUIC_TRANSPORT_PARAMETERS_DRAFT => decode_quic_parameters(data),
-        code::NEXT_PROTOCOL_NEGOTIATION => decode_npn(data),
-        code::APPLICATION_SETTINGS_OLD | code::APPLICATION_SETTINGS => decode_alps(data, ctx),
-        code::ENCRYPTED_CLIENT_HELLO => decode_ech(data, ctx),
-        code::RENEGOTIATION_INFO => whole(data, |r| r.vec8("renegotiated_connection"))
+        E::QuicTransportParameters | E::Unknown(QUIC_TRANSPORT_PARAMETERS_DRAFT) => decode_quic_parameters(data),
+        E::NextProtocolNegotiation => decode_npn(data),
+        E::ApplicationSettingsOld | E::ApplicationSettings => decode_alps(data, ctx),
+        E::EncryptedClientHello => decode_ech(data, ctx),
+        E::RenegotiationInfo => whole(data, |r| r.vec8("renegotiated_connection"))
             .map(|c| ExtensionBody::RenegotiationInfo { renegotiated_connection: c.to_vec() }),
-        _ => return ExtensionBody::Raw { hex: crate::hex_text::lower(data) },
+        E::ClientCertificateUrl
+        | E::TrustedCaKeys
+        | E::TruncatedHmac
+        | E::UserMapping
+        | E::ClientAuthz
+        | E::ServerAuthz
+        | E::CertType
+        | E::Srp
+        | E::UseSrtp
+        | E::TokenBinding
+        | E::CachedInfo
+        | E::TlsLts
+        | E::PwdProtect
+        | E::PwdClear
+        | E::PasswordSalt
+        | E::TicketPinning
+        | E::TlsCertWithExternPsk
+        | E::DelegatedCredential
+        | E::TLMSP
+        | E::TLMSPProxying
+        | E::TLMSPDelegate
+        | E::SupportedEktCiphers
+        | E::OidFilters
+        | E::TransparencyInfo
+        | E::ConnectionIdDeprecated
+        | E::ExternalIdHash
+        | E::ExternalSessionId
+        | E::TicketRequest
+        | E::DnssecChain
+        | E::SequenceNumberEncryptionAlgorithms
+        | E::Rrc
+        | E::TlsFlags
+        | E::ChannelIdOld
+        | E::ChannelId
+        | E::EchOuterExtensions
+        | E::EncryptedServerName
+        | E::Grease(_)
+        | E::Unknown(_) => return ExtensionBody::Raw { hex: crate::hex_text::lower(data) },
     };
     decoded.unwrap_or_else(|e| ExtensionBody::Malformed { hex: crate::hex_text::lower(data), malformed: e.what })
 }
@@ -923,17 +919,14 @@ pub fn cookie(exts: &[Extension]) -> Option<&[u8]> {
     })
 }
 
-/// The certificate type a server chose (server_certificate_type, RFC 7250).
-pub fn chosen_certificate_type(exts: &[Extension], typ: u16) -> Option<u8> {
-    exts.iter().filter(|e| e.typ == typ).find_map(|e| match e.body {
+/// The certificate type chosen in a server_certificate_type or client_certificate_type
+/// extension (`typ`, RFC 7250) of a ServerHello or EncryptedExtensions.
+pub fn chosen_certificate_type(exts: &[Extension], typ: ExtensionType) -> Option<u8> {
+    exts.iter().filter(|e| e.extension_type() == typ).find_map(|e| match e.body {
         ExtensionBody::CertificateType { certificate_type } => Some(certificate_type),
         _ => None,
     })
 }
-
-/// server_certificate_type and client_certificate_type code points, for `chosen_certificate_type`.
-pub const SERVER_CERTIFICATE_TYPE: u16 = code::SERVER_CERTIFICATE_TYPE;
-pub const CLIENT_CERTIFICATE_TYPE: u16 = code::CLIENT_CERTIFICATE_TYPE;
 
 /// max_early_data_size of a NewSessionTicket's early_data extension.
 pub fn max_early_data_size(exts: &[Extension]) -> Option<u32> {
