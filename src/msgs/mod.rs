@@ -238,26 +238,26 @@ fn no_fields(body: &[u8], what: &'static str) -> Result<NoFields> {
 /// Decodes one handshake message body. Never panics; a body that does not parse yields
 /// `Opaque` with the error, and nothing carries over to the next message.
 pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decoded {
-    use HandshakeType as t;
+    use HandshakeType as H;
     let result = match HandshakeType::from(msg_type) {
-        t::HelloRequest => no_fields(body, "HelloRequest (not empty)")
+        H::HelloRequest => no_fields(body, "HelloRequest (not empty)")
             .map(|hello_request| HandshakeBody::HelloRequest { hello_request }),
-        t::ClientHello => ClientHello::decode(body)
+        H::ClientHello => ClientHello::decode(body)
             .map(|client_hello| HandshakeBody::ClientHello { client_hello: Box::new(client_hello) }),
-        t::ServerHello => ServerHello::decode(body)
+        H::ServerHello => ServerHello::decode(body)
             .map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
-        t::HelloVerifyRequest => HelloVerifyRequest::decode(body)
+        H::HelloVerifyRequest => HelloVerifyRequest::decode(body)
             .map(|hello_verify_request| HandshakeBody::HelloVerifyRequest { hello_verify_request }),
-        t::NewSessionTicket => NewSessionTicket::decode(body, ctx.version)
+        H::NewSessionTicket => NewSessionTicket::decode(body, ctx.version)
             .map(|new_session_ticket| HandshakeBody::NewSessionTicket { new_session_ticket }),
-        t::EndOfEarlyData => no_fields(body, "EndOfEarlyData (not empty)")
+        H::EndOfEarlyData => no_fields(body, "EndOfEarlyData (not empty)")
             .map(|end_of_early_data| HandshakeBody::EndOfEarlyData { end_of_early_data }),
         // The draft HelloRetryRequest (TLS 1.3 drafts before -22) was its own message.
-        t::HelloRetryRequest => ServerHello::decode_draft_hello_retry_request(body)
+        H::HelloRetryRequest => ServerHello::decode_draft_hello_retry_request(body)
             .map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
-        t::EncryptedExtensions => EncryptedExtensions::decode(body)
+        H::EncryptedExtensions => EncryptedExtensions::decode(body)
             .map(|encrypted_extensions| HandshakeBody::EncryptedExtensions { encrypted_extensions }),
-        t::Certificate => {
+        H::Certificate => {
             let cert_ctx = CertificateContext {
                 version: ctx.version,
                 capture_time: ctx.capture_time.as_ref(),
@@ -271,39 +271,39 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
                 chain: c.chain,
             })
         }
-        t::ServerKeyExchange => {
+        H::ServerKeyExchange => {
             ServerKeyExchange::decode(body, ctx.cipher_suite, ctx.version).map(|server_key_exchange| {
                 HandshakeBody::ServerKeyExchange { server_key_exchange: Box::new(server_key_exchange) }
             })
         }
-        t::CertificateRequest => CertificateRequest::decode(body, ctx.version)
+        H::CertificateRequest => CertificateRequest::decode(body, ctx.version)
             .map(|certificate_request| HandshakeBody::CertificateRequest { certificate_request }),
-        t::ServerHelloDone => no_fields(body, "ServerHelloDone (not empty)")
+        H::ServerHelloDone => no_fields(body, "ServerHelloDone (not empty)")
             .map(|server_hello_done| HandshakeBody::ServerHelloDone { server_hello_done }),
-        t::CertificateVerify => CertificateVerify::decode(body, ctx.version)
+        H::CertificateVerify => CertificateVerify::decode(body, ctx.version)
             .map(|certificate_verify| HandshakeBody::CertificateVerify { certificate_verify }),
-        t::ClientKeyExchange => {
+        H::ClientKeyExchange => {
             ClientKeyExchange::decode(body, ctx.cipher_suite, ctx.version).map(|client_key_exchange| {
                 HandshakeBody::ClientKeyExchange { client_key_exchange: Box::new(client_key_exchange) }
             })
         }
-        t::Finished => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
-        t::CertificateStatus => CertificateStatus::decode(body)
+        H::Finished => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
+        H::CertificateStatus => CertificateStatus::decode(body)
             .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
-        t::KeyUpdate => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
-        t::CompressedCertificate => CompressedCertificate::decode(body)
+        H::KeyUpdate => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
+        H::CompressedCertificate => CompressedCertificate::decode(body)
             .map(|compressed_certificate| HandshakeBody::CompressedCertificate { compressed_certificate }),
-        t::NextProtocol => {
+        H::NextProtocol => {
             NextProtocol::decode(body).map(|next_protocol| HandshakeBody::NextProtocol { next_protocol })
         }
-        t::RequestConnectionId
-        | t::NewConnectionId
-        | t::ClientCertificateRequest
-        | t::CertificateUrl
-        | t::SupplementalData
-        | t::EktKey
-        | t::MessageHash
-        | t::Unknown(_) => Ok(HandshakeBody::Opaque {}),
+        H::RequestConnectionId
+        | H::NewConnectionId
+        | H::ClientCertificateRequest
+        | H::CertificateUrl
+        | H::SupplementalData
+        | H::EktKey
+        | H::MessageHash
+        | H::Unknown(_) => Ok(HandshakeBody::Opaque {}),
     };
     match result {
         Ok(body) => Decoded { body, error: None },
