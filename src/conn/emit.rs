@@ -38,6 +38,7 @@ impl Emitter<'_> {
             frame: self.pkt.frame,
             record_version,
             content_type: tls::content_type_name(content_type),
+            kind: crate::msgs::MessageKind::from_name(&name),
             name,
             handshake_type: None,
             length,

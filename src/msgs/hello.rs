@@ -222,7 +222,7 @@ impl ClientHello {
             })
             .collect();
         // The challenge becomes the right-aligned, zero-padded client random (RFC 6101 E.1).
-        let mut random = vec![0u8; 32 - challenge.len()];
+        let mut random = vec![0u8; 32usize.saturating_sub(challenge.len())];
         random.extend_from_slice(challenge);
         Ok(ClientHello {
             version,
@@ -302,7 +302,8 @@ fn prefix_of<'a>(r: &mut Reader<'a>, item: usize) -> Option<(&'a [u8], bool)> {
     let whole = r.remaining() >= len;
     let have = len.min(r.remaining());
     let bytes = r.bytes(have, "list").ok()?;
-    let items = bytes.get(..have - have % item.max(1)).unwrap_or_default();
+    let whole_items = have.checked_div(item).unwrap_or(have).saturating_mul(item.max(1));
+    let items = bytes.get(..whole_items).unwrap_or_default();
     Some((items, whole))
 }
 

@@ -302,6 +302,7 @@ pub fn bare(name: &'static str, from_client: bool) -> MessageEvent {
         frame: 1,
         record_version: 0x0303,
         content_type: "handshake",
+        kind: crate::msgs::MessageKind::from_name(name),
         name: name.into(),
         handshake_type: None,
         length: 40,
