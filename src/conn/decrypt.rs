@@ -4,8 +4,8 @@
 
 pub use super::keys::{DecryptStats, DecryptionReport, KeyLogSummary, KeyStore};
 use crate::crypto::{self, RecordDecryptor, Secrets, Transcript};
-use crate::msgs::HandshakeBody;
 use crate::msgs::reader::Reader;
+use crate::msgs::{ExtensionType, HandshakeBody, HandshakeType};
 use std::borrow::Cow;
 
 /// Index of a direction: 0 the client's records, 1 the server's.
@@ -296,26 +296,28 @@ impl ConnCrypto {
         }
         let body = raw.get(4..).unwrap_or(&[]);
         let mut verdict = None;
-        match (msg_type, decoded) {
-            (1, HandshakeBody::ClientHello { client_hello }) => self.on_client_hello(store, client_hello),
-            (2, HandshakeBody::ServerHello { server_hello }) => self.on_server_hello(store, server_hello),
-            (20, _) => {
+        use HandshakeType as H;
+        let kind = H::from(msg_type);
+        match (kind, decoded) {
+            (H::ClientHello, HandshakeBody::ClientHello { client_hello }) => self.on_client_hello(store, client_hello),
+            (H::ServerHello, HandshakeBody::ServerHello { server_hello }) => self.on_server_hello(store, server_hello),
+            (H::Finished, _) => {
                 self.refresh(store);
                 verdict = self.check_finished(from_client, body);
             }
             _ => {}
         }
-        if msg_type == 4 && !self.tls13 {
+        if kind == H::NewSessionTicket && !self.tls13 {
             self.remember_ticket(store, body);
         }
-        let post_handshake_13 = self.tls13 && matches!(msg_type, 4 | 24);
+        let post_handshake_13 = self.tls13 && matches!(kind, H::NewSessionTicket | H::KeyUpdate);
         if !self.done && !post_handshake_13 {
             self.transcript.push(raw);
         }
-        if msg_type == 20 {
+        if kind == H::Finished {
             self.after_finished(from_client);
         }
-        if msg_type == 24 && self.tls13 {
+        if kind == H::KeyUpdate && self.tls13 {
             // KeyUpdate: the sender's next records use the next generation of its keys.
             if let Some(dec) = self.dec.get_mut(dir_index(from_client)).and_then(Option::as_mut) {
                 dec.key_update();
@@ -336,15 +338,15 @@ impl ConnCrypto {
         if !self.client_random.is_empty() {
             return;
         }
-        let ext = |typ: u16| ch.extensions.iter().find(|e| e.typ == typ);
+        let ext = |typ: ExtensionType| ch.extensions.iter().find(|e| e.extension_type() == typ);
         self.client_random = ch.random.clone();
         if store.keylog.has_files() {
             self.from_file = store.keylog.secrets_from_files(&self.client_random).map(Box::new);
         }
         self.client_session_id = ch.session_id.clone();
-        self.offered_ticket = ext(35).map(|e| e.raw.to_vec()).unwrap_or_default();
-        self.client_offered_etm = ext(22).is_some();
-        if ext(42).is_some() {
+        self.offered_ticket = ext(ExtensionType::SessionTicket).map(|e| e.raw.to_vec()).unwrap_or_default();
+        self.client_offered_etm = ext(ExtensionType::EncryptThenMac).is_some();
+        if ext(ExtensionType::EarlyData).is_some() {
             self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();
             self.set_up_early_candidates(store);
         }
@@ -378,7 +380,8 @@ impl ConnCrypto {
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
-        self.etm = self.client_offered_etm && sh.extensions.iter().any(|e| e.typ == 22);
+        self.etm = self.client_offered_etm
+            && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::EncryptThenMac);
         let secrets = self.logged(store).map(Cow::into_owned);
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {

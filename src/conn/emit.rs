@@ -4,11 +4,9 @@
 use super::events::*;
 use super::flow::{HalfStream, TlsConn};
 use super::{PacketContext, Shared};
-use crate::msgs::{self, HandshakeBody};
+use crate::msgs::{self, ContentType, HandshakeBody, HandshakeType, MessageKind};
 use crate::tls;
-use crate::tls::record::{
-    CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, CONTENT_HANDSHAKE, CONTENT_HEARTBEAT,
-};
+use crate::tls::record::{CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, CONTENT_HANDSHAKE};
 
 /// Turns records of one direction into message events.
 pub(super) struct Emitter<'a> {
@@ -79,10 +77,11 @@ impl Emitter<'_> {
         let len = rec.length;
         // TLS 1.3 hides every post-ServerHello record behind the application_data type; before
         // 1.3, a ChangeCipherSpec switches its direction to encrypted.
-        let encrypted = match rec.content_type {
-            CONTENT_APPLICATION_DATA => true,
+        let content = ContentType::from(rec.content_type);
+        let encrypted = match content {
+            ContentType::ApplicationData => true,
             // A renegotiation's ChangeCipherSpec travels under the current keys (longer than 1 byte).
-            CONTENT_CHANGE_CIPHER_SPEC => half.cipher_active && !self.is_tls13() && len > 1,
+            ContentType::ChangeCipherSpec => half.cipher_active && !self.is_tls13() && len > 1,
             _ => half.cipher_active && !self.is_tls13(),
         };
         let from_client = self.sent_by_client();
@@ -95,13 +94,14 @@ impl Emitter<'_> {
                 return;
             }
         }
-        match rec.content_type {
-            CONTENT_HANDSHAKE if !encrypted => self.handshake_records(half, rec.version, rec.payload, false),
-            CONTENT_HANDSHAKE => {
+        use ContentType as C;
+        match content {
+            C::Handshake if !encrypted => self.handshake_records(half, rec.version, rec.payload, false),
+            C::Handshake => {
                 let m = self.base(rec.version, rec.content_type, "EncryptedHandshake".into(), len, true);
                 self.push(m);
             }
-            CONTENT_CHANGE_CIPHER_SPEC => {
+            C::ChangeCipherSpec => {
                 // In TLS 1.3 (and before its ServerHello is known, e.g. after a
                 // HelloRetryRequest) the ChangeCipherSpec is for middleboxes only.
                 let version_unknown_13_offered = self.tls.ctx.version.is_none() && self.tls.client_offered_tls13;
@@ -113,17 +113,17 @@ impl Emitter<'_> {
                 let m = self.base(rec.version, rec.content_type, "ChangeCipherSpec".into(), len, false);
                 self.push(m);
             }
-            CONTENT_ALERT if !encrypted && len == 2 => {
+            C::Alert if !encrypted && len == 2 => {
                 let mut m = self.base(rec.version, rec.content_type, "Alert".into(), len, false);
                 m.alert = alert_info(rec.payload);
                 self.push(m);
             }
-            CONTENT_ALERT => {
+            C::Alert => {
                 // A 2-byte alert is cleartext; anything longer is an encrypted alert.
                 let m = self.base(rec.version, rec.content_type, "EncryptedAlert".into(), len, true);
                 self.push(m);
             }
-            CONTENT_APPLICATION_DATA => {
+            C::ApplicationData => {
                 let name = if self.is_tls13() || self.tls.ctx.version.is_none() && !self.tls.server_hello_seen {
                     "EncryptedRecord"
                 } else {
@@ -132,11 +132,11 @@ impl Emitter<'_> {
                 let m = self.base(rec.version, rec.content_type, name.into(), len, true);
                 self.push(m);
             }
-            CONTENT_HEARTBEAT => {
+            C::Heartbeat => {
                 let m = self.base(rec.version, rec.content_type, "Heartbeat".into(), len, encrypted);
                 self.push(m);
             }
-            _ => {
+            C::Tls12Cid | C::ACK | C::Unknown(_) => {
                 let m = self.base(
                     rec.version,
                     rec.content_type,
@@ -167,15 +167,16 @@ impl Emitter<'_> {
 
     /// A record the key log opened: handled like cleartext of its inner content type.
     fn plaintext(&mut self, half: &mut HalfStream, version: u16, p: crate::crypto::Plaintext, wire_len: usize) {
-        match p.content_type {
-            CONTENT_HANDSHAKE => self.handshake_records(half, version, &p.data, true),
-            CONTENT_ALERT => {
+        use ContentType as C;
+        match ContentType::from(p.content_type) {
+            C::Handshake => self.handshake_records(half, version, &p.data, true),
+            C::Alert => {
                 let mut m = self.base(version, CONTENT_ALERT, "Alert".into(), p.data.len(), true);
                 m.decrypted = true;
                 m.alert = alert_info(&p.data);
                 self.push(m);
             }
-            CONTENT_APPLICATION_DATA => {
+            C::ApplicationData => {
                 let mut m = self.base(version, CONTENT_APPLICATION_DATA, "ApplicationData".into(), p.data.len(), true);
                 m.decrypted = true;
                 if let Some(limit) = self.shared.show_data {
@@ -183,7 +184,7 @@ impl Emitter<'_> {
                 }
                 self.push(m);
             }
-            CONTENT_CHANGE_CIPHER_SPEC => {
+            C::ChangeCipherSpec => {
                 half.assembler.reset();
                 self.tls.crypto.on_change_cipher_spec(self.sent_by_client());
                 let mut m =
@@ -191,7 +192,8 @@ impl Emitter<'_> {
                 m.decrypted = true;
                 self.push(m);
             }
-            other => {
+            C::Heartbeat | C::Tls12Cid | C::ACK | C::Unknown(_) => {
+                let other = p.content_type;
                 let mut m = self.base(version, other, format!("UnknownRecord{other}").into(), wire_len, true);
                 m.decrypted = true;
                 self.push(m);
@@ -202,8 +204,9 @@ impl Emitter<'_> {
     fn handshake(&mut self, record_version: u16, msg_type: u8, raw: &[u8], decrypted: bool) {
         let body = raw.get(4..).unwrap_or(&[]);
         let from_client = self.sent_by_client();
+        let kind = HandshakeType::from(msg_type);
         // A ClientHello after a finished handshake starts the next one (renegotiation).
-        if msg_type == 1 && self.tls.story.complete {
+        if kind == HandshakeType::ClientHello && self.tls.story.complete {
             self.tls.handshakes = self.tls.handshakes.saturating_add(1);
             self.tls.story = super::story::Story::new(self.tls.handshakes).with_roles(!self.shared.skip_roles);
             self.tls.story.mark_renegotiation();
@@ -213,11 +216,10 @@ impl Emitter<'_> {
         self.tls.ctx.capture_time = Some(self.pkt.ts);
         let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
-        if msg_type == 11 {
-            self.save_certificates(body);
-        }
-        if msg_type == 20 {
-            self.tls.crypto.record_verdict(from_client, verdict);
+        match kind {
+            HandshakeType::Certificate => self.save_certificates(body),
+            HandshakeType::Finished => self.tls.crypto.record_verdict(from_client, verdict),
+            _ => {}
         }
         let mut name = msgs::handshake_name(msg_type);
         match &decoded.body {
@@ -261,15 +263,15 @@ impl Emitter<'_> {
     pub(super) fn incomplete(&mut self, record_version: u16, partial: &tls::PartialMessage) {
         let body = partial.body();
         let mut name = msgs::handshake_name(partial.msg_type);
-        let (decoded, cut_in) = match partial.msg_type {
-            msgs::handshake_type::CLIENT_HELLO => {
+        let (decoded, cut_in) = match HandshakeType::from(partial.msg_type) {
+            HandshakeType::ClientHello => {
                 let (hello, cut_in) = msgs::ClientHello::decode_prefix(body);
                 if let Some(h) = &hello {
                     self.tls.ctx.sni = h.sni.clone();
                 }
                 (hello.map(|h| HandshakeBody::ClientHello { client_hello: Box::new(h) }), Some(cut_in))
             }
-            msgs::handshake_type::SERVER_HELLO => {
+            HandshakeType::ServerHello => {
                 let (hello, cut_in) = msgs::ServerHello::decode_prefix(body);
                 if hello.as_ref().is_some_and(|h| h.hello_retry_request) {
                     name = "HelloRetryRequest".into();
@@ -310,21 +312,10 @@ impl Emitter<'_> {
             self.push(m);
             return;
         }
-        let name = match msg_type {
-            0 => "SSLv2Error",
-            1 => "ClientHello",
-            2 => "SSLv2ClientMasterKey",
-            3 => "SSLv2ClientFinished",
-            4 => "SSLv2ServerHello",
-            5 => "SSLv2ServerVerify",
-            6 => "SSLv2ServerFinished",
-            7 => "SSLv2RequestCertificate",
-            8 => "SSLv2ClientCertificate",
-            _ => "SSLv2Unknown",
-        };
-        let mut m = self.base(0x0002, CONTENT_HANDSHAKE, name.into(), rest.len(), false);
+        let kind = MessageKind::sslv2(msg_type);
+        let mut m = self.base(0x0002, CONTENT_HANDSHAKE, kind.name(), rest.len(), false);
         m.handshake_type = Some(msg_type);
-        if msg_type == 1 {
+        if kind == MessageKind::ClientHello {
             match msgs::ClientHello::decode_sslv2(rest) {
                 Ok(client_hello) => {
                     m.body = Some(HandshakeBody::ClientHello { client_hello: Box::new(client_hello) });
@@ -336,7 +327,7 @@ impl Emitter<'_> {
             }
         }
         // After CLIENT-MASTER-KEY (client) and SERVER-HELLO (server), SSLv2 records are encrypted.
-        if msg_type == 2 || msg_type == 4 {
+        if matches!(kind, MessageKind::Sslv2ClientMasterKey | MessageKind::Sslv2ServerHello) {
             half.sslv2_encrypted = true;
         }
         self.push(m);

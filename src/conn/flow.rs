@@ -7,9 +7,9 @@ use super::gaps::report_gap;
 use super::held::HeldRecord;
 use super::{PacketContext, Shared, decrypt, story};
 use crate::msgs::DecodeContext;
+use crate::msgs::{ContentType, HandshakeType, MessageKind};
 use crate::tcp::{EndReason, Side, Verdict};
 use crate::time::Timestamp;
-use crate::tls::record::CONTENT_HANDSHAKE;
 use crate::tls::{HandshakeAssembler, RecordItem, RecordSplitter, Start};
 use std::net::SocketAddr;
 
@@ -198,14 +198,16 @@ pub(super) enum HelloHint {
 
 fn hello_hint(item: &RecordItem<'_>) -> HelloHint {
     match item {
-        RecordItem::Record(r) if r.content_type == CONTENT_HANDSHAKE => match r.payload.first() {
-            Some(1) => HelloHint::ClientHello,
-            Some(2) => HelloHint::ServerHello,
-            _ => HelloHint::None,
-        },
-        RecordItem::SslV2 { body } => match body.first() {
-            Some(1) => HelloHint::ClientHello,
-            Some(4) => HelloHint::ServerHello,
+        RecordItem::Record(r) if ContentType::from(r.content_type) == ContentType::Handshake => {
+            match r.payload.first().map(|&t| HandshakeType::from(t)) {
+                Some(HandshakeType::ClientHello) => HelloHint::ClientHello,
+                Some(HandshakeType::ServerHello) => HelloHint::ServerHello,
+                _ => HelloHint::None,
+            }
+        }
+        RecordItem::SslV2 { body } => match body.first().map(|&t| MessageKind::sslv2(t)) {
+            Some(MessageKind::ClientHello) => HelloHint::ClientHello,
+            Some(MessageKind::Sslv2ServerHello) => HelloHint::ServerHello,
             _ => HelloHint::None,
         },
         _ => HelloHint::None,

@@ -6,8 +6,9 @@ use super::events::*;
 use super::flow::{Flow, HelloHint, TlsConn, direction_of, half_of};
 use super::{PacketContext, Shared};
 use crate::msgs;
+use crate::msgs::{ContentType, HandshakeType};
 use crate::tcp::{GapCause, Side};
-use crate::tls::{self, record::CONTENT_HANDSHAKE};
+use crate::tls;
 
 /// A hole in one direction's stream, as reported.
 #[derive(Clone, Copy, Debug)]
@@ -83,11 +84,11 @@ impl Flow {
     /// A record a gap cut short: it shows the direction is TLS, and a handshake record's
     /// captured bytes still frame (and partly decode) the messages they hold.
     fn on_cut_record(&mut self, from: Side, cut: tls::CutRecord, pkt: PacketContext, shared: &mut Shared) {
-        let handshake = cut.content_type == CONTENT_HANDSHAKE;
+        let handshake = ContentType::from(cut.content_type) == ContentType::Handshake;
         if self.tls.is_none() {
             let hint = match cut.payload.first() {
-                Some(1) if handshake => HelloHint::ClientHello,
-                Some(2) if handshake => HelloHint::ServerHello,
+                Some(&t) if handshake && HandshakeType::from(t) == HandshakeType::ClientHello => HelloHint::ClientHello,
+                Some(&t) if handshake && HandshakeType::from(t) == HandshakeType::ServerHello => HelloHint::ServerHello,
                 _ => HelloHint::None,
             };
             self.become_tls(from, hint, true, shared);

@@ -36,7 +36,6 @@ mod gaps;
 mod held;
 pub mod input;
 mod keys;
-pub mod names;
 mod roles;
 mod stats;
 pub mod story;
@@ -51,11 +50,6 @@ use flow::{Flow, end_flow};
 use held::{ClosingFlow, MAX_CLOSING_FLOWS};
 use input::{StreamEvent, StreamId, Verdict};
 pub use stats::{ConnStats, HandshakeTally};
-
-/// The names' former home, kept for `output::text` until it imports them from [`names`].
-pub mod annotate {
-    pub use super::names::{group_name, scheme_name, suite_name, version_name};
-}
 
 /// Where and when the packet being processed was captured.
 #[derive(Clone, Copy, Debug)]

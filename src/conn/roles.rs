@@ -3,12 +3,12 @@
 //! everything else, before the sentence is written, and the sentence only reads it.
 
 use super::events::{Direction, MessageEvent};
-use super::names::{group_name, highest_offered_version, scheme_name, suite_name, version_name};
 use super::story::{Story, certificate_parts, offered_groups};
 use crate::msgs::extensions;
 use crate::msgs::hello::is_tls13;
 use crate::msgs::names::Name;
-use crate::msgs::{ClientHello, HandshakeBody, ServerHello};
+use crate::msgs::names::{cipher_suite_name, group_name, signature_scheme_name, version_name};
+use crate::msgs::{ClientHello, HandshakeBody, MessageKind, ServerHello};
 use crate::registry;
 use std::fmt::Write as _;
 
@@ -29,31 +29,32 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
         s.push_str("; the fields shown are those the captured bytes hold.");
         return s;
     }
-    match &*m.name {
-        "ClientHello" => match &m.body {
+    use MessageKind as K;
+    match m.kind {
+        K::ClientHello => match &m.body {
             Some(HandshakeBody::ClientHello { client_hello }) => client_hello_role(story, client_hello),
             _ => "Client opens the handshake (the hello did not decode).".into(),
         },
-        "ServerHello" => match &m.body {
+        K::ServerHello => match &m.body {
             Some(HandshakeBody::ServerHello { server_hello }) => server_hello_role(story, server_hello),
             _ => "Server answers the hello (the message did not decode).".into(),
         },
-        "HelloRetryRequest" => hello_retry_role(m),
-        "Certificate" => certificate_role(m, from_client),
-        "ServerKeyExchange" => server_key_exchange_role(m),
-        "CertificateRequest" => {
+        K::HelloRetryRequest => hello_retry_role(m),
+        K::Certificate => certificate_role(m, from_client),
+        K::ServerKeyExchange => server_key_exchange_role(m),
+        K::CertificateRequest => {
             "Server asks the client to authenticate with a certificate (client authentication).".into()
         }
-        "ServerHelloDone" => "Server has sent its whole hello flight; it is now the client's turn.".into(),
-        "CertificateStatus" => "Server staples an OCSP response proving its certificate is not revoked.".into(),
-        "EncryptedExtensions" => encrypted_extensions_role(story, m),
-        "ClientKeyExchange" => client_key_exchange_role(story, m),
-        "CertificateVerify" => {
+        K::ServerHelloDone => "Server has sent its whole hello flight; it is now the client's turn.".into(),
+        K::CertificateStatus => "Server staples an OCSP response proving its certificate is not revoked.".into(),
+        K::EncryptedExtensions => encrypted_extensions_role(story, m),
+        K::ClientKeyExchange => client_key_exchange_role(story, m),
+        K::CertificateVerify => {
             let scheme = match &m.body {
                 Some(HandshakeBody::CertificateVerify { certificate_verify: cv }) => cv.signature_scheme,
                 _ => None,
             };
-            let with = scheme.map(|s| format!(" ({})", scheme_name(s))).unwrap_or_default();
+            let with = scheme.map(|s| format!(" ({})", signature_scheme_name(s))).unwrap_or_default();
             if from_client {
                 format!(
                     "Client signs the handshake transcript with its private key{with}, proving it owns its certificate."
@@ -64,16 +65,16 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
                 )
             }
         }
-        "NextProtocol" => "Client names the application protocol it picked (NPN, the predecessor of ALPN).".into(),
-        "ChangeCipherSpec" => {
+        K::NextProtocol => "Client names the application protocol it picked (NPN, the predecessor of ALPN).".into(),
+        K::ChangeCipherSpec => {
             if story.tls13() || story.offered_versions.contains(&0x0304) && story.version.is_none() {
                 format!("{who}'s middlebox-compatibility ChangeCipherSpec: it has no cryptographic meaning in TLS 1.3.")
             } else {
                 format!("{who} switches to the newly negotiated keys: everything it sends from here on is encrypted.")
             }
         }
-        "Finished" | "EncryptedHandshake" if m.phase == 4 => {
-            let encrypted = if m.name == "Finished" && !m.encrypted { "" } else { " (encrypted)" };
+        K::Finished | K::EncryptedHandshake if m.phase == 4 => {
+            let encrypted = if m.kind == K::Finished && !m.encrypted { "" } else { " (encrypted)" };
             let verified = match &m.body {
                 Some(HandshakeBody::Finished { finished }) => match finished.verified {
                     Some(true) => ", verified against the key log",
@@ -88,22 +89,22 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
                 "{who}'s Finished{encrypted}{verified}: an HMAC over the whole handshake transcript, proving both sides saw the same messages and hold the same keys."
             )
         }
-        "Finished" | "EncryptedHandshake" => {
+        K::Finished | K::EncryptedHandshake => {
             format!(
                 "{who}'s encrypted handshake message after the handshake (renegotiation or post-handshake message)."
             )
         }
-        "NewSessionTicket" => match ticket_lifetime(m) {
+        K::NewSessionTicket => match ticket_lifetime(m) {
             Some(secs) => {
                 format!("Server issues a session ticket valid for {secs} s, for resuming without a full handshake.")
             }
             None => "Server issues a session ticket for resuming without a full handshake.".into(),
         },
-        "KeyUpdate" => format!("{who} switches to the next generation of traffic keys."),
-        "EndOfEarlyData" => "Client ends its 0-RTT early data.".into(),
-        "HelloRequest" => "Server asks the client to start a new handshake (renegotiation).".into(),
-        "Alert" | "EncryptedAlert" => alert_role(story, m, from_client),
-        "EncryptedRecord" => match (m.phase, from_client) {
+        K::KeyUpdate => format!("{who} switches to the next generation of traffic keys."),
+        K::EndOfEarlyData => "Client ends its 0-RTT early data.".into(),
+        K::HelloRequest => "Server asks the client to start a new handshake (renegotiation).".into(),
+        K::Alert | K::EncryptedAlert => alert_role(story, m, from_client),
+        K::EncryptedRecord => match (m.phase, from_client) {
             (1, true) => {
                 format!("0-RTT early data from the client ({length} bytes), encrypted with the resumption secret.")
             }
@@ -116,19 +117,42 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
                 "Server's encrypted flight ({length} bytes): EncryptedExtensions, Certificate, CertificateVerify and Finished; needs a key log to see inside."
             ),
         },
-        "ApplicationData" if m.phase == 1 => format!(
+        K::ApplicationData if m.phase == 1 => format!(
             "0-RTT early data from the client ({length} bytes), sent before the server answered, protected with the resumption (early traffic) secret."
         ),
-        "ApplicationData" => format!("Application data, {length} bytes, encrypted with the session keys."),
-        n if n.starts_with("SSLv2") => format!("SSLv2 message {n}: SSL 2.0 is broken and must not be used."),
-        n => format!("{who} sends {n} ({length} bytes)."),
+        K::ApplicationData => format!("Application data, {length} bytes, encrypted with the session keys."),
+        K::Sslv2Error
+        | K::Sslv2ClientMasterKey
+        | K::Sslv2ClientFinished
+        | K::Sslv2ServerHello
+        | K::Sslv2ServerVerify
+        | K::Sslv2ServerFinished
+        | K::Sslv2RequestCertificate
+        | K::Sslv2ClientCertificate
+        | K::Sslv2Unknown
+        | K::Sslv2EncryptedRecord => format!("SSLv2 message {}: SSL 2.0 is broken and must not be used.", m.name),
+        // Messages with no sentence of their own.
+        K::HelloVerifyRequest
+        | K::RequestConnectionId
+        | K::NewConnectionId
+        | K::ClientCertificateRequest
+        | K::CertificateUrl
+        | K::SupplementalData
+        | K::CompressedCertificate
+        | K::EktKey
+        | K::MessageHash
+        | K::UnknownHandshake(_)
+        | K::MalformedHandshake
+        | K::Heartbeat
+        | K::UnknownRecord(_)
+        | K::Unknown => format!("{who} sends {} ({length} bytes).", m.name),
     }
 }
 
 fn client_hello_role(story: &Story, ch: &ClientHello) -> String {
     let mut s = format!(
         "Client offers {} with {} cipher suites",
-        version_name(highest_offered_version(ch)),
+        version_name(ch.highest_offered_version()),
         story.offered_suites
     );
     if story.offered_groups > 0 {
@@ -170,7 +194,7 @@ fn server_hello_role(story: &Story, sh: &ServerHello) -> String {
     let mut s = format!(
         "Server picks {} and {} out of the client's {} offers",
         version_name(version),
-        suite_name(sh.cipher_suite),
+        cipher_suite_name(sh.cipher_suite),
         story.offered_suites
     );
     if let (true, Some(g)) = (is_tls13(version), story.group) {

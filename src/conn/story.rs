@@ -9,14 +9,14 @@
 //! phase 2, the client's certificate phase 3, the Finished messages phase 4.
 
 use super::events::{AlertInfo, Direction, HandshakeAlert, HandshakeEvent, MessageEvent, Timings};
-use super::names::{group_name, scheme_name, suite_name, version_name};
 use super::roles;
 use crate::certs::CertDetails;
-use crate::msgs::HandshakeBody;
 use crate::msgs::certificate::CertificateEntry;
 use crate::msgs::extensions::{self, ExtensionBody};
 use crate::msgs::hello::is_tls13;
 use crate::msgs::names::Name;
+use crate::msgs::names::{cipher_suite_name, group_name, signature_scheme_name, version_name};
+use crate::msgs::{ExtensionType, HandshakeBody, MessageKind};
 use crate::registry;
 use crate::time::Timestamp;
 
@@ -145,38 +145,39 @@ impl Story {
     /// What a message changes in the story, and its phase: the one place that dispatches on the
     /// message's kind for the handshake's state.
     fn advance(&mut self, m: &MessageEvent, from_client: bool) -> u8 {
-        match &*m.name {
-            "ClientHello" => {
+        use MessageKind as K;
+        match m.kind {
+            K::ClientHello => {
                 self.client_hello(m);
                 1
             }
-            "ServerHello" => {
+            K::ServerHello => {
                 self.server_hello(m);
                 1
             }
-            "HelloRetryRequest" => {
+            K::HelloRetryRequest => {
                 self.hello_retry_request = true;
                 1
             }
-            "Certificate" => self.certificate(m, from_client),
-            "ServerKeyExchange" => {
+            K::Certificate => self.certificate(m, from_client),
+            K::ServerKeyExchange => {
                 self.server_key_exchange(m);
                 2
             }
-            "CertificateRequest" => {
+            K::CertificateRequest => {
                 self.client_cert_requested = true;
                 2
             }
-            "ServerHelloDone" | "CertificateStatus" => 2,
-            "EncryptedExtensions" => {
+            K::ServerHelloDone | K::CertificateStatus => 2,
+            K::EncryptedExtensions => {
                 self.encrypted_extensions(m);
                 2
             }
-            "ClientKeyExchange" => {
+            K::ClientKeyExchange => {
                 self.client_key_exchange(m);
                 3
             }
-            "CertificateVerify" => {
+            K::CertificateVerify => {
                 let scheme = match &m.body {
                     Some(HandshakeBody::CertificateVerify { certificate_verify: cv }) => cv.signature_scheme,
                     _ => None,
@@ -186,8 +187,8 @@ impl Story {
                 }
                 if from_client { 3 } else { 2 }
             }
-            "NextProtocol" => 3,
-            "ChangeCipherSpec" => {
+            K::NextProtocol => 3,
+            K::ChangeCipherSpec => {
                 *of_side(&mut self.ccs, from_client) = true;
                 let [client_finished, _] = self.finished;
                 let middlebox = self.tls13() || self.offered_versions.contains(&0x0304) && self.version.is_none();
@@ -201,50 +202,73 @@ impl Story {
                 }
                 4
             }
-            "Finished" | "EncryptedHandshake" if !self.complete => {
+            K::Finished | K::EncryptedHandshake if !self.complete => {
                 *of_side(&mut self.finished, from_client) = true;
                 self.mark_finished(m.time);
                 4
             }
-            "Finished" | "EncryptedHandshake" => 0,
-            "NewSessionTicket" => {
+            K::Finished | K::EncryptedHandshake => 0,
+            K::NewSessionTicket => {
                 if self.tls13() {
                     0
                 } else {
                     4
                 }
             }
-            "KeyUpdate" | "HelloRequest" => 0,
-            "EndOfEarlyData" => 4,
-            "Alert" | "EncryptedAlert" => {
+            K::KeyUpdate | K::HelloRequest => 0,
+            K::EndOfEarlyData => 4,
+            K::Alert | K::EncryptedAlert => {
                 let phase = self.current_phase();
                 if let Some(a) = &m.alert {
                     self.record_alert(a, m.direction, phase);
                 }
                 phase
             }
-            "EncryptedRecord" => self.encrypted_record(m, from_client),
-            "ApplicationData" if self.version.is_none() && from_client => 1,
-            "ApplicationData" => {
+            K::EncryptedRecord => self.encrypted_record(m, from_client),
+            K::ApplicationData if self.version.is_none() && from_client => 1,
+            K::ApplicationData => {
                 self.first_app_data(m.time);
                 0
             }
-            n if n.starts_with("SSLv2") => 1,
-            _ => self.current_phase(),
+            K::Sslv2Error
+            | K::Sslv2ClientMasterKey
+            | K::Sslv2ClientFinished
+            | K::Sslv2ServerHello
+            | K::Sslv2ServerVerify
+            | K::Sslv2ServerFinished
+            | K::Sslv2RequestCertificate
+            | K::Sslv2ClientCertificate
+            | K::Sslv2Unknown
+            | K::Sslv2EncryptedRecord => 1,
+            // Messages with no part in the story: the phase the handshake is in.
+            K::HelloVerifyRequest
+            | K::RequestConnectionId
+            | K::NewConnectionId
+            | K::ClientCertificateRequest
+            | K::CertificateUrl
+            | K::SupplementalData
+            | K::CompressedCertificate
+            | K::EktKey
+            | K::MessageHash
+            | K::UnknownHandshake(_)
+            | K::MalformedHandshake
+            | K::Heartbeat
+            | K::UnknownRecord(_)
+            | K::Unknown => self.current_phase(),
         }
     }
 
     /// A message cut short by a gap: what its captured front tells, and the story's failure.
     fn cut_short(&mut self, m: &MessageEvent, from_client: bool) -> u8 {
-        let phase = match &*m.name {
-            "ClientHello" => {
+        let phase = match m.kind {
+            MessageKind::ClientHello => {
                 self.start.get_or_insert(m.time);
                 if let Some(HandshakeBody::ClientHello { client_hello }) = &m.body {
                     self.sni = client_hello.sni.clone();
                 }
                 1
             }
-            "ServerHello" | "HelloRetryRequest" => 1,
+            MessageKind::ServerHello | MessageKind::HelloRetryRequest => 1,
             _ => self.current_phase(),
         };
         if !self.complete {
@@ -312,9 +336,9 @@ impl Story {
                 ExtensionBody::PskOffer { identities, .. } => self.client_psk_identities = Some(identities.len()),
                 _ => {}
             }
-            match e.typ {
-                35 => self.client_ticket_len = Some(e.length),
-                42 => self.early_data_offered = true,
+            match e.extension_type() {
+                ExtensionType::SessionTicket => self.client_ticket_len = Some(e.length),
+                ExtensionType::EarlyData => self.early_data_offered = true,
                 _ => {}
             }
         }
@@ -335,9 +359,9 @@ impl Story {
             self.group = Some(g);
         }
         for e in &sh.extensions {
-            match e.typ {
-                41 => self.psk_selected = true,
-                51 => self.key_share_selected = true,
+            match e.extension_type() {
+                ExtensionType::PreSharedKey => self.psk_selected = true,
+                ExtensionType::KeyShare => self.key_share_selected = true,
                 _ => {}
             }
             if let ExtensionBody::Alpn { alpn } = &e.body {
@@ -596,9 +620,9 @@ impl Story {
             version: self.version,
             version_name: self.version.map(version_name),
             cipher_suite: self.cipher_suite,
-            cipher_suite_name: self.cipher_suite.map(suite_name),
+            cipher_suite_name: self.cipher_suite.map(cipher_suite_name),
             group: self.group.map(group_name),
-            signature_scheme: self.signature_scheme.map(scheme_name),
+            signature_scheme: self.signature_scheme.map(signature_scheme_name),
             sni: self.sni.clone(),
             alpn: self.alpn.clone(),
             certificate_subject: self.certificate_subject.clone(),

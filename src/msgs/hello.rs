@@ -243,6 +243,14 @@ impl ClientHello {
         extensions::offered_versions(&self.extensions)
     }
 
+    /// The highest version offered: the top of supported_versions (GREASE left out), else the
+    /// legacy version field.
+    pub fn highest_offered_version(&self) -> u16 {
+        self.offered_versions()
+            .and_then(|v| v.iter().copied().filter(|v| !crate::registry::is_grease(*v)).max())
+            .unwrap_or(self.version)
+    }
+
     /// What the intact front of a ClientHello cut by a gap still tells: version and random
     /// (else nothing), then the session id, cipher suites, compression methods and whole
     /// extensions as far as they were captured. Also returns the field the cut fell in.
