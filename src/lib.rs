@@ -18,7 +18,7 @@
 //! | `source` | the foundations |
 //! | `net` | the foundations |
 //! | `tcp` | `net` (its segments), the foundations |
-//! | `tls` | `msgs` (only `msgs::names`, for the content type's name) |
+//! | `tls` | the foundations |
 //! | `msgs` | `certs`, the foundations |
 //! | `conn` | `tcp`, `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
 //! | `output` | `conn` (events) and the types inside them (`msgs`, `certs`, `fingerprint`), the foundations |
@@ -70,8 +70,7 @@ mod layer_rule {
         ("source", &[]),
         ("net", &[]),
         ("tcp", &["net"]),
-        // `tls::content_type_name` forwards to `msgs::names` (the one place for names).
-        ("tls", &["msgs"]),
+        ("tls", &[]),
         ("msgs", &["certs"]),
         ("certs", &[]),
         ("crypto", &[]),

@@ -35,7 +35,7 @@ impl Emitter<'_> {
             time: self.pkt.ts,
             frame: self.pkt.frame,
             record_version,
-            content_type: tls::content_type_name(content_type),
+            content_type: msgs::names::content_type_name(content_type),
             kind: crate::msgs::MessageKind::from_name(&name),
             name,
             handshake_type: None,

@@ -8,8 +8,3 @@ pub mod record;
 
 pub use handshake::{HandshakeAssembler, HandshakeMessage, PartialMessage};
 pub use record::{CutRecord, Record, RecordItem, RecordSplitter, Start};
-
-/// JSON name of a record content type (the names live in `msgs::names`).
-pub fn content_type_name(ct: u8) -> &'static str {
-    crate::msgs::names::content_type_name(ct)
-}
