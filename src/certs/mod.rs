@@ -102,50 +102,10 @@ pub fn sha256_hex(der: &[u8]) -> String {
     crate::hex_text::lower(Sha256::digest(der))
 }
 
-/// RFC 3339 UTC text for seconds since the epoch, e.g. "2019-10-05T01:38:17Z".
+/// RFC 3339 UTC text for seconds since the epoch, e.g. "2019-10-05T01:38:17Z"; none outside
+/// the years the `time` crate represents.
 pub fn format_rfc3339(secs: i64) -> Option<String> {
-    // Every TLS <= 1.2 hello random carries a 32-bit time, so this runs twice per handshake;
-    // going through `time`'s date type and `format!` was 3 % of a text run's instructions.
-    // The civil-date arithmetic below covers 1970-01-01 to 9999-12-31; the rest (negative and
-    // huge values) takes the general path.
-    const YEAR_10000: i64 = 253_402_300_800;
-    if !(0..YEAR_10000).contains(&secs) {
-        return ASN1Time::from_timestamp(secs).ok().map(rfc3339);
-    }
-    let (days, in_day) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    let mut text = String::with_capacity(20);
-    let parts = [
-        (year / 100, ""),
-        (year % 100, "-"),
-        (month, "-"),
-        (day, "T"),
-        (in_day / 3600, ":"),
-        (in_day % 3600 / 60, ":"),
-        (in_day % 60, "Z"),
-    ];
-    for (value, after) in parts {
-        for digit in [value / 10 % 10, value % 10] {
-            text.extend(u32::try_from(digit).ok().and_then(|d| char::from_digit(d, 10)));
-        }
-        text.push_str(after);
-    }
-    Some(text)
-}
-
-/// (year, month, day) of a day count since 1970-01-01 (0 or more), in the proleptic Gregorian
-/// calendar: Howard Hinnant's `civil_from_days`, with eras of 400 years starting on March 1st.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    ASN1Time::from_timestamp(secs).ok().map(rfc3339)
 }
 
 fn rfc3339(t: ASN1Time) -> String {

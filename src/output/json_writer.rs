@@ -1,15 +1,13 @@
 //! The `--json` output's serializer: serde's data model written as compact JSON into a `Vec`,
-//! byte for byte what sonic-rs (and serde_json) write.
+//! byte for byte what sonic-rs writes.
 //!
 //! Written here rather than used from sonic-rs because of object keys: sonic-rs sends every
-//! struct field's name through its general string escaper, whose per-call setup costs more than
-//! the copy on a name of a few bytes, and an event has dozens of keys (each extension,
-//! certificate and fingerprint is an object of its own). Field names and enum variant names are
-//! our own identifiers and are copied as they are, and so are names (`msgs::names::Name`, marked
-//! with the `PLAIN_TOKEN` newtype name: registry names and identifiers, never capture text); map
-//! keys and other strings still go through sonic-rs's SIMD escaper, numbers through the same
-//! `itoa` and float formatting it uses. `--json` on 10 MB: 196.9M -> 182.3M instructions
-//! (callgrind) for field names, 183.4M -> 165.6M for names and message events kept structs.
+//! struct field's name through its general string escaper, and an event has dozens of keys.
+//! Field names and enum variant names are our own identifiers and are copied as they are, and so
+//! are names (`msgs::names::Name`, marked with the `PLAIN_TOKEN` newtype name: registry names
+//! and identifiers, never capture text); map keys and other strings still go through sonic-rs's
+//! escaper, numbers through the same `itoa` and float formatting it uses. BENCHMARKS.md has the
+//! measured difference.
 
 use serde::ser::{self, Impossible, Serialize};
 use sonic_rs::format::{CompactFormatter, Formatter};
@@ -43,9 +41,9 @@ fn key_error(what: &str) -> Error {
     Error(format!("a JSON object key must be a string or a number, not {what}"))
 }
 
-/// Struct names through which a type asks for its string to be written as raw JSON (a number
-/// the type formatted itself): sonic-rs's and serde_json's private markers.
-const RAW_TOKENS: [&str; 2] = ["$sonic_rs::private::JsonNumber", "$serde_json::private::RawValue"];
+/// The struct name through which a type asks for its string to be written as a raw JSON number
+/// (one it formatted itself, like `time::Timestamp`): sonic-rs's marker, so both write the same.
+const RAW_NUMBER_TOKEN: &str = "$sonic_rs::private::JsonNumber";
 
 /// The ten integer methods of a `Serializer`: each evaluates `$body` with `$this` bound to the
 /// serializer and `$v` to the value.
@@ -154,9 +152,7 @@ macro_rules! fields {
             type Ok = ();
             type Error = Error;
 
-            // Inlined into each derived `serialize`, where `key` is a literal: its copy then
-            // becomes a few stores of known length instead of a call to `memcpy` for every
-            // field written (600,000 on the 10 MB workload; 161.0 M -> 148.7 M instructions).
+            // Inlined into each derived `serialize`, where `key` is a literal of known length.
             #[inline(always)]
             fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
                 self.field(key, value)
@@ -195,10 +191,8 @@ fn write_identifier(out: &mut Vec<u8>, name: &'static str) {
     write_own_name(out, name, b"\"");
 }
 
-/// `"`, one of our own names copied as it is, then `closing`. Always inlined: every struct field
-/// comes through here (600,000 times on 10 MB), and when the compiler chose not to inline it
-/// (it did so or not depending on unrelated changes) a run cost 10 M more instructions; inlined
-/// as far as the derived code, the name's length is a constant.
+/// `"`, one of our own names copied as it is, then `closing`. Always inlined as far as the
+/// derived code, where the name's length is a constant.
 #[inline(always)]
 fn write_own_name(out: &mut Vec<u8>, name: &'static str, closing: &[u8]) {
     out.reserve(name.len() + 1 + closing.len());
@@ -208,23 +202,7 @@ fn write_own_name(out: &mut Vec<u8>, name: &'static str, closing: &[u8]) {
 }
 
 fn write_display(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    push_short(out, itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// Appends a few bytes (a number's digits), copied with a length the compiler knows for up to
-/// six of them: most numbers in the output are that short, and a `memcpy` call for each cost
-/// more than writing the digits.
-#[inline(always)]
-fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
-    match *bytes {
-        [a] => out.push(a),
-        [a, b] => out.extend_from_slice(&[a, b]),
-        [a, b, c] => out.extend_from_slice(&[a, b, c]),
-        [a, b, c, d] => out.extend_from_slice(&[a, b, c, d]),
-        [a, b, c, d, e] => out.extend_from_slice(&[a, b, c, d, e]),
-        [a, b, c, d, e, f] => out.extend_from_slice(&[a, b, c, d, e, f]),
-        _ => out.extend_from_slice(bytes),
-    }
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 fn write_f64(out: &mut Vec<u8>, v: f64) {
@@ -255,12 +233,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     type SerializeStructVariant = Compound<'w, 'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        // Two copies of constant length rather than one of either.
-        if v {
-            self.out.extend_from_slice(b"true");
-        } else {
-            self.out.extend_from_slice(b"false");
-        }
+        self.out.extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
 
@@ -386,7 +359,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
 
     #[inline(always)]
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'w, 'a>, Error> {
-        if RAW_TOKENS.contains(&name) {
+        if name == RAW_NUMBER_TOKEN {
             return Ok(Compound { w: self, first: true, close: b"", raw: true });
         }
         self.out.push(b'{');
@@ -440,12 +413,8 @@ impl Compound<'_, '_> {
         value.serialize(&mut *self.w)
     }
 
-    /// One or two bytes: pushed, not copied (a `memcpy` call each time cost more).
-    #[inline(always)]
     fn finish(self) -> Result<(), Error> {
-        for &byte in self.close {
-            self.w.out.push(byte);
-        }
+        self.w.out.extend_from_slice(self.close);
         Ok(())
     }
 }
@@ -641,7 +610,7 @@ mod tests {
     use serde::Serialize;
     use std::collections::BTreeMap;
 
-    /// Numbers of every length (the short ones copied with constant lengths) and booleans.
+    /// Numbers of every length and booleans.
     #[test]
     fn numbers_of_every_length() {
         let mut n = 0u64;

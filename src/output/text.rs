@@ -252,50 +252,25 @@ fn arrow_word(d: Direction) -> &'static str {
     }
 }
 
-/// `12.345 ms` (three decimals).
-fn write_ms(out: &mut String, secs: f64) {
-    let _ = write!(out, "{:.3} ms", secs * 1000.0);
-}
-
-/// `12.345 ms` from a nanosecond difference, rounded to the microsecond: the same text as
-/// [`write_ms`] without floating-point formatting, which is slow and runs twice per message.
-fn write_ms_from_nanos(out: &mut String, nanos: i128) {
+/// `12.345 ms`: a duration in nanoseconds, rounded to the microsecond (halves up). Digits go
+/// through itoa, not `write!`: twice per message line (BENCHMARKS.md has the measured cost).
+fn write_ms(out: &mut String, nanos: i128) {
     if nanos < 0 {
         out.push('-');
     }
-    // 64-bit arithmetic: a 128-bit division per call showed in profiles.
-    let abs = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX);
-    let micros = abs.saturating_add(500) / 1000;
+    let micros = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX).saturating_add(500) / 1000;
     push_decimal(out, micros / 1000);
-    let at = (micros % 1000) as usize * MS_FRACTION_LEN;
-    out.push_str(MS_FRACTIONS.get(at..at + MS_FRACTION_LEN).unwrap_or(".000 ms"));
+    let fraction = micros % 1000;
+    out.push_str(if fraction < 10 {
+        ".00"
+    } else if fraction < 100 {
+        ".0"
+    } else {
+        "."
+    });
+    push_decimal(out, fraction);
+    out.push_str(" ms");
 }
-
-/// `.000 ms` to `.999 ms` back to back: the end of every time on a message line is a slice of
-/// this rather than three digits and a unit pushed one by one.
-const MS_FRACTION_LEN: usize = 7;
-const MS_FRACTIONS: &str = {
-    const BYTES: [u8; 1000 * MS_FRACTION_LEN] = {
-        let mut bytes = [0u8; 1000 * MS_FRACTION_LEN];
-        let mut n = 0;
-        while n < 1000 {
-            let at = n * MS_FRACTION_LEN;
-            let text =
-                [b'.', b'0' + (n / 100) as u8, b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8, b' ', b'm', b's'];
-            let mut i = 0;
-            while i < MS_FRACTION_LEN {
-                bytes[at + i] = text[i];
-                i += 1;
-            }
-            n += 1;
-        }
-        bytes
-    };
-    match std::str::from_utf8(&BYTES) {
-        Ok(text) => text,
-        Err(_) => panic!("ASCII digits are UTF-8"),
-    }
-};
 
 /// Decimal digits of `n`, without `fmt` machinery (several times per message line).
 fn push_decimal(out: &mut String, n: u64) {
@@ -360,7 +335,7 @@ fn header(text: &mut String, paint: Paint, conn: u64, c: Option<&ConnectionEvent
     }
     if let Some(d) = h.duration {
         part(text, &mut first);
-        write_ms(text, d);
+        write_ms(text, (d * 1e9).round() as i128);
     }
     match h.finished_verified {
         Some(true) => {
@@ -430,11 +405,11 @@ fn message_line(
     let since = start.map_or(0, |s| now - s.as_nanos());
     let delta = prev.or(start).map_or(0, |p| now - p.as_nanos());
     text.push_str("  ");
-    right_aligned(text, 12, |t| write_ms_from_nanos(t, since));
+    right_aligned(text, 12, |t| write_ms(t, since));
     text.push(' ');
     right_aligned(text, 13, |t| {
         t.push('+');
-        write_ms_from_nanos(t, delta);
+        write_ms(t, delta);
     });
     text.push_str("  ");
     match m.direction {
@@ -859,7 +834,7 @@ mod tests {
         }
     }
 
-    /// The table-driven millisecond text is the plain formatting of the rounded microseconds.
+    /// Milliseconds with three decimals, rounded to the microsecond, halves away from zero.
     #[test]
     fn milliseconds_from_nanoseconds() {
         let samples = (0..3000i128).map(|n| n * 337).chain([
@@ -873,10 +848,17 @@ mod tests {
         ]);
         for nanos in samples.flat_map(|n| [n, -n]) {
             let mut ours = String::new();
-            super::write_ms_from_nanos(&mut ours, nanos);
+            super::write_ms(&mut ours, nanos);
             let micros = u64::try_from(nanos.unsigned_abs()).unwrap_or(u64::MAX).saturating_add(500) / 1000;
             let sign = if nanos < 0 { "-" } else { "" };
             assert_eq!(ours, format!("{sign}{}.{:03} ms", micros / 1000, micros % 1000), "{nanos} ns");
+        }
+        for (nanos, text) in
+            [(0, "0.000 ms"), (1_234_567, "1.235 ms"), (-499, "-0.000 ms"), (61_000_500_000, "61000.500 ms")]
+        {
+            let mut ours = String::new();
+            super::write_ms(&mut ours, nanos);
+            assert_eq!(ours, text);
         }
     }
 }
