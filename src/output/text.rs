@@ -163,9 +163,8 @@ impl<W: Write> TextSink<W> {
     }
 }
 
-/// ANSI styles, written straight into the output buffer. `colored` makes a `String` per
-/// colored piece, which was a large share of the run time on big captures; these are the
-/// same escape sequences it writes.
+/// ANSI styles, written straight into the output buffer: `colored` would make a `String` per
+/// colored piece. These are the same escape sequences it writes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
     Bold,
@@ -219,8 +218,8 @@ impl Paint {
 
 const SPACES: &str = "                                                                ";
 
-/// Characters in `text`: its length when it is ASCII, as times and message names are (counting
-/// characters one by one was a few percent of a text run).
+/// Characters in `text`: its length when it is ASCII, as times and message names are, without
+/// counting them one by one.
 fn width_of(text: &str) -> usize {
     if text.is_ascii() { text.len() } else { text.chars().count() }
 }
