@@ -5,6 +5,18 @@
 //! this module only decides what to report. It never says "valid" without having verified
 //! every signature it could reach: anything the verifier cannot check is "unverifiable", with
 //! the reason.
+//!
+//! Every byte is hostile: the lints below keep panicking operations out of this layer.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -212,7 +224,7 @@ fn integer_bits(bytes: &[u8]) -> u32 {
     match trimmed.first() {
         Some(&top) => {
             let len = u32::try_from(trimmed.len()).unwrap_or(u32::MAX / 8);
-            (len - 1).saturating_mul(8).saturating_add(8 - top.leading_zeros())
+            len.saturating_sub(1).saturating_mul(8).saturating_add(8u32.saturating_sub(top.leading_zeros()))
         }
         None => 0,
     }
@@ -404,7 +416,10 @@ impl JudgedChain {
     /// same again plus a fixed part each.
     fn bytes(&self) -> usize {
         let ders: usize = self.ders.iter().map(Vec::len).sum();
-        size_of::<Self>() + 2 * ders + 512 * self.ders.len() + self.sni.as_ref().map_or(0, String::len)
+        size_of::<Self>()
+            .saturating_add(ders.saturating_mul(2))
+            .saturating_add(self.ders.len().saturating_mul(512))
+            .saturating_add(self.sni.as_ref().map_or(0, String::len))
     }
 }
 
@@ -446,7 +461,7 @@ impl ChainMemo {
         }
         self.map.insert(key, chain);
         self.order.push_back(key);
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
     }
 }
 
@@ -544,13 +559,14 @@ fn check_chain(certs: &[Option<&X509Certificate<'_>>], sni: Option<&str>) -> Cha
         }
     };
     for (i, pair) in certs.windows(2).enumerate() {
-        let what = format!("certificate {i} signed by certificate {}", i + 1);
+        let next = i.saturating_add(1);
+        let what = format!("certificate {i} signed by certificate {next}");
         match pair {
             [Some(child), Some(signer)] => {
                 if !names_equal(child.issuer(), signer.subject()) {
                     issued_in_order = false;
                     order_problem
-                        .get_or_insert(format!("certificate {i}'s issuer is not certificate {}'s subject", i + 1));
+                        .get_or_insert(format!("certificate {i}'s issuer is not certificate {next}'s subject"));
                 }
                 note(verify_link(child, signer.public_key(), &what));
             }
@@ -657,7 +673,7 @@ pub fn write_pem(dir: &Path, der: &[u8]) -> io::Result<PathBuf> {
 /// RFC 7468 textual encoding: base64 in 64-character lines.
 pub fn pem_text(der: &[u8]) -> String {
     let b64 = data_encoding::BASE64.encode(der);
-    let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 64);
+    let mut out = String::with_capacity(b64.len().saturating_add(b64.len() / 64).saturating_add(64));
     out.push_str("-----BEGIN CERTIFICATE-----\n");
     for line in b64.as_bytes().chunks(64) {
         out.push_str(&String::from_utf8_lossy(line));

@@ -228,7 +228,7 @@ fn inflate(
         while filled < chunk.len() {
             match decoder.read(chunk.get_mut(filled..).unwrap_or_default()) {
                 Ok(0) => break,
-                Ok(n) => filled += n,
+                Ok(n) => filled = filled.saturating_add(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     failure = Some(e);
@@ -261,7 +261,7 @@ impl Read for Inflater {
                 if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
                     dst.copy_from_slice(src);
                 }
-                self.pos += n;
+                self.pos = self.pos.saturating_add(n);
                 return Ok(n);
             }
             match self.chunks.recv() {
@@ -465,7 +465,7 @@ impl FileSource {
                         Described::Packet { iface, ts_raw, data, orig_len } => {
                             match interface_for(self.legacy, &self.interfaces, iface) {
                                 Some(i) => {
-                                    self.frames += 1;
+                                    self.frames = self.frames.saturating_add(1);
                                     let pkt = Packet {
                                         frame: self.frames,
                                         ts: make_ts(i, ts_raw),
@@ -476,7 +476,7 @@ impl FileSource {
                                     f.take().map(|f| f(pkt))
                                 }
                                 None => {
-                                    self.orphan_packets += 1;
+                                    self.orphan_packets = self.orphan_packets.saturating_add(1);
                                     None
                                 }
                             }
@@ -509,7 +509,7 @@ impl FileSource {
                         return Err(self.read_failed());
                     }
                     if self.reader.data().len() == before {
-                        stalled_refills += 1;
+                        stalled_refills = stalled_refills.saturating_add(1);
                         if stalled_refills > 2 && self.reader.reader_exhausted() {
                             return Err(self.truncated());
                         }
@@ -521,7 +521,7 @@ impl FileSource {
                     }
                 }
                 Step::Grow => {
-                    let cap = self.reader.data().len().max(INITIAL_BUFFER) * 2;
+                    let cap = self.reader.data().len().max(INITIAL_BUFFER).saturating_mul(2);
                     if cap > MAX_BLOCK_BYTES || !self.reader.grow(cap) {
                         return Err(self.corrupt("block larger than 16 MiB"));
                     }
@@ -612,7 +612,7 @@ fn digits_for(resolution: u64) -> u8 {
     let mut scale = 1u64;
     while scale < resolution && digits < 9 {
         scale = scale.saturating_mul(10);
-        digits += 1;
+        digits = digits.saturating_add(1);
     }
     digits
 }
@@ -621,13 +621,14 @@ fn make_ts(i: Interface, raw: RawTs) -> Timestamp {
     match raw {
         RawTs::Legacy(secs, frac) => {
             let nanos = if i.resolution == 1_000_000_000 { frac } else { frac.saturating_mul(1000) };
-            Timestamp::new(i64::from(secs) + i.offset_secs, nanos, i.digits)
+            Timestamp::new(i64::from(secs).saturating_add(i.offset_secs), nanos, i.digits)
         }
         RawTs::Ng(units) => {
             let res = i.resolution.max(1);
-            let secs = (units / res) as i64;
-            let frac = units % res;
-            let nanos = (u128::from(frac) * 1_000_000_000u128 / u128::from(res)) as u32;
+            let secs = units.checked_div(res).unwrap_or_default() as i64;
+            let frac = units.checked_rem(res).unwrap_or_default();
+            let nanos =
+                u128::from(frac).saturating_mul(1_000_000_000).checked_div(u128::from(res)).unwrap_or_default() as u32;
             Timestamp::new(secs.saturating_add(i.offset_secs), nanos, i.digits)
         }
         RawTs::None => Timestamp::new(0, 0, 0),
@@ -729,8 +730,8 @@ const OPB_TYPE: u32 = 2;
 /// original length, data. pcap-parser hands it over as an unknown block, in host (little-endian)
 /// order for little-endian sections; big-endian OPB sections are rare enough to skip.
 fn decode_obsolete_packet_block(data: &[u8], _block_len: u32) -> Described<'_> {
-    let le32 = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
-    let le16 = |at: usize| data.get(at..at + 2).and_then(|b| b.try_into().ok()).map(u16::from_le_bytes);
+    let le32 = |at: usize| data.get(at..at.saturating_add(4)).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let le16 = |at: usize| data.get(at..at.saturating_add(2)).and_then(|b| b.try_into().ok()).map(u16::from_le_bytes);
     // `data` starts after the 8-byte block header.
     let (Some(iface), Some(high), Some(low), Some(caplen), Some(origlen)) =
         (le16(0), le32(4), le32(8), le32(12), le32(16))

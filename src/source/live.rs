@@ -326,7 +326,7 @@ impl LiveSource {
             let Some(data) = self.buf.get(start..start.saturating_add(captured)) else {
                 continue;
             };
-            self.frames += 1;
+            self.frames = self.frames.saturating_add(1);
             let pkt = Packet {
                 frame: self.frames,
                 ts,
@@ -374,7 +374,7 @@ impl LiveSource {
             let space_len = iov.iov_len;
             let copied = full.min(space_len);
             if full > space_len {
-                self.cut_frames += 1;
+                self.cut_frames = self.cut_frames.saturating_add(1);
             }
             // SAFETY: the kernel filled `from` (or left it zeroed, which is valid).
             let from = unsafe { from.assume_init() };
@@ -389,8 +389,8 @@ impl LiveSource {
                 match frame::write_sll2_header(&mut self.buf, &info) {
                     Some(start) => Received {
                         start,
-                        len: copied + frame::SLL2_HEADER_LEN,
-                        orig_len: full + frame::SLL2_HEADER_LEN,
+                        len: copied.saturating_add(frame::SLL2_HEADER_LEN),
+                        orig_len: full.saturating_add(frame::SLL2_HEADER_LEN),
                         ts,
                     },
                     None => continue,
@@ -406,8 +406,8 @@ impl LiveSource {
                         match frame::insert_vlan_tag(&mut self.buf, copied, tpid, a.tp_vlan_tci) {
                             Some(start) => Received {
                                 start,
-                                len: copied + frame::VLAN_TAG_LEN,
-                                orig_len: full + frame::VLAN_TAG_LEN,
+                                len: copied.saturating_add(frame::VLAN_TAG_LEN),
+                                orig_len: full.saturating_add(frame::VLAN_TAG_LEN),
                                 ts,
                             },
                             None => Received { start: HEADROOM, len: copied, orig_len: full, ts },
