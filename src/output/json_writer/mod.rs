@@ -9,11 +9,13 @@
 //! escaper, numbers through the same `itoa` and float formatting it uses. BENCHMARKS.md has the
 //! measured difference.
 
-use serde::ser::{self, Impossible, Serialize};
+use serde::ser::{self, Serialize};
 use sonic_rs::format::{CompactFormatter, Formatter};
 use std::fmt;
 
 use crate::msgs::names::PLAIN_TOKEN;
+use keys::KeyWriter;
+use raw::RawEmitter;
 
 /// Appends `value` as compact JSON to `out`.
 pub fn write<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
@@ -35,10 +37,6 @@ impl ser::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Error(msg.to_string())
     }
-}
-
-fn key_error(what: &str) -> Error {
-    Error(format!("a JSON object key must be a string or a number, not {what}"))
 }
 
 /// The struct name through which a type asks for its string to be written as a raw JSON number
@@ -126,6 +124,11 @@ macro_rules! refuse_scalars {
         }
     )*};
 }
+
+mod keys;
+mod raw;
+#[cfg(test)]
+mod tests;
 
 /// The compound traits whose items are bare values (arrays).
 macro_rules! elements {
@@ -447,279 +450,3 @@ impl ser::SerializeMap for Compound<'_, '_> {
 }
 
 fields!(SerializeStruct, SerializeStructVariant);
-
-/// Object keys: strings, and numbers and booleans in quotes, as sonic-rs and serde_json write
-/// them.
-struct KeyWriter<'o> {
-    out: &'o mut Vec<u8>,
-}
-
-impl KeyWriter<'_> {
-    fn quoted(self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
-        self.out.push(b'"');
-        write(self.out);
-        self.out.push(b'"');
-        Ok(())
-    }
-}
-
-impl ser::Serializer for KeyWriter<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
-    }
-
-    integers!(k, v => k.quoted(|out| write_display(out, v)));
-
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(key_error("a NaN or infinite number"));
-        }
-        self.quoted(|out| write_f32(out, v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(key_error("a NaN or infinite number"));
-        }
-        self.quoted(|out| write_f64(out, v))
-    }
-
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        write_string(self.out, v.encode_utf8(&mut [0; 4]));
-        Ok(())
-    }
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        write_string(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
-        Err(key_error("bytes"))
-    }
-
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(key_error("none"))
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(key_error("unit"))
-    }
-
-    fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
-        Err(key_error(name))
-    }
-
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
-        write_string(self.out, variant);
-        Ok(())
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-
-    refuse_compounds!(key_error);
-}
-
-/// The one field of a raw-value marker struct, or the string of a plain token (a
-/// [`crate::msgs::names::Name`]): written as it is.
-struct RawEmitter<'o> {
-    out: &'o mut Vec<u8>,
-}
-
-fn not_raw(what: &str) -> Error {
-    Error(format!("a raw JSON value must be a string, not {what}"))
-}
-
-impl ser::Serializer for RawEmitter<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        self.out.extend_from_slice(v.as_bytes());
-        Ok(())
-    }
-
-    refuse_scalars!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_char(char),
-        serialize_bytes(&[u8])
-    );
-
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(not_raw("none"))
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<(), Error> {
-        Err(not_raw("an option"))
-    }
-
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(not_raw("unit"))
-    }
-
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        Err(not_raw("a unit struct"))
-    }
-
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, _variant: &'static str) -> Result<(), Error> {
-        Err(not_raw("a unit variant"))
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, _value: &T) -> Result<(), Error> {
-        Err(not_raw("a newtype struct"))
-    }
-
-    refuse_compounds!(not_raw);
-}
-
-#[cfg(test)]
-mod tests {
-    use serde::Serialize;
-    use std::collections::BTreeMap;
-
-    /// Numbers of every length and booleans.
-    #[test]
-    fn numbers_of_every_length() {
-        let mut n = 0u64;
-        for digits in 1..=20 {
-            for value in [n, n.saturating_add(7), 10u64.saturating_pow(digits).saturating_sub(1)] {
-                let mut out = b"x".to_vec();
-                super::write_display(&mut out, value);
-                assert_eq!(out, format!("x{value}").into_bytes());
-            }
-            n = 10u64.saturating_pow(digits);
-        }
-        for v in [true, false, true] {
-            assert_eq!(both(&v), (v.to_string(), v.to_string()));
-        }
-        let (ours, sonic) = both(&(-1_234_567i32, 255u8, 0u16, u64::MAX, i64::MIN, [1u8, 22, 233]));
-        assert_eq!(ours, sonic);
-    }
-
-    fn both<T: Serialize>(value: &T) -> (String, String) {
-        let mut ours = Vec::new();
-        super::write(&mut ours, value).expect("writes");
-        (String::from_utf8(ours).expect("utf-8"), sonic_rs::to_string(value).expect("sonic writes"))
-    }
-
-    #[derive(Serialize)]
-    #[serde(tag = "kind", rename_all = "snake_case")]
-    enum Tagged {
-        Plain { a: u8 },
-        Wrapped(Inner),
-    }
-
-    #[derive(Serialize)]
-    struct Inner {
-        text: String,
-        #[serde(flatten)]
-        more: Flat,
-        empty: Vec<u8>,
-        none: Option<u8>,
-        time: crate::time::Timestamp,
-    }
-
-    #[derive(Serialize)]
-    struct Flat {
-        x: i64,
-        y: f64,
-    }
-
-    #[derive(Serialize)]
-    enum External {
-        Unit,
-        New(u8),
-        Tuple(u8, String),
-        Struct { z: bool },
-    }
-
-    #[derive(Serialize)]
-    struct Empty {}
-
-    #[test]
-    fn same_bytes_as_sonic_rs() {
-        let strings = [
-            "",
-            "plain",
-            "quote \" backslash \\ slash /",
-            "control \u{1} \u{1f} tab\t newline\n",
-            "unicode é ☃ 😀 and DEL \u{7f}",
-            "a long string that goes past the thirty-two bytes of one SIMD lane, twice over, with \"quotes\"",
-        ];
-        for s in strings {
-            let (a, b) = both(&s);
-            assert_eq!(a, b);
-        }
-        let numbers = (u64::MAX, i64::MIN, -1i8, 0u16, 1.5f64, -0.0f64, 1e300f64, f64::NAN, f32::INFINITY, 0.1f32);
-        let (a, b) = both(&numbers);
-        assert_eq!(a, b);
-        let mut map = BTreeMap::new();
-        map.insert("k \"1\"".to_string(), vec![Some(1u8), None]);
-        map.insert("k2".to_string(), vec![]);
-        let (a, b) = both(&map);
-        assert_eq!(a, b);
-        let mut int_keys = BTreeMap::new();
-        int_keys.insert(7u16, 'c');
-        int_keys.insert(9u16, '"');
-        let (a, b) = both(&int_keys);
-        assert_eq!(a, b);
-        let tagged = vec![
-            Tagged::Plain { a: 1 },
-            Tagged::Wrapped(Inner {
-                text: "t".into(),
-                more: Flat { x: -3, y: 2.25 },
-                empty: vec![],
-                none: None,
-                time: crate::time::Timestamp::new(1_700_000_000, 123_456_000, 6),
-            }),
-        ];
-        let (a, b) = both(&tagged);
-        assert_eq!(a, b);
-        let external =
-            vec![External::Unit, External::New(2), External::Tuple(3, "x".into()), External::Struct { z: true }];
-        let (a, b) = both(&external);
-        assert_eq!(a, b);
-        let (a, b) = both(&(Empty {}, (), [0u8; 0], b"bytes".as_slice()));
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn keys_that_are_not_strings_or_numbers_are_refused() {
-        let mut map = BTreeMap::new();
-        map.insert(vec![1u8], 1u8);
-        assert!(super::write(&mut Vec::new(), &map).is_err());
-    }
-}
