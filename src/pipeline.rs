@@ -155,7 +155,7 @@ impl Back {
         self.last_frame = ctx.frame;
         if let Some(seg) = seg {
             let conns = &mut self.conns;
-            self.flows.process(seg, ctx.ts, &mut |ev| conns.on_flow_event(ev, ctx));
+            self.flows.process(seg, ctx.ts, &mut |ev| conns.on_stream_event(ev.into(), ctx));
             if self.conns.tls_buffers_over_limit() {
                 self.evict_tls_buffers(ctx);
             }
@@ -169,7 +169,7 @@ impl Back {
         let target = self.tls_buffers_limit / 8 * 7;
         let victims = self.conns.tls_buffer_victims(self.flows.least_recent(), target);
         let conns = &mut self.conns;
-        self.flows.evict_for_memory(&victims, &mut |ev| conns.on_flow_event(ev, ctx));
+        self.flows.evict_for_memory(&victims, &mut |ev| conns.on_stream_event(ev.into(), ctx));
     }
 
     /// Idle flows are closed on capture time, checked at most once per capture second.
@@ -180,7 +180,7 @@ impl Back {
         }
         self.last_expire_secs = Some(secs);
         let conns = &mut self.conns;
-        self.flows.expire(self.now, &mut |ev| conns.on_flow_event(ev, ctx));
+        self.flows.expire(self.now, &mut |ev| conns.on_stream_event(ev.into(), ctx));
     }
 
     /// Advances capture time without a packet (live capture while the wire is idle), so idle
@@ -196,7 +196,7 @@ impl Back {
     fn finish(&mut self) {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
         let conns = &mut self.conns;
-        self.flows.finish(&mut |ev| conns.on_flow_event(ev, ctx));
+        self.flows.finish(&mut |ev| conns.on_stream_event(ev.into(), ctx));
         self.conns.finish();
     }
 }

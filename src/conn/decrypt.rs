@@ -2,154 +2,11 @@
 //! transcript, and the Finished checks. Driven by the connection layer record by record; the
 //! cryptography itself is the `crypto` module's.
 
-use crate::crypto::{self, KeyLog, RecordDecryptor, Secrets, Transcript};
-use crate::msgs::HandshakeBody;
+pub use super::keys::{DecryptStats, DecryptionReport, KeyLogSummary, KeyStore};
+use crate::crypto::{self, RecordDecryptor, Secrets, Transcript};
 use crate::msgs::reader::Reader;
-use serde::Serialize;
+use crate::msgs::{ExtensionType, HandshakeBody, HandshakeType};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
-
-/// Resumable sessions remembered across connections of a run (bounded).
-const MAX_REMEMBERED_SESSIONS: usize = 10_000;
-/// Connections left without secrets while the key log dropped lines, remembered by number to
-/// name them in the summary; beyond, they are only counted.
-const MAX_NAMED_WITHOUT_SECRETS: usize = 10_000;
-
-/// Key material shared by all connections: the key log and the TLS <= 1.2 sessions seen, so a
-/// resumed connection finds its master secret by session id or ticket even when the key log
-/// only has the original connection's client random.
-#[derive(Default)]
-pub struct KeyStore {
-    pub keylog: KeyLog,
-    /// True when the user gave a key log (or the capture embedded one).
-    pub enabled: bool,
-    sessions: HashMap<Vec<u8>, Vec<u8>>,
-    tickets: HashMap<Vec<u8>, Vec<u8>>,
-    order: VecDeque<(bool, Vec<u8>)>,
-    pub stats: DecryptStats,
-    /// Connections left without (some) secrets while the key log had dropped lines: their
-    /// number and client random.
-    without_secrets: Vec<(u64, [u8; 32])>,
-    without_secrets_unlisted: u64,
-}
-
-impl KeyStore {
-    /// A handshake event is written: a connection that lacks secrets while the key log dropped
-    /// lines for lack of memory may have lost them there; it is remembered for the summary.
-    pub fn note_handshake(&mut self, conn: u64, crypto: &ConnCrypto) {
-        if !self.enabled || self.keylog.stats().dropped_lines == 0 || crypto.missing.is_empty() {
-            return;
-        }
-        let Ok(random) = <[u8; 32]>::try_from(crypto.client_random.as_slice()) else { return };
-        if self.without_secrets.last().is_some_and(|(c, _)| *c == conn) {
-            return;
-        }
-        if self.without_secrets.len() < MAX_NAMED_WITHOUT_SECRETS {
-            self.without_secrets.push((conn, random));
-        } else {
-            self.without_secrets_unlisted += 1;
-        }
-    }
-
-    /// The key log's part of the summary: lines read, kept and dropped, and the connections
-    /// whose secrets were among the dropped lines (all that lack secrets when the dropped
-    /// text cannot be read again).
-    pub fn key_log_summary(&self) -> Option<KeyLogSummary> {
-        if !self.enabled {
-            return None;
-        }
-        let stats = self.keylog.stats();
-        let candidates: HashSet<[u8; 32]> = self.without_secrets.iter().map(|(_, r)| *r).collect();
-        let lost =
-            if candidates.is_empty() { Some(HashSet::new()) } else { self.keylog.lost_to_the_limit(&candidates) };
-        let mut connections: Vec<u64> = self
-            .without_secrets
-            .iter()
-            .filter(|(_, r)| lost.as_ref().is_none_or(|l| l.contains(r)))
-            .map(|(c, _)| *c)
-            .collect();
-        connections.dedup();
-        Some(KeyLogSummary {
-            lines: stats.lines,
-            indexed: stats.kept,
-            bad_lines: stats.bad_lines,
-            skipped_lines: stats.skipped_lines,
-            dropped_lines: stats.dropped_lines,
-            connections_without_secrets: connections,
-            connections_without_secrets_unlisted: self.without_secrets_unlisted,
-            read_errors: stats.read_errors,
-        })
-    }
-
-    fn remember(&mut self, is_ticket: bool, key: Vec<u8>, master: Vec<u8>) {
-        if key.is_empty() {
-            return;
-        }
-        let map = if is_ticket { &mut self.tickets } else { &mut self.sessions };
-        if map.insert(key.clone(), master).is_none() {
-            self.order.push_back((is_ticket, key));
-        }
-        while self.order.len() > MAX_REMEMBERED_SESSIONS {
-            if let Some((t, k)) = self.order.pop_front() {
-                if t {
-                    self.tickets.remove(&k);
-                } else {
-                    self.sessions.remove(&k);
-                }
-            }
-        }
-    }
-}
-
-/// Counters for the run summary.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct DecryptStats {
-    pub connections_decrypted: u64,
-    pub connections_without_secrets: u64,
-    pub connections_unsupported_cipher: u64,
-    pub records_decrypted: u64,
-    pub records_failed: u64,
-    pub finished_verified: u64,
-    pub finished_failed: u64,
-}
-
-/// The key log in the run summary.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct KeyLogSummary {
-    /// Lines read (all key logs: file, embedded blocks, lines of a growing log).
-    pub lines: u64,
-    /// Lines whose secret is held: in memory, or indexed in the file and read back on demand.
-    pub indexed: u64,
-    /// Lines not usable (reported on stderr with their line numbers).
-    pub bad_lines: u64,
-    /// Lines with a label that carries nothing used (EARLY_EXPORTER_SECRET, ...).
-    pub skipped_lines: u64,
-    /// Good lines dropped because the key log's share of `--memory-limit` was full.
-    pub dropped_lines: u64,
-    /// Connections (ids) that lack secrets because they were among the dropped lines.
-    pub connections_without_secrets: Vec<u64>,
-    /// More such connections, not listed.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub connections_without_secrets_unlisted: u64,
-    /// Reads of the key log file that failed when a connection asked for its secrets.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub read_errors: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-/// What decryption achieved for a handshake, for the `handshake` event.
-#[derive(Clone, Debug, Serialize)]
-pub struct DecryptionReport {
-    /// "decrypted", "no_key_log", "no_secrets", "unsupported_cipher", "failed", "not_needed".
-    pub status: &'static str,
-    /// Key log labels that were missing for this client random.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing_labels: Vec<&'static str>,
-    pub reason: Option<String>,
-}
 
 /// Index of a direction: 0 the client's records, 1 the server's.
 pub fn dir_index(from_client: bool) -> usize {
@@ -161,7 +18,7 @@ type FinishedKey = (Vec<u8>, Vec<u8>);
 
 /// Every TLS connection has one, keyed or not: what only decryption fills (record keys, the
 /// key block, a ServerHello waiting for its secrets) is boxed, so that without a key log the
-/// state stays small (it was 1,648 bytes written and dropped per connection).
+/// state stays small.
 #[derive(Default)]
 pub struct ConnCrypto {
     client_random: Vec<u8>,
@@ -215,6 +72,16 @@ pub struct ConnCrypto {
 }
 
 impl ConnCrypto {
+    /// Key log labels this connection lacks.
+    pub(super) fn missing_labels(&self) -> &[&'static str] {
+        &self.missing
+    }
+
+    /// The client random of the current handshake (empty before its ClientHello).
+    pub(super) fn client_random(&self) -> &[u8] {
+        &self.client_random
+    }
+
     pub fn new() -> Self {
         ConnCrypto { transcript: Transcript::new(), ..Default::default() }
     }
@@ -279,22 +146,24 @@ impl ConnCrypto {
             }
             if result.is_some() && self.failures > 0 {
                 // The handshake key's failure on an early-data record was expected.
-                self.failures -= 1;
+                self.failures = self.failures.saturating_sub(1);
                 if self.failures == 0 {
                     self.reason = None;
                 }
             }
         }
         match &result {
-            Some(_) => store.stats.records_decrypted += 1,
-            None if self.dec.get(d).is_some_and(Option::is_some) => store.stats.records_failed += 1,
+            Some(_) => store.stats.records_decrypted = store.stats.records_decrypted.saturating_add(1),
+            None if self.dec.get(d).is_some_and(Option::is_some) => {
+                store.stats.records_failed = store.stats.records_failed.saturating_add(1)
+            }
             None => {}
         }
         result
     }
 
     fn note_failure(&mut self, what: String) {
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
         if self.reason.is_none() {
             self.reason = Some(format!("record decryption failed ({what}): wrong keys, or a corrupted stream"));
         }
@@ -427,26 +296,28 @@ impl ConnCrypto {
         }
         let body = raw.get(4..).unwrap_or(&[]);
         let mut verdict = None;
-        match (msg_type, decoded) {
-            (1, HandshakeBody::ClientHello { client_hello }) => self.on_client_hello(store, client_hello),
-            (2, HandshakeBody::ServerHello { server_hello }) => self.on_server_hello(store, server_hello),
-            (20, _) => {
+        use HandshakeType as H;
+        let kind = H::from(msg_type);
+        match (kind, decoded) {
+            (H::ClientHello, HandshakeBody::ClientHello { client_hello }) => self.on_client_hello(store, client_hello),
+            (H::ServerHello, HandshakeBody::ServerHello { server_hello }) => self.on_server_hello(store, server_hello),
+            (H::Finished, _) => {
                 self.refresh(store);
                 verdict = self.check_finished(from_client, body);
             }
             _ => {}
         }
-        if msg_type == 4 && !self.tls13 {
+        if kind == H::NewSessionTicket && !self.tls13 {
             self.remember_ticket(store, body);
         }
-        let post_handshake_13 = self.tls13 && matches!(msg_type, 4 | 24);
+        let post_handshake_13 = self.tls13 && matches!(kind, H::NewSessionTicket | H::KeyUpdate);
         if !self.done && !post_handshake_13 {
             self.transcript.push(raw);
         }
-        if msg_type == 20 {
+        if kind == H::Finished {
             self.after_finished(from_client);
         }
-        if msg_type == 24 && self.tls13 {
+        if kind == H::KeyUpdate && self.tls13 {
             // KeyUpdate: the sender's next records use the next generation of its keys.
             if let Some(dec) = self.dec.get_mut(dir_index(from_client)).and_then(Option::as_mut) {
                 dec.key_update();
@@ -454,9 +325,9 @@ impl ConnCrypto {
         }
         if let Some(v) = verdict {
             if v {
-                store.stats.finished_verified += 1;
+                store.stats.finished_verified = store.stats.finished_verified.saturating_add(1);
             } else {
-                store.stats.finished_failed += 1;
+                store.stats.finished_failed = store.stats.finished_failed.saturating_add(1);
             }
         }
         verdict
@@ -467,15 +338,15 @@ impl ConnCrypto {
         if !self.client_random.is_empty() {
             return;
         }
-        let ext = |typ: u16| ch.extensions.iter().find(|e| e.typ == typ);
+        let ext = |typ: ExtensionType| ch.extensions.iter().find(|e| e.extension_type() == typ);
         self.client_random = ch.random.clone();
         if store.keylog.has_files() {
             self.from_file = store.keylog.secrets_from_files(&self.client_random).map(Box::new);
         }
         self.client_session_id = ch.session_id.clone();
-        self.offered_ticket = ext(35).map(|e| e.raw.to_vec()).unwrap_or_default();
-        self.client_offered_etm = ext(22).is_some();
-        if ext(42).is_some() {
+        self.offered_ticket = ext(ExtensionType::SessionTicket).map(|e| e.raw.to_vec()).unwrap_or_default();
+        self.client_offered_etm = ext(ExtensionType::EncryptThenMac).is_some();
+        if ext(ExtensionType::EarlyData).is_some() {
             self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();
             self.set_up_early_candidates(store);
         }
@@ -509,7 +380,8 @@ impl ConnCrypto {
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
-        self.etm = self.client_offered_etm && sh.extensions.iter().any(|e| e.typ == 22);
+        self.etm = self.client_offered_etm
+            && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::EncryptThenMac);
         let secrets = self.logged(store).map(Cow::into_owned);
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
@@ -604,7 +476,7 @@ impl ConnCrypto {
         if !self.counted {
             self.counted = true;
             if let Some(n) = self.status_counter(store) {
-                *n += 1;
+                *n = n.saturating_add(1);
             }
         }
     }

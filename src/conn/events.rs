@@ -85,6 +85,8 @@ pub struct MessageEvent {
     pub record_version: u16,
     pub content_type: &'static str,
     pub name: Name,
+    /// What the message is, to dispatch on (`name` is its display form). Not serialized.
+    pub kind: crate::msgs::MessageKind,
     pub handshake_type: Option<u8>,
     pub length: usize,
     pub encrypted: bool,

@@ -19,13 +19,12 @@ use super::hash::ct_eq;
 use super::suites::{CipherKind, SuiteParams, suite};
 use super::tls12::{self, VERSION_TLS10, VERSION_TLS11, VERSION_TLS12};
 use super::tls13;
+use crate::registry::ContentType;
 
 /// Largest TLS 1.3 record payload (TLSCiphertext.length, RFC 8446 section 5.2).
 pub const MAX_CIPHERTEXT_TLS13: usize = (1 << 14) + 256;
 /// Largest TLS 1.0-1.2 record payload (TLSCiphertext.length, RFC 5246 section 6.2.3).
 pub const MAX_CIPHERTEXT_TLS12: usize = (1 << 14) + 2048;
-
-const CONTENT_APPLICATION_DATA: u8 = 23;
 
 /// One decrypted record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -377,7 +376,7 @@ impl RecordDecryptor {
         version: u16,
         payload: &[u8],
     ) -> Result<Plaintext, DecryptError> {
-        if content_type != CONTENT_APPLICATION_DATA {
+        if ContentType::from(content_type) != ContentType::ApplicationData {
             return Err(DecryptError::NotProtected(content_type));
         }
         let len = payload.len();

@@ -1,8 +1,9 @@
 //! JA3 and JA3S strings: decimal code points, `-`-joined lists, `,`-joined fields, GREASE removed.
 
-use super::{EXT_EC_POINT_FORMATS, EXT_SUPPORTED_GROUPS, ext_raw, not_grease, u16_list16};
+use super::{ext_raw, not_grease, u16_list16};
 use crate::msgs::reader::Reader;
 use crate::msgs::{ClientHello, ServerHello};
+use crate::registry::ExtensionType;
 
 /// Appends `values` in decimal, `-`-joined. Written into one buffer through itoa: this runs for
 /// every hello of a capture, and a `String` per value, then `fmt` per value, showed in profiles.
@@ -29,10 +30,13 @@ pub(super) fn client_string(ch: &ClientHello) -> String {
     out.push(',');
     dash_list(&mut out, ch.extensions.iter().map(|e| e.typ).filter(not_grease));
     out.push(',');
-    dash_list(&mut out, u16_list16(ext_raw(&ch.extensions, EXT_SUPPORTED_GROUPS)).into_iter().filter(not_grease));
+    dash_list(
+        &mut out,
+        u16_list16(ext_raw(&ch.extensions, ExtensionType::SupportedGroups)).into_iter().filter(not_grease),
+    );
     out.push(',');
-    if let Some(formats) =
-        ext_raw(&ch.extensions, EXT_EC_POINT_FORMATS).and_then(|r| Reader::new(r).vec8("ec_point_formats").ok())
+    if let Some(formats) = ext_raw(&ch.extensions, ExtensionType::EcPointFormats)
+        .and_then(|r| Reader::new(r).vec8("ec_point_formats").ok())
     {
         dash_list(&mut out, formats.iter().copied());
     }

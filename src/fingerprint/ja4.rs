@@ -3,12 +3,10 @@
 //! The `_r` forms write the lists out, the plain forms hash each to 12 hex digits of SHA-256; the
 //! `_o` forms keep wire order (and SNI/ALPN), the others sort and drop SNI/ALPN from `c`.
 
-use super::{
-    EXT_ALPN, EXT_SERVER_NAME, EXT_SIGNATURE_ALGORITHMS, EXT_SUPPORTED_VERSIONS, ext_raw, not_grease, u16_list16,
-    u16_values,
-};
+use super::{ext_raw, not_grease, u16_list16, u16_values};
 use crate::msgs::ClientHello;
 use crate::msgs::reader::Reader;
+use crate::registry::ExtensionType;
 use sha2::{Digest, Sha256};
 
 /// What an empty list hashes to: the spec uses zeros so "nothing" is visible as such.
@@ -29,10 +27,13 @@ impl Ja4 {
     pub(super) fn new(ch: &ClientHello) -> Ja4 {
         let ciphers: Vec<u16> = ch.cipher_suites.iter().copied().filter(not_grease).collect();
         let exts: Vec<u16> = ch.extensions.iter().map(|e| e.typ).filter(not_grease).collect();
-        let sig_algs =
-            u16_list16(ext_raw(&ch.extensions, EXT_SIGNATURE_ALGORITHMS)).into_iter().filter(not_grease).collect();
-        let sni = if exts.contains(&EXT_SERVER_NAME) { 'd' } else { 'i' };
-        let [alpn_first, alpn_last] = alpn_chars(ext_raw(&ch.extensions, EXT_ALPN));
+        let sig_algs = u16_list16(ext_raw(&ch.extensions, ExtensionType::SignatureAlgorithms))
+            .into_iter()
+            .filter(not_grease)
+            .collect();
+        let sni = if exts.iter().any(|&e| ExtensionType::from(e) == ExtensionType::ServerName) { 'd' } else { 'i' };
+        let [alpn_first, alpn_last] =
+            alpn_chars(ext_raw(&ch.extensions, ExtensionType::ApplicationLayerProtocolNegotiation));
         let head = format!(
             "t{}{sni}{:02}{:02}{alpn_first}{alpn_last}",
             version_code(version(ch)),
@@ -46,7 +47,7 @@ impl Ja4 {
     fn sorted_lists(&self) -> (String, String) {
         let mut ciphers = self.ciphers.clone();
         ciphers.sort_unstable();
-        let mut exts: Vec<u16> = self.exts.iter().copied().filter(|&e| e != EXT_SERVER_NAME && e != EXT_ALPN).collect();
+        let mut exts: Vec<u16> = self.exts.iter().copied().filter(|&e| !is_sni_or_alpn(e)).collect();
         exts.sort_unstable();
         (hex_list(&ciphers), hex_list(&exts))
     }
@@ -82,15 +83,20 @@ impl Ja4 {
         // `c` is zeros when the sorted list (without SNI and ALPN) is empty, for the original-order
         // form too even though its list still names SNI/ALPN: the spec words it on the sorted list
         // and the JA4 reference outputs do the same.
-        let only_sni_alpn = self.exts.iter().all(|&e| e == EXT_SERVER_NAME || e == EXT_ALPN);
+        let only_sni_alpn = self.exts.iter().all(|&e| is_sni_or_alpn(e));
         let c = if only_sni_alpn { EMPTY_HASH.to_string() } else { hash12(c_raw) };
         format!("{}_{}_{c}", self.head, hash12(ciphers))
     }
 }
 
+/// SNI and ALPN: the two extensions the sorted forms leave out.
+fn is_sni_or_alpn(typ: u16) -> bool {
+    matches!(ExtensionType::from(typ), ExtensionType::ServerName | ExtensionType::ApplicationLayerProtocolNegotiation)
+}
+
 /// The highest non-GREASE supported_versions entry, else the legacy hello version.
 fn version(ch: &ClientHello) -> u16 {
-    ext_raw(&ch.extensions, EXT_SUPPORTED_VERSIONS)
+    ext_raw(&ch.extensions, ExtensionType::SupportedVersions)
         .and_then(|raw| Reader::new(raw).sub8("supported_versions").ok())
         .and_then(|list| u16_values(list).into_iter().filter(not_grease).max())
         .unwrap_or(ch.version)
@@ -132,7 +138,7 @@ fn hex_digit(nibble: u8) -> char {
 /// `0a0a,1301,...`: four lowercase hex digits per value, into one buffer (it runs four times
 /// per new hello shape, and `format!` per value dominated fingerprinting).
 fn hex_list(values: &[u16]) -> String {
-    let mut out = String::with_capacity(values.len() * 5);
+    let mut out = String::with_capacity(values.len().saturating_mul(5));
     let mut digits = [0u8; 4];
     for (i, v) in values.iter().enumerate() {
         if i > 0 {

@@ -6,13 +6,24 @@
 //! rather than taken from a crate because the available crates parse packets themselves, while
 //! tlstrace already has the decoded hello and its exact extension bytes.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 mod ja3;
 mod ja4;
 
 use crate::msgs::extensions::Extension;
 use crate::msgs::reader::Reader;
 use crate::msgs::{ClientHello, ServerHello};
-use crate::registry;
+use crate::registry::{self, ExtensionType};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -57,7 +68,7 @@ pub fn client(ch: &ClientHello) -> Arc<Fingerprints> {
     let (ja4_hashed, ja4_r) = ja4.sorted_forms();
     let (ja4_o, ja4_ro) = ja4.original_forms();
     let fp = Arc::new(Fingerprints { ja3, ja3_hash, ja4: ja4_hashed, ja4_r, ja4_o, ja4_ro });
-    let bytes = key.capacity() + fp.bytes();
+    let bytes = key.capacity().saturating_add(fp.bytes());
     CLIENT_MEMO.with(|memo| remember(&mut memo.borrow_mut(), key, &fp, bytes, crate::budget::cache_bytes()));
     fp
 }
@@ -66,7 +77,7 @@ impl Fingerprints {
     /// Heap and struct bytes, for the memo's share of the memory budget.
     fn bytes(&self) -> usize {
         let strings = [&self.ja3, &self.ja3_hash, &self.ja4, &self.ja4_r, &self.ja4_o, &self.ja4_ro];
-        size_of::<Self>() + strings.iter().map(|s| s.capacity()).sum::<usize>()
+        strings.iter().map(|s| s.capacity()).fold(size_of::<Self>(), usize::saturating_add)
     }
 }
 
@@ -89,14 +100,14 @@ const MEMO_ENTRY_OVERHEAD: usize = 64;
 /// holds: starts over (counting what it forgets) when full by count or by its share of the
 /// memory budget's Caches part.
 fn remember<K: std::hash::Hash + Eq, V>(memo: &mut Memo<K, V>, key: K, value: &Arc<V>, bytes: usize, limit: usize) {
-    let bytes = bytes + MEMO_ENTRY_OVERHEAD;
+    let bytes = bytes.saturating_add(MEMO_ENTRY_OVERHEAD);
     if memo.map.len() >= MEMO_CAPACITY || memo.bytes.saturating_add(bytes) > limit {
         crate::budget::count_cache_evictions(memo.map.len() as u64);
         memo.map = crate::fast_map::FastMap::default();
         memo.bytes = 0;
     }
     if bytes <= limit && memo.map.insert(key, Arc::clone(value)).is_none() {
-        memo.bytes += bytes;
+        memo.bytes = memo.bytes.saturating_add(bytes);
     }
 }
 
@@ -117,8 +128,13 @@ fn hello_shape(ch: &ClientHello) -> Vec<u8> {
     for e in &ch.extensions {
         key.extend_from_slice(&e.typ.to_be_bytes());
     }
-    for typ in [EXT_SUPPORTED_GROUPS, EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN, EXT_SUPPORTED_VERSIONS]
-    {
+    for typ in [
+        ExtensionType::SupportedGroups,
+        ExtensionType::EcPointFormats,
+        ExtensionType::SignatureAlgorithms,
+        ExtensionType::ApplicationLayerProtocolNegotiation,
+        ExtensionType::SupportedVersions,
+    ] {
         match ext_raw(&ch.extensions, typ) {
             Some(raw) => {
                 key.push(1);
@@ -150,7 +166,9 @@ pub fn server(sh: &ServerHello) -> Arc<ServerFingerprints> {
     }
     let ja3s_hash = md5_hex(&ja3s);
     let fp = Arc::new(ServerFingerprints { ja3s: ja3s.clone(), ja3s_hash });
-    let bytes = 2 * ja3s.capacity() + fp.ja3s_hash.capacity() + size_of::<ServerFingerprints>();
+    let bytes = [ja3s.capacity(), ja3s.capacity(), fp.ja3s_hash.capacity(), size_of::<ServerFingerprints>()]
+        .into_iter()
+        .fold(0, usize::saturating_add);
     SERVER_MEMO.with(|memo| remember(&mut memo.borrow_mut(), ja3s, &fp, bytes, crate::budget::cache_bytes()));
     fp
 }
@@ -172,8 +190,8 @@ fn not_grease(v: &u16) -> bool {
 }
 
 /// The data of the first extension of this type, as sent.
-fn ext_raw(exts: &[Extension], typ: u16) -> Option<&[u8]> {
-    exts.iter().find(|e| e.typ == typ).map(|e| &e.raw[..])
+fn ext_raw(exts: &[Extension], typ: ExtensionType) -> Option<&[u8]> {
+    exts.iter().find(|e| e.extension_type() == typ).map(|e| &e.raw[..])
 }
 
 /// Reads `u16` values from the list until fewer than two bytes remain (a truncated trailing byte
@@ -190,14 +208,6 @@ fn u16_values(mut list: Reader<'_>) -> Vec<u16> {
 fn u16_list16(raw: Option<&[u8]>) -> Vec<u16> {
     raw.and_then(|r| Reader::new(r).sub16("list").ok()).map(u16_values).unwrap_or_default()
 }
-
-/// Extension type codes.
-const EXT_SERVER_NAME: u16 = 0;
-const EXT_SUPPORTED_GROUPS: u16 = 10;
-const EXT_EC_POINT_FORMATS: u16 = 11;
-const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
-const EXT_ALPN: u16 = 16;
-const EXT_SUPPORTED_VERSIONS: u16 = 43;
 
 #[cfg(test)]
 mod tests;

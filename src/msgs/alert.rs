@@ -25,7 +25,7 @@ impl Alert {
     }
 
     pub fn is_fatal(&self) -> bool {
-        self.level == 2
+        crate::registry::AlertLevel::from(self.level) == crate::registry::AlertLevel::Fatal
     }
 }
 

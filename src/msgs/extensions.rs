@@ -5,10 +5,12 @@
 
 use super::names;
 use super::names::Name;
-use super::reader::{Reader, Result};
-use crate::registry;
+use crate::registry::ExtensionType;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
+
+mod decode;
+pub use decode::{distinguished_names, parse_extension_block, parse_extensions, whole_extensions};
 
 /// Where an extension appeared: some types have different layouts per message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,13 @@ pub struct Extension {
     /// one copy of the whole extensions block, which all the block's extensions share (a copy per
     /// extension was one of the most frequent allocations of a run).
     pub raw: bytes::Bytes,
+}
+
+impl Extension {
+    /// The type to dispatch on: `match e.extension_type() { ExtensionType::KeyShare => .. }`.
+    pub fn extension_type(&self) -> ExtensionType {
+        ExtensionType::from(self.typ)
+    }
 }
 
 impl Serialize for Extension {
@@ -427,438 +436,6 @@ struct QuicParameterJson {
     length: usize,
 }
 
-/// Name of an extension type: IANA name, "GREASE", or "unknown".
-pub fn extension_type_name(typ: u16) -> Name {
-    if registry::is_grease(typ) {
-        return Name::Borrowed("GREASE");
-    }
-    registry::extension_name(typ).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{typ}")))
-}
-
-/// Parses the extensions block (the bytes after the 2-byte total length).
-pub fn parse_extensions(data: &[u8], ctx: ExtContext) -> Result<Vec<Extension>> {
-    let shared = bytes::Bytes::copy_from_slice(data);
-    let mut r = Reader::new(data);
-    let mut out = Vec::with_capacity(count_extensions(data));
-    while !r.is_empty() {
-        let typ = r.u16("extension type")?;
-        let start = r.position().saturating_add(2);
-        let body = r.vec16("extension data")?;
-        // `slice` panics out of range: the range is the one `vec16` just read, checked anyway.
-        let end = r.position();
-        let raw = match body.len() {
-            0 => bytes::Bytes::new(),
-            _ if start <= end && end <= shared.len() => shared.slice(start..end),
-            _ => bytes::Bytes::copy_from_slice(body),
-        };
-        out.push(Extension {
-            typ,
-            name: extension_type_name(typ),
-            length: body.len(),
-            body: decode_body(typ, body, ctx),
-            raw,
-        });
-    }
-    Ok(out)
-}
-
-/// The front of an extensions block made of whole extensions (a block cut by a gap).
-pub fn whole_extensions(data: &[u8]) -> &[u8] {
-    let mut r = Reader::new(data);
-    let mut end = 0;
-    while r.u16("extension type").is_ok() && r.vec16("extension data").is_ok() {
-        end = r.position();
-    }
-    data.get(..end).unwrap_or_default()
-}
-
-/// How many whole extensions `data` holds (for sizing the list once).
-fn count_extensions(data: &[u8]) -> usize {
-    let mut r = Reader::new(data);
-    let mut n = 0;
-    while r.u16("extension type").is_ok() && r.vec16("extension data").is_ok() {
-        n += 1;
-    }
-    n
-}
-
-/// Parses a 2-byte-length-prefixed extensions block that must fill the rest of `r`.
-pub fn parse_extension_block(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Vec<Extension>> {
-    let block = r.vec16("extensions")?;
-    parse_extensions(block, ctx)
-}
-
-/// Extension code points decoded here (by number: the registry names them).
-mod code {
-    pub const SERVER_NAME: u16 = 0;
-    pub const MAX_FRAGMENT_LENGTH: u16 = 1;
-    pub const STATUS_REQUEST: u16 = 5;
-    pub const SUPPORTED_GROUPS: u16 = 10;
-    pub const EC_POINT_FORMATS: u16 = 11;
-    pub const SIGNATURE_ALGORITHMS: u16 = 13;
-    pub const HEARTBEAT: u16 = 15;
-    pub const ALPN: u16 = 16;
-    pub const STATUS_REQUEST_V2: u16 = 17;
-    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
-    pub const CLIENT_CERTIFICATE_TYPE: u16 = 19;
-    pub const SERVER_CERTIFICATE_TYPE: u16 = 20;
-    pub const PADDING: u16 = 21;
-    pub const ENCRYPT_THEN_MAC: u16 = 22;
-    pub const EXTENDED_MASTER_SECRET: u16 = 23;
-    pub const COMPRESS_CERTIFICATE: u16 = 27;
-    pub const RECORD_SIZE_LIMIT: u16 = 28;
-    pub const SESSION_TICKET: u16 = 35;
-    /// key_share in TLS 1.3 drafts up to -22.
-    pub const KEY_SHARE_DRAFT: u16 = 40;
-    pub const PRE_SHARED_KEY: u16 = 41;
-    pub const EARLY_DATA: u16 = 42;
-    pub const SUPPORTED_VERSIONS: u16 = 43;
-    pub const COOKIE: u16 = 44;
-    pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
-    /// ticket_early_data_info in TLS 1.3 drafts -13 to -18 (the later early_data in tickets).
-    pub const TICKET_EARLY_DATA_INFO: u16 = 46;
-    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
-    pub const POST_HANDSHAKE_AUTH: u16 = 49;
-    pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
-    pub const KEY_SHARE: u16 = 51;
-    pub const CONNECTION_ID: u16 = 54;
-    pub const QUIC_TRANSPORT_PARAMETERS: u16 = 57;
-    pub const NEXT_PROTOCOL_NEGOTIATION: u16 = 13172;
-    pub const APPLICATION_SETTINGS_OLD: u16 = 17513;
-    pub const APPLICATION_SETTINGS: u16 = 17613;
-    pub const ENCRYPTED_CLIENT_HELLO: u16 = 0xfe0d;
-    /// quic_transport_parameters before RFC 9001 (drafts used 0xffa5).
-    pub const QUIC_TRANSPORT_PARAMETERS_DRAFT: u16 = 0xffa5;
-    pub const RENEGOTIATION_INFO: u16 = 0xff01;
-}
-
-fn decode_body(typ: u16, data: &[u8], ctx: ExtContext) -> ExtensionBody {
-    let decoded = match typ {
-        code::SERVER_NAME => decode_server_name(data),
-        code::MAX_FRAGMENT_LENGTH => {
-            single_u8(data, "max_fragment_length").map(|code| ExtensionBody::MaxFragmentLength { code })
-        }
-        code::STATUS_REQUEST => decode_status_request(data, ctx),
-        code::SUPPORTED_GROUPS => whole(data, |r| r.sub16("supported_groups")?.u16_list("group"))
-            .map(|groups| ExtensionBody::SupportedGroups { groups }),
-        code::EC_POINT_FORMATS => whole(data, |r| r.vec8("ec_point_formats"))
-            .map(|f| ExtensionBody::EcPointFormats { ec_point_formats: f.to_vec() }),
-        code::SIGNATURE_ALGORITHMS | code::SIGNATURE_ALGORITHMS_CERT => {
-            whole(data, |r| r.sub16("signature_algorithms")?.u16_list("signature scheme"))
-                .map(|signature_algorithms| ExtensionBody::SignatureAlgorithms { signature_algorithms })
-        }
-        code::HEARTBEAT => single_u8(data, "heartbeat mode").map(|mode| ExtensionBody::Heartbeat { mode }),
-        code::ALPN => decode_alpn(data),
-        code::STATUS_REQUEST_V2 => decode_status_request_v2(data, ctx),
-        code::SIGNED_CERTIFICATE_TIMESTAMP => decode_sct(data),
-        code::CLIENT_CERTIFICATE_TYPE | code::SERVER_CERTIFICATE_TYPE => decode_certificate_type(data, ctx),
-        code::PADDING => {
-            Ok(ExtensionBody::Padding { padding_length: data.len(), all_zero: data.iter().all(|&b| b == 0) })
-        }
-        code::ENCRYPT_THEN_MAC | code::EXTENDED_MASTER_SECRET | code::POST_HANDSHAKE_AUTH => empty(data),
-        code::COMPRESS_CERTIFICATE => whole(data, |r| r.sub8("compress_certificate algorithms")?.u16_list("algorithm"))
-            .map(|algorithms| ExtensionBody::CompressCertificate { algorithms }),
-        code::RECORD_SIZE_LIMIT => whole(data, |r| r.u16("record_size_limit"))
-            .map(|record_size_limit| ExtensionBody::RecordSizeLimit { record_size_limit }),
-        code::SESSION_TICKET => Ok(ExtensionBody::SessionTicket { ticket_length: data.len() }),
-        code::KEY_SHARE | code::KEY_SHARE_DRAFT => decode_key_share(data, ctx),
-        code::PRE_SHARED_KEY => decode_pre_shared_key(data, ctx),
-        code::EARLY_DATA | code::TICKET_EARLY_DATA_INFO => decode_early_data(data, ctx),
-        code::SUPPORTED_VERSIONS => decode_supported_versions(data, ctx),
-        code::COOKIE => whole(data, |r| r.vec16("cookie")).map(|c| ExtensionBody::Cookie { cookie: c.to_vec() }),
-        code::PSK_KEY_EXCHANGE_MODES => whole(data, |r| r.vec8("psk_key_exchange_modes"))
-            .map(|m| ExtensionBody::PskKeyExchangeModes { modes: m.to_vec() }),
-        code::CERTIFICATE_AUTHORITIES => whole(data, |r| {
-            let list = r.vec16("certificate_authorities")?;
-            distinguished_names(list)
-        })
-        .map(|authorities| ExtensionBody::CertificateAuthorities { authorities }),
-        code::CONNECTION_ID => {
-            whole(data, |r| r.vec8("connection_id")).map(|c| ExtensionBody::ConnectionId { connection_id: c.to_vec() })
-        }
-        code::QUIC_TRANSPORT_PARAMETERS | code::QUIC_TRANSPORT_PARAMETERS_DRAFT => decode_quic_parameters(data),
-        code::NEXT_PROTOCOL_NEGOTIATION => decode_npn(data),
-        code::APPLICATION_SETTINGS_OLD | code::APPLICATION_SETTINGS => decode_alps(data, ctx),
-        code::ENCRYPTED_CLIENT_HELLO => decode_ech(data, ctx),
-        code::RENEGOTIATION_INFO => whole(data, |r| r.vec8("renegotiated_connection"))
-            .map(|c| ExtensionBody::RenegotiationInfo { renegotiated_connection: c.to_vec() }),
-        _ => return ExtensionBody::Raw { hex: crate::hex_text::lower(data) },
-    };
-    decoded.unwrap_or_else(|e| ExtensionBody::Malformed { hex: crate::hex_text::lower(data), malformed: e.what })
-}
-
-/// Runs `f` over `data` and requires it to consume everything.
-fn whole<'a, T>(data: &'a [u8], f: impl FnOnce(&mut Reader<'a>) -> Result<T>) -> Result<T> {
-    let mut r = Reader::new(data);
-    let out = f(&mut r)?;
-    r.expect_end("trailing bytes in extension")?;
-    Ok(out)
-}
-
-fn single_u8(data: &[u8], what: &'static str) -> Result<u8> {
-    whole(data, |r| r.u8(what))
-}
-
-fn empty(data: &[u8]) -> Result<ExtensionBody> {
-    whole(data, |_| Ok(ExtensionBody::Empty))
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A list of 1-byte-length-prefixed strings filling `r`.
-fn string_list8(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        out.push(lossy(r.vec8(what)?));
-    }
-    Ok(out)
-}
-
-/// DistinguishedName list (2-byte-prefixed DER names) rendered as text.
-pub fn distinguished_names(list: &[u8]) -> Result<Vec<String>> {
-    use x509_parser::prelude::{FromDer, X509Name};
-    let mut r = Reader::new(list);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let der = r.vec16("distinguished name")?;
-        out.push(match X509Name::from_der(der) {
-            Ok((_, name)) => name.to_string(),
-            Err(_) => format!("unparsable name ({} bytes)", der.len()),
-        });
-    }
-    Ok(out)
-}
-
-fn decode_server_name(data: &[u8]) -> Result<ExtensionBody> {
-    // The server's echo is empty.
-    if data.is_empty() {
-        return Ok(ExtensionBody::ServerName { server_name: Vec::new() });
-    }
-    whole(data, |r| {
-        let mut list = r.sub16("server_name list")?;
-        let mut names = Vec::new();
-        while !list.is_empty() {
-            let kind = list.u8("name type")?;
-            let name = list.vec16("host name")?;
-            if kind == 0 {
-                names.push(lossy(name));
-            }
-        }
-        Ok(ExtensionBody::ServerName { server_name: names })
-    })
-}
-
-fn decode_alpn(data: &[u8]) -> Result<ExtensionBody> {
-    whole(data, |r| {
-        let mut list = r.sub16("alpn list")?;
-        Ok(ExtensionBody::Alpn { alpn: string_list8(&mut list, "protocol name")? })
-    })
-}
-
-fn decode_supported_versions(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::ClientHello => whole(data, |r| {
-            let mut list = r.sub8("supported_versions")?;
-            Ok(ExtensionBody::SupportedVersions { versions: list.u16_list("version")? })
-        }),
-        _ => whole(data, |r| Ok(ExtensionBody::SelectedVersion { selected_version: r.u16("selected version")? })),
-    }
-}
-
-fn key_share_entry(r: &mut Reader<'_>) -> Result<KeyShareEntry> {
-    let group = r.u16("key_share group")?;
-    let key = r.vec16("key_exchange")?;
-    Ok(KeyShareEntry { group, key_length: key.len() })
-}
-
-fn decode_key_share(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::ClientHello => whole(data, |r| {
-            let mut list = r.sub16("client_shares")?;
-            let mut key_shares = Vec::new();
-            while !list.is_empty() {
-                key_shares.push(key_share_entry(&mut list)?);
-            }
-            Ok(ExtensionBody::KeyShares { key_shares })
-        }),
-        ExtContext::HelloRetryRequest => {
-            whole(data, |r| Ok(ExtensionBody::KeyShareRetry { selected_group: r.u16("selected_group")? }))
-        }
-        _ => whole(data, |r| Ok(ExtensionBody::KeyShare { key_share: key_share_entry(r)? })),
-    }
-}
-
-fn decode_pre_shared_key(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::ClientHello => whole(data, |r| {
-            let mut ids = r.sub16("psk identities")?;
-            let mut identities = Vec::new();
-            while !ids.is_empty() {
-                let identity = ids.vec16("psk identity")?;
-                let obfuscated_ticket_age = ids.u32("obfuscated_ticket_age")?;
-                identities.push(PskIdentity { identity_length: identity.len(), obfuscated_ticket_age });
-            }
-            let mut binders = r.sub16("psk binders")?;
-            let mut binder_lengths = Vec::new();
-            while !binders.is_empty() {
-                binder_lengths.push(binders.vec8("psk binder")?.len());
-            }
-            Ok(ExtensionBody::PskOffer { identities, binder_lengths })
-        }),
-        _ => whole(data, |r| Ok(ExtensionBody::PskSelected { selected_identity: r.u16("selected_identity")? })),
-    }
-}
-
-fn decode_early_data(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::NewSessionTicket => {
-            whole(data, |r| Ok(ExtensionBody::MaxEarlyData { max_early_data_size: r.u32("max_early_data_size")? }))
-        }
-        _ => empty(data),
-    }
-}
-
-fn decode_status_request(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    // A ServerHello (TLS <= 1.2) acknowledges with an empty extension; the status itself then
-    // travels in a CertificateStatus message.
-    if data.is_empty() {
-        return Ok(ExtensionBody::Empty);
-    }
-    match ctx {
-        ExtContext::Certificate => whole(data, |r| {
-            let status_type = r.u8("status_type")?;
-            let response = r.vec24("OCSP response")?;
-            Ok(ExtensionBody::StatusResponse { status_type, response_length: response.len() })
-        }),
-        _ => whole(data, |r| {
-            let status_type = r.u8("status_type")?;
-            if status_type != 1 {
-                // Only the OCSP request layout is defined; keep others readable as lengths.
-                let rest = r.rest();
-                return Ok(ExtensionBody::StatusRequest {
-                    status_type,
-                    responder_id_list_length: rest.len(),
-                    request_extensions_length: 0,
-                });
-            }
-            let responders = r.vec16("responder_id_list")?;
-            let request_extensions = r.vec16("request_extensions")?;
-            Ok(ExtensionBody::StatusRequest {
-                status_type,
-                responder_id_list_length: responders.len(),
-                request_extensions_length: request_extensions.len(),
-            })
-        }),
-    }
-}
-
-fn decode_status_request_v2(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    if data.is_empty() || ctx != ExtContext::ClientHello {
-        return empty(data);
-    }
-    whole(data, |r| {
-        let mut list = r.sub16("status_request_v2 list")?;
-        let mut status_types = Vec::new();
-        while !list.is_empty() {
-            status_types.push(list.u8("status_type")?);
-            list.vec16("status request")?;
-        }
-        Ok(ExtensionBody::StatusRequestV2 { status_types })
-    })
-}
-
-fn decode_sct(data: &[u8]) -> Result<ExtensionBody> {
-    // The client's request is empty.
-    if data.is_empty() {
-        return Ok(ExtensionBody::Empty);
-    }
-    whole(data, |r| {
-        let mut list = r.sub16("signed_certificate_timestamp list")?;
-        let mut scts = Vec::new();
-        while !list.is_empty() {
-            let sct = list.vec16("serialized SCT")?;
-            let mut s = Reader::new(sct);
-            let version = s.u8("SCT version")?;
-            let log_id = crate::hex_text::lower(s.bytes(32, "SCT log_id")?);
-            let timestamp = s.u64("SCT timestamp")?;
-            scts.push(Sct { version, log_id, timestamp, length: sct.len() });
-        }
-        Ok(ExtensionBody::SignedCertificateTimestamps { scts })
-    })
-}
-
-fn decode_certificate_type(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::ClientHello => {
-            whole(data, |r| Ok(ExtensionBody::CertificateTypes { types: r.vec8("certificate types")?.to_vec() }))
-        }
-        _ => whole(data, |r| Ok(ExtensionBody::CertificateType { certificate_type: r.u8("certificate type")? })),
-    }
-}
-
-fn decode_quic_parameters(data: &[u8]) -> Result<ExtensionBody> {
-    let mut r = Reader::new(data);
-    let mut parameters = Vec::new();
-    while !r.is_empty() {
-        let id = r.quic_varint("transport parameter id")?;
-        let len = r.quic_varint("transport parameter length")?;
-        let value = r.bytes(usize::try_from(len).unwrap_or(usize::MAX), "transport parameter value")?;
-        parameters.push(QuicParameter { id, length: value.len() });
-    }
-    Ok(ExtensionBody::QuicTransportParameters { parameters })
-}
-
-fn decode_npn(data: &[u8]) -> Result<ExtensionBody> {
-    // A client's extension is empty; a server's lists protocols without an outer length.
-    if data.is_empty() {
-        return Ok(ExtensionBody::Empty);
-    }
-    let mut r = Reader::new(data);
-    Ok(ExtensionBody::NpnProtocols { protocols: string_list8(&mut r, "NPN protocol")? })
-}
-
-fn decode_alps(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::ClientHello => whole(data, |r| {
-            let mut list = r.sub16("application_settings protocols")?;
-            Ok(ExtensionBody::ApplicationSettings { protocols: string_list8(&mut list, "ALPS protocol")? })
-        }),
-        // The server's settings are opaque application data.
-        _ => Ok(ExtensionBody::Raw { hex: crate::hex_text::lower(data) }),
-    }
-}
-
-fn decode_ech(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> {
-    match ctx {
-        ExtContext::ClientHello => whole(data, |r| match r.u8("ECH type")? {
-            0 => {
-                let kdf_id = r.u16("ECH kdf_id")?;
-                let aead_id = r.u16("ECH aead_id")?;
-                let config_id = r.u8("ECH config_id")?;
-                let enc = r.vec16("ECH enc")?;
-                let payload = r.vec16("ECH payload")?;
-                Ok(ExtensionBody::EchOuter {
-                    kdf_id,
-                    aead_id,
-                    config_id,
-                    enc_length: enc.len(),
-                    payload_length: payload.len(),
-                })
-            }
-            1 => Ok(ExtensionBody::EchInner),
-            _ => super::reader::err("ECH type"),
-        }),
-        ExtContext::HelloRetryRequest => whole(data, |r| {
-            Ok(ExtensionBody::EchConfirmation { confirmation: r.bytes(8, "ECH confirmation")?.to_vec() })
-        }),
-        _ => whole(data, |r| {
-            Ok(ExtensionBody::EchRetryConfigs { retry_configs_length: r.vec16("ECHConfigList")?.len() })
-        }),
-    }
-}
-
 /// The first host name of a server_name extension.
 pub fn sni(exts: &[Extension]) -> Option<String> {
     exts.iter().find_map(|e| match &e.body {
@@ -923,17 +500,14 @@ pub fn cookie(exts: &[Extension]) -> Option<&[u8]> {
     })
 }
 
-/// The certificate type a server chose (server_certificate_type, RFC 7250).
-pub fn chosen_certificate_type(exts: &[Extension], typ: u16) -> Option<u8> {
-    exts.iter().filter(|e| e.typ == typ).find_map(|e| match e.body {
+/// The certificate type chosen in a server_certificate_type or client_certificate_type
+/// extension (`typ`, RFC 7250) of a ServerHello or EncryptedExtensions.
+pub fn chosen_certificate_type(exts: &[Extension], typ: ExtensionType) -> Option<u8> {
+    exts.iter().filter(|e| e.extension_type() == typ).find_map(|e| match e.body {
         ExtensionBody::CertificateType { certificate_type } => Some(certificate_type),
         _ => None,
     })
 }
-
-/// server_certificate_type and client_certificate_type code points, for `chosen_certificate_type`.
-pub const SERVER_CERTIFICATE_TYPE: u16 = code::SERVER_CERTIFICATE_TYPE;
-pub const CLIENT_CERTIFICATE_TYPE: u16 = code::CLIENT_CERTIFICATE_TYPE;
 
 /// max_early_data_size of a NewSessionTicket's early_data extension.
 pub fn max_early_data_size(exts: &[Extension]) -> Option<u32> {

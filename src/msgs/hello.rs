@@ -222,7 +222,7 @@ impl ClientHello {
             })
             .collect();
         // The challenge becomes the right-aligned, zero-padded client random (RFC 6101 E.1).
-        let mut random = vec![0u8; 32 - challenge.len()];
+        let mut random = vec![0u8; 32usize.saturating_sub(challenge.len())];
         random.extend_from_slice(challenge);
         Ok(ClientHello {
             version,
@@ -241,6 +241,14 @@ impl ClientHello {
 
     pub fn offered_versions(&self) -> Option<&[u16]> {
         extensions::offered_versions(&self.extensions)
+    }
+
+    /// The highest version offered: the top of supported_versions (GREASE left out), else the
+    /// legacy version field.
+    pub fn highest_offered_version(&self) -> u16 {
+        self.offered_versions()
+            .and_then(|v| v.iter().copied().filter(|v| !crate::registry::is_grease(*v)).max())
+            .unwrap_or(self.version)
     }
 
     /// What the intact front of a ClientHello cut by a gap still tells: version and random
@@ -302,7 +310,8 @@ fn prefix_of<'a>(r: &mut Reader<'a>, item: usize) -> Option<(&'a [u8], bool)> {
     let whole = r.remaining() >= len;
     let have = len.min(r.remaining());
     let bytes = r.bytes(have, "list").ok()?;
-    let items = bytes.get(..have - have % item.max(1)).unwrap_or_default();
+    let whole_items = have.checked_div(item).unwrap_or(have).saturating_mul(item.max(1));
+    let items = bytes.get(..whole_items).unwrap_or_default();
     Some((items, whole))
 }
 

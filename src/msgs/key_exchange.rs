@@ -130,7 +130,12 @@ fn bits(bytes: &[u8]) -> usize {
         None => &[],
     };
     match trimmed.first() {
-        Some(&top) => (trimmed.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+        // Whole bytes after the top one, plus the top byte's significant bits.
+        Some(&top) => trimmed
+            .len()
+            .saturating_sub(1)
+            .saturating_mul(8)
+            .saturating_add(8usize.saturating_sub(top.leading_zeros() as usize)),
         None => 0,
     }
 }

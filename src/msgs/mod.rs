@@ -3,11 +3,23 @@
 //! Layer 5 of the pipeline. Decoders take the body of one complete message (framing is the
 //! `tls` layer's job) and return typed values; they never panic and never trust a length.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 pub mod alert;
 pub mod certificate;
 pub mod extensions;
 pub mod hello;
 pub mod key_exchange;
+pub mod kind;
 pub mod names;
 pub mod reader;
 pub mod session;
@@ -17,6 +29,10 @@ pub(crate) mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 
+/// The typed code points, here for the decoders' users (`msgs::HandshakeType::ClientHello`).
+pub use crate::registry::{
+    AlertDescription, AlertLevel, CipherSuiteId, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme,
+};
 pub use alert::{Alert, decode_alert};
 pub use certificate::{
     Certificate, CertificateContext, CertificateEntry, CertificateRequest, CertificateStatus, CertificateVerify,
@@ -24,6 +40,7 @@ pub use certificate::{
 };
 pub use hello::{ClientHello, ServerHello};
 pub use key_exchange::{ClientKeyExchange, KeyExchange, ServerKeyExchange};
+pub use kind::MessageKind;
 pub use session::{EncryptedExtensions, Finished, HelloVerifyRequest, KeyUpdate, NewSessionTicket, NextProtocol};
 
 use crate::certs::ChainCheck;
@@ -187,39 +204,10 @@ pub struct Decoded {
 /// Display name of a handshake message type, e.g. "ClientHello". HelloRetryRequest is a
 /// ServerHello with a special random: the caller renames it after decoding.
 pub fn handshake_name(msg_type: u8) -> names::Name {
-    let name = match msg_type {
-        0 => "HelloRequest",
-        1 => "ClientHello",
-        2 => "ServerHello",
-        3 => "HelloVerifyRequest",
-        4 => "NewSessionTicket",
-        5 => "EndOfEarlyData",
-        6 => "HelloRetryRequest",
-        8 => "EncryptedExtensions",
-        9 => "RequestConnectionId",
-        10 => "NewConnectionId",
-        11 => "Certificate",
-        12 => "ServerKeyExchange",
-        13 => "CertificateRequest",
-        14 => "ServerHelloDone",
-        15 => "CertificateVerify",
-        16 => "ClientKeyExchange",
-        17 => "ClientCertificateRequest",
-        20 => "Finished",
-        21 => "CertificateUrl",
-        22 => "CertificateStatus",
-        23 => "SupplementalData",
-        24 => "KeyUpdate",
-        25 => "CompressedCertificate",
-        26 => "EktKey",
-        67 => "NextProtocol",
-        254 => "MessageHash",
-        _ => return names::Name::Owned(format!("Unknown{msg_type}")),
-    };
-    names::Name::Borrowed(name)
+    MessageKind::from(HandshakeType::from(msg_type)).name()
 }
 
-/// Handshake message types.
+/// Handshake message types as numbers, for callers not yet matching on [`HandshakeType`].
 pub mod handshake_type {
     pub const HELLO_REQUEST: u8 = 0;
     pub const CLIENT_HELLO: u8 = 1;
@@ -250,25 +238,26 @@ fn no_fields(body: &[u8], what: &'static str) -> Result<NoFields> {
 /// Decodes one handshake message body. Never panics; a body that does not parse yields
 /// `Opaque` with the error, and nothing carries over to the next message.
 pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decoded {
-    use handshake_type as t;
-    let result = match msg_type {
-        t::HELLO_REQUEST => no_fields(body, "HelloRequest (not empty)")
+    use HandshakeType as H;
+    let result = match HandshakeType::from(msg_type) {
+        H::HelloRequest => no_fields(body, "HelloRequest (not empty)")
             .map(|hello_request| HandshakeBody::HelloRequest { hello_request }),
-        t::CLIENT_HELLO => ClientHello::decode(body)
+        H::ClientHello => ClientHello::decode(body)
             .map(|client_hello| HandshakeBody::ClientHello { client_hello: Box::new(client_hello) }),
-        t::SERVER_HELLO => ServerHello::decode(body)
+        H::ServerHello => ServerHello::decode(body)
             .map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
-        t::HELLO_VERIFY_REQUEST => HelloVerifyRequest::decode(body)
+        H::HelloVerifyRequest => HelloVerifyRequest::decode(body)
             .map(|hello_verify_request| HandshakeBody::HelloVerifyRequest { hello_verify_request }),
-        t::NEW_SESSION_TICKET => NewSessionTicket::decode(body, ctx.version)
+        H::NewSessionTicket => NewSessionTicket::decode(body, ctx.version)
             .map(|new_session_ticket| HandshakeBody::NewSessionTicket { new_session_ticket }),
-        t::END_OF_EARLY_DATA => no_fields(body, "EndOfEarlyData (not empty)")
+        H::EndOfEarlyData => no_fields(body, "EndOfEarlyData (not empty)")
             .map(|end_of_early_data| HandshakeBody::EndOfEarlyData { end_of_early_data }),
-        t::HELLO_RETRY_REQUEST_DRAFT => ServerHello::decode_draft_hello_retry_request(body)
+        // The draft HelloRetryRequest (TLS 1.3 drafts before -22) was its own message.
+        H::HelloRetryRequest => ServerHello::decode_draft_hello_retry_request(body)
             .map(|server_hello| HandshakeBody::ServerHello { server_hello: Box::new(server_hello) }),
-        t::ENCRYPTED_EXTENSIONS => EncryptedExtensions::decode(body)
+        H::EncryptedExtensions => EncryptedExtensions::decode(body)
             .map(|encrypted_extensions| HandshakeBody::EncryptedExtensions { encrypted_extensions }),
-        t::CERTIFICATE => {
+        H::Certificate => {
             let cert_ctx = CertificateContext {
                 version: ctx.version,
                 capture_time: ctx.capture_time.as_ref(),
@@ -282,32 +271,39 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
                 chain: c.chain,
             })
         }
-        t::SERVER_KEY_EXCHANGE => {
+        H::ServerKeyExchange => {
             ServerKeyExchange::decode(body, ctx.cipher_suite, ctx.version).map(|server_key_exchange| {
                 HandshakeBody::ServerKeyExchange { server_key_exchange: Box::new(server_key_exchange) }
             })
         }
-        t::CERTIFICATE_REQUEST => CertificateRequest::decode(body, ctx.version)
+        H::CertificateRequest => CertificateRequest::decode(body, ctx.version)
             .map(|certificate_request| HandshakeBody::CertificateRequest { certificate_request }),
-        t::SERVER_HELLO_DONE => no_fields(body, "ServerHelloDone (not empty)")
+        H::ServerHelloDone => no_fields(body, "ServerHelloDone (not empty)")
             .map(|server_hello_done| HandshakeBody::ServerHelloDone { server_hello_done }),
-        t::CERTIFICATE_VERIFY => CertificateVerify::decode(body, ctx.version)
+        H::CertificateVerify => CertificateVerify::decode(body, ctx.version)
             .map(|certificate_verify| HandshakeBody::CertificateVerify { certificate_verify }),
-        t::CLIENT_KEY_EXCHANGE => {
+        H::ClientKeyExchange => {
             ClientKeyExchange::decode(body, ctx.cipher_suite, ctx.version).map(|client_key_exchange| {
                 HandshakeBody::ClientKeyExchange { client_key_exchange: Box::new(client_key_exchange) }
             })
         }
-        t::FINISHED => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
-        t::CERTIFICATE_STATUS => CertificateStatus::decode(body)
+        H::Finished => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
+        H::CertificateStatus => CertificateStatus::decode(body)
             .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
-        t::KEY_UPDATE => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
-        t::COMPRESSED_CERTIFICATE => CompressedCertificate::decode(body)
+        H::KeyUpdate => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
+        H::CompressedCertificate => CompressedCertificate::decode(body)
             .map(|compressed_certificate| HandshakeBody::CompressedCertificate { compressed_certificate }),
-        t::NEXT_PROTOCOL => {
+        H::NextProtocol => {
             NextProtocol::decode(body).map(|next_protocol| HandshakeBody::NextProtocol { next_protocol })
         }
-        _ => Ok(HandshakeBody::Opaque {}),
+        H::RequestConnectionId
+        | H::NewConnectionId
+        | H::ClientCertificateRequest
+        | H::CertificateUrl
+        | H::SupplementalData
+        | H::EktKey
+        | H::MessageHash
+        | H::Unknown(_) => Ok(HandshakeBody::Opaque {}),
     };
     match result {
         Ok(body) => Decoded { body, error: None },

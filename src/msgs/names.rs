@@ -1,9 +1,13 @@
-//! Display names for code points inside messages.
+//! Display names of code points: the one place JSON, the text view and role sentences get them.
 //!
-//! Names of the big IANA registries (cipher suites, groups, signature schemes, versions,
-//! alerts) come from `crate::registry`; GREASE values are named "GREASE"; anything unknown
-//! keeps its number in the name. The handful of tiny registries the `registry` module has no
-//! lookup for (compression methods, certificate types, HPKE ids, ...) are tabled here.
+//! Names of the IANA registries (cipher suites, extensions, groups, signature schemes,
+//! versions, alerts) come from `crate::registry`, whose typed enums carry them; GREASE values
+//! are named "GREASE". A code no registry names is `unknown_` and its number, as JSON has
+//! always written it: `unknown_0x1234` for two-byte code points, `unknown_12` for one-byte ones,
+//! and, the two exceptions JSON fixed long ago, decimal for extension types and certificate
+//! compression algorithms (`unknown_1234`). The handful of tiny registries the `registry`
+//! module has no lookup for (HPKE ids, heartbeat modes, ...) are tabled here, as are names that
+//! JSON spells differently from IANA (compression method "null").
 
 use crate::registry;
 
@@ -152,19 +156,9 @@ fn name16(code: u16, lookup: fn(u16) -> Option<&'static str>) -> Name {
     lookup(code).map(Name::Borrowed).unwrap_or_else(|| unknown16(code))
 }
 
-/// `unknown_0x` and `code` in four lowercase hex digits, without `fmt`: hellos often offer
-/// signature schemes no registry names, and this ran for each of them. Digit by digit: for two
-/// bytes, `const-hex` (`hex_text`) cost more than `format!` (its SIMD dispatch, +2.7M
-/// instructions on 10 MB of JSON).
+/// `unknown_0x` and `code` in four lowercase hex digits.
 fn unknown16(code: u16) -> Name {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut name = String::with_capacity(14);
-    name.push_str("unknown_0x");
-    for shift in [12, 8, 4, 0] {
-        let digit = DIGITS.get(usize::from((code >> shift) & 0xf)).copied().unwrap_or(b'0');
-        name.push(char::from(digit));
-    }
-    Name::Owned(name)
+    Name::Owned(format!("unknown_0x{code:04x}"))
 }
 
 pub fn cipher_suite_name(code: u16) -> Name {
@@ -175,15 +169,38 @@ pub fn group_name(code: u16) -> Name {
     name16(code, registry::group_name)
 }
 
+/// A SignatureScheme, or a TLS 1.2 (hash, signature) pair the SignatureScheme registry does not
+/// list, named from the HashAlgorithm and SignatureAlgorithm registries (0x0303 "ecdsa_sha224").
 pub fn signature_scheme_name(code: u16) -> Name {
-    name16(code, registry::signature_scheme_name)
-}
-
-pub fn version_name(code: u16) -> Name {
     if registry::is_grease(code) {
         return Name::Borrowed("GREASE");
     }
+    if let Some(name) = registry::signature_scheme_name(code) {
+        return Name::Borrowed(name);
+    }
+    registry::signature_pair_name(code).map(Name::Borrowed).unwrap_or_else(|| unknown16(code))
+}
+
+/// ExtensionType name: IANA's, "GREASE", or `unknown_` and the decimal code.
+pub fn extension_type_name(typ: u16) -> Name {
+    registry::extension_name(typ).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{typ}")))
+}
+
+/// "TLS 1.2", "TLS 1.3 draft 23", "GREASE", ...
+pub fn version_name(code: u16) -> Name {
     registry::version_name(code).map(Name::from).unwrap_or_else(|| unknown16(code))
+}
+
+/// The `content_type` of a record in JSON: the registry name of the five types a TLS stream
+/// carries, "unknown" for the rest.
+pub fn content_type_name(code: u8) -> &'static str {
+    use registry::ContentType as C;
+    match C::from(code) {
+        t @ (C::ChangeCipherSpec | C::Alert | C::Handshake | C::ApplicationData | C::Heartbeat) => {
+            t.name().unwrap_or("unknown")
+        }
+        C::Tls12Cid | C::ACK | C::Unknown(_) => "unknown",
+    }
 }
 
 pub fn compression_method_name(code: u8) -> Name {
@@ -200,23 +217,20 @@ pub fn certificate_compression_name(code: u16) -> Name {
     if registry::is_grease(code) {
         return Name::Borrowed("GREASE");
     }
-    match code {
-        1 => Name::Borrowed("zlib"),
-        2 => Name::Borrowed("brotli"),
-        3 => Name::Borrowed("zstd"),
-        _ => Name::Owned(format!("unknown_{code}")),
-    }
+    registry::cert_compression_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{code}")))
 }
 
 pub fn psk_key_exchange_mode_name(code: u8) -> Name {
-    match code {
-        0 => Name::Borrowed("psk_ke"),
-        1 => Name::Borrowed("psk_dhe_ke"),
-        // GREASE values for one-byte registries (RFC 8701): 0x0b, 0x2a, 0x49, ... (0x1f step).
-        c if c % 0x1f == 0x0b => Name::Borrowed("GREASE"),
-        _ => Name::Owned(format!("unknown_{code}")),
+    if registry::is_grease_psk_mode(code) {
+        return Name::Borrowed("GREASE");
     }
+    registry::psk_key_exchange_mode_name(code)
+        .map(Name::Borrowed)
+        .unwrap_or_else(|| Name::Owned(format!("unknown_{code}")))
 }
+
+// The next three registries are tabled here because JSON has always spelled them without
+// IANA's `_RESERVED` marks and spaces ("ocsp_multi", "RawPublicKey").
 
 /// CertificateStatusType (RFC 6066, RFC 6961).
 pub fn certificate_status_type_name(code: u8) -> Name {
@@ -261,12 +275,7 @@ pub fn certificate_type_name(code: u8) -> Name {
 pub const CERTIFICATE_TYPE_RAW_PUBLIC_KEY: u8 = 2;
 
 pub fn ec_point_format_name(code: u8) -> Name {
-    match code {
-        0 => Name::Borrowed("uncompressed"),
-        1 => Name::Borrowed("ansiX962_compressed_prime"),
-        2 => Name::Borrowed("ansiX962_compressed_char2"),
-        _ => Name::Owned(format!("unknown_{code}")),
-    }
+    registry::ec_point_format_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{code}")))
 }
 
 pub fn heartbeat_mode_name(code: u8) -> Name {
@@ -331,7 +340,7 @@ pub fn quic_transport_parameter_name(id: u64) -> Name {
         0x20 => "max_datagram_frame_size",
         0x2ab2 => "grease_quic_bit",
         0xff04de1b => "min_ack_delay",
-        id if id >= 27 && (id - 27) % 31 == 0 => "GREASE",
+        id if id.checked_sub(27).is_some_and(|n| n % 31 == 0) => "GREASE",
         _ => return Name::Owned(format!("unknown_0x{id:x}")),
     };
     Name::Borrowed(name)
@@ -346,11 +355,7 @@ pub fn key_update_request_name(code: u8) -> Name {
 }
 
 pub fn alert_level_name(code: u8) -> Name {
-    registry::alert_level_name(code).map(Name::Borrowed).unwrap_or_else(|| match code {
-        1 => Name::Borrowed("warning"),
-        2 => Name::Borrowed("fatal"),
-        _ => Name::Owned(format!("unknown_{code}")),
-    })
+    registry::alert_level_name(code).map(Name::Borrowed).unwrap_or_else(|| Name::Owned(format!("unknown_{code}")))
 }
 
 pub fn alert_description_name(code: u8) -> Name {
@@ -385,11 +390,8 @@ mod tests {
                 certificate_compression_name(code),
                 hpke_kdf_name(code),
                 hpke_aead_name(code),
-                super::super::extensions::extension_type_name(code),
+                extension_type_name(code),
             ]);
-            if let Some(pair) = registry::signature_pair_name(code) {
-                names.push(Name::Owned(pair));
-            }
         }
         for code in 0..=u8::MAX {
             names.extend([
@@ -404,6 +406,7 @@ mod tests {
                 alert_level_name(code),
                 alert_description_name(code),
                 super::super::handshake_name(code),
+                Name::Borrowed(content_type_name(code)),
             ]);
         }
         for id in (0..=0x2ac0).chain([0xff04de1b, u64::MAX]) {
@@ -412,6 +415,132 @@ mod tests {
         let bad: Vec<&Name> = names.iter().filter(|n| !is_plain_token(n)).collect();
         assert!(bad.is_empty(), "names that need JSON escaping: {bad:?}");
         assert!(names.len() > 500_000);
+    }
+
+    /// The names JSON has always shown, as the name functions wrote them before the wire enums:
+    /// the same for every code but the TLS 1.2 signature pairs, which now have names.
+    #[test]
+    fn names_are_unchanged_for_every_code() {
+        let old16 = |code: u16, lookup: fn(u16) -> Option<&'static str>| -> String {
+            if registry::is_grease(code) {
+                return "GREASE".to_string();
+            }
+            lookup(code).map_or_else(|| format!("unknown_0x{code:04x}"), str::to_string)
+        };
+        for code in 0..=u16::MAX {
+            let suite = old16(code, |c| registry::cipher_suite(c).map(|s| s.name));
+            assert_eq!(&*cipher_suite_name(code), suite);
+            assert_eq!(&*group_name(code), old16(code, registry::group_name));
+            let scheme = match registry::signature_pair_name(code) {
+                Some(pair) => pair.to_string(),
+                None => old16(code, registry::signature_scheme_name),
+            };
+            assert_eq!(&*signature_scheme_name(code), scheme);
+            let version = match registry::version_name(code) {
+                Some(name) => name.into_owned(),
+                None => format!("unknown_0x{code:04x}"),
+            };
+            assert_eq!(&*version_name(code), version);
+            let extension = match registry::extension_name(code) {
+                _ if registry::is_grease(code) => "GREASE".to_string(),
+                Some(name) => name.to_string(),
+                None => format!("unknown_{code}"),
+            };
+            assert_eq!(&*extension_type_name(code), extension);
+            let compression = match code {
+                _ if registry::is_grease(code) => "GREASE".to_string(),
+                1 => "zlib".to_string(),
+                2 => "brotli".to_string(),
+                3 => "zstd".to_string(),
+                _ => format!("unknown_{code}"),
+            };
+            assert_eq!(&*certificate_compression_name(code), compression);
+        }
+        for code in 0..=u8::MAX {
+            assert_eq!(&*super::super::handshake_name(code), old_handshake_name(code));
+            let old_content = match code {
+                20 => "change_cipher_spec",
+                21 => "alert",
+                22 => "handshake",
+                23 => "application_data",
+                24 => "heartbeat",
+                _ => "unknown",
+            };
+            assert_eq!(content_type_name(code), old_content);
+            let level = match code {
+                1 => "warning".to_string(),
+                2 => "fatal".to_string(),
+                _ => format!("unknown_{code}"),
+            };
+            assert_eq!(&*alert_level_name(code), level);
+            let psk_mode = match code {
+                0 => "psk_ke".to_string(),
+                1 => "psk_dhe_ke".to_string(),
+                c if c % 0x1f == 0x0b => "GREASE".to_string(),
+                _ => format!("unknown_{code}"),
+            };
+            assert_eq!(&*psk_key_exchange_mode_name(code), psk_mode);
+            let point_format = match code {
+                0 => "uncompressed".to_string(),
+                1 => "ansiX962_compressed_prime".to_string(),
+                2 => "ansiX962_compressed_char2".to_string(),
+                _ => format!("unknown_{code}"),
+            };
+            assert_eq!(&*ec_point_format_name(code), point_format);
+            let description = registry::alert_description_name(code);
+            assert_eq!(
+                &*alert_description_name(code),
+                description.map_or_else(|| format!("unknown_{code}"), str::to_string)
+            );
+        }
+    }
+
+    /// `msgs::handshake_name` as it was written before [`super::super::MessageKind`].
+    fn old_handshake_name(msg_type: u8) -> String {
+        let name = match msg_type {
+            0 => "HelloRequest",
+            1 => "ClientHello",
+            2 => "ServerHello",
+            3 => "HelloVerifyRequest",
+            4 => "NewSessionTicket",
+            5 => "EndOfEarlyData",
+            6 => "HelloRetryRequest",
+            8 => "EncryptedExtensions",
+            9 => "RequestConnectionId",
+            10 => "NewConnectionId",
+            11 => "Certificate",
+            12 => "ServerKeyExchange",
+            13 => "CertificateRequest",
+            14 => "ServerHelloDone",
+            15 => "CertificateVerify",
+            16 => "ClientKeyExchange",
+            17 => "ClientCertificateRequest",
+            20 => "Finished",
+            21 => "CertificateUrl",
+            22 => "CertificateStatus",
+            23 => "SupplementalData",
+            24 => "KeyUpdate",
+            25 => "CompressedCertificate",
+            26 => "EktKey",
+            67 => "NextProtocol",
+            254 => "MessageHash",
+            _ => return format!("Unknown{msg_type}"),
+        };
+        name.to_string()
+    }
+
+    /// TLS 1.2 pairs the SignatureScheme registry leaves out are named from the hash and
+    /// signature registries; registered schemes and GREASE keep their names.
+    #[test]
+    fn signature_pairs_are_named() {
+        assert_eq!(&*signature_scheme_name(0x0303), "ecdsa_sha224");
+        assert_eq!(&*signature_scheme_name(0x0301), "rsa_pkcs1_sha224");
+        assert_eq!(&*signature_scheme_name(0x0402), "dsa_sha256");
+        assert_eq!(&*signature_scheme_name(0x0202), "dsa_sha1");
+        assert_eq!(&*signature_scheme_name(0x0203), "ecdsa_sha1");
+        assert_eq!(&*signature_scheme_name(0x0401), "rsa_pkcs1_sha256");
+        assert_eq!(&*signature_scheme_name(0x0a0a), "GREASE");
+        assert_eq!(&*signature_scheme_name(0x0840), "unknown_0x0840");
     }
 
     #[test]

@@ -140,7 +140,12 @@ impl<'a> Reader<'a> {
     /// the total length, 1, 2, 4 or 8 bytes.
     pub fn quic_varint(&mut self, what: &'static str) -> Result<u64> {
         let first = self.u8(what)?;
-        let extra = (1usize << (first >> 6)) - 1;
+        let extra = match first >> 6 {
+            0 => 0,
+            1 => 1,
+            2 => 3,
+            _ => 7,
+        };
         let mut value = u64::from(first & 0x3f);
         for &b in self.bytes(extra, what)? {
             value = (value << 8) | u64::from(b);

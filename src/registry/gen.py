@@ -21,14 +21,24 @@ HERE = pathlib.Path(__file__).resolve().parent
 DATA = HERE / "data"
 OUT = HERE / "tables.rs"
 
+# Registries that become typed wire enums (see wire.rs): (Rust enum name, CSV file, Rust key
+# type, Registry variant for extra.csv rows or None, doc line). Their names live only in the
+# generated `name()` of the enum; cipher suites, whose names sit in CIPHER_SUITES beside their
+# parts, are added in main().
+WIRE_ENUMS = [
+    ("ExtensionType", "tls-extensiontype-values-1.csv", "u16", "extension", "A hello extension type."),
+    ("NamedGroup", "tls-parameters-8.csv", "u16", "group", "A supported group (named curve or KEM)."),
+    ("SignatureScheme", "tls-signaturescheme.csv", "u16", "signature_scheme", "A signature scheme."),
+    ("AlertDescription", "tls-parameters-6.csv", "u8", None, "An alert description."),
+    ("HandshakeType", "tls-parameters-7.csv", "u8", "handshake_type", "A handshake message type."),
+    ("ContentType", "tls-parameters-5.csv", "u8", None, "A record content type."),
+]
+
+# Alert levels have no IANA registry; RFC 5246 section 7.2 defines both.
+ALERT_LEVELS = [(1, "warning"), (2, "fatal")]
+
 # (Rust static name, CSV file, Rust key type, Registry variant for extra.csv rows or None)
 NAME_TABLES = [
-    ("EXTENSIONS", "tls-extensiontype-values-1.csv", "u16", "extension"),
-    ("GROUPS", "tls-parameters-8.csv", "u16", "group"),
-    ("SIGNATURE_SCHEMES", "tls-signaturescheme.csv", "u16", "signature_scheme"),
-    ("ALERT_DESCRIPTIONS", "tls-parameters-6.csv", "u8", None),
-    ("HANDSHAKE_TYPES", "tls-parameters-7.csv", "u8", "handshake_type"),
-    ("CONTENT_TYPES", "tls-parameters-5.csv", "u8", None),
     ("EC_POINT_FORMATS", "tls-parameters-9.csv", "u8", None),
     ("EC_CURVE_TYPES", "tls-parameters-10.csv", "u8", None),
     ("PSK_KEY_EXCHANGE_MODES", "tls-pskkeyexchangemode.csv", "u8", None),
@@ -258,6 +268,70 @@ def merge(table, rows, extras, width):
     return sorted(by_code.items())
 
 
+def variant_ident(name, used):
+    """A CamelCase Rust identifier for a registry name: "server_name" -> ServerName,
+    "server_key_exchange_RESERVED" -> ServerKeyExchange (the suffix marks TLS 1.3 retirement,
+    not a different message). Cipher suite names are kept as IANA spells them, as rustls does."""
+    if re.fullmatch(r"(TLS|SSL)_[A-Za-z0-9_]+", name):
+        ident = name
+    else:
+        name = re.sub(r"_RESERVED$", "", name)
+        parts = [p for p in re.split(r"[^A-Za-z0-9]+", name) if p]
+        ident = "".join(p[:1].upper() + p[1:] for p in parts)
+    if not ident or ident[0].isdigit():
+        fail(f"name {name!r} gives no Rust identifier")
+    if ident in used or ident in ("Unknown", "Grease"):
+        fail(f"name {name!r} repeats identifier {ident}")
+    used.add(ident)
+    return ident
+
+
+def wire_enum(out, enum, width, rows, doc, named=True):
+    """One `wire_enum!` call; GREASE rows become the `Grease` variant."""
+    grease = [code for code, name in rows if name == "GREASE"]
+    if grease and grease != [c for c in range(0x0A0A, 0x10000, 0x1010)]:
+        fail(f"{enum}: GREASE rows are not the 16 RFC 8701 values")
+    used = set()
+    out.append("wire_enum! {")
+    out.append(f"    /// {doc}")
+    # Variants keep the registry's spelling (MLKEM768, TLS_AES_128_GCM_SHA256) so they grep.
+    if enum == "CipherSuiteId":
+        out.append("    #[allow(non_camel_case_types)]")
+    out.append("    #[allow(clippy::upper_case_acronyms)]")
+    out.append(f"    pub enum {enum}({width}) {{")
+    for code, name in rows:
+        if name == "GREASE":
+            continue
+        text = f" => {rust_str(name)}" if named else ""
+        out.append(f"        {variant_ident(name, used)} = {hex_code(code, width)}{text},")
+    out.append("    }")
+    if grease:
+        out.append("    grease")
+    out.append("}")
+    out.append("")
+
+
+def signature_pairs(out, schemes):
+    """SIGNATURE_PAIRS: the TLS 1.2 (hash, signature) pairs RFC 5246 defines (MD5..SHA-512 with
+    RSA, DSA or ECDSA) that the SignatureScheme registry does not list, named from the
+    HashAlgorithm and SignatureAlgorithm registries the way that registry names its own pairs
+    ("ecdsa_sha1", "rsa_pkcs1_sha256"): "dsa_sha256", "ecdsa_sha224", "rsa_pkcs1_sha224"."""
+    hashes = dict(named_rows("tls-parameters-18.csv"))
+    signatures = dict(named_rows("tls-parameters-16.csv"))
+    listed = {code for code, _ in schemes}
+    out.append("#[rustfmt::skip]")
+    out.append("pub(super) static SIGNATURE_PAIRS: &[(u16, &str)] = &[")
+    for hash_code in range(1, 7):
+        for sig_code in range(1, 4):
+            code = hash_code << 8 | sig_code
+            if code in listed:
+                continue
+            signature = "rsa_pkcs1" if signatures[sig_code] == "rsa" else signatures[sig_code]
+            out.append(f"    ({hex_code(code, 'u16')}, {rust_str(signature + '_' + hashes[hash_code])}),")
+    out.append("];")
+    out.append("")
+
+
 def main():
     extras = extra_rows()
     extras_by_registry = {}
@@ -269,6 +343,7 @@ def main():
         "// Do not edit: change the data and run `python3 src/registry/gen.py`.",
         "",
         "use super::{CipherSuite, Registry};",
+        "use crate::registry::wire::wire_enum;",
         "",
         "// One entry per line keeps the tables greppable and the diffs of data updates small.",
         "const fn suite(",
@@ -305,6 +380,20 @@ def main():
     out.append("];")
     out.append("")
 
+    wire_enum(out, "CipherSuiteId", "u16", [(c, n) for c, n in suites], "A cipher suite.", named=False)
+    sig_schemes = []
+    for enum, file_name, width, extra_key, doc in WIRE_ENUMS:
+        rows = merge(
+            enum,
+            named_rows(file_name),
+            extras_by_registry.get(extra_key, []) if extra_key else [],
+            width,
+        )
+        wire_enum(out, enum, width, rows, doc)
+        if enum == "SignatureScheme":
+            sig_schemes = rows
+    wire_enum(out, "AlertLevel", "u8", ALERT_LEVELS, "An alert level.")
+
     for static, file_name, width, extra_key in NAME_TABLES:
         rows = merge(
             static,
@@ -319,7 +408,9 @@ def main():
         out.append("];")
         out.append("")
 
-    used_keys = {"cipher_suite"} | {t[3] for t in NAME_TABLES if t[3]}
+    signature_pairs(out, sig_schemes)
+
+    used_keys = {"cipher_suite"} | {t[3] for t in NAME_TABLES + WIRE_ENUMS if t[3]}
     out.append("#[rustfmt::skip]")
     out.append("pub(super) static UNOFFICIAL: &[(Registry, u16, &str)] = &[")
     for key, code, _name, note in sorted(extras, key=lambda e: (e[0], e[1])):

@@ -125,8 +125,8 @@ fn groups_and_signature_schemes() {
     assert_eq!(signature_scheme_name(0x0201), Some("rsa_pkcs1_sha1"));
     assert_eq!(signature_scheme_name(0x0905), Some("mldsa65"));
     assert_eq!(signature_scheme_name(0x0402), None);
-    assert_eq!(signature_pair_name(0x0402).as_deref(), Some("dsa_sha256"));
-    assert_eq!(signature_pair_name(0x0303).as_deref(), Some("ecdsa_sha224"));
+    assert_eq!(signature_pair_name(0x0402), Some("dsa_sha256"));
+    assert_eq!(signature_pair_name(0x0303), Some("ecdsa_sha224"));
     assert_eq!(signature_pair_name(0x0909), None);
     assert_eq!(hash_algorithm_name(4), Some("sha256"));
     assert_eq!(signature_algorithm_name(3), Some("ecdsa"));
@@ -191,13 +191,10 @@ fn tables_are_strictly_sorted() {
         keys.windows(2).all(|w| w[0] < w[1])
     }
     assert!(sorted(tables::CIPHER_SUITES.iter().map(|s| s.code)));
-    for table in [tables::EXTENSIONS, tables::GROUPS, tables::SIGNATURE_SCHEMES, tables::CERT_COMPRESSION_ALGORITHMS] {
+    for table in [tables::CERT_COMPRESSION_ALGORITHMS, tables::SIGNATURE_PAIRS] {
         assert!(sorted(table.iter().map(|e| e.0)));
     }
     for table in [
-        tables::ALERT_DESCRIPTIONS,
-        tables::HANDSHAKE_TYPES,
-        tables::CONTENT_TYPES,
         tables::EC_POINT_FORMATS,
         tables::EC_CURVE_TYPES,
         tables::PSK_KEY_EXCHANGE_MODES,
@@ -407,4 +404,122 @@ fn every_registry_row_has_its_name() {
         &via_u8(certificate_status_type_name),
         2,
     );
+}
+
+/// Every code a registry file and extra.csv name, with the name: the data the wire enums are
+/// generated from, read independently of gen.py.
+fn named_codes(text: &str, extra_registry: Option<&str>) -> std::collections::HashMap<u16, String> {
+    let rows = parse_csv(text);
+    let reference_col = rows[0].iter().position(|h| h == "Reference");
+    let mut out = std::collections::HashMap::new();
+    for row in &rows[1..] {
+        let Some(code) = single_value(&row[0]) else { continue };
+        let reference = reference_col.and_then(|i| row.get(i)).map_or("", String::as_str);
+        if let Some(name) = expected_name(&row[1], reference) {
+            out.insert(code, name);
+        }
+    }
+    for row in &parse_csv(include_str!("data/extra.csv"))[1..] {
+        if Some(row[0].as_str()) == extra_registry {
+            out.insert(single_value(&row[1]).unwrap(), row[2].clone());
+        }
+    }
+    out
+}
+
+/// Over the whole range of a wire enum: every code converts to a variant and back unchanged,
+/// registered codes get their registry name and a variant of their own, GREASE values (when the
+/// registry lists them) the `Grease` variant, and every other code is `Unknown` with no name.
+macro_rules! check_wire_enum {
+    ($enum:ident, $int:ty, $named:expr, grease: $grease:expr) => {{
+        let named = $named;
+        let mut registered = 0;
+        for code in <$int>::MIN..=<$int>::MAX {
+            let value = $enum::from(code);
+            assert_eq!(<$int>::from(value), code, "{} {code:#x} round trip", stringify!($enum));
+            let expected = named.get(&u16::from(code)).map(String::as_str);
+            assert_eq!(value.name(), expected, "{} {code:#x} name", stringify!($enum));
+            let grease = $grease && is_grease(u16::from(code));
+            assert_eq!(format!("{value:?}").starts_with("Grease("), grease, "{} {code:#x}", stringify!($enum));
+            let unknown = format!("{value:?}").starts_with("Unknown(");
+            assert_eq!(unknown, expected.is_none(), "{} {code:#x} is {value:?}", stringify!($enum));
+            if !unknown && !grease {
+                registered += 1;
+            }
+        }
+        assert!(registered > 0);
+        registered
+    }};
+}
+
+#[test]
+fn wire_enums_round_trip_every_code_and_name_it_from_the_data() {
+    let extensions = named_codes(include_str!("data/tls-extensiontype-values-1.csv"), Some("extension"));
+    assert_eq!(check_wire_enum!(ExtensionType, u16, extensions, grease: true), 72);
+    let groups = named_codes(include_str!("data/tls-parameters-8.csv"), Some("group"));
+    assert_eq!(check_wire_enum!(NamedGroup, u16, groups, grease: true), 57);
+    let schemes = named_codes(include_str!("data/tls-signaturescheme.csv"), Some("signature_scheme"));
+    assert_eq!(check_wire_enum!(SignatureScheme, u16, schemes, grease: false), 37);
+    let alerts = named_codes(include_str!("data/tls-parameters-6.csv"), None);
+    assert_eq!(check_wire_enum!(AlertDescription, u8, alerts, grease: false), 37);
+    let handshakes = named_codes(include_str!("data/tls-parameters-7.csv"), Some("handshake_type"));
+    assert_eq!(check_wire_enum!(HandshakeType, u8, handshakes, grease: false), 26);
+    let contents = named_codes(include_str!("data/tls-parameters-5.csv"), None);
+    assert_eq!(check_wire_enum!(ContentType, u8, contents, grease: false), 7);
+    let levels: std::collections::HashMap<u16, String> = [(1, "warning".to_string()), (2, "fatal".to_string())].into();
+    assert_eq!(check_wire_enum!(AlertLevel, u8, levels, grease: false), 2);
+    let suites = named_codes(include_str!("data/tls-parameters-4.csv"), Some("cipher_suite"));
+    assert_eq!(check_wire_enum!(CipherSuiteId, u16, suites, grease: true), 374);
+}
+
+#[test]
+fn wire_enum_variants() {
+    assert_eq!(ExtensionType::from(0x002b), ExtensionType::SupportedVersions);
+    assert_eq!(u16::from(ExtensionType::KeyShare), 51);
+    assert_eq!(ExtensionType::from(0xfafa), ExtensionType::Grease(0xfafa));
+    assert_eq!(ExtensionType::Grease(0xfafa).name(), Some("GREASE"));
+    assert_eq!(ExtensionType::from(0xffa5), ExtensionType::Unknown(0xffa5));
+    assert_eq!(HandshakeType::from(1), HandshakeType::ClientHello);
+    assert_eq!(HandshakeType::ServerKeyExchange.name(), Some("server_key_exchange_RESERVED"));
+    assert_eq!(ContentType::from(23), ContentType::ApplicationData);
+    assert_eq!(AlertDescription::from(48).name(), Some("unknown_ca"));
+    assert_eq!(AlertLevel::from(2), AlertLevel::Fatal);
+    assert_eq!(NamedGroup::from(0x11ec), NamedGroup::X25519MLKEM768);
+    assert_eq!(SignatureScheme::from(0x0804), SignatureScheme::RsaPssRsaeSha256);
+    assert_eq!(SignatureScheme::from(0x0a0a), SignatureScheme::Unknown(0x0a0a));
+    assert_eq!(CipherSuiteId::from(0x1301), CipherSuiteId::TLS_AES_128_GCM_SHA256);
+    assert_eq!(CipherSuiteId::TLS_AES_128_GCM_SHA256.name(), Some("TLS_AES_128_GCM_SHA256"));
+    assert_eq!(CipherSuiteId::from(0x5600).name(), Some("TLS_FALLBACK_SCSV"));
+    assert_eq!(CipherSuiteId::Unknown(0x0909).name(), None);
+}
+
+/// The TLS 1.2 pairs the SignatureScheme registry leaves unnamed, each named from the hash and
+/// signature registries; the pairs it names, and everything else, are not pairs.
+#[test]
+fn signature_pairs() {
+    let expected = [
+        (0x0101, "rsa_pkcs1_md5"),
+        (0x0102, "dsa_md5"),
+        (0x0103, "ecdsa_md5"),
+        (0x0202, "dsa_sha1"),
+        (0x0301, "rsa_pkcs1_sha224"),
+        (0x0302, "dsa_sha224"),
+        (0x0303, "ecdsa_sha224"),
+        (0x0402, "dsa_sha256"),
+        (0x0502, "dsa_sha384"),
+        (0x0602, "dsa_sha512"),
+    ];
+    for code in 0..=u16::MAX {
+        let want = expected.iter().find(|(c, _)| *c == code).map(|&(_, name)| name);
+        assert_eq!(signature_pair_name(code), want, "{code:#06x}");
+        if want.is_some() {
+            assert_eq!(signature_scheme_name(code), None, "{code:#06x} is a registered scheme");
+        }
+    }
+    // Each name is the signature and hash registries' names joined.
+    for &(code, name) in &expected {
+        let [hash, signature] = u16::to_be_bytes(code);
+        let signature = signature_algorithm_name(signature).unwrap().replace("rsa", "rsa_pkcs1");
+        assert_eq!(name, format!("{signature}_{}", hash_algorithm_name(hash).unwrap()));
+    }
 }

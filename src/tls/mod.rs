@@ -21,14 +21,7 @@ pub mod record;
 pub use handshake::{HandshakeAssembler, HandshakeMessage, PartialMessage};
 pub use record::{CutRecord, Record, RecordItem, RecordSplitter, Start};
 
-/// JSON name of a record content type.
+/// JSON name of a record content type (the names live in `msgs::names`).
 pub fn content_type_name(ct: u8) -> &'static str {
-    match ct {
-        record::CONTENT_CHANGE_CIPHER_SPEC => "change_cipher_spec",
-        record::CONTENT_ALERT => "alert",
-        record::CONTENT_HANDSHAKE => "handshake",
-        record::CONTENT_APPLICATION_DATA => "application_data",
-        record::CONTENT_HEARTBEAT => "heartbeat",
-        _ => "unknown",
-    }
+    crate::msgs::names::content_type_name(ct)
 }

@@ -2,10 +2,10 @@
 
 use super::Verbosity;
 use super::style::{Paint, Style, left_aligned, push_decimal, right_aligned, write_ms};
-use crate::conn::annotate::{group_name, suite_name, version_name};
 use crate::conn::events::{ConnectionEvent, Direction, HandshakeEvent, HelloFingerprints, MessageEvent};
-use crate::msgs::HandshakeBody;
 use crate::msgs::extensions::ExtensionBody;
+use crate::msgs::names::{cipher_suite_name, group_name, version_name};
+use crate::msgs::{HandshakeBody, MessageKind};
 use crate::time::Timestamp;
 use std::fmt::Write as _;
 
@@ -171,7 +171,7 @@ pub(super) fn message_line(
         }
     });
     text.push_str("  ");
-    let name_style = if m.alert.is_some() || m.name.ends_with("Alert") {
+    let name_style = if m.alert.is_some() || matches!(m.kind, MessageKind::Alert | MessageKind::EncryptedAlert) {
         Style::RedBold
     } else if m.encrypted {
         Style::Dim
@@ -217,11 +217,7 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
     }
     match &m.body {
         Some(HandshakeBody::ClientHello { client_hello: ch }) => {
-            let top = ch
-                .offered_versions()
-                .and_then(|v| v.iter().copied().filter(|v| !crate::registry::is_grease(*v)).max())
-                .unwrap_or(ch.version);
-            text.push_str(&version_name(top));
+            text.push_str(&version_name(ch.highest_offered_version()));
             text.push_str(", ");
             push_decimal(text, ch.cipher_suites.len() as u64);
             text.push_str(" suites");
@@ -250,7 +246,7 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
             }
             text.push_str(&version_name(sh.negotiated_version()));
             text.push_str(", ");
-            text.push_str(&suite_name(sh.cipher_suite));
+            text.push_str(&cipher_suite_name(sh.cipher_suite));
         }
         Some(HandshakeBody::Finished { finished }) => match finished.verified {
             Some(true) => paint.str(text, Style::Green, "verified ✓"),
@@ -283,7 +279,7 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
             }
         }
         _ => {
-            if m.decrypted && m.content_type == "application_data" {
+            if m.decrypted && m.kind == MessageKind::ApplicationData {
                 let _ = match &m.data {
                     Some(d) => write!(text, "{} bytes: {d}", m.length),
                     None => write!(text, "{} bytes", m.length),
@@ -314,7 +310,8 @@ fn details(m: &MessageEvent) -> Vec<String> {
             if !ch.session_id.is_empty() {
                 out.push(format!("session_id {}", crate::hex_text::lower(&ch.session_id)));
             }
-            let suites: Vec<crate::msgs::names::Name> = ch.cipher_suites.iter().map(|c| suite_name(*c)).collect();
+            let suites: Vec<crate::msgs::names::Name> =
+                ch.cipher_suites.iter().map(|c| cipher_suite_name(*c)).collect();
             out.push(format!("cipher_suites {}", suites.join(" ")));
             for e in &ch.extensions {
                 out.push(extension_detail(e));

@@ -1,0 +1,109 @@
+//! Records held while a connection's secrets are awaited from a key log still being written
+//! (live capture), and flows that ended while waiting: replayed in order once the secrets
+//! arrive, or after a timeout.
+
+use super::emit::Emitter;
+use super::flow::{Flow, direction_of, half_of};
+use super::{PacketContext, Shared};
+use crate::tcp::{EndReason, Side};
+use crate::time::Timestamp;
+use crate::tls;
+
+/// A record kept until its keys are known.
+pub(super) struct HeldRecord {
+    pub(super) from: Side,
+    pub(super) content_type: u8,
+    pub(super) version: u16,
+    pub(super) payload: Vec<u8>,
+    pub(super) pkt: PacketContext,
+}
+
+/// How long (capture time) and how much a connection waits for its secrets.
+const HOLD_SECONDS: f64 = 10.0;
+const HOLD_MAX_BYTES: usize = 1 << 20;
+
+/// A flow that ended while its records waited for secrets from a key log still being written.
+pub(super) struct ClosingFlow {
+    pub(super) flow: Box<Flow>,
+    pub(super) reason: EndReason,
+    pub(super) pkt: PacketContext,
+}
+
+/// Ended flows kept waiting for secrets at most; beyond, the oldest is finished without them.
+pub(super) const MAX_CLOSING_FLOWS: usize = 1024;
+
+impl Flow {
+    /// Holds a record whose keys a growing key log has not delivered yet (or that queues
+    /// behind held ones). False when it is to be handled now.
+    pub(super) fn hold(&mut self, from: Side, rec: &tls::Record<'_>, pkt: PacketContext, shared: &mut Shared) -> bool {
+        let Some(tls) = self.tls.as_mut() else { return false };
+        let waiting = shared.wait_for_keys && tls.crypto.awaiting_keys(&shared.keys, from == tls.client_side);
+        if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES {
+            self.held_bytes = self.held_bytes.saturating_add(rec.payload.len());
+            self.held_since.get_or_insert(pkt.ts);
+            self.held.push_back(HeldRecord {
+                from,
+                content_type: rec.content_type,
+                version: rec.version,
+                payload: rec.payload.to_vec(),
+                pkt,
+            });
+            return true;
+        }
+        if !self.held.is_empty() {
+            // Over the cap: give up waiting, keep the order.
+            self.release_held(shared, true);
+        }
+        false
+    }
+
+    /// Records have been held for their secrets longer than the wait allows at `now`.
+    pub(super) fn hold_expired(&self, now: Timestamp) -> bool {
+        self.held_since.is_some_and(|since| now.seconds_since(&since) > HOLD_SECONDS)
+    }
+
+    /// Records are held for secrets not yet in the key log, and the wait has not timed out.
+    pub(super) fn awaits_keys(&self, shared: &Shared, now: Timestamp) -> bool {
+        self.held_since.is_some()
+            && !self.hold_expired(now)
+            && self.held.front().is_some_and(|front| {
+                self.tls
+                    .as_ref()
+                    .is_some_and(|tls| tls.crypto.awaiting_keys(&shared.keys, front.from == tls.client_side))
+            })
+    }
+
+    /// Replays held records, in order, as far as their keys have arrived; all of them when the
+    /// wait timed out or when `force`.
+    pub(super) fn release_held(&mut self, shared: &mut Shared, force: bool) {
+        let timed_out = self.held.back().is_some_and(|last| self.hold_expired(last.pkt.ts));
+        if (force || timed_out)
+            && let Some(tls) = self.tls.as_mut()
+        {
+            tls.crypto.stop_waiting();
+        }
+        while let Some(front) = self.held.front() {
+            let Some(tls) = self.tls.as_mut() else { return };
+            let client = front.from == tls.client_side;
+            if tls.crypto.awaiting_keys(&shared.keys, client) {
+                return;
+            }
+            let Some(h) = self.held.pop_front() else { return };
+            self.held_bytes = self.held_bytes.saturating_sub(h.payload.len());
+            let Some(tls) = self.tls.as_mut() else { return };
+            let direction = direction_of(tls.client_side, h.from);
+            let half = half_of(&mut self.half, h.from);
+            let mut emit = Emitter { tls, direction, pkt: h.pkt, shared };
+            emit.record(
+                half,
+                tls::Record {
+                    content_type: h.content_type,
+                    version: h.version,
+                    payload: &h.payload,
+                    length: h.payload.len(),
+                },
+            );
+        }
+        self.held_since = None;
+    }
+}

@@ -1,0 +1,49 @@
+//! What the connection layer consumes: ordered byte streams, whatever transport made them.
+//!
+//! A transport layer (TCP reassembly today; a QUIC or DTLS layer later) delivers, per stream,
+//! `Opened` first, then each direction's bytes in order with explicit `Gap`s where bytes will
+//! never come, then `Closed`. The connection layer needs nothing else from it: sides, gap
+//! causes, end reasons and the `Verdict` answer are the shared vocabulary, defined once in `tcp`
+//! and reused here. A new transport converts its events into [`StreamEvent`]s as
+//! `From<tcp::FlowEvent>` does below.
+
+use crate::tcp::FlowEvent;
+pub use crate::tcp::{EndReason, GapCause, Side, Verdict};
+use std::net::SocketAddr;
+
+/// Unique id of a stream within a run (never reused), given by the transport.
+pub type StreamId = u64;
+
+/// One event of an ordered stream, in delivery order.
+#[derive(Debug)]
+pub enum StreamEvent<'a> {
+    /// A new stream; comes first, once. `start_seen`: the transport saw the stream begin (a
+    /// TCP SYN), so the initiator is the client and the first bytes are its first bytes.
+    Opened { stream: StreamId, initiator: SocketAddr, responder: SocketAddr, start_seen: bool },
+    /// In-order bytes of one direction, each delivered exactly once.
+    Data { stream: StreamId, from: Side, bytes: &'a [u8] },
+    /// Bytes of one direction that will never be delivered: `bytes` from offset `offset`.
+    Gap { stream: StreamId, from: Side, offset: u64, bytes: u64, cause: GapCause },
+    /// No more bytes in this direction.
+    DirectionEnded { stream: StreamId, from: Side, reason: EndReason },
+    /// The stream is gone; no more events for it.
+    Closed { stream: StreamId, reason: EndReason },
+}
+
+impl<'a> From<FlowEvent<'a>> for StreamEvent<'a> {
+    fn from(ev: FlowEvent<'a>) -> Self {
+        match ev {
+            FlowEvent::Opened { flow, initiator, responder, syn_seen } => {
+                StreamEvent::Opened { stream: flow, initiator, responder, start_seen: syn_seen }
+            }
+            FlowEvent::Data { flow, from, bytes } => StreamEvent::Data { stream: flow, from, bytes },
+            FlowEvent::Gap { flow, from, offset, bytes, cause } => {
+                StreamEvent::Gap { stream: flow, from, offset, bytes, cause }
+            }
+            FlowEvent::DirectionEnded { flow, from, reason } => {
+                StreamEvent::DirectionEnded { stream: flow, from, reason }
+            }
+            FlowEvent::Closed { flow, reason } => StreamEvent::Closed { stream: flow, reason },
+        }
+    }
+}
