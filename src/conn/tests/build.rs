@@ -334,6 +334,7 @@ pub fn decoded(raw: &[u8], from_client: bool, ctx: &crate::msgs::DecodeContext) 
     {
         m.name = "HelloRetryRequest".into();
     }
+    m.kind = crate::msgs::MessageKind::from_name(&m.name);
     m.handshake_type = Some(msg_type);
     m.decrypted = true;
     m.body = Some(decoded.body);
