@@ -170,7 +170,12 @@ fn printable(bytes: &[u8]) -> String {
 
 /// Value of an ASCII hex digit (either case).
 fn hex_value(digit: u8) -> Option<u8> {
-    char::from(digit).to_digit(16).and_then(|v| u8::try_from(v).ok())
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Decodes hex digits into `out`, which must be exactly half as long.
@@ -198,12 +203,7 @@ mod tests {
     #[test]
     fn hex_digits() {
         for byte in 0..=u8::MAX {
-            let expected = match byte {
-                b'0'..=b'9' => Some(byte - b'0'),
-                b'a'..=b'f' => Some(byte - b'a' + 10),
-                b'A'..=b'F' => Some(byte - b'A' + 10),
-                _ => None,
-            };
+            let expected = char::from(byte).to_digit(16).map(|v| v as u8);
             assert_eq!(hex_value(byte), expected, "{byte:#04x}");
         }
         let mut out = [0u8; 2];

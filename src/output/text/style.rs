@@ -55,13 +55,18 @@ impl Paint {
 
 const SPACES: &str = "                                                                ";
 
+// The helpers below run several times per message line and are `#[inline]` so that calls
+// from the ladder's module can be inlined.
+
 /// Characters in `text`: its length when it is ASCII, as times and message names are, without
 /// counting them one by one.
+#[inline]
 fn width_of(text: &str) -> usize {
     if text.is_ascii() { text.len() } else { text.chars().count() }
 }
 
 /// Writes what `body` writes, right-aligned to `width` characters.
+#[inline]
 pub(super) fn right_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String)) {
     let start = out.len();
     body(out);
@@ -72,6 +77,7 @@ pub(super) fn right_aligned(out: &mut String, width: usize, body: impl FnOnce(&m
 }
 
 /// Writes what `body` writes, then spaces up to `width` characters.
+#[inline]
 pub(super) fn left_aligned(out: &mut String, width: usize, body: impl FnOnce(&mut String)) {
     let start = out.len();
     body(out);
@@ -83,6 +89,7 @@ pub(super) fn left_aligned(out: &mut String, width: usize, body: impl FnOnce(&mu
 
 /// `12.345 ms`: a duration in nanoseconds, rounded to the microsecond (halves up). Digits go
 /// through itoa, not `write!`: twice per message line (BENCHMARKS.md has the measured cost).
+#[inline]
 pub(super) fn write_ms(out: &mut String, nanos: i128) {
     if nanos < 0 {
         out.push('-');
@@ -102,6 +109,7 @@ pub(super) fn write_ms(out: &mut String, nanos: i128) {
 }
 
 /// Decimal digits of `n`, without `fmt` machinery (several times per message line).
+#[inline]
 pub(super) fn push_decimal(out: &mut String, n: u64) {
     out.push_str(itoa::Buffer::new().format(n));
 }
