@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let mut ctx = PacketContext { ts: Timestamp::new(1_700_000_000, 0, 6), frame: 1 };
     let (initiator, responder) = if setup & 4 != 0 { (server, client) } else { (client, server) };
     let mut ignored = conns
-        .on_flow_event(FlowEvent::Opened { flow: 7, initiator, responder, syn_seen: setup & 1 != 0 }, ctx)
+        .on_stream_event(FlowEvent::Opened { flow: 7, initiator, responder, syn_seen: setup & 1 != 0 }.into(), ctx)
         == Verdict::Ignore;
     let mut ended = [false; 2];
     while !input.is_empty() && !ignored {
@@ -58,20 +58,20 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         if kind & 0x0e == 0x02 {
-            let verdict = conns.on_flow_event(FlowEvent::Gap { flow: 7, from, offset: 0, bytes: len as u64 + 1, cause: GapCause::CaptureLoss }, ctx);
+            let verdict = conns.on_stream_event(FlowEvent::Gap { flow: 7, from, offset: 0, bytes: len as u64 + 1, cause: GapCause::CaptureLoss }.into(), ctx);
             ignored |= verdict == Verdict::Ignore;
         }
         if !bytes.is_empty() && !ignored {
-            ignored |= conns.on_flow_event(FlowEvent::Data { flow: 7, from, bytes }, ctx) == Verdict::Ignore;
+            ignored |= conns.on_stream_event(FlowEvent::Data { flow: 7, from, bytes }.into(), ctx) == Verdict::Ignore;
         }
         if kind & 0x0e == 0x04 && !ignored {
             ended[i] = true;
-            let verdict = conns.on_flow_event(FlowEvent::DirectionEnded { flow: 7, from, reason: EndReason::Fin }, ctx);
+            let verdict = conns.on_stream_event(FlowEvent::DirectionEnded { flow: 7, from, reason: EndReason::Fin }.into(), ctx);
             ignored |= verdict == Verdict::Ignore;
         }
     }
     let reason = if setup & 8 != 0 { EndReason::Rst } else { EndReason::CaptureEnd };
-    conns.on_flow_event(FlowEvent::Closed { flow: 7, reason }, ctx);
+    conns.on_stream_event(FlowEvent::Closed { flow: 7, reason }.into(), ctx);
     // A flow that ended while waiting for secrets is finished at the end of input.
     conns.finish();
     assert_eq!(conns.open_flows(), 0);

@@ -5,6 +5,18 @@
 //! this module only decides what to report. It never says "valid" without having verified
 //! every signature it could reach: anything the verifier cannot check is "unverifiable", with
 //! the reason.
+//!
+//! Every byte is hostile: the lints below keep panicking operations out of this layer.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -102,50 +114,10 @@ pub fn sha256_hex(der: &[u8]) -> String {
     crate::hex_text::lower(Sha256::digest(der))
 }
 
-/// RFC 3339 UTC text for seconds since the epoch, e.g. "2019-10-05T01:38:17Z".
+/// RFC 3339 UTC text for seconds since the epoch, e.g. "2019-10-05T01:38:17Z"; none outside
+/// the years the `time` crate represents.
 pub fn format_rfc3339(secs: i64) -> Option<String> {
-    // Every TLS <= 1.2 hello random carries a 32-bit time, so this runs twice per handshake;
-    // going through `time`'s date type and `format!` was 3 % of a text run's instructions.
-    // The civil-date arithmetic below covers 1970-01-01 to 9999-12-31; the rest (negative and
-    // huge values) takes the general path.
-    const YEAR_10000: i64 = 253_402_300_800;
-    if !(0..YEAR_10000).contains(&secs) {
-        return ASN1Time::from_timestamp(secs).ok().map(rfc3339);
-    }
-    let (days, in_day) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    let mut text = String::with_capacity(20);
-    let parts = [
-        (year / 100, ""),
-        (year % 100, "-"),
-        (month, "-"),
-        (day, "T"),
-        (in_day / 3600, ":"),
-        (in_day % 3600 / 60, ":"),
-        (in_day % 60, "Z"),
-    ];
-    for (value, after) in parts {
-        for digit in [value / 10 % 10, value % 10] {
-            text.extend(u32::try_from(digit).ok().and_then(|d| char::from_digit(d, 10)));
-        }
-        text.push_str(after);
-    }
-    Some(text)
-}
-
-/// (year, month, day) of a day count since 1970-01-01 (0 or more), in the proleptic Gregorian
-/// calendar: Howard Hinnant's `civil_from_days`, with eras of 400 years starting on March 1st.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    ASN1Time::from_timestamp(secs).ok().map(rfc3339)
 }
 
 fn rfc3339(t: ASN1Time) -> String {
@@ -252,7 +224,7 @@ fn integer_bits(bytes: &[u8]) -> u32 {
     match trimmed.first() {
         Some(&top) => {
             let len = u32::try_from(trimmed.len()).unwrap_or(u32::MAX / 8);
-            (len - 1).saturating_mul(8).saturating_add(8 - top.leading_zeros())
+            len.saturating_sub(1).saturating_mul(8).saturating_add(8u32.saturating_sub(top.leading_zeros()))
         }
         None => 0,
     }
@@ -444,7 +416,10 @@ impl JudgedChain {
     /// same again plus a fixed part each.
     fn bytes(&self) -> usize {
         let ders: usize = self.ders.iter().map(Vec::len).sum();
-        size_of::<Self>() + 2 * ders + 512 * self.ders.len() + self.sni.as_ref().map_or(0, String::len)
+        size_of::<Self>()
+            .saturating_add(ders.saturating_mul(2))
+            .saturating_add(self.ders.len().saturating_mul(512))
+            .saturating_add(self.sni.as_ref().map_or(0, String::len))
     }
 }
 
@@ -486,7 +461,7 @@ impl ChainMemo {
         }
         self.map.insert(key, chain);
         self.order.push_back(key);
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
     }
 }
 
@@ -584,13 +559,14 @@ fn check_chain(certs: &[Option<&X509Certificate<'_>>], sni: Option<&str>) -> Cha
         }
     };
     for (i, pair) in certs.windows(2).enumerate() {
-        let what = format!("certificate {i} signed by certificate {}", i + 1);
+        let next = i.saturating_add(1);
+        let what = format!("certificate {i} signed by certificate {next}");
         match pair {
             [Some(child), Some(signer)] => {
                 if !names_equal(child.issuer(), signer.subject()) {
                     issued_in_order = false;
                     order_problem
-                        .get_or_insert(format!("certificate {i}'s issuer is not certificate {}'s subject", i + 1));
+                        .get_or_insert(format!("certificate {i}'s issuer is not certificate {next}'s subject"));
                 }
                 note(verify_link(child, signer.public_key(), &what));
             }
@@ -697,7 +673,7 @@ pub fn write_pem(dir: &Path, der: &[u8]) -> io::Result<PathBuf> {
 /// RFC 7468 textual encoding: base64 in 64-character lines.
 pub fn pem_text(der: &[u8]) -> String {
     let b64 = data_encoding::BASE64.encode(der);
-    let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 64);
+    let mut out = String::with_capacity(b64.len().saturating_add(b64.len() / 64).saturating_add(64));
     out.push_str("-----BEGIN CERTIFICATE-----\n");
     for line in b64.as_bytes().chunks(64) {
         out.push_str(&String::from_utf8_lossy(line));

@@ -57,8 +57,8 @@ pub enum DecryptError {
 }
 
 /// The AEAD ciphers, keyed once. AES-GCM and ChaCha20-Poly1305 (nearly every record of a key
-/// log run) go through ring, whose assembly opened a 1 KiB AES-256-GCM record about 3x faster
-/// than the RustCrypto crates on the benchmark machine; ring has no CCM, which RustCrypto keeps.
+/// log run) go through ring, whose assembly is much faster than the RustCrypto crates
+/// (BENCHMARKS.md); ring has no CCM, which RustCrypto keeps.
 enum AeadCipher {
     Ring(Box<ring::aead::LessSafeKey>),
     Aes128Ccm(Box<Ccm<Aes128, U16, U12>>),

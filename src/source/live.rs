@@ -28,11 +28,13 @@
 
 pub mod bpf;
 pub mod frame;
+mod interfaces;
 
 use super::Packet;
 use crate::time::Timestamp;
 use bpf::{FilterError, FilterSpec, Framing};
-use frame::{HEADROOM, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LinkInfo};
+use frame::{HEADROOM, LINKTYPE_LINUX_SLL2, LinkInfo};
+pub use interfaces::{InterfaceInfo, interfaces, linktype_name};
 use std::io;
 use std::mem::{MaybeUninit, size_of};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -93,81 +95,6 @@ pub struct KernelStats {
     pub received: u64,
     /// Frames the kernel dropped because the socket queue was full.
     pub dropped: u64,
-}
-
-/// One interface, as `--list` shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InterfaceInfo {
-    pub name: String,
-    pub index: u32,
-    pub up: bool,
-    /// Carrier present (IFF_RUNNING).
-    pub running: bool,
-    pub loopback: bool,
-    /// Addresses with prefix length, e.g. `127.0.0.1/8`.
-    pub addresses: Vec<String>,
-    /// ARPHRD_* hardware type, when the system tells it.
-    pub hatype: Option<u16>,
-    /// pcap link type a capture on this interface produces.
-    pub linktype: u32,
-}
-
-/// The interfaces of this machine, then the `any` pseudo-interface.
-pub fn interfaces() -> Vec<InterfaceInfo> {
-    let mut out: Vec<InterfaceInfo> = pnet_datalink::interfaces()
-        .into_iter()
-        .map(|i| {
-            let hatype = hardware_type(&i.name);
-            InterfaceInfo {
-                addresses: i.ips.iter().map(|n| n.to_string()).collect(),
-                up: i.is_up(),
-                running: i.is_running(),
-                loopback: i.is_loopback(),
-                index: i.index,
-                linktype: linktype_for(hatype, &i.name),
-                name: i.name,
-                hatype,
-            }
-        })
-        .collect();
-    out.push(InterfaceInfo {
-        name: ANY.to_string(),
-        index: 0,
-        up: true,
-        running: true,
-        loopback: false,
-        addresses: Vec::new(),
-        hatype: None,
-        linktype: LINKTYPE_LINUX_SLL2,
-    });
-    out
-}
-
-/// ARPHRD_* type of `name` from sysfs.
-fn hardware_type(name: &str) -> Option<u16> {
-    if name.is_empty() || name.contains('/') || name.starts_with('.') {
-        return None;
-    }
-    std::fs::read_to_string(format!("/sys/class/net/{name}/type")).ok()?.trim().parse().ok()
-}
-
-/// Raw Ethernet frames for Ethernet and loopback; cooked SLL2 for everything else (and for an
-/// unknown type, since a cooked socket works on any interface).
-fn linktype_for(hatype: Option<u16>, name: &str) -> u32 {
-    match hatype {
-        _ if name == ANY => LINKTYPE_LINUX_SLL2,
-        Some(ARPHRD_ETHER) | Some(ARPHRD_LOOPBACK) => LINKTYPE_ETHERNET,
-        _ => LINKTYPE_LINUX_SLL2,
-    }
-}
-
-/// pcap's name for a link type, for messages.
-pub fn linktype_name(linktype: u32) -> &'static str {
-    match linktype {
-        LINKTYPE_ETHERNET => "EN10MB",
-        LINKTYPE_LINUX_SLL2 => "LINUX_SLL2",
-        _ => "other",
-    }
 }
 
 /// Control-message space: a timespec and a tpacket_auxdata with their headers fit easily.
@@ -326,7 +253,7 @@ impl LiveSource {
             let Some(data) = self.buf.get(start..start.saturating_add(captured)) else {
                 continue;
             };
-            self.frames += 1;
+            self.frames = self.frames.saturating_add(1);
             let pkt = Packet {
                 frame: self.frames,
                 ts,
@@ -374,7 +301,7 @@ impl LiveSource {
             let space_len = iov.iov_len;
             let copied = full.min(space_len);
             if full > space_len {
-                self.cut_frames += 1;
+                self.cut_frames = self.cut_frames.saturating_add(1);
             }
             // SAFETY: the kernel filled `from` (or left it zeroed, which is valid).
             let from = unsafe { from.assume_init() };
@@ -389,8 +316,8 @@ impl LiveSource {
                 match frame::write_sll2_header(&mut self.buf, &info) {
                     Some(start) => Received {
                         start,
-                        len: copied + frame::SLL2_HEADER_LEN,
-                        orig_len: full + frame::SLL2_HEADER_LEN,
+                        len: copied.saturating_add(frame::SLL2_HEADER_LEN),
+                        orig_len: full.saturating_add(frame::SLL2_HEADER_LEN),
                         ts,
                     },
                     None => continue,
@@ -406,8 +333,8 @@ impl LiveSource {
                         match frame::insert_vlan_tag(&mut self.buf, copied, tpid, a.tp_vlan_tci) {
                             Some(start) => Received {
                                 start,
-                                len: copied + frame::VLAN_TAG_LEN,
-                                orig_len: full + frame::VLAN_TAG_LEN,
+                                len: copied.saturating_add(frame::VLAN_TAG_LEN),
+                                orig_len: full.saturating_add(frame::VLAN_TAG_LEN),
                                 ts,
                             },
                             None => Received { start: HEADROOM, len: copied, orig_len: full, ts },
@@ -518,30 +445,6 @@ fn attach_filter(fd: &OwnedFd, program: &[bpf::Insn]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn interfaces_include_loopback_and_any() {
-        let list = interfaces();
-        let lo = list.iter().find(|i| i.loopback).expect("a loopback interface");
-        assert_eq!(lo.hatype, Some(ARPHRD_LOOPBACK));
-        assert_eq!(lo.linktype, LINKTYPE_ETHERNET);
-        assert!(lo.addresses.iter().any(|a| a == "127.0.0.1/8"), "{:?}", lo.addresses);
-        assert!(lo.up);
-        let any = list.last().unwrap();
-        assert_eq!((any.name.as_str(), any.linktype), (ANY, LINKTYPE_LINUX_SLL2));
-    }
-
-    #[test]
-    fn link_types_follow_hardware_types() {
-        assert_eq!(linktype_for(Some(1), "eth0"), LINKTYPE_ETHERNET);
-        assert_eq!(linktype_for(Some(772), "lo"), LINKTYPE_ETHERNET);
-        // ARPHRD_NONE (tun), ARPHRD_IPGRE and unknown types are read cooked.
-        assert_eq!(linktype_for(Some(65534), "tun0"), LINKTYPE_LINUX_SLL2);
-        assert_eq!(linktype_for(Some(778), "gre1"), LINKTYPE_LINUX_SLL2);
-        assert_eq!(linktype_for(None, "x"), LINKTYPE_LINUX_SLL2);
-        assert_eq!(linktype_for(Some(1), ANY), LINKTYPE_LINUX_SLL2);
-        assert_eq!(hardware_type("../../etc"), None);
-    }
 
     #[test]
     fn unknown_interface_is_reported_with_the_known_ones() {

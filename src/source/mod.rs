@@ -2,6 +2,18 @@
 //!
 //! Layer 1 of the pipeline. A source hands out raw frames with their link type and timestamp;
 //! it knows nothing about what the frames contain.
+//!
+//! Every byte is hostile: the lints below keep panicking operations out of this layer.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod file;
 pub mod live;

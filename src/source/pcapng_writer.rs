@@ -43,12 +43,17 @@ pub struct PcapngWriter<W: Write> {
     packets: u64,
 }
 
+/// Zero bytes that bring `len` to a multiple of 4.
 fn padding(len: usize) -> usize {
-    (4 - len % 4) % 4
+    len.wrapping_neg() % 4
 }
 
 fn option_len(value_len: usize) -> usize {
-    4 + value_len + padding(value_len)
+    value_len.saturating_add(padding(value_len)).saturating_add(4)
+}
+
+fn put_padding<W: Write>(out: &mut W, len: usize) -> io::Result<()> {
+    out.write_all([0u8; 3].get(..padding(len)).unwrap_or_default())
 }
 
 impl<W: Write> PcapngWriter<W> {
@@ -56,8 +61,7 @@ impl<W: Write> PcapngWriter<W> {
     /// every Interface Description Block.
     pub fn new(mut out: W, application: &str, snaplen: u32) -> io::Result<Self> {
         let app = application.as_bytes();
-        let options = option_len(app.len()) + 4;
-        let total = 28 + options;
+        let total = option_len(app.len()).saturating_add(4 + 28);
         put_u32(&mut out, SHB_TYPE)?;
         put_u32(&mut out, block_len(total)?)?;
         put_u32(&mut out, BYTE_ORDER_MAGIC)?;
@@ -83,8 +87,7 @@ impl<W: Write> PcapngWriter<W> {
         let linktype16 = u16::try_from(linktype)
             .map_err(|_| io::Error::other(format!("link type {linktype} does not fit pcapng")))?;
         let name_bytes = name.as_bytes();
-        let options = option_len(name_bytes.len()) + option_len(1) + 4;
-        let total = 20 + options;
+        let total = option_len(name_bytes.len()).saturating_add(option_len(1)).saturating_add(4 + 20);
         put_u32(&mut self.out, IDB_TYPE)?;
         put_u32(&mut self.out, block_len(total)?)?;
         self.out.write_all(&linktype16.to_le_bytes())?;
@@ -94,8 +97,9 @@ impl<W: Write> PcapngWriter<W> {
         put_option(&mut self.out, IF_TSRESOL, &[TSRESOL_NANOS])?;
         put_option(&mut self.out, OPT_END, &[])?;
         put_u32(&mut self.out, block_len(total)?)?;
+        let id = self.interfaces.len() as u32;
         self.interfaces.push(key);
-        Ok((self.interfaces.len() - 1) as u32)
+        Ok(id)
     }
 
     /// Writes one frame as an Enhanced Packet Block on interface `interface_id`.
@@ -104,7 +108,7 @@ impl<W: Write> PcapngWriter<W> {
             return Err(io::Error::other("packet for an undescribed interface"));
         }
         let caplen = u32::try_from(data.len()).map_err(|_| io::Error::other("frame too large"))?;
-        let total = 32 + data.len() + padding(data.len());
+        let total = data.len().saturating_add(padding(data.len())).saturating_add(32);
         // Nanoseconds since the epoch; times before 1970 cannot be written and become 0.
         let units = u64::try_from(ts.as_nanos()).unwrap_or(0);
         put_u32(&mut self.out, EPB_TYPE)?;
@@ -115,9 +119,9 @@ impl<W: Write> PcapngWriter<W> {
         put_u32(&mut self.out, caplen)?;
         put_u32(&mut self.out, orig_len.max(caplen))?;
         self.out.write_all(data)?;
-        self.out.write_all(&[0u8; 3][..padding(data.len())])?;
+        put_padding(&mut self.out, data.len())?;
         put_u32(&mut self.out, block_len(total)?)?;
-        self.packets += 1;
+        self.packets = self.packets.saturating_add(1);
         Ok(())
     }
 
@@ -125,13 +129,13 @@ impl<W: Write> PcapngWriter<W> {
     /// (Wireshark, `tlstrace read`) find the keys in the capture itself.
     pub fn write_decryption_secrets(&mut self, key_log: &[u8]) -> io::Result<()> {
         let len = u32::try_from(key_log.len()).map_err(|_| io::Error::other("key log too large"))?;
-        let total = 20 + key_log.len() + padding(key_log.len());
+        let total = key_log.len().saturating_add(padding(key_log.len())).saturating_add(20);
         put_u32(&mut self.out, DSB_TYPE)?;
         put_u32(&mut self.out, block_len(total)?)?;
         put_u32(&mut self.out, SECRETS_TLS_KEY_LOG)?;
         put_u32(&mut self.out, len)?;
         self.out.write_all(key_log)?;
-        self.out.write_all(&[0u8; 3][..padding(key_log.len())])?;
+        put_padding(&mut self.out, key_log.len())?;
         put_u32(&mut self.out, block_len(total)?)?;
         Ok(())
     }
@@ -165,7 +169,7 @@ fn put_option<W: Write>(out: &mut W, code: u16, value: &[u8]) -> io::Result<()> 
     out.write_all(&code.to_le_bytes())?;
     out.write_all(&len.to_le_bytes())?;
     out.write_all(value)?;
-    out.write_all(&[0u8; 3][..padding(value.len())])
+    put_padding(out, value.len())
 }
 
 #[cfg(test)]
@@ -262,7 +266,7 @@ mod tests {
         let shb_len = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
         let dsb = &bytes[shb_len..];
         assert_eq!(u32::from_le_bytes(dsb[0..4].try_into().unwrap()), 0x0000_000A);
-        let total = 20 + key_log.len() + padding(key_log.len());
+        let total = key_log.len().saturating_add(padding(key_log.len())).saturating_add(20);
         assert_eq!(u32::from_le_bytes(dsb[4..8].try_into().unwrap()) as usize, total);
         assert_eq!(&dsb[8..12], &0x544c_534bu32.to_le_bytes());
         assert_eq!(u32::from_le_bytes(dsb[12..16].try_into().unwrap()) as usize, key_log.len());

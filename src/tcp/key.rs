@@ -33,8 +33,8 @@ pub(super) struct FlowKey {
 
 impl Hash for FlowKey {
     /// Five integer writes of the packed key instead of the many small hasher calls of a
-    /// derived impl: foldhash mixes two 64-bit words per multiply, where hashing the same 40
-    /// bytes as a slice took its general byte-string path (1 % more of a text run).
+    /// derived impl: foldhash mixes two 64-bit words per multiply, where the same 40 bytes as a
+    /// slice take its slower general byte-string path.
     fn hash<H: Hasher>(&self, state: &mut H) {
         let tail = (u64::from(self.lo.port) << 32)
             | (u64::from(self.hi.port) << 16)

@@ -60,7 +60,7 @@ impl<T> LinkedSlab<T> {
 
     /// Occupied entries on both lists.
     pub(super) fn len(&self) -> usize {
-        self.open.len + self.closed.len
+        self.open.len.saturating_add(self.closed.len)
     }
 
     pub(super) fn list_len(&self, list: ListId) -> usize {
@@ -193,7 +193,7 @@ impl<T> LinkedSlab<T> {
         if ends.tail == NIL {
             ends.tail = idx;
         }
-        ends.len += 1;
+        ends.len = ends.len.saturating_add(1);
     }
 
     fn unlink(&mut self, idx: u32, list: ListId) {

@@ -31,6 +31,18 @@
 //!   are absorbed; new bytes past a FIN-closed stream open a new mid-stream flow.
 //! - `Ignore` from any event stops all buffering and delivery for the flow: the entry stays,
 //!   following only its position and FIN/RST, and the only further event is `Closed`.
+//!
+//! Every byte is hostile: the lints below keep panicking operations out of this layer.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use std::net::SocketAddr;
 

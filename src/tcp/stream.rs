@@ -41,7 +41,7 @@ impl Sink<'_> {
         if bytes.is_empty() {
             return ControlFlow::Continue(());
         }
-        self.stats.bytes_delivered += bytes.len() as u64;
+        self.stats.bytes_delivered = self.stats.bytes_delivered.saturating_add(bytes.len() as u64);
         let verdict = (self.emit)(FlowEvent::Data { flow: self.flow, from: self.from, bytes });
         step(verdict)
     }
@@ -50,8 +50,8 @@ impl Sink<'_> {
         if bytes == 0 {
             return ControlFlow::Continue(());
         }
-        self.stats.gaps += 1;
-        self.stats.gap_bytes += bytes;
+        self.stats.gaps = self.stats.gaps.saturating_add(1);
+        self.stats.gap_bytes = self.stats.gap_bytes.saturating_add(bytes);
         let verdict = (self.emit)(FlowEvent::Gap { flow: self.flow, from: self.from, offset, bytes, cause });
         step(verdict)
     }
@@ -223,13 +223,13 @@ impl Dir {
         let mut start = start.max(0).unsigned_abs();
         loop {
             if end <= self.next || start >= end {
-                sink.stats.retransmitted_bytes += payload.len() as u64;
+                sink.stats.retransmitted_bytes = sink.stats.retransmitted_bytes.saturating_add(payload.len() as u64);
                 return ControlFlow::Continue(());
             }
             if start < self.next {
                 // Overlaps delivered bytes: keep only what is new.
-                let skip = to_usize(self.next - start).min(payload.len());
-                sink.stats.retransmitted_bytes += skip as u64;
+                let skip = to_usize(self.next.saturating_sub(start)).min(payload.len());
+                sink.stats.retransmitted_bytes = sink.stats.retransmitted_bytes.saturating_add(skip as u64);
                 payload = payload.get(skip..).unwrap_or_default();
                 start = self.next;
             }
@@ -338,9 +338,9 @@ impl Dir {
             reorder.cost = reorder.cost.saturating_sub(cost);
             sink.release(cost);
             let piece_end = piece_start.saturating_add(piece.len());
-            let skip = self.next - piece_start;
+            let skip = self.next.saturating_sub(piece_start);
             if let Piece::Data(_) = piece {
-                sink.stats.retransmitted_bytes += skip.min(piece.len());
+                sink.stats.retransmitted_bytes = sink.stats.retransmitted_bytes.saturating_add(skip.min(piece.len()));
             }
             if piece_end <= self.next {
                 continue;
@@ -349,7 +349,7 @@ impl Dir {
             self.next = piece_end;
             match &piece {
                 Piece::Data(bytes) => sink.data(bytes.get(to_usize(skip)..).unwrap_or_default())?,
-                Piece::Lost(n) => sink.gap(offset, n - skip, GapCause::Snaplen)?,
+                Piece::Lost(n) => sink.gap(offset, n.saturating_sub(skip), GapCause::Snaplen)?,
             }
         }
     }
@@ -359,15 +359,15 @@ impl Dir {
         let data_end = start.saturating_add(payload.len() as u64);
         let ranges = self.uncovered(start, end);
         if ranges.is_empty() {
-            sink.stats.retransmitted_bytes += payload.len() as u64;
+            sink.stats.retransmitted_bytes = sink.stats.retransmitted_bytes.saturating_add(payload.len() as u64);
             return Buffered::AllDuplicate;
         }
         let mut cost = 0usize;
         let mut new_data = 0u64;
         for &(a, b) in &ranges {
             if a < data_end {
-                let n = b.min(data_end) - a;
-                new_data += n;
+                let n = b.min(data_end).saturating_sub(a);
+                new_data = new_data.saturating_add(n);
                 cost = cost.saturating_add(to_usize(n)).saturating_add(PIECE_OVERHEAD);
             }
             if b > data_end {
@@ -379,24 +379,25 @@ impl Dir {
             return Buffered::OverCap;
         }
         if sink.buffered_total.saturating_add(cost) > sink.max_total {
-            sink.stats.reassembly_evictions += 1;
+            sink.stats.reassembly_evictions = sink.stats.reassembly_evictions.saturating_add(1);
             return Buffered::OverCap;
         }
-        sink.stats.retransmitted_bytes += payload.len() as u64 - new_data;
-        sink.stats.out_of_order_segments += 1;
+        sink.stats.retransmitted_bytes =
+            sink.stats.retransmitted_bytes.saturating_add((payload.len() as u64).saturating_sub(new_data));
+        sink.stats.out_of_order_segments = sink.stats.out_of_order_segments.saturating_add(1);
         *sink.buffered_total = sink.buffered_total.saturating_add(cost);
         let reorder = self.reorder.get_or_insert_with(Box::default);
         reorder.cost = reorder.cost.saturating_add(cost);
         for (a, b) in ranges {
             if a < data_end {
-                let from = to_usize(a - start);
-                let to = to_usize(b.min(data_end) - start);
+                let from = to_usize(a.saturating_sub(start));
+                let to = to_usize(b.min(data_end).saturating_sub(start));
                 let bytes = payload.get(from..to).unwrap_or_default();
                 reorder.pieces.insert(a, Piece::Data(bytes.into()));
             }
             if b > data_end {
                 let lost_start = a.max(data_end);
-                reorder.pieces.insert(lost_start, Piece::Lost(b - lost_start));
+                reorder.pieces.insert(lost_start, Piece::Lost(b.saturating_sub(lost_start)));
             }
         }
         Buffered::Stored

@@ -62,7 +62,8 @@ impl Flow {
 /// Bytes of one flow's slot in the table: the flow, its recency link and its place on the free
 /// list (counted in [`crate::budget::FLOW_COST`]).
 pub fn flow_slot_bytes() -> usize {
-    size_of::<Option<Flow>>() + super::lru::LINK_BYTES + size_of::<u32>()
+    const BYTES: usize = size_of::<Option<Flow>>() + super::lru::LINK_BYTES + size_of::<u32>();
+    BYTES
 }
 
 /// An open flow as [`FlowTable::least_recent`] lists it.
@@ -184,7 +185,7 @@ impl FlowTable {
 
     /// Feeds one segment captured at `ts`.
     pub fn process(&mut self, seg: &TcpSegment<'_>, ts: Timestamp, emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) {
-        self.stats.segments += 1;
+        self.stats.segments = self.stats.segments.saturating_add(1);
         self.clock_ns = self.clock_ns.max(nanos(ts));
         let (key, src_is_lo) = FlowKey::new(seg.src, seg.dst);
         let existing = self.index.get(&key, &self.slab).or_else(|| self.closed_index.get(&key, &self.slab));
@@ -192,7 +193,7 @@ impl FlowTable {
             Some(idx) => match self.route(idx, src_is_lo, seg) {
                 Route::Existing => idx,
                 Route::Absorb => {
-                    self.stats.segments_after_close += 1;
+                    self.stats.segments_after_close = self.stats.segments_after_close.saturating_add(1);
                     self.touch(idx);
                     return;
                 }
@@ -206,7 +207,7 @@ impl FlowTable {
             },
             None if seg.flags.rst() => {
                 // A reset for a connection never seen has nothing to report.
-                self.stats.stray_segments += 1;
+                self.stats.stray_segments = self.stats.stray_segments.saturating_add(1);
                 return;
             }
             None => match self.open(key, src_is_lo, seg, emit) {
@@ -228,7 +229,7 @@ impl FlowTable {
                 Some(flow) if now.saturating_sub(flow.last_seen_ns) > idle => {}
                 _ => break,
             }
-            self.stats.flows_timed_out += 1;
+            self.stats.flows_timed_out = self.stats.flows_timed_out.saturating_add(1);
             self.close(idx, EndReason::Timeout, emit);
         }
         let linger = secs_to_nanos(self.cfg.closed_linger_secs);
@@ -284,13 +285,13 @@ impl FlowTable {
     /// Closes flows picked from [`least_recent`](Self::least_recent) as `Evicted` (to bring
     /// memory within the budget); those already gone are skipped. Returns how many it closed.
     pub fn evict_for_memory(&mut self, victims: &[FlowSlot], emit: &mut dyn FnMut(FlowEvent<'_>) -> Verdict) -> u64 {
-        let mut evicted = 0;
+        let mut evicted = 0u64;
         for v in victims {
             let open =
                 self.slab.get(v.idx).is_some_and(|f| f.id == v.id && matches!(f.state, State::Live | State::Ignored));
             if open {
-                self.stats.flows_evicted_for_memory += 1;
-                evicted += 1;
+                self.stats.flows_evicted_for_memory = self.stats.flows_evicted_for_memory.saturating_add(1);
+                evicted = evicted.saturating_add(1);
                 self.close(v.idx, EndReason::Evicted, emit);
             }
         }
@@ -350,7 +351,7 @@ impl FlowTable {
         match self.slab.get(idx).map(|f| f.state) {
             Some(State::Closed { .. }) | None => self.remove_entry(idx),
             Some(State::Live | State::Ignored) => {
-                self.stats.flows_superseded += 1;
+                self.stats.flows_superseded = self.stats.flows_superseded.saturating_add(1);
                 self.close(idx, EndReason::Evicted, emit);
             }
         }
@@ -379,8 +380,8 @@ impl FlowTable {
             responder: Dir::default(),
         };
         let idx = self.slab.insert(flow, ListId::Open)?;
-        self.next_id += 1;
-        self.stats.flows += 1;
+        self.next_id = self.next_id.saturating_add(1);
+        self.stats.flows = self.stats.flows.saturating_add(1);
         self.index.insert(&key, idx, &self.slab);
         let verdict = emit(FlowEvent::Opened { flow: id, initiator, responder, syn_seen: syn });
         if verdict == Verdict::Ignore {
@@ -396,7 +397,7 @@ impl FlowTable {
             if let Some(idx) = self.slab.oldest(ListId::Closed) {
                 self.remove_entry(idx);
             } else if let Some(idx) = self.slab.oldest(ListId::Open) {
-                self.stats.flows_evicted += 1;
+                self.stats.flows_evicted = self.stats.flows_evicted.saturating_add(1);
                 self.close(idx, EndReason::Evicted, emit);
             } else {
                 break;
@@ -408,7 +409,7 @@ impl FlowTable {
         if let Some(flow) = self.slab.get_mut(idx) {
             flow.state = State::Ignored;
             flow.release(&mut self.buffered_total);
-            self.stats.flows_ignored += 1;
+            self.stats.flows_ignored = self.stats.flows_ignored.saturating_add(1);
         }
     }
 
@@ -463,7 +464,7 @@ impl FlowTable {
                 ControlFlow::Break(()) => {
                     flow.state = State::Ignored;
                     flow.release(&mut self.buffered_total);
-                    self.stats.flows_ignored += 1;
+                    self.stats.flows_ignored = self.stats.flows_ignored.saturating_add(1);
                 }
             }
         }
@@ -562,7 +563,7 @@ fn deliver(
         return ControlFlow::Continue(None);
     }
     if dir.ended() {
-        sink.stats.retransmitted_bytes += seg.payload.len() as u64;
+        sink.stats.retransmitted_bytes = sink.stats.retransmitted_bytes.saturating_add(seg.payload.len() as u64);
         return ControlFlow::Continue(None);
     }
     let syn = u32::from(flags.syn());
@@ -572,7 +573,7 @@ fn deliver(
     }
     let start = dir.offset_of(seg.seq).saturating_add(i64::from(syn));
     if !dir.in_window(start) {
-        sink.stats.segments_out_of_window += 1;
+        sink.stats.segments_out_of_window = sink.stats.segments_out_of_window.saturating_add(1);
         return ControlFlow::Continue(None);
     }
     dir.segment(start, seg.payload, missing, sink)?;

@@ -114,10 +114,11 @@ fn emit_complete(data: &[u8], out: &mut dyn FnMut(HandshakeMessage<'_>)) -> Resu
         if len > MAX_HANDSHAKE_MESSAGE {
             return Err(FramingError::TooLarge(len));
         }
-        let Some(raw) = rest.get(..4 + len) else { break };
+        let end = len.saturating_add(4);
+        let Some(raw) = rest.get(..end) else { break };
         let body = raw.get(4..).unwrap_or(&[]);
         out(HandshakeMessage { msg_type, body, raw });
-        pos += 4 + len;
+        pos = pos.saturating_add(end);
     }
     Ok(pos)
 }

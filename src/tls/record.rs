@@ -304,13 +304,13 @@ impl RecordSplitter {
     fn continue_skipping<'d>(&mut self, data: &'d [u8], out: &mut dyn FnMut(RecordItem<'_>)) -> &'d [u8] {
         let Some(mut skip) = self.skipping else { return data };
         let take = skip.remaining.min(data.len());
-        skip.remaining -= take;
+        skip.remaining = skip.remaining.saturating_sub(take);
         if skip.remaining > 0 {
             self.skipping = Some(skip);
             return &[];
         }
         self.skipping = None;
-        self.records += 1;
+        self.records = self.records.saturating_add(1);
         out(RecordItem::Record(Record {
             content_type: CONTENT_APPLICATION_DATA,
             version: skip.version,
@@ -335,10 +335,10 @@ impl RecordSplitter {
                         if skip > 0 {
                             out(RecordItem::Skipped { bytes: skip, resync: false });
                         }
-                        pos += skip;
+                        pos = pos.saturating_add(skip);
                         self.mode = mode;
                     }
-                    Detected::NeedMore(keep_from) => return pos + keep_from,
+                    Detected::NeedMore(keep_from) => return pos.saturating_add(keep_from),
                     Detected::NotTls => {
                         self.mode = Mode::NotTls;
                         return data.len();
@@ -347,21 +347,21 @@ impl RecordSplitter {
                 Mode::Resync => match find_resync_point(rest) {
                     Some(skip) => {
                         if skip > 0 {
-                            self.resync_skipped += skip as u64;
+                            self.resync_skipped = self.resync_skipped.saturating_add(skip as u64);
                             out(RecordItem::Skipped { bytes: skip, resync: true });
                         }
-                        pos += skip;
+                        pos = pos.saturating_add(skip);
                         self.mode = Mode::Records;
                     }
                     None => {
                         // Keep the last 4 bytes: a header may straddle the next segment.
                         let keep = rest.len().min(4);
-                        let skip = rest.len() - keep;
+                        let skip = rest.len().saturating_sub(keep);
                         if skip > 0 {
-                            self.resync_skipped += skip as u64;
+                            self.resync_skipped = self.resync_skipped.saturating_add(skip as u64);
                             out(RecordItem::Skipped { bytes: skip, resync: true });
                         }
-                        return pos + skip;
+                        return pos.saturating_add(skip);
                     }
                 },
                 Mode::Records => {
@@ -389,9 +389,9 @@ impl RecordSplitter {
                         }
                         return pos;
                     };
-                    self.records += 1;
+                    self.records = self.records.saturating_add(1);
                     out(RecordItem::Record(Record { content_type: ct, version, payload, length: len }));
-                    pos += 5 + len;
+                    pos = pos.saturating_add(5 + len);
                 }
                 Mode::SslV2 => {
                     // A client that sent an SSLv2 hello continues with SSLv3/TLS records when the
@@ -411,10 +411,10 @@ impl RecordSplitter {
                         self.mode = Mode::Resync;
                         continue;
                     }
-                    let Some(body) = rest.get(hlen..hlen + len) else { return pos };
-                    self.records += 1;
+                    let Some(body) = rest.get(hlen..hlen.saturating_add(len)) else { return pos };
+                    self.records = self.records.saturating_add(1);
                     out(RecordItem::SslV2 { body });
-                    pos += hlen + len;
+                    pos = pos.saturating_add(hlen.saturating_add(len));
                 }
             }
         }
@@ -445,11 +445,11 @@ impl RecordSplitter {
         let window = rest.len().saturating_sub(6).min(limit);
         for i in 0..window {
             if rest.get(i..).is_some_and(|r| hello_start(r) || (self.midstream && two_plausible_records(r))) {
-                self.scanned += i;
+                self.scanned = self.scanned.saturating_add(i);
                 return Detected::At(i, Mode::Records);
             }
         }
-        self.scanned += window;
+        self.scanned = self.scanned.saturating_add(window);
         if self.scanned >= DETECT_SCAN_LIMIT {
             return Detected::NotTls;
         }
@@ -468,7 +468,7 @@ enum Detected {
 /// A record that starts at offset 0 and whose successor (if already captured) also looks right.
 fn followed_by_plausible(rest: &[u8]) -> bool {
     let Some((_, _, len)) = plausible_header(rest) else { return false };
-    match rest.get(5 + len..) {
+    match rest.get(len.saturating_add(5)..) {
         Some(next) if next.len() >= 5 => plausible_header(next).is_some(),
         // The record runs to (or past) the end of what we have: accept on the header alone.
         _ => true,
@@ -478,7 +478,7 @@ fn followed_by_plausible(rest: &[u8]) -> bool {
 /// A plausible record immediately followed by another plausible header (both present).
 fn two_plausible_records(rest: &[u8]) -> bool {
     let Some((_, _, len)) = plausible_header(rest) else { return false };
-    rest.get(5 + len..).is_some_and(|next| plausible_header(next).is_some())
+    rest.get(len.saturating_add(5)..).is_some_and(|next| plausible_header(next).is_some())
 }
 
 /// Offset of the first plausible record header whose successor, when present, is plausible too.

@@ -118,8 +118,9 @@ struct Asm {
 
 impl Asm {
     fn label(&mut self) -> usize {
-        self.labels += 1;
-        self.labels - 1
+        let label = self.labels;
+        self.labels = label.saturating_add(1);
+        label
     }
     fn place(&mut self, label: usize) {
         self.items.push(Item::Label(label));
@@ -151,7 +152,7 @@ impl Asm {
                         *p = pc;
                     }
                 }
-                _ => pc += 1,
+                _ => pc = pc.saturating_add(1),
             }
         }
         let offset = |from: usize, t: Target| -> Result<u8, FilterError> {
@@ -159,7 +160,7 @@ impl Asm {
                 Target::Next => Ok(0),
                 Target::Label(l) => {
                     let to = positions.get(l).copied().unwrap_or(usize::MAX);
-                    let distance = to.checked_sub(from + 1).ok_or(FilterError::TooLarge)?;
+                    let distance = to.checked_sub(from.saturating_add(1)).ok_or(FilterError::TooLarge)?;
                     u8::try_from(distance).map_err(|_| FilterError::TooLarge)
                 }
             }
@@ -248,18 +249,18 @@ pub fn compile(spec: &FilterSpec, framing: Framing, accept_len: u32) -> Result<V
 }
 
 fn ipv6_words(a: &std::net::Ipv6Addr) -> [u32; 4] {
-    let s = a.segments();
-    let w = |i: usize| (u32::from(s[i]) << 16) | u32::from(s[i + 1]);
-    [w(0), w(2), w(4), w(6)]
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = a.segments();
+    let w = |high: u16, low: u16| (u32::from(high) << 16) | u32::from(low);
+    [w(s0, s1), w(s2, s3), w(s4, s5), w(s6, s7)]
 }
 
 /// Everything after "EtherType is IPv4"; ends in a return on every path.
 fn ipv4_section(asm: &mut Asm, l3: u32, hosts: &[u32], ports: &[u16], accept_len: u32) {
-    asm.stmt(op::LD | op::B | op::ABS, l3 + 9);
+    asm.stmt(op::LD | op::B | op::ABS, l3.saturating_add(9));
     asm.require_eq(IPPROTO_TCP);
     if !hosts.is_empty() {
         let ok = asm.label();
-        for addr_at in [l3 + 12, l3 + 16] {
+        for addr_at in [l3.saturating_add(12), l3.saturating_add(16)] {
             asm.stmt(op::LD | op::W | op::ABS, addr_at);
             for &h in hosts {
                 asm.jump(op::JMP | op::JEQ | op::K, h, Target::Label(ok), Target::Next);
@@ -271,7 +272,7 @@ fn ipv4_section(asm: &mut Asm, l3: u32, hosts: &[u32], ports: &[u16], accept_len
     if !ports.is_empty() {
         let check_ports = asm.label();
         // A non-first fragment has no TCP header to look at: accept it (see module doc).
-        asm.stmt(op::LD | op::H | op::ABS, l3 + 6);
+        asm.stmt(op::LD | op::H | op::ABS, l3.saturating_add(6));
         asm.jump(op::JMP | op::JSET | op::K, FRAGMENT_OFFSET_MASK, Target::Next, Target::Label(check_ports));
         asm.stmt(op::RET | op::K, accept_len);
         asm.place(check_ports);
@@ -284,15 +285,15 @@ fn ipv4_section(asm: &mut Asm, l3: u32, hosts: &[u32], ports: &[u16], accept_len
 
 /// Everything after "EtherType is IPv6"; ends in a return on every path.
 fn ipv6_section(asm: &mut Asm, l3: u32, hosts: &[[u32; 4]], ports: &[u16], accept_len: u32) {
-    asm.stmt(op::LD | op::B | op::ABS, l3 + 6);
+    asm.stmt(op::LD | op::B | op::ABS, l3.saturating_add(6));
     asm.require_eq(IPPROTO_TCP);
     if !hosts.is_empty() {
         let ok = asm.label();
-        for addr_at in [l3 + 8, l3 + 24] {
+        for addr_at in [l3.saturating_add(8), l3.saturating_add(24)] {
             for words in hosts {
                 let mismatch = asm.label();
-                for (i, &w) in words.iter().enumerate() {
-                    asm.stmt(op::LD | op::W | op::ABS, addr_at + 4 * i as u32);
+                for (i, (&w, offset)) in words.iter().zip([0u32, 4, 8, 12]).enumerate() {
+                    asm.stmt(op::LD | op::W | op::ABS, addr_at.saturating_add(offset));
                     let on_match = if i == 3 { Target::Label(ok) } else { Target::Next };
                     asm.jump(op::JMP | op::JEQ | op::K, w, on_match, Target::Label(mismatch));
                 }
@@ -304,7 +305,7 @@ fn ipv6_section(asm: &mut Asm, l3: u32, hosts: &[[u32; 4]], ports: &[u16], accep
     }
     if !ports.is_empty() {
         // The TCP header right after the 40-byte fixed header.
-        port_block(asm, op::LD | op::H | op::ABS, l3 + 40, ports);
+        port_block(asm, op::LD | op::H | op::ABS, l3.saturating_add(40), ports);
     }
     asm.stmt(op::RET | op::K, accept_len);
 }
@@ -312,7 +313,7 @@ fn ipv6_section(asm: &mut Asm, l3: u32, hosts: &[[u32; 4]], ports: &[u16], accep
 /// Source port, then destination port, against every port; rejects when none matches.
 fn port_block(asm: &mut Asm, load: u16, tcp_at: u32, ports: &[u16]) {
     let ok = asm.label();
-    for port_at in [tcp_at, tcp_at + 2] {
+    for port_at in [tcp_at, tcp_at.saturating_add(2)] {
         asm.stmt(load, port_at);
         for &p in ports {
             asm.jump(op::JMP | op::JEQ | op::K, u32::from(p), Target::Label(ok), Target::Next);
@@ -337,7 +338,7 @@ pub fn disassemble(prog: &[Insn]) -> String {
                 if i.code & 0xe0 == op::IND {
                     format!("{size} [x + {}]", i.k)
                 } else if i.k >= op::SKF_AD_OFF {
-                    format!("{size} #ancillary{}", i.k - op::SKF_AD_OFF)
+                    format!("{size} #ancillary{}", i.k.saturating_sub(op::SKF_AD_OFF))
                 } else {
                     format!("{size} [{}]", i.k)
                 }
@@ -345,8 +346,9 @@ pub fn disassemble(prog: &[Insn]) -> String {
             c if c == op::LDX => format!("ldxb 4*([{}]&0xf)", i.k),
             c if c == op::JMP => {
                 let name = if i.code & 0xf0 == op::JSET { "jset" } else { "jeq" };
-                let base = pc + 1;
-                format!("{name} #{:#x} jt {} jf {}", i.k, base + usize::from(i.jt), base + usize::from(i.jf))
+                let base = pc.saturating_add(1);
+                let (jt, jf) = (base.saturating_add(usize::from(i.jt)), base.saturating_add(usize::from(i.jf)));
+                format!("{name} #{:#x} jt {jt} jf {jf}", i.k)
             }
             _ => format!("ret #{}", i.k),
         };

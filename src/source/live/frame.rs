@@ -36,14 +36,13 @@ pub struct LinkInfo {
 /// Returns the offset where the frame now starts.
 pub fn write_sll2_header(buf: &mut [u8], info: &LinkInfo) -> Option<usize> {
     let start = HEADROOM.checked_sub(SLL2_HEADER_LEN)?;
-    let header = buf.get_mut(start..HEADROOM)?;
-    header[0..2].copy_from_slice(&info.protocol.to_be_bytes());
-    header[2..4].copy_from_slice(&[0, 0]);
-    header[4..8].copy_from_slice(&info.ifindex.to_be_bytes());
-    header[8..10].copy_from_slice(&info.hatype.to_be_bytes());
-    header[10] = info.pkttype;
-    header[11] = info.halen.min(8);
-    header[12..20].copy_from_slice(&info.addr);
+    let [p0, p1] = info.protocol.to_be_bytes();
+    let [i0, i1, i2, i3] = info.ifindex.to_be_bytes();
+    let [h0, h1] = info.hatype.to_be_bytes();
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = info.addr;
+    let header: [u8; SLL2_HEADER_LEN] =
+        [p0, p1, 0, 0, i0, i1, i2, i3, h0, h1, info.pkttype, info.halen.min(8), a0, a1, a2, a3, a4, a5, a6, a7];
+    buf.get_mut(start..HEADROOM)?.copy_from_slice(&header);
     Some(start)
 }
 
@@ -62,9 +61,11 @@ pub fn insert_vlan_tag(buf: &mut [u8], len: usize, tpid: u16, tci: u16) -> Optio
         return None;
     }
     buf.copy_within(HEADROOM..HEADROOM + MACS, start);
-    let tag = buf.get_mut(start + MACS..start + MACS + VLAN_TAG_LEN)?;
-    tag[0..2].copy_from_slice(&tpid.to_be_bytes());
-    tag[2..4].copy_from_slice(&tci.to_be_bytes());
+    let tag_at = start.checked_add(MACS)?;
+    let [t0, t1] = tpid.to_be_bytes();
+    let [c0, c1] = tci.to_be_bytes();
+    let tag: [u8; VLAN_TAG_LEN] = [t0, t1, c0, c1];
+    buf.get_mut(tag_at..tag_at.checked_add(VLAN_TAG_LEN)?)?.copy_from_slice(&tag);
     Some(start)
 }
 

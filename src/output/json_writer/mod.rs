@@ -1,19 +1,20 @@
 //! The `--json` output's serializer: serde's data model written as compact JSON into a `Vec`,
-//! byte for byte what sonic-rs (and serde_json) write.
+//! byte for byte what sonic-rs writes.
 //!
 //! Written here rather than used from sonic-rs because of object keys: sonic-rs sends every
-//! struct field's name through its general string escaper, whose per-call setup costs more than
-//! the copy on a name of a few bytes, and an event has dozens of keys (each extension,
-//! certificate and fingerprint is an object of its own). Field names and enum variant names are
-//! our own identifiers and are copied as they are, and so are names (`msgs::names::Name`, known
-//! by its serde newtype name `NAME`: registry names and identifiers, never capture text); map
-//! keys and other strings still go through sonic-rs's SIMD escaper, numbers through the same
-//! `itoa` and float formatting it uses. `--json` on 10 MB: 196.9M -> 182.3M instructions
-//! (callgrind) for field names, 183.4M -> 165.6M for names and message events kept structs.
+//! struct field's name through its general string escaper, and an event has dozens of keys.
+//! Field names and enum variant names are our own identifiers and are copied as they are, and so
+//! are names (`msgs::names::Name`, known by its serde newtype name `NAME`: registry names
+//! and identifiers, never capture text); map keys and other strings still go through sonic-rs's
+//! escaper, numbers through the same `itoa` and float formatting it uses. BENCHMARKS.md has the
+//! measured difference.
 
-use serde::ser::{self, Impossible, Serialize};
+use serde::ser::{self, Serialize};
 use sonic_rs::format::{CompactFormatter, Formatter};
 use std::fmt;
+
+use keys::KeyWriter;
+use raw::RawEmitter;
 
 /// The newtype-struct name under which `msgs::names::Name` serializes. Names never need
 /// escaping (the `msgs::names` tests check every code point of every table), so the writer
@@ -42,13 +43,9 @@ impl ser::Error for Error {
     }
 }
 
-fn key_error(what: &str) -> Error {
-    Error(format!("a JSON object key must be a string or a number, not {what}"))
-}
-
-/// Struct names through which a type asks for its string to be written as raw JSON (a number
-/// the type formatted itself): sonic-rs's and serde_json's private markers.
-const RAW_TOKENS: [&str; 2] = ["$sonic_rs::private::JsonNumber", "$serde_json::private::RawValue"];
+/// The struct name through which a type asks for its string to be written as a raw JSON number
+/// (one it formatted itself, like `time::Timestamp`): sonic-rs's marker, so both write the same.
+const RAW_NUMBER_TOKEN: &str = "$sonic_rs::private::JsonNumber";
 
 /// The ten integer methods of a `Serializer`: each evaluates `$body` with `$this` bound to the
 /// serializer and `$v` to the value.
@@ -132,6 +129,11 @@ macro_rules! refuse_scalars {
     )*};
 }
 
+mod keys;
+mod raw;
+#[cfg(test)]
+mod tests;
+
 /// The compound traits whose items are bare values (arrays).
 macro_rules! elements {
     ($($tr:ident::$method:ident),*) => {$(
@@ -157,9 +159,7 @@ macro_rules! fields {
             type Ok = ();
             type Error = Error;
 
-            // Inlined into each derived `serialize`, where `key` is a literal: its copy then
-            // becomes a few stores of known length instead of a call to `memcpy` for every
-            // field written (600,000 on the 10 MB workload; 161.0 M -> 148.7 M instructions).
+            // Inlined into each derived `serialize`, where `key` is a literal of known length.
             #[inline(always)]
             fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
                 self.field(key, value)
@@ -198,10 +198,8 @@ fn write_identifier(out: &mut Vec<u8>, name: &'static str) {
     write_own_name(out, name, b"\"");
 }
 
-/// `"`, one of our own names copied as it is, then `closing`. Always inlined: every struct field
-/// comes through here (600,000 times on 10 MB), and when the compiler chose not to inline it
-/// (it did so or not depending on unrelated changes) a run cost 10 M more instructions; inlined
-/// as far as the derived code, the name's length is a constant.
+/// `"`, one of our own names copied as it is, then `closing`. Always inlined as far as the
+/// derived code, where the name's length is a constant.
 #[inline(always)]
 fn write_own_name(out: &mut Vec<u8>, name: &'static str, closing: &[u8]) {
     out.reserve(name.len() + 1 + closing.len());
@@ -211,23 +209,7 @@ fn write_own_name(out: &mut Vec<u8>, name: &'static str, closing: &[u8]) {
 }
 
 fn write_display(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    push_short(out, itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// Appends a few bytes (a number's digits), copied with a length the compiler knows for up to
-/// six of them: most numbers in the output are that short, and a `memcpy` call for each cost
-/// more than writing the digits.
-#[inline(always)]
-fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
-    match *bytes {
-        [a] => out.push(a),
-        [a, b] => out.extend_from_slice(&[a, b]),
-        [a, b, c] => out.extend_from_slice(&[a, b, c]),
-        [a, b, c, d] => out.extend_from_slice(&[a, b, c, d]),
-        [a, b, c, d, e] => out.extend_from_slice(&[a, b, c, d, e]),
-        [a, b, c, d, e, f] => out.extend_from_slice(&[a, b, c, d, e, f]),
-        _ => out.extend_from_slice(bytes),
-    }
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 fn write_f64(out: &mut Vec<u8>, v: f64) {
@@ -258,12 +240,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     type SerializeStructVariant = Compound<'w, 'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        // Two copies of constant length rather than one of either.
-        if v {
-            self.out.extend_from_slice(b"true");
-        } else {
-            self.out.extend_from_slice(b"false");
-        }
+        self.out.extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
 
@@ -389,7 +366,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
 
     #[inline(always)]
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Compound<'w, 'a>, Error> {
-        if RAW_TOKENS.contains(&name) {
+        if name == RAW_NUMBER_TOKEN {
             return Ok(Compound { w: self, first: true, close: b"", raw: true });
         }
         self.out.push(b'{');
@@ -443,12 +420,8 @@ impl Compound<'_, '_> {
         value.serialize(&mut *self.w)
     }
 
-    /// One or two bytes: pushed, not copied (a `memcpy` call each time cost more).
-    #[inline(always)]
     fn finish(self) -> Result<(), Error> {
-        for &byte in self.close {
-            self.w.out.push(byte);
-        }
+        self.w.out.extend_from_slice(self.close);
         Ok(())
     }
 }
@@ -481,279 +454,3 @@ impl ser::SerializeMap for Compound<'_, '_> {
 }
 
 fields!(SerializeStruct, SerializeStructVariant);
-
-/// Object keys: strings, and numbers and booleans in quotes, as sonic-rs and serde_json write
-/// them.
-struct KeyWriter<'o> {
-    out: &'o mut Vec<u8>,
-}
-
-impl KeyWriter<'_> {
-    fn quoted(self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
-        self.out.push(b'"');
-        write(self.out);
-        self.out.push(b'"');
-        Ok(())
-    }
-}
-
-impl ser::Serializer for KeyWriter<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.quoted(|out| out.extend_from_slice(if v { b"true" } else { b"false" }))
-    }
-
-    integers!(k, v => k.quoted(|out| write_display(out, v)));
-
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(key_error("a NaN or infinite number"));
-        }
-        self.quoted(|out| write_f32(out, v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(key_error("a NaN or infinite number"));
-        }
-        self.quoted(|out| write_f64(out, v))
-    }
-
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        write_string(self.out, v.encode_utf8(&mut [0; 4]));
-        Ok(())
-    }
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        write_string(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
-        Err(key_error("bytes"))
-    }
-
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(key_error("none"))
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(key_error("unit"))
-    }
-
-    fn serialize_unit_struct(self, name: &'static str) -> Result<(), Error> {
-        Err(key_error(name))
-    }
-
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), Error> {
-        write_string(self.out, variant);
-        Ok(())
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, value: &T) -> Result<(), Error> {
-        value.serialize(self)
-    }
-
-    refuse_compounds!(key_error);
-}
-
-/// The one field of a raw-value marker struct, or the string of a plain token (a
-/// [`crate::msgs::names::Name`]): written as it is.
-struct RawEmitter<'o> {
-    out: &'o mut Vec<u8>,
-}
-
-fn not_raw(what: &str) -> Error {
-    Error(format!("a raw JSON value must be a string, not {what}"))
-}
-
-impl ser::Serializer for RawEmitter<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        self.out.extend_from_slice(v.as_bytes());
-        Ok(())
-    }
-
-    refuse_scalars!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_char(char),
-        serialize_bytes(&[u8])
-    );
-
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(not_raw("none"))
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<(), Error> {
-        Err(not_raw("an option"))
-    }
-
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(not_raw("unit"))
-    }
-
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
-        Err(not_raw("a unit struct"))
-    }
-
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, _variant: &'static str) -> Result<(), Error> {
-        Err(not_raw("a unit variant"))
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _name: &'static str, _value: &T) -> Result<(), Error> {
-        Err(not_raw("a newtype struct"))
-    }
-
-    refuse_compounds!(not_raw);
-}
-
-#[cfg(test)]
-mod tests {
-    use serde::Serialize;
-    use std::collections::BTreeMap;
-
-    /// Numbers of every length (the short ones copied with constant lengths) and booleans.
-    #[test]
-    fn numbers_of_every_length() {
-        let mut n = 0u64;
-        for digits in 1..=20 {
-            for value in [n, n.saturating_add(7), 10u64.saturating_pow(digits).saturating_sub(1)] {
-                let mut out = b"x".to_vec();
-                super::write_display(&mut out, value);
-                assert_eq!(out, format!("x{value}").into_bytes());
-            }
-            n = 10u64.saturating_pow(digits);
-        }
-        for v in [true, false, true] {
-            assert_eq!(both(&v), (v.to_string(), v.to_string()));
-        }
-        let (ours, sonic) = both(&(-1_234_567i32, 255u8, 0u16, u64::MAX, i64::MIN, [1u8, 22, 233]));
-        assert_eq!(ours, sonic);
-    }
-
-    fn both<T: Serialize>(value: &T) -> (String, String) {
-        let mut ours = Vec::new();
-        super::write(&mut ours, value).expect("writes");
-        (String::from_utf8(ours).expect("utf-8"), sonic_rs::to_string(value).expect("sonic writes"))
-    }
-
-    #[derive(Serialize)]
-    #[serde(tag = "kind", rename_all = "snake_case")]
-    enum Tagged {
-        Plain { a: u8 },
-        Wrapped(Inner),
-    }
-
-    #[derive(Serialize)]
-    struct Inner {
-        text: String,
-        #[serde(flatten)]
-        more: Flat,
-        empty: Vec<u8>,
-        none: Option<u8>,
-        time: crate::time::Timestamp,
-    }
-
-    #[derive(Serialize)]
-    struct Flat {
-        x: i64,
-        y: f64,
-    }
-
-    #[derive(Serialize)]
-    enum External {
-        Unit,
-        New(u8),
-        Tuple(u8, String),
-        Struct { z: bool },
-    }
-
-    #[derive(Serialize)]
-    struct Empty {}
-
-    #[test]
-    fn same_bytes_as_sonic_rs() {
-        let strings = [
-            "",
-            "plain",
-            "quote \" backslash \\ slash /",
-            "control \u{1} \u{1f} tab\t newline\n",
-            "unicode é ☃ 😀 and DEL \u{7f}",
-            "a long string that goes past the thirty-two bytes of one SIMD lane, twice over, with \"quotes\"",
-        ];
-        for s in strings {
-            let (a, b) = both(&s);
-            assert_eq!(a, b);
-        }
-        let numbers = (u64::MAX, i64::MIN, -1i8, 0u16, 1.5f64, -0.0f64, 1e300f64, f64::NAN, f32::INFINITY, 0.1f32);
-        let (a, b) = both(&numbers);
-        assert_eq!(a, b);
-        let mut map = BTreeMap::new();
-        map.insert("k \"1\"".to_string(), vec![Some(1u8), None]);
-        map.insert("k2".to_string(), vec![]);
-        let (a, b) = both(&map);
-        assert_eq!(a, b);
-        let mut int_keys = BTreeMap::new();
-        int_keys.insert(7u16, 'c');
-        int_keys.insert(9u16, '"');
-        let (a, b) = both(&int_keys);
-        assert_eq!(a, b);
-        let tagged = vec![
-            Tagged::Plain { a: 1 },
-            Tagged::Wrapped(Inner {
-                text: "t".into(),
-                more: Flat { x: -3, y: 2.25 },
-                empty: vec![],
-                none: None,
-                time: crate::time::Timestamp::new(1_700_000_000, 123_456_000, 6),
-            }),
-        ];
-        let (a, b) = both(&tagged);
-        assert_eq!(a, b);
-        let external =
-            vec![External::Unit, External::New(2), External::Tuple(3, "x".into()), External::Struct { z: true }];
-        let (a, b) = both(&external);
-        assert_eq!(a, b);
-        let (a, b) = both(&(Empty {}, (), [0u8; 0], b"bytes".as_slice()));
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn keys_that_are_not_strings_or_numbers_are_refused() {
-        let mut map = BTreeMap::new();
-        map.insert(vec![1u8], 1u8);
-        assert!(super::write(&mut Vec::new(), &map).is_err());
-    }
-}

@@ -1,0 +1,344 @@
+//! A connection's block: its header line and one line per message.
+
+use super::Verbosity;
+use super::style::{Paint, Style, left_aligned, push_decimal, right_aligned, write_ms};
+use crate::conn::events::{ConnectionEvent, Direction, HandshakeEvent, HelloFingerprints, MessageEvent};
+use crate::msgs::extensions::ExtensionBody;
+use crate::msgs::names::{cipher_suite_name, group_name, version_name};
+use crate::msgs::{HandshakeBody, MessageKind};
+use crate::time::Timestamp;
+use std::fmt::Write as _;
+
+pub(super) fn arrow_word(d: Direction) -> &'static str {
+    match d {
+        Direction::ClientToServer => "client to server",
+        Direction::ServerToClient => "server to client",
+    }
+}
+
+/// Writes `part` after a two-space separator (none before the first).
+fn part(text: &mut String, first: &mut bool) {
+    if !*first {
+        text.push_str("  ");
+    }
+    *first = false;
+}
+
+pub(super) fn header(
+    text: &mut String,
+    paint: Paint,
+    conn: u64,
+    c: Option<&ConnectionEvent>,
+    hs: Option<&HandshakeEvent>,
+) {
+    let mut first = true;
+    part(text, &mut first);
+    paint.styled(text, Style::Bold, |t| {
+        t.push_str("conn ");
+        push_decimal(t, conn);
+    });
+    part(text, &mut first);
+    if let Some(c) = c {
+        write_endpoint(text, c.client.ip, c.client.port);
+        text.push_str(" → ");
+        write_endpoint(text, c.server.ip, c.server.port);
+        if !c.tls_seen {
+            part(text, &mut first);
+            paint.str(text, Style::Yellow, "TLS not recognised: a gap hid the start");
+        }
+    }
+    let Some(h) = hs else {
+        part(text, &mut first);
+        paint.str(text, Style::Yellow, "handshake not seen");
+        text.push('\n');
+        return;
+    };
+    if h.handshake > 1 {
+        part(text, &mut first);
+        paint.styled(text, Style::Yellow, |t| {
+            let _ = write!(t, "handshake {} (renegotiation)", h.handshake);
+        });
+    }
+    if let Some(sni) = &h.sni {
+        part(text, &mut first);
+        paint.str(text, Style::Cyan, sni);
+    }
+    for plain in [&h.version_name, &h.cipher_suite_name, &h.group].into_iter().flatten() {
+        part(text, &mut first);
+        text.push_str(plain);
+    }
+    part(text, &mut first);
+    text.extend(h.kind.chars().map(|c| if c == '_' { ' ' } else { c }));
+    if h.hello_retry_request {
+        text.push_str(" +HRR");
+    }
+    if h.client_certificate != "none" {
+        let _ = write!(text, " +client-cert {}", h.client_certificate);
+    }
+    if h.early_data != "none" {
+        let _ = write!(text, " +0-RTT {}", h.early_data);
+    }
+    if let Some(d) = h.duration {
+        part(text, &mut first);
+        write_ms(text, (d * 1e9).round() as i128);
+    }
+    match h.finished_verified {
+        Some(true) => {
+            part(text, &mut first);
+            paint.str(text, Style::Green, "Finished verified");
+        }
+        Some(false) => {
+            part(text, &mut first);
+            paint.str(text, Style::RedBold, "Finished NOT VERIFIED");
+        }
+        None => {}
+    }
+    part(text, &mut first);
+    if h.complete {
+        paint.str(text, Style::Green, "complete");
+    } else {
+        paint.styled(text, Style::RedBold, |t| {
+            let _ = write!(t, "FAILED: {}", h.failure.as_deref().unwrap_or("unknown"));
+        });
+    }
+    text.push('\n');
+    for w in &h.warnings {
+        text.push_str("  ");
+        paint.styled(text, Style::Yellow, |t| {
+            let _ = write!(t, "warning: {w}");
+        });
+        text.push('\n');
+    }
+}
+
+pub(super) fn write_endpoint(out: &mut String, ip: std::net::IpAddr, port: u16) {
+    let _ = match ip {
+        std::net::IpAddr::V6(v6) => write!(out, "[{v6}]:{port}"),
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_decimal(out, u64::from(octet));
+            }
+            out.push(':');
+            push_decimal(out, u64::from(port));
+            Ok(())
+        }
+    };
+}
+
+fn phase_style(p: u8) -> Style {
+    match p {
+        1 => Style::Blue,
+        2 => Style::Magenta,
+        3 => Style::Cyan,
+        4 => Style::Green,
+        _ => Style::Dim,
+    }
+}
+
+pub(super) fn message_line(
+    text: &mut String,
+    paint: Paint,
+    m: &MessageEvent,
+    start: Option<Timestamp>,
+    prev: Option<Timestamp>,
+    v: Verbosity,
+) {
+    let now = m.time.as_nanos();
+    let since = start.map_or(0, |s| now - s.as_nanos());
+    let delta = prev.or(start).map_or(0, |p| now - p.as_nanos());
+    text.push_str("  ");
+    right_aligned(text, 12, |t| write_ms(t, since));
+    text.push(' ');
+    right_aligned(text, 13, |t| {
+        t.push('+');
+        write_ms(t, delta);
+    });
+    text.push_str("  ");
+    match m.direction {
+        Direction::ClientToServer => paint.str(text, Style::Blue, "C ──▶ S"),
+        Direction::ServerToClient => paint.str(text, Style::Magenta, "C ◀── S"),
+    }
+    text.push_str("  ");
+    paint.styled(text, phase_style(m.phase), |t| {
+        if m.phase == 0 {
+            t.push_str("post");
+        } else {
+            t.push_str("ph");
+            push_decimal(t, u64::from(m.phase));
+        }
+    });
+    text.push_str("  ");
+    let name_style = if m.alert.is_some() || matches!(m.kind, MessageKind::Alert | MessageKind::EncryptedAlert) {
+        Style::RedBold
+    } else if m.encrypted {
+        Style::Dim
+    } else {
+        Style::Bold
+    };
+    paint.styled(text, name_style, |t| left_aligned(t, 22, |t| t.push_str(&m.name)));
+    text.push(' ');
+    key_values(text, paint, m);
+    text.push('\n');
+    if v == Verbosity::Verbose {
+        text.push_str("                  ");
+        paint.str(text, Style::Dim, &m.role);
+        text.push('\n');
+        for detail in details(m) {
+            let _ = writeln!(text, "                    {detail}");
+        }
+    }
+}
+
+/// The few values that matter for each message.
+fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
+    if let Some(inc) = &m.incomplete {
+        paint.styled(text, Style::Red, |t| {
+            let _ = write!(t, "INCOMPLETE: {} of {} bytes captured", inc.bytes_captured, m.length);
+            if let Some(field) = inc.cut_in {
+                let _ = write!(t, ", cut in its {field}");
+            }
+        });
+        if m.body.is_some() {
+            text.push_str("; ");
+        } else {
+            return;
+        }
+    }
+    if let Some(a) = &m.alert {
+        paint.styled(text, Style::Red, |t| {
+            t.push_str(&a.level_name);
+            t.push(' ');
+            t.push_str(&a.description_name);
+        });
+        return;
+    }
+    match &m.body {
+        Some(HandshakeBody::ClientHello { client_hello: ch }) => {
+            text.push_str(&version_name(ch.highest_offered_version()));
+            text.push_str(", ");
+            push_decimal(text, ch.cipher_suites.len() as u64);
+            text.push_str(" suites");
+            if let Some(sni) = &ch.sni {
+                text.push_str(", SNI ");
+                text.push_str(sni);
+            }
+            if let Some(a) = crate::msgs::extensions::alpn(&ch.extensions) {
+                text.push_str(", ALPN ");
+                for (i, p) in a.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(p);
+                }
+            }
+        }
+        Some(HandshakeBody::ServerHello { server_hello: sh }) => {
+            if sh.hello_retry_request {
+                text.push_str("retry with ");
+                match sh.selected_group {
+                    Some(g) => text.push_str(&group_name(g)),
+                    None => text.push_str("another group"),
+                }
+                return;
+            }
+            text.push_str(&version_name(sh.negotiated_version()));
+            text.push_str(", ");
+            text.push_str(&cipher_suite_name(sh.cipher_suite));
+        }
+        Some(HandshakeBody::Finished { finished }) => match finished.verified {
+            Some(true) => paint.str(text, Style::Green, "verified ✓"),
+            Some(false) => paint.str(text, Style::RedBold, "NOT VERIFIED ✗"),
+            None => {}
+        },
+        Some(HandshakeBody::Certificate { certificates, .. }) => {
+            let _ = match certificates.first() {
+                Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
+                    crate::certs::CertDetails::Parsed(p) => {
+                        write!(text, "{} ({} certs)", p.subject, certificates.len())
+                    }
+                    crate::certs::CertDetails::Unparsed { .. } => write!(text, "{} certs", certificates.len()),
+                },
+                _ => write!(text, "{} certs", certificates.len()),
+            };
+        }
+        Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) => {
+            if let Some(curve) = &ske.named_curve_name {
+                text.push_str(curve);
+            } else if let Some(bits) = ske.dh_p_bits {
+                let _ = write!(text, "DH {bits} bits");
+            }
+        }
+        Some(HandshakeBody::NewSessionTicket { new_session_ticket: t }) => {
+            if let Some(l) = t.lifetime.or(t.lifetime_hint) {
+                text.push_str("lifetime ");
+                push_decimal(text, u64::from(l));
+                text.push_str(" s");
+            }
+        }
+        _ => {
+            if m.decrypted && m.kind == MessageKind::ApplicationData {
+                let _ = match &m.data {
+                    Some(d) => write!(text, "{} bytes: {d}", m.length),
+                    None => write!(text, "{} bytes", m.length),
+                };
+            } else if m.encrypted || m.handshake_type.is_none() {
+                push_decimal(text, m.length as u64);
+                text.push_str(" bytes");
+            }
+        }
+    }
+}
+
+/// Decoded fields shown at -v.
+fn details(m: &MessageEvent) -> Vec<String> {
+    let mut out = Vec::new();
+    match m.fingerprints.as_deref() {
+        Some(HelloFingerprints::Client(f)) => {
+            out.push(format!("ja4 {}  ja3 {}", f.ja4, f.ja3_hash));
+            out.push(format!("ja4_r {}", f.ja4_r));
+            out.push(format!("ja3 {}", f.ja3));
+        }
+        Some(HelloFingerprints::Server(f)) => out.push(format!("ja3s {} ({})", f.ja3s_hash, f.ja3s)),
+        None => {}
+    }
+    match &m.body {
+        Some(HandshakeBody::ClientHello { client_hello: ch }) => {
+            out.push(format!("random {}", crate::hex_text::lower(&ch.random)));
+            if !ch.session_id.is_empty() {
+                out.push(format!("session_id {}", crate::hex_text::lower(&ch.session_id)));
+            }
+            let suites: Vec<crate::msgs::names::Name> =
+                ch.cipher_suites.iter().map(|c| cipher_suite_name(*c)).collect();
+            out.push(format!("cipher_suites {}", suites.join(" ")));
+            for e in &ch.extensions {
+                out.push(extension_detail(e));
+            }
+        }
+        Some(HandshakeBody::ServerHello { server_hello: sh }) => {
+            out.push(format!("random {}", crate::hex_text::lower(&sh.random)));
+            if !sh.session_id.is_empty() {
+                out.push(format!("session_id {}", crate::hex_text::lower(&sh.session_id)));
+            }
+            for e in &sh.extensions {
+                out.push(extension_detail(e));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn extension_detail(e: &crate::msgs::extensions::Extension) -> String {
+    let body = match &e.body {
+        ExtensionBody::Raw { hex } if hex.is_empty() => String::new(),
+        _ => serde_json::to_value(&e.body)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .map(|o| o.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
+    };
+    format!("ext {} ({}) {}", e.name, e.typ, body)
+}
