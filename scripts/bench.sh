@@ -11,6 +11,8 @@
 #   RUNS         timed runs per command (default 5; tshark always runs once: it is slow and big)
 #   SKIP         space-separated commands to leave out (tcpdump ssldump tshark json keylog text text1)
 #   FLOOD=1      also run the 1M-SYN memory check (tests/adversarial.rs, release build)
+#   BASELINE     another tlstrace binary (an earlier build) timed in the same rounds as
+#                `text_base`/`json_base`, with per-round ratios against this build
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +44,10 @@ command -v tcpdump >/dev/null && add tcpdump "tcpdump -r $wl -w /dev/null"
 add text "$bin read $wl"
 add text1 "$bin read --threads 1 $wl"
 add json "$bin read --json $wl"
+if [ -n "${BASELINE:-}" ]; then
+    add text_base "$BASELINE read $wl"
+    add json_base "$BASELINE read --json $wl"
+fi
 if "$bin" read --help 2>/dev/null | grep -q -- '--keylog' && [ -s "$keys" ]; then
     add keylog "$bin read --keylog $keys $wl"
 fi
@@ -114,6 +120,12 @@ for base in ('ssldump', 'tcpdump'):
             per = [b / t if base == 'ssldump' else t / b for b, t in zip(rounds[base], rounds[name])]
             how = 'faster than' if base == 'ssldump' else 'the time of'
             print(f'{name} per round, {how} {base}: ' + ', '.join(f'{r:.2f}x' for r in per))
+for name in ('text', 'json'):
+    base = name + '_base'
+    if base in rounds and name in rounds and rounds[base] and len(rounds[base]) == len(rounds[name]):
+        per = [t / b for b, t in zip(rounds[base], rounds[name])]
+        print(f'{name} per round, the time of the baseline: ' + ', '.join(f'{r:.3f}x' for r in per)
+              + f' (median {statistics.median(per):.3f}x)')
 if 'text' in rounds and 'keylog' in rounds and len(rounds['text']) == len(rounds['keylog']):
     per = [k / t for t, k in zip(rounds['text'], rounds['keylog'])]
     print('keylog per round, the time of text: ' + ', '.join(f'{r:.2f}x' for r in per))
