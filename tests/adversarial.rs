@@ -82,7 +82,7 @@ fn run_flood(name: &str, syn_only: u32, held: u32) -> Run {
     let packets = flood(&mut file, syn_only, held);
     file.into_inner().unwrap().sync_all().unwrap();
 
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(release_binary())
         // One thread: the caps are the same with two, but the peak then also depends on how far
         // the reading thread runs ahead of the decoding one, which made the comparison between
         // two floods noisy (one run in four came out 90 MB lower).
@@ -187,11 +187,8 @@ fn a_flood_twice_as_big_takes_no_more_memory() {
 /// reassembly share of the default memory limit) within 256 MiB, the default `--memory-limit`:
 /// the flows, the parked bytes and the rest each stay within their share. Unbounded state
 /// would take over 1 GB here.
-///
-/// Too slow for a debug build (1.2 M packets): scripts/bench.sh runs it with
-/// `cargo test --release --test adversarial -- --ignored`.
+/// Run on the release binary (1.2 M packets are too slow for a debug build).
 #[test]
-#[ignore = "release-mode check run by scripts/bench.sh"]
 fn a_million_syns_fit_in_256_mb() {
     let (syn, held) = (1_000_000, 50_000);
     let run = run_flood("million", syn, held);
