@@ -21,7 +21,7 @@ impl Emitter<'_> {
         &mut self,
         record_version: u16,
         content_type: u8,
-        name: crate::msgs::names::Name,
+        kind: MessageKind,
         length: usize,
         encrypted: bool,
     ) -> Box<MessageEvent> {
@@ -36,8 +36,8 @@ impl Emitter<'_> {
             frame: self.pkt.frame,
             record_version,
             content_type: msgs::names::content_type_name(content_type),
-            kind: crate::msgs::MessageKind::from_name(&name),
-            name,
+            kind,
+            name: kind.name(),
             handshake_type: None,
             length,
             encrypted,
@@ -98,7 +98,7 @@ impl Emitter<'_> {
         match content {
             C::Handshake if !encrypted => self.handshake_records(half, rec.version, rec.payload, false),
             C::Handshake => {
-                let m = self.base(rec.version, rec.content_type, "EncryptedHandshake".into(), len, true);
+                let m = self.base(rec.version, rec.content_type, MessageKind::EncryptedHandshake, len, true);
                 self.push(m);
             }
             C::ChangeCipherSpec => {
@@ -110,40 +110,35 @@ impl Emitter<'_> {
                     half.assembler.reset();
                     self.tls.crypto.on_change_cipher_spec(from_client);
                 }
-                let m = self.base(rec.version, rec.content_type, "ChangeCipherSpec".into(), len, false);
+                let m = self.base(rec.version, rec.content_type, MessageKind::ChangeCipherSpec, len, false);
                 self.push(m);
             }
             C::Alert if !encrypted && len == 2 => {
-                let mut m = self.base(rec.version, rec.content_type, "Alert".into(), len, false);
+                let mut m = self.base(rec.version, rec.content_type, MessageKind::Alert, len, false);
                 m.alert = alert_info(rec.payload);
                 self.push(m);
             }
             C::Alert => {
                 // A 2-byte alert is cleartext; anything longer is an encrypted alert.
-                let m = self.base(rec.version, rec.content_type, "EncryptedAlert".into(), len, true);
+                let m = self.base(rec.version, rec.content_type, MessageKind::EncryptedAlert, len, true);
                 self.push(m);
             }
             C::ApplicationData => {
-                let name = if self.is_tls13() || self.tls.ctx.version.is_none() && !self.tls.server_hello_seen {
-                    "EncryptedRecord"
+                let kind = if self.is_tls13() || self.tls.ctx.version.is_none() && !self.tls.server_hello_seen {
+                    MessageKind::EncryptedRecord
                 } else {
-                    "ApplicationData"
+                    MessageKind::ApplicationData
                 };
-                let m = self.base(rec.version, rec.content_type, name.into(), len, true);
+                let m = self.base(rec.version, rec.content_type, kind, len, true);
                 self.push(m);
             }
             C::Heartbeat => {
-                let m = self.base(rec.version, rec.content_type, "Heartbeat".into(), len, encrypted);
+                let m = self.base(rec.version, rec.content_type, MessageKind::Heartbeat, len, encrypted);
                 self.push(m);
             }
             C::Tls12Cid | C::ACK | C::Unknown(_) => {
-                let m = self.base(
-                    rec.version,
-                    rec.content_type,
-                    format!("UnknownRecord{}", rec.content_type).into(),
-                    len,
-                    false,
-                );
+                let kind = MessageKind::UnknownRecord(rec.content_type);
+                let m = self.base(rec.version, rec.content_type, kind, len, false);
                 self.push(m);
             }
         }
@@ -158,7 +153,8 @@ impl Emitter<'_> {
         if let Err(e) = result {
             half.assembler.reset();
             self.shared.stats.malformed_messages = self.shared.stats.malformed_messages.saturating_add(1);
-            let mut m = self.base(version, CONTENT_HANDSHAKE, "MalformedHandshake".into(), payload.len(), decrypted);
+            let mut m =
+                self.base(version, CONTENT_HANDSHAKE, MessageKind::MalformedHandshake, payload.len(), decrypted);
             m.decrypted = decrypted;
             m.decode_error = Some(e.to_string());
             self.push(m);
@@ -171,13 +167,14 @@ impl Emitter<'_> {
         match ContentType::from(p.content_type) {
             C::Handshake => self.handshake_records(half, version, &p.data, true),
             C::Alert => {
-                let mut m = self.base(version, CONTENT_ALERT, "Alert".into(), p.data.len(), true);
+                let mut m = self.base(version, CONTENT_ALERT, MessageKind::Alert, p.data.len(), true);
                 m.decrypted = true;
                 m.alert = alert_info(&p.data);
                 self.push(m);
             }
             C::ApplicationData => {
-                let mut m = self.base(version, CONTENT_APPLICATION_DATA, "ApplicationData".into(), p.data.len(), true);
+                let mut m =
+                    self.base(version, CONTENT_APPLICATION_DATA, MessageKind::ApplicationData, p.data.len(), true);
                 m.decrypted = true;
                 if let Some(limit) = self.shared.show_data {
                     m.data = Some(preview(&p.data, limit));
@@ -188,13 +185,13 @@ impl Emitter<'_> {
                 half.assembler.reset();
                 self.tls.crypto.on_change_cipher_spec(self.sent_by_client());
                 let mut m =
-                    self.base(version, CONTENT_CHANGE_CIPHER_SPEC, "ChangeCipherSpec".into(), p.data.len(), true);
+                    self.base(version, CONTENT_CHANGE_CIPHER_SPEC, MessageKind::ChangeCipherSpec, p.data.len(), true);
                 m.decrypted = true;
                 self.push(m);
             }
             C::Heartbeat | C::Tls12Cid | C::ACK | C::Unknown(_) => {
                 let other = p.content_type;
-                let mut m = self.base(version, other, format!("UnknownRecord{other}").into(), wire_len, true);
+                let mut m = self.base(version, other, MessageKind::UnknownRecord(other), wire_len, true);
                 m.decrypted = true;
                 self.push(m);
             }
@@ -221,7 +218,7 @@ impl Emitter<'_> {
             HandshakeType::Finished => self.tls.crypto.record_verdict(from_client, verdict),
             _ => {}
         }
-        let mut name = msgs::handshake_name(msg_type);
+        let mut kind = MessageKind::from(HandshakeType::from(msg_type));
         match &decoded.body {
             HandshakeBody::ClientHello { client_hello } => {
                 if client_hello.offered_versions().is_some_and(|v| v.iter().any(|v| msgs::hello::is_tls13(*v))) {
@@ -231,7 +228,7 @@ impl Emitter<'_> {
             }
             HandshakeBody::ServerHello { server_hello } => {
                 if server_hello.hello_retry_request {
-                    name = "HelloRetryRequest".into();
+                    kind = MessageKind::HelloRetryRequest;
                 } else {
                     self.tls.server_hello_seen = true;
                     self.tls.ctx.version = Some(server_hello.negotiated_version());
@@ -243,7 +240,7 @@ impl Emitter<'_> {
         if decoded.error.is_some() {
             self.shared.stats.malformed_messages = self.shared.stats.malformed_messages.saturating_add(1);
         }
-        let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, body.len(), decrypted);
+        let mut m = self.base(record_version, CONTENT_HANDSHAKE, kind, body.len(), decrypted);
         m.decrypted = decrypted;
         m.handshake_type = Some(msg_type);
         m.decode_error = decoded.error;
@@ -262,7 +259,7 @@ impl Emitter<'_> {
     /// (the hellos), marked incomplete.
     pub(super) fn incomplete(&mut self, record_version: u16, partial: &tls::PartialMessage) {
         let body = partial.body();
-        let mut name = msgs::handshake_name(partial.msg_type);
+        let mut kind = MessageKind::from(HandshakeType::from(partial.msg_type));
         let (decoded, cut_in) = match HandshakeType::from(partial.msg_type) {
             HandshakeType::ClientHello => {
                 let (hello, cut_in) = msgs::ClientHello::decode_prefix(body);
@@ -274,14 +271,14 @@ impl Emitter<'_> {
             HandshakeType::ServerHello => {
                 let (hello, cut_in) = msgs::ServerHello::decode_prefix(body);
                 if hello.as_ref().is_some_and(|h| h.hello_retry_request) {
-                    name = "HelloRetryRequest".into();
+                    kind = MessageKind::HelloRetryRequest;
                 }
                 (hello.map(|h| HandshakeBody::ServerHello { server_hello: Box::new(h) }), Some(cut_in))
             }
             _ => (None, None),
         };
         let length = partial.length.unwrap_or(body.len());
-        let mut m = self.base(record_version, CONTENT_HANDSHAKE, name, length, false);
+        let mut m = self.base(record_version, CONTENT_HANDSHAKE, kind, length, false);
         m.handshake_type = Some(partial.msg_type);
         m.incomplete = Some(Incomplete { bytes_captured: body.len(), cut_in });
         m.body = decoded;
@@ -308,12 +305,12 @@ impl Emitter<'_> {
     pub(super) fn sslv2(&mut self, half: &mut HalfStream, body: &[u8]) {
         let (Some(&msg_type), rest) = (body.first(), body.get(1..).unwrap_or(&[])) else { return };
         if half.sslv2_encrypted {
-            let m = self.base(0x0002, CONTENT_HANDSHAKE, "SSLv2EncryptedRecord".into(), body.len(), true);
+            let m = self.base(0x0002, CONTENT_HANDSHAKE, MessageKind::Sslv2EncryptedRecord, body.len(), true);
             self.push(m);
             return;
         }
         let kind = MessageKind::sslv2(msg_type);
-        let mut m = self.base(0x0002, CONTENT_HANDSHAKE, kind.name(), rest.len(), false);
+        let mut m = self.base(0x0002, CONTENT_HANDSHAKE, kind, rest.len(), false);
         m.handshake_type = Some(msg_type);
         if kind == MessageKind::ClientHello {
             match msgs::ClientHello::decode_sslv2(rest) {

@@ -240,7 +240,11 @@ impl Flow {
             sum.saturating_add(h.splitter.buffered_bytes()).saturating_add(h.assembler.buffered_bytes())
         });
         let held = self.held_bytes.saturating_add(self.held.capacity().saturating_mul(size_of::<HeldRecord>()));
-        halves.saturating_add(held).saturating_add(self.tls.as_ref().map_or(0, |t| t.crypto.buffered_bytes()))
+        let early_gaps = self.early_gaps.capacity().saturating_mul(size_of::<super::gaps::Gap>());
+        halves
+            .saturating_add(held)
+            .saturating_add(early_gaps)
+            .saturating_add(self.tls.as_ref().map_or(0, |t| t.crypto.buffered_bytes()))
     }
 
     /// Brings the flow's charge in [`Shared::tls_buffered`] up to date.

@@ -224,6 +224,8 @@ impl ConnTracker {
             StreamEvent::Gap { stream, from, offset, bytes, cause } => {
                 let Some(f) = self.flows.get_mut(&stream) else { return Verdict::Continue };
                 f.on_gap(gaps::Gap { from, offset, bytes, cause, pkt, holes: 1 }, &mut self.shared);
+                // A gap frees a cut record's buffer, or keeps one more gap until TLS is seen.
+                f.recharge(&mut self.shared);
                 Verdict::Continue
             }
             StreamEvent::DirectionEnded { .. } => Verdict::Continue,

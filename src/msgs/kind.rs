@@ -100,53 +100,53 @@ impl From<HandshakeType> for MessageKind {
     }
 }
 
-/// Every kind with a fixed name, with that name (the unknown kinds carry their number).
-const FIXED: &[(MessageKind, &str)] = &[
-    (MessageKind::HelloRequest, "HelloRequest"),
-    (MessageKind::ClientHello, "ClientHello"),
-    (MessageKind::ServerHello, "ServerHello"),
-    (MessageKind::HelloRetryRequest, "HelloRetryRequest"),
-    (MessageKind::HelloVerifyRequest, "HelloVerifyRequest"),
-    (MessageKind::NewSessionTicket, "NewSessionTicket"),
-    (MessageKind::EndOfEarlyData, "EndOfEarlyData"),
-    (MessageKind::EncryptedExtensions, "EncryptedExtensions"),
-    (MessageKind::RequestConnectionId, "RequestConnectionId"),
-    (MessageKind::NewConnectionId, "NewConnectionId"),
-    (MessageKind::Certificate, "Certificate"),
-    (MessageKind::ServerKeyExchange, "ServerKeyExchange"),
-    (MessageKind::CertificateRequest, "CertificateRequest"),
-    (MessageKind::ServerHelloDone, "ServerHelloDone"),
-    (MessageKind::CertificateVerify, "CertificateVerify"),
-    (MessageKind::ClientKeyExchange, "ClientKeyExchange"),
-    (MessageKind::ClientCertificateRequest, "ClientCertificateRequest"),
-    (MessageKind::Finished, "Finished"),
-    (MessageKind::CertificateUrl, "CertificateUrl"),
-    (MessageKind::CertificateStatus, "CertificateStatus"),
-    (MessageKind::SupplementalData, "SupplementalData"),
-    (MessageKind::KeyUpdate, "KeyUpdate"),
-    (MessageKind::CompressedCertificate, "CompressedCertificate"),
-    (MessageKind::EktKey, "EktKey"),
-    (MessageKind::NextProtocol, "NextProtocol"),
-    (MessageKind::MessageHash, "MessageHash"),
-    (MessageKind::MalformedHandshake, "MalformedHandshake"),
-    (MessageKind::EncryptedHandshake, "EncryptedHandshake"),
-    (MessageKind::ChangeCipherSpec, "ChangeCipherSpec"),
-    (MessageKind::Alert, "Alert"),
-    (MessageKind::EncryptedAlert, "EncryptedAlert"),
-    (MessageKind::EncryptedRecord, "EncryptedRecord"),
-    (MessageKind::ApplicationData, "ApplicationData"),
-    (MessageKind::Heartbeat, "Heartbeat"),
-    (MessageKind::Sslv2Error, "SSLv2Error"),
-    (MessageKind::Sslv2ClientMasterKey, "SSLv2ClientMasterKey"),
-    (MessageKind::Sslv2ClientFinished, "SSLv2ClientFinished"),
-    (MessageKind::Sslv2ServerHello, "SSLv2ServerHello"),
-    (MessageKind::Sslv2ServerVerify, "SSLv2ServerVerify"),
-    (MessageKind::Sslv2ServerFinished, "SSLv2ServerFinished"),
-    (MessageKind::Sslv2RequestCertificate, "SSLv2RequestCertificate"),
-    (MessageKind::Sslv2ClientCertificate, "SSLv2ClientCertificate"),
-    (MessageKind::Sslv2Unknown, "SSLv2Unknown"),
-    (MessageKind::Sslv2EncryptedRecord, "SSLv2EncryptedRecord"),
-    (MessageKind::Unknown, "Unknown"),
+/// Every kind with a fixed name (all but the numbered unknowns).
+const FIXED: [MessageKind; 45] = [
+    MessageKind::HelloRequest,
+    MessageKind::ClientHello,
+    MessageKind::ServerHello,
+    MessageKind::HelloRetryRequest,
+    MessageKind::HelloVerifyRequest,
+    MessageKind::NewSessionTicket,
+    MessageKind::EndOfEarlyData,
+    MessageKind::EncryptedExtensions,
+    MessageKind::RequestConnectionId,
+    MessageKind::NewConnectionId,
+    MessageKind::Certificate,
+    MessageKind::ServerKeyExchange,
+    MessageKind::CertificateRequest,
+    MessageKind::ServerHelloDone,
+    MessageKind::CertificateVerify,
+    MessageKind::ClientKeyExchange,
+    MessageKind::ClientCertificateRequest,
+    MessageKind::Finished,
+    MessageKind::CertificateUrl,
+    MessageKind::CertificateStatus,
+    MessageKind::SupplementalData,
+    MessageKind::KeyUpdate,
+    MessageKind::CompressedCertificate,
+    MessageKind::EktKey,
+    MessageKind::NextProtocol,
+    MessageKind::MessageHash,
+    MessageKind::MalformedHandshake,
+    MessageKind::EncryptedHandshake,
+    MessageKind::ChangeCipherSpec,
+    MessageKind::Alert,
+    MessageKind::EncryptedAlert,
+    MessageKind::EncryptedRecord,
+    MessageKind::ApplicationData,
+    MessageKind::Heartbeat,
+    MessageKind::Sslv2Error,
+    MessageKind::Sslv2ClientMasterKey,
+    MessageKind::Sslv2ClientFinished,
+    MessageKind::Sslv2ServerHello,
+    MessageKind::Sslv2ServerVerify,
+    MessageKind::Sslv2ServerFinished,
+    MessageKind::Sslv2RequestCertificate,
+    MessageKind::Sslv2ClientCertificate,
+    MessageKind::Sslv2Unknown,
+    MessageKind::Sslv2EncryptedRecord,
+    MessageKind::Unknown,
 ];
 
 impl MessageKind {
@@ -172,14 +172,66 @@ impl MessageKind {
         match self {
             MessageKind::UnknownHandshake(code) => Name::Owned(format!("Unknown{code}")),
             MessageKind::UnknownRecord(code) => Name::Owned(format!("UnknownRecord{code}")),
-            kind => Name::Borrowed(FIXED.iter().find(|(k, _)| *k == kind).map_or("Unknown", |&(_, name)| name)),
+            kind => Name::Borrowed(kind.fixed_name()),
+        }
+    }
+
+    /// The name of a kind that has a fixed one ("Unknown" for the numbered unknowns).
+    fn fixed_name(self) -> &'static str {
+        match self {
+            MessageKind::HelloRequest => "HelloRequest",
+            MessageKind::ClientHello => "ClientHello",
+            MessageKind::ServerHello => "ServerHello",
+            MessageKind::HelloRetryRequest => "HelloRetryRequest",
+            MessageKind::HelloVerifyRequest => "HelloVerifyRequest",
+            MessageKind::NewSessionTicket => "NewSessionTicket",
+            MessageKind::EndOfEarlyData => "EndOfEarlyData",
+            MessageKind::EncryptedExtensions => "EncryptedExtensions",
+            MessageKind::RequestConnectionId => "RequestConnectionId",
+            MessageKind::NewConnectionId => "NewConnectionId",
+            MessageKind::Certificate => "Certificate",
+            MessageKind::ServerKeyExchange => "ServerKeyExchange",
+            MessageKind::CertificateRequest => "CertificateRequest",
+            MessageKind::ServerHelloDone => "ServerHelloDone",
+            MessageKind::CertificateVerify => "CertificateVerify",
+            MessageKind::ClientKeyExchange => "ClientKeyExchange",
+            MessageKind::ClientCertificateRequest => "ClientCertificateRequest",
+            MessageKind::Finished => "Finished",
+            MessageKind::CertificateUrl => "CertificateUrl",
+            MessageKind::CertificateStatus => "CertificateStatus",
+            MessageKind::SupplementalData => "SupplementalData",
+            MessageKind::KeyUpdate => "KeyUpdate",
+            MessageKind::CompressedCertificate => "CompressedCertificate",
+            MessageKind::EktKey => "EktKey",
+            MessageKind::NextProtocol => "NextProtocol",
+            MessageKind::MessageHash => "MessageHash",
+            MessageKind::MalformedHandshake => "MalformedHandshake",
+            MessageKind::EncryptedHandshake => "EncryptedHandshake",
+            MessageKind::ChangeCipherSpec => "ChangeCipherSpec",
+            MessageKind::Alert => "Alert",
+            MessageKind::EncryptedAlert => "EncryptedAlert",
+            MessageKind::EncryptedRecord => "EncryptedRecord",
+            MessageKind::ApplicationData => "ApplicationData",
+            MessageKind::Heartbeat => "Heartbeat",
+            MessageKind::Sslv2Error => "SSLv2Error",
+            MessageKind::Sslv2ClientMasterKey => "SSLv2ClientMasterKey",
+            MessageKind::Sslv2ClientFinished => "SSLv2ClientFinished",
+            MessageKind::Sslv2ServerHello => "SSLv2ServerHello",
+            MessageKind::Sslv2ServerVerify => "SSLv2ServerVerify",
+            MessageKind::Sslv2ServerFinished => "SSLv2ServerFinished",
+            MessageKind::Sslv2RequestCertificate => "SSLv2RequestCertificate",
+            MessageKind::Sslv2ClientCertificate => "SSLv2ClientCertificate",
+            MessageKind::Sslv2Unknown => "SSLv2Unknown",
+            MessageKind::Sslv2EncryptedRecord => "SSLv2EncryptedRecord",
+            MessageKind::Unknown => "Unknown",
+            MessageKind::UnknownHandshake(_) | MessageKind::UnknownRecord(_) => "Unknown",
         }
     }
 
     /// The kind an event `name` stands for; [`MessageKind::Unknown`] for a name no kind has.
     /// The inverse of [`MessageKind::name`], for events built from a name.
     pub fn from_name(name: &str) -> MessageKind {
-        if let Some(&(kind, _)) = FIXED.iter().find(|(_, n)| *n == name) {
+        if let Some(&kind) = FIXED.iter().find(|k| k.fixed_name() == name) {
             return kind;
         }
         let number = |prefix: &str| name.strip_prefix(prefix).and_then(|n| n.parse::<u8>().ok());
@@ -207,7 +259,7 @@ mod tests {
     /// that name.
     #[test]
     fn names_round_trip() {
-        let mut kinds: Vec<MessageKind> = FIXED.iter().map(|&(kind, _)| kind).collect();
+        let mut kinds: Vec<MessageKind> = FIXED.to_vec();
         for code in 0..=u8::MAX {
             kinds.push(MessageKind::from(HandshakeType::from(code)));
             kinds.push(MessageKind::UnknownRecord(code));
