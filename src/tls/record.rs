@@ -227,12 +227,12 @@ impl RecordSplitter {
         }
     }
 
-    /// Bytes held for an incomplete record.
     /// Bytes allocated for partial records (the TLS buffers' share of the memory budget).
     pub fn buffered_bytes(&self) -> usize {
         self.pending.capacity()
     }
 
+    /// Bytes held for an incomplete record.
     pub fn pending_len(&self) -> usize {
         self.pending.len()
     }
