@@ -31,7 +31,7 @@ impl Timestamp {
 
     /// `self - earlier` in seconds (may be negative when captures are not time-ordered).
     pub fn seconds_since(&self, earlier: &Timestamp) -> f64 {
-        (self.secs - earlier.secs) as f64 + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
+        self.secs.saturating_sub(earlier.secs) as f64 + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
     }
 
     /// Nanoseconds since the epoch, saturating.

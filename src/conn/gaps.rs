@@ -52,32 +52,42 @@ impl Flow {
     /// with what was captured of them, then the gap itself.
     pub(super) fn on_gap(&mut self, gap: Gap, shared: &mut Shared) {
         let from = gap.from;
-        if let Some(cut) = half_of(&mut self.half, from).splitter.gap() {
-            self.on_cut_record(from, cut, gap.pkt, shared);
+        // Records held for a key log still being written came before the gap: they go first,
+        // so the gap cuts what the stream had at that point (and never joins across it).
+        if !self.held.is_empty() {
+            self.release_held(shared, true);
         }
-        let half = half_of(&mut self.half, from);
-        let partial = half.assembler.take_partial();
-        let version = half.handshake_version;
+        self.cut_short(from, gap.pkt, shared);
         match self.tls.as_mut() {
-            Some(tls) => {
-                if let Some(partial) = partial {
-                    let direction = direction_of(tls.client_side, from);
-                    Emitter { tls, direction, pkt: gap.pkt, shared }.incomplete(version, &partial);
-                }
-                if let Some(tls) = self.tls.as_mut() {
-                    report_gap(tls, gap, shared);
-                }
-            }
+            Some(tls) => report_gap(tls, gap, shared),
             None => {
+                // Past the cap, a gap joins the latest one of its direction and cause (at most
+                // one more entry per direction and cause than the cap).
                 let full = self.early_gaps.len() >= MAX_EARLY_GAPS;
-                match self.early_gaps.last_mut() {
+                let same = self.early_gaps.iter_mut().rev().find(|g| g.from == gap.from && g.cause == gap.cause);
+                match same {
                     Some(last) if full => {
-                        last.holes = last.holes.saturating_add(1);
+                        last.holes = last.holes.saturating_add(gap.holes);
                         last.bytes = last.bytes.saturating_add(gap.bytes);
                     }
                     _ => self.early_gaps.push(gap),
                 }
             }
+        }
+    }
+
+    /// The stream of one direction stops here (a gap, or the end of the flow): the record and
+    /// the handshake message it was in the middle of are reported with what arrived of them.
+    pub(super) fn cut_short(&mut self, from: Side, pkt: PacketContext, shared: &mut Shared) {
+        if let Some(cut) = half_of(&mut self.half, from).splitter.gap() {
+            self.on_cut_record(from, cut, pkt, shared);
+        }
+        let half = half_of(&mut self.half, from);
+        let partial = half.assembler.take_partial();
+        let version = half.handshake_version;
+        if let (Some(tls), Some(partial)) = (self.tls.as_mut(), partial) {
+            let direction = direction_of(tls.client_side, from);
+            Emitter { tls, direction, pkt, shared }.incomplete(version, &partial);
         }
     }
 

@@ -260,8 +260,10 @@ impl RecordSplitter {
         };
         match self.mode {
             Mode::Records | Mode::SslV2 => self.mode = Mode::Resync,
-            // Nothing was recognised yet: the next bytes may still start TLS.
-            Mode::Detect | Mode::Resync | Mode::NotTls => {}
+            // Nothing was recognised yet: the next bytes may still start TLS, anywhere in a
+            // record (what follows the hole is mid-stream).
+            Mode::Detect => self.midstream = true,
+            Mode::Resync | Mode::NotTls => {}
         }
         cut
     }

@@ -475,3 +475,58 @@ fn gap_after_the_handshake_is_no_failure() {
     let h = conn.handshake();
     assert_eq!((h.complete, h.failure.as_deref()), (true, None));
 }
+
+/// The gap events written, as (direction is client to server, offset, bytes, cause, holes).
+fn gap_events(conn: &Conn) -> Vec<(bool, u64, u64, &'static str, Option<u64>)> {
+    use crate::conn::events::{Direction, Event};
+    let events = conn.tracker.shared.events.iter();
+    events
+        .filter_map(|e| match e {
+            Event::Gap(g) => Some((g.direction == Direction::ClientToServer, g.offset, g.bytes, g.cause, g.holes)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_record_cut_by_the_end_of_the_flow_is_reported_incomplete() {
+    let mut conn = Conn::new();
+    let hello = tls13_client_hello(&[]);
+    conn.client(&[hello[..60].to_vec()]);
+    conn.close(EndReason::CaptureEnd);
+    let m = conn.messages()[0];
+    assert_eq!(&*m.name, "ClientHello");
+    assert_eq!(m.incomplete.as_ref().map(|i| i.bytes_captured), Some(51));
+    assert_eq!(conn.handshake().failure.as_deref(), Some("gap: ClientHello incomplete"));
+}
+
+#[test]
+fn early_gaps_past_the_cap_keep_their_direction_and_cause() {
+    let mut conn = Conn::new();
+    // Eighteen client holes and one server hole before anything shows TLS.
+    for i in 0..18u64 {
+        conn.gap(CLIENT, i * 10, 5, GapCause::CaptureLoss);
+    }
+    conn.gap(SERVER, 0, 10, GapCause::BufferLimit);
+    conn.server(&[tls13_server_hello(&[])]);
+    let gaps = gap_events(&conn);
+    let client: Vec<_> = gaps.iter().filter(|g| g.0).collect();
+    let server: Vec<_> = gaps.iter().filter(|g| !g.0).collect();
+    assert_eq!(client.iter().map(|g| g.2).sum::<u64>(), 18 * 5);
+    assert_eq!(client.iter().map(|g| g.4.unwrap_or(1)).sum::<u64>(), 18);
+    assert_eq!(server, vec![&(false, 0, 10, "buffer_limit", None)]);
+}
+
+#[test]
+fn tls_after_a_lost_start_is_still_recognised() {
+    // The client's first bytes are lost; what follows is the rest of its hello and then more
+    // than the detection window of records: the connection is found, its gap reported.
+    let mut conn = Conn::new();
+    conn.gap(CLIENT, 0, 1000, GapCause::CaptureLoss);
+    let records: Vec<Vec<u8>> = std::iter::once(vec![0x42; 200]).chain((0..3).map(|_| app_data(16_000))).collect();
+    conn.client(&records);
+    conn.close(EndReason::Fin);
+    assert_eq!(gap_events(&conn), vec![(true, 0, 1000, "capture_loss", None)]);
+    assert!(conn.messages().len() >= 3, "{:?}", conn.phases());
+    assert_eq!(conn.handshake().missing_message.as_deref(), Some("ClientHello"));
+}
