@@ -257,7 +257,7 @@ impl Emitter<'_> {
 
     /// A handshake message a gap cut short: named, its captured front decoded as far as it goes
     /// (the hellos), marked incomplete.
-    pub(super) fn incomplete(&mut self, record_version: u16, partial: &tls::PartialMessage) {
+    pub(super) fn incomplete(&mut self, record_version: u16, partial: &tls::PartialMessage, cut_by: &'static str) {
         let body = partial.body();
         let mut kind = MessageKind::from(HandshakeType::from(partial.msg_type));
         let (decoded, cut_in) = match HandshakeType::from(partial.msg_type) {
@@ -280,7 +280,7 @@ impl Emitter<'_> {
         let length = partial.length.unwrap_or(body.len());
         let mut m = self.base(record_version, CONTENT_HANDSHAKE, kind, length, false);
         m.handshake_type = Some(partial.msg_type);
-        m.incomplete = Some(Incomplete { bytes_captured: body.len(), cut_in });
+        m.incomplete = Some(Incomplete { bytes_captured: body.len(), cut_in, cut_by });
         m.body = decoded;
         self.push(m);
     }

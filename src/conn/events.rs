@@ -189,6 +189,9 @@ pub struct Incomplete {
     /// The field the gap fell in, for the messages decoded from their front (the hellos).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cut_in: Option<&'static str>,
+    /// What cut it: `"gap"` (bytes that will never come) or `"end"` (the connection or the
+    /// capture ended in the middle of it).
+    pub cut_by: &'static str,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -122,7 +122,7 @@ pub(super) fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason,
     f.release_held(shared, true);
     // A record or handshake message still incomplete when the flow ends is reported too.
     for side in [Side::Initiator, Side::Responder] {
-        f.cut_short(side, pkt, shared);
+        f.cut_short(side, pkt, "end", shared);
     }
     if f.tls.is_none() && !f.early_gaps.is_empty() && f.may_be_tls() {
         // A gap hid the start of this flow before TLS could be recognised in it: report it

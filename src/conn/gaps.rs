@@ -57,7 +57,7 @@ impl Flow {
         if !self.held.is_empty() {
             self.release_held(shared, true);
         }
-        self.cut_short(from, gap.pkt, shared);
+        self.cut_short(from, gap.pkt, "gap", shared);
         match self.tls.as_mut() {
             Some(tls) => report_gap(tls, gap, shared),
             None => {
@@ -78,7 +78,8 @@ impl Flow {
 
     /// The stream of one direction stops here (a gap, or the end of the flow): the record and
     /// the handshake message it was in the middle of are reported with what arrived of them.
-    pub(super) fn cut_short(&mut self, from: Side, pkt: PacketContext, shared: &mut Shared) {
+    /// `cut_by` is "gap" or "end" (see [`Incomplete::cut_by`]).
+    pub(super) fn cut_short(&mut self, from: Side, pkt: PacketContext, cut_by: &'static str, shared: &mut Shared) {
         if let Some(cut) = half_of(&mut self.half, from).splitter.gap() {
             self.on_cut_record(from, cut, pkt, shared);
         }
@@ -87,7 +88,7 @@ impl Flow {
         let version = half.handshake_version;
         if let (Some(tls), Some(partial)) = (self.tls.as_mut(), partial) {
             let direction = direction_of(tls.client_side, from);
-            Emitter { tls, direction, pkt, shared }.incomplete(version, &partial);
+            Emitter { tls, direction, pkt, shared }.incomplete(version, &partial, cut_by);
         }
     }
 

@@ -20,8 +20,10 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
     let length = m.length;
     if let Some(inc) = &m.incomplete {
         let mut s = format!(
-            "{who}'s {}, cut short by a gap: {} of its {length} bytes were captured",
-            m.name, inc.bytes_captured
+            "{who}'s {}, cut short by {}: {} of its {length} bytes were captured",
+            m.name,
+            if inc.cut_by == "gap" { "a gap" } else { "the end of the connection" },
+            inc.bytes_captured
         );
         if let Some(field) = inc.cut_in {
             let _ = write!(s, " (the cut falls in its {field})");

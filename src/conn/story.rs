@@ -271,8 +271,10 @@ impl Story {
             MessageKind::ServerHello | MessageKind::HelloRetryRequest => 1,
             _ => self.current_phase(),
         };
+        let by_gap = m.incomplete.as_ref().is_none_or(|i| i.cut_by == "gap");
         if !self.complete {
-            self.gap = true;
+            // Cut by the end of the connection, the failure is its end (which names the message).
+            self.gap |= by_gap;
             if self.gap_loss.is_none() {
                 let after = of_side(&mut self.last_name, from_client).clone();
                 self.gap_loss = Some(GapLoss {
@@ -542,18 +544,20 @@ impl Story {
         if self.gap {
             return Some(self.gap_failure());
         }
-        Some(
-            match ended {
-                Some("rst") => "reset: the connection was reset during the handshake",
-                Some("capture_end") => "capture ended before the handshake finished",
-                Some("timeout") => "connection idle past the timeout during the handshake",
-                Some("evicted") => "evicted from the flow table before the handshake finished",
-                Some(_) if self.version.is_none() => "connection closed before the ServerHello",
-                Some(_) => "connection closed before the handshake finished",
-                None => "encrypted and undecidable",
-            }
-            .into(),
-        )
+        let reason: &str = match ended {
+            Some("rst") => "reset: the connection was reset during the handshake",
+            Some("capture_end") => "capture ended before the handshake finished",
+            Some("timeout") => "connection idle past the timeout during the handshake",
+            Some("evicted") => "evicted from the flow table before the handshake finished",
+            Some(_) if self.version.is_none() => "connection closed before the ServerHello",
+            Some(_) => "connection closed before the handshake finished",
+            None => "encrypted and undecidable",
+        };
+        // A message the end cut short is named.
+        Some(match self.gap_loss.as_ref().and_then(|l| l.message.as_ref()) {
+            Some(message) => format!("{reason}: {message} incomplete"),
+            None => reason.to_string(),
+        })
     }
 
     /// "full", or how the handshake resumed a session.

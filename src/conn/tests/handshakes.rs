@@ -496,8 +496,15 @@ fn a_record_cut_by_the_end_of_the_flow_is_reported_incomplete() {
     conn.close(EndReason::CaptureEnd);
     let m = conn.messages()[0];
     assert_eq!(&*m.name, "ClientHello");
-    assert_eq!(m.incomplete.as_ref().map(|i| i.bytes_captured), Some(51));
-    assert_eq!(conn.handshake().failure.as_deref(), Some("gap: ClientHello incomplete"));
+    assert_eq!(m.incomplete.as_ref().map(|i| (i.bytes_captured, i.cut_by)), Some((51, "end")));
+    assert!(
+        m.role.starts_with("Client's ClientHello, cut short by the end of the connection: 51 of its "),
+        "{}",
+        m.role
+    );
+    let h = conn.handshake();
+    assert_eq!(h.failure.as_deref(), Some("capture ended before the handshake finished: ClientHello incomplete"));
+    assert_eq!(h.missing_message.as_deref(), Some("ClientHello"));
 }
 
 #[test]
