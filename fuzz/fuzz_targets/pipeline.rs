@@ -9,7 +9,8 @@ use libfuzzer_sys::fuzz_target;
 use tlstrace::conn::events::Event;
 use tlstrace::output::Sink;
 use tlstrace::output::json::JsonSink;
-use tlstrace::pipeline::{Pipeline, PipelineConfig, Prepare};
+use tlstrace::output::Needs;
+use tlstrace::pipeline::{Pipeline, PipelineConfig};
 use tlstrace::source::file::FileSource;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,8 +23,9 @@ fuzz_target!(|data: &[u8]| {
     // On the decoding thread, the JSON output's preparation too: what the worker writes for an
     // event must be what the output's thread would write for it.
     let parallel = data.len().is_multiple_of(4);
-    let prepare = if parallel { JsonSink::new(std::io::sink()).preparation().map(Prepare::new) } else { None };
-    let mut pipeline = Pipeline::new(PipelineConfig { parallel, prepare, ..PipelineConfig::default() });
+    let prepare = if parallel { JsonSink::new(std::io::sink()).prepare() } else { None };
+    let output = Needs { prepare, ..Needs::default() };
+    let mut pipeline = Pipeline::new(PipelineConfig { parallel, output, ..PipelineConfig::default() });
     let mut events = Vec::new();
     let mut take = |pipeline: &mut Pipeline| {
         for (ev, prepared) in pipeline.drain_prepared() {

@@ -206,30 +206,6 @@ pub fn handshake_name(msg_type: u8) -> names::Name {
     MessageKind::from(HandshakeType::from(msg_type)).name()
 }
 
-/// Handshake message types as numbers, for callers not yet matching on [`HandshakeType`].
-pub mod handshake_type {
-    pub const HELLO_REQUEST: u8 = 0;
-    pub const CLIENT_HELLO: u8 = 1;
-    pub const SERVER_HELLO: u8 = 2;
-    pub const HELLO_VERIFY_REQUEST: u8 = 3;
-    pub const NEW_SESSION_TICKET: u8 = 4;
-    pub const END_OF_EARLY_DATA: u8 = 5;
-    /// HelloRetryRequest as its own message: TLS 1.3 drafts before -22 only.
-    pub const HELLO_RETRY_REQUEST_DRAFT: u8 = 6;
-    pub const ENCRYPTED_EXTENSIONS: u8 = 8;
-    pub const CERTIFICATE: u8 = 11;
-    pub const SERVER_KEY_EXCHANGE: u8 = 12;
-    pub const CERTIFICATE_REQUEST: u8 = 13;
-    pub const SERVER_HELLO_DONE: u8 = 14;
-    pub const CERTIFICATE_VERIFY: u8 = 15;
-    pub const CLIENT_KEY_EXCHANGE: u8 = 16;
-    pub const FINISHED: u8 = 20;
-    pub const CERTIFICATE_STATUS: u8 = 22;
-    pub const KEY_UPDATE: u8 = 24;
-    pub const COMPRESSED_CERTIFICATE: u8 = 25;
-    pub const NEXT_PROTOCOL: u8 = 67;
-}
-
 fn no_fields(body: &[u8], what: &'static str) -> Result<NoFields> {
     Reader::new(body).expect_end(what).map(|()| NoFields {})
 }
