@@ -6,7 +6,7 @@
 //! ```text
 //! source (file / live)  ->  net (link, IP)  ->  tcp (flows, reassembly)
 //!   ->  tls (records, handshake framing)  ->  msgs (message decoders)
-//!   ->  conn (connection state, annotation)  ->  output (text, JSON)
+//!   ->  conn (connection state, annotation)  ->  output (text, JSON)  ->  tui (explorer)
 //! ```
 //! `pipeline` wires them together and `cli` is the command line on top.
 //!
@@ -23,7 +23,8 @@
 //! | `conn` | `tcp`, `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
 //! | `output` | `conn` (events) and the types inside them (`msgs`, `certs`, `fingerprint`), the foundations |
 //! | `pipeline` | `source` (packets), `net`, `tcp`, `conn`, `crypto` (key logs), `output` (only [`output::Needs`] and the [`output::Prepare`] it carries: what to compute for the sink), the foundations |
-//! | `cli` | `pipeline`, `output`, `source`, `conn` (the summary), `crypto` (key log reports), the foundations |
+//! | `tui` | `pipeline` (to trace a connection again), `output` (the sink trait, the ladder lines, filters), `source`, `conn` (events), `net` (to pick a connection's packets), `msgs` and `fingerprint` (the types inside events), the foundations |
+//! | `cli` | `pipeline`, `output`, `source`, `conn` (the summary), `crypto` (key log reports), `tui`, the foundations |
 //!
 //! Beside the layers: `crypto` (key logs, decryption) and `certs` (X.509) use only the
 //! foundations, `fingerprint` (JA3/JA4) reads `msgs`. The foundations use no layer: `registry`
@@ -48,6 +49,7 @@ pub mod source;
 pub mod tcp;
 pub mod time;
 pub mod tls;
+pub mod tui;
 
 /// The table of the crate documentation, checked against the code: no layer uses a module
 /// its row does not name (test code aside).
@@ -78,7 +80,8 @@ mod layer_rule {
         ("conn", &["tcp", "tls", "msgs", "net", "crypto", "certs", "fingerprint"]),
         ("output", &["conn", "msgs", "certs", "fingerprint"]),
         ("pipeline", &["source", "net", "tcp", "conn", "crypto", "output"]),
-        ("cli", &["pipeline", "output", "source", "conn", "crypto"]),
+        ("tui", &["pipeline", "output", "source", "conn", "net", "msgs", "fingerprint"]),
+        ("cli", &["pipeline", "output", "source", "conn", "crypto", "tui"]),
     ];
 
     /// The module's source files, without test files.

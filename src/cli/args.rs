@@ -70,6 +70,10 @@ pub struct OutputArgs {
     /// Emit NDJSON events (one JSON object per line) instead of the text ladder.
     #[arg(long)]
     pub json: bool,
+    /// Explore the handshakes interactively in a full-screen terminal interface (the filters
+    /// given here are its first filter; `?` in it lists the keys).
+    #[arg(long, conflicts_with_all = ["json", "quiet", "verbose"])]
+    pub tui: bool,
     /// Text: show decoded fields and the role of every message.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,

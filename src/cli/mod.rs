@@ -8,6 +8,7 @@ mod certs;
 mod keylog;
 mod output;
 mod read;
+mod tui;
 
 pub use args::{CaptureArgs, Cli, ColorChoice, Command, KeyArgs, LimitArgs, OutputArgs, ReadArgs};
 pub use keylog::{load_key_log, report_key_log_issues};
@@ -81,8 +82,37 @@ fn exit_code(written: Result<(), Stop>, damage: Option<String>, lost_output: boo
     code
 }
 
+/// Where warnings go instead of stderr while the explorer draws on the terminal.
+type Redirect = Box<dyn Fn(&str) + Send>;
+static REDIRECT: std::sync::Mutex<Option<Redirect>> = std::sync::Mutex::new(None);
+/// Warnings said while redirected, printed when the redirection ends.
+static HELD_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Sends warnings to `to` (and holds them) until called with None, which prints those held.
+fn redirect_warnings(to: Option<Redirect>) {
+    let ending = to.is_none();
+    if let Ok(mut r) = REDIRECT.lock() {
+        *r = to;
+    }
+    if ending {
+        let held = HELD_WARNINGS.lock().map(|mut h| std::mem::take(&mut *h)).unwrap_or_default();
+        for msg in held {
+            warn(&msg);
+        }
+    }
+}
+
 /// One line on stderr; a closed stderr never fails the run (unlike `eprintln!`, which panics).
 /// Control characters that made it into `msg` are escaped: it stays one line.
 pub fn warn(msg: &str) {
+    if let Ok(r) = REDIRECT.lock()
+        && let Some(to) = r.as_ref()
+    {
+        to(msg);
+        if let Ok(mut held) = HELD_WARNINGS.lock() {
+            held.push(msg.to_string());
+        }
+        return;
+    }
     let _ = writeln!(io::stderr(), "tlstrace: {}", crate::escape::controls(msg));
 }

@@ -8,10 +8,17 @@ use super::{exit, exit_code, warn};
 use crate::output::Sink;
 use crate::pipeline::Pipeline;
 use crate::source::file::{FileSource, SourceError};
+use crate::tui::SharedProgress;
+use crate::tui::frames::FrameRing;
 use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub(super) fn run(args: &ReadArgs) -> i32 {
+    if args.output.tui {
+        return super::tui::read(args);
+    }
     let mut source = match FileSource::open(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -36,37 +43,65 @@ pub(super) fn run(args: &ReadArgs) -> i32 {
     let mut input_error = None;
     let mut certs_failed = false;
     let written =
-        trace(&mut source, &mut pipeline, sink.as_mut(), args, &mut embedded, &mut input_error).and_then(|()| {
-            let mut summary = pipeline.summary();
-            summary.input_error = input_error.as_ref().map(|e| e.to_string());
-            certs_failed = finish_certificates(&mut summary, certs_unusable);
-            write_summary(sink.as_mut(), args.output.json, summary)
-        });
+        trace(&mut source, &mut pipeline, sink.as_mut(), args, &mut embedded, &mut input_error, &Hooks::default())
+            .and_then(|()| {
+                let mut summary = pipeline.summary();
+                summary.input_error = input_error.as_ref().map(|e| e.to_string());
+                certs_failed = finish_certificates(&mut summary, certs_unusable);
+                write_summary(sink.as_mut(), args.output.json, summary)
+            });
     exit_code(written, input_error.map(|e| e.to_string()), certs_failed)
 }
 
 /// Whether to decode on a second thread: asked for, or two CPUs to run on.
-fn decode_in_parallel(threads: Option<u8>) -> bool {
+pub(super) fn decode_in_parallel(threads: Option<u8>) -> bool {
     match threads {
         Some(n) => n >= 2,
         None => std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
     }
 }
 
+/// What the explorer (`--tui`) asks of a trace besides its events: to stop when it quits, to
+/// keep the frames of an input that cannot be read twice, and the progress for its status line
+/// (instead of the progress bar on stderr).
+#[derive(Default)]
+pub(super) struct Hooks<'a> {
+    pub stop: Option<&'a AtomicBool>,
+    pub keep: Option<&'a Mutex<FrameRing>>,
+    pub progress: Option<&'a SharedProgress>,
+}
+
 /// Every packet of the capture through the pipeline and its events to the sink, until the end
 /// of the input or the damage that stops it (`input_error`).
-fn trace(
+pub(super) fn trace(
     source: &mut FileSource,
     pipeline: &mut Pipeline,
     sink: &mut dyn Sink,
     args: &ReadArgs,
     embedded: &mut KeyLogPieces,
     input_error: &mut Option<SourceError>,
+    hooks: &Hooks<'_>,
 ) -> Result<(), Stop> {
     let flush_each = io::stdout().is_terminal();
-    let mut progress = Progress::new(source.total_bytes().filter(|_| !source.is_compressed()));
+    let total = source.total_bytes().filter(|_| !source.is_compressed());
+    let mut progress = Progress::new(total.filter(|_| hooks.progress.is_none()));
+    if let (Some(shared), Some(total)) = (hooks.progress, total) {
+        shared.total.store(total, Ordering::Relaxed);
+    }
     loop {
-        match source.next_with(|pkt| pipeline.process(pkt)) {
+        if hooks.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Ok(());
+        }
+        let keep = hooks.keep;
+        let step = source.next_with(|pkt| {
+            if let Some(ring) = keep
+                && let Ok(mut ring) = ring.lock()
+            {
+                ring.push(&pkt);
+            }
+            pipeline.process(pkt)
+        });
+        match step {
             Ok(Some(())) => {
                 // Key logs embedded in the capture (pcapng Decryption Secrets Blocks), when
                 // they could not be collected ahead (stdin).
@@ -87,6 +122,13 @@ fn trace(
             sink.flush()?;
         }
         progress.update(source.bytes_read());
+        if let Some(shared) = hooks.progress {
+            shared.bytes.store(source.bytes_read(), Ordering::Relaxed);
+            shared.packets.store(source.frames(), Ordering::Relaxed);
+            if let Some(Ok(ring)) = hooks.keep.map(Mutex::lock) {
+                shared.frames_dropped.store(ring.dropped, Ordering::Relaxed);
+            }
+        }
     }
     progress.clear();
     pipeline.finish();
@@ -94,7 +136,7 @@ fn trace(
 }
 
 /// The file (gzip or not) starts with a pcapng Section Header Block.
-fn is_pcapng(path: &str) -> bool {
+pub(super) fn is_pcapng(path: &str) -> bool {
     use std::io::Read;
     let Ok(file) = std::fs::File::open(path) else { return false };
     let mut head = [0u8; 4];

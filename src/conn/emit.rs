@@ -50,11 +50,17 @@ impl Emitter<'_> {
             body: None,
             phase: 0,
             role: String::new(),
+            raw: None,
         })
     }
 
     /// Annotates and queues a message; queues the handshake summary when it completes.
-    fn push(&mut self, mut m: Box<MessageEvent>) {
+    /// `raw` is the message as captured (a handshake message with its header, else the record
+    /// payload), kept in the event only when the sink shows bytes.
+    fn push(&mut self, mut m: Box<MessageEvent>, raw: &[u8]) {
+        if self.shared.keep_bytes {
+            m.raw = Some(raw.into());
+        }
         // A new ClientHello after a finished handshake starts the next one (renegotiation).
         self.tls.story.annotate(&mut m);
         let time = m.time;
@@ -99,7 +105,7 @@ impl Emitter<'_> {
             C::Handshake if !encrypted => self.handshake_records(half, rec.version, rec.payload, false),
             C::Handshake => {
                 let m = self.base(rec.version, rec.content_type, MessageKind::EncryptedHandshake, len, true);
-                self.push(m);
+                self.push(m, rec.payload);
             }
             C::ChangeCipherSpec => {
                 // In TLS 1.3 (and before its ServerHello is known, e.g. after a
@@ -111,17 +117,17 @@ impl Emitter<'_> {
                     self.tls.crypto.on_change_cipher_spec(from_client);
                 }
                 let m = self.base(rec.version, rec.content_type, MessageKind::ChangeCipherSpec, len, false);
-                self.push(m);
+                self.push(m, rec.payload);
             }
             C::Alert if !encrypted && len == 2 => {
                 let mut m = self.base(rec.version, rec.content_type, MessageKind::Alert, len, false);
                 m.alert = alert_info(rec.payload);
-                self.push(m);
+                self.push(m, rec.payload);
             }
             C::Alert => {
                 // A 2-byte alert is cleartext; anything longer is an encrypted alert.
                 let m = self.base(rec.version, rec.content_type, MessageKind::EncryptedAlert, len, true);
-                self.push(m);
+                self.push(m, rec.payload);
             }
             C::ApplicationData => {
                 let kind = if self.is_tls13() || self.tls.ctx.version.is_none() && !self.tls.server_hello_seen {
@@ -130,16 +136,16 @@ impl Emitter<'_> {
                     MessageKind::ApplicationData
                 };
                 let m = self.base(rec.version, rec.content_type, kind, len, true);
-                self.push(m);
+                self.push(m, rec.payload);
             }
             C::Heartbeat => {
                 let m = self.base(rec.version, rec.content_type, MessageKind::Heartbeat, len, encrypted);
-                self.push(m);
+                self.push(m, rec.payload);
             }
             C::Tls12Cid | C::ACK | C::Unknown(_) => {
                 let kind = MessageKind::UnknownRecord(rec.content_type);
                 let m = self.base(rec.version, rec.content_type, kind, len, false);
-                self.push(m);
+                self.push(m, rec.payload);
             }
         }
     }
@@ -157,7 +163,7 @@ impl Emitter<'_> {
                 self.base(version, CONTENT_HANDSHAKE, MessageKind::MalformedHandshake, payload.len(), decrypted);
             m.decrypted = decrypted;
             m.decode_error = Some(e.to_string());
-            self.push(m);
+            self.push(m, payload);
         }
     }
 
@@ -170,7 +176,7 @@ impl Emitter<'_> {
                 let mut m = self.base(version, CONTENT_ALERT, MessageKind::Alert, p.data.len(), true);
                 m.decrypted = true;
                 m.alert = alert_info(&p.data);
-                self.push(m);
+                self.push(m, &p.data);
             }
             C::ApplicationData => {
                 let mut m =
@@ -179,7 +185,7 @@ impl Emitter<'_> {
                 if let Some(limit) = self.shared.show_data {
                     m.data = Some(preview(&p.data, limit));
                 }
-                self.push(m);
+                self.push(m, &p.data);
             }
             C::ChangeCipherSpec => {
                 half.assembler.reset();
@@ -187,13 +193,13 @@ impl Emitter<'_> {
                 let mut m =
                     self.base(version, CONTENT_CHANGE_CIPHER_SPEC, MessageKind::ChangeCipherSpec, p.data.len(), true);
                 m.decrypted = true;
-                self.push(m);
+                self.push(m, &p.data);
             }
             C::Heartbeat | C::Tls12Cid | C::ACK | C::Unknown(_) => {
                 let other = p.content_type;
                 let mut m = self.base(version, other, MessageKind::UnknownRecord(other), wire_len, true);
                 m.decrypted = true;
-                self.push(m);
+                self.push(m, &p.data);
             }
         }
     }
@@ -252,7 +258,7 @@ impl Emitter<'_> {
             }
             b => Some(b),
         };
-        self.push(m);
+        self.push(m, raw);
     }
 
     /// A handshake message a gap cut short: named, its captured front decoded as far as it goes
@@ -282,7 +288,7 @@ impl Emitter<'_> {
         m.handshake_type = Some(partial.msg_type);
         m.incomplete = Some(Incomplete { bytes_captured: body.len(), cut_in, cut_by });
         m.body = decoded;
-        self.push(m);
+        self.push(m, body);
     }
 
     fn save_certificates(&mut self, body: &[u8]) {
@@ -306,7 +312,7 @@ impl Emitter<'_> {
         let (Some(&msg_type), rest) = (body.first(), body.get(1..).unwrap_or(&[])) else { return };
         if half.sslv2_encrypted {
             let m = self.base(0x0002, CONTENT_HANDSHAKE, MessageKind::Sslv2EncryptedRecord, body.len(), true);
-            self.push(m);
+            self.push(m, body);
             return;
         }
         let kind = MessageKind::sslv2(msg_type);
@@ -327,7 +333,7 @@ impl Emitter<'_> {
         if matches!(kind, MessageKind::Sslv2ClientMasterKey | MessageKind::Sslv2ServerHello) {
             half.sslv2_encrypted = true;
         }
-        self.push(m);
+        self.push(m, body);
     }
 }
 

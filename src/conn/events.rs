@@ -107,6 +107,10 @@ pub struct MessageEvent {
     /// filled by [`MessageEvent::add_fingerprints`] where the output needs them.
     pub fingerprints: Option<Box<HelloFingerprints>>,
     pub body: Option<HandshakeBody>,
+    /// The message's bytes as captured (a handshake message with its 4-byte header, else the
+    /// record's payload, decrypted when it was), for a hex view: only when the connection layer
+    /// is asked to keep them (`Shared::keep_bytes`). Not serialized.
+    pub raw: Option<Box<[u8]>>,
 }
 
 impl Serialize for MessageEvent {

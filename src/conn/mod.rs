@@ -76,6 +76,8 @@ pub struct Shared {
     pub wait_for_keys: bool,
     /// Leave message roles empty: the output does not show them.
     pub skip_roles: bool,
+    /// Keep each message's bytes in its event (`MessageEvent::raw`), for a hex view.
+    pub keep_bytes: bool,
     /// Bytes of partial records and handshake messages, held records and transcripts across
     /// all flows (the TLS buffers' share of the memory budget).
     pub tls_buffered: usize,

@@ -39,7 +39,12 @@ pub trait Sink {
     }
     /// Everything this sink needs of the events, asked once before the run.
     fn needs(&self) -> Needs {
-        Needs { roles: self.needs_roles(), fingerprints: self.needs_fingerprints(), prepare: self.prepare() }
+        Needs {
+            roles: self.needs_roles(),
+            fingerprints: self.needs_fingerprints(),
+            prepare: self.prepare(),
+            bytes: false,
+        }
     }
 }
 
@@ -59,11 +64,13 @@ pub struct Needs {
     pub fingerprints: bool,
     /// The sink's own work, which the decoding thread takes on for a share of the events.
     pub prepare: Option<Prepare>,
+    /// Message events carry their bytes (`MessageEvent::raw`), for a hex view.
+    pub bytes: bool,
 }
 
 impl Default for Needs {
     /// Roles, as the connection layer writes them; nothing else.
     fn default() -> Self {
-        Needs { roles: true, fingerprints: false, prepare: None }
+        Needs { roles: true, fingerprints: false, prepare: None, bytes: false }
     }
 }

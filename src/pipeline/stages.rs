@@ -158,6 +158,7 @@ impl Stages {
         let flows = budget.flow_config(&cfg.flows);
         let mut conns = ConnTracker::with_capacity(flows.max_flows);
         conns.shared.skip_roles = !cfg.output.roles;
+        conns.shared.keep_bytes = cfg.output.bytes;
         conns.shared.tls_buffers_limit = Some(budget.share(crate::budget::Part::TlsBuffers));
         Stages {
             front: Front::new(budget.net_config(&cfg.net)),

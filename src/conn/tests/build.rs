@@ -316,6 +316,7 @@ pub fn bare(name: &'static str, from_client: bool) -> MessageEvent {
         body: None,
         phase: 0,
         role: String::new(),
+        raw: None,
     }
 }
 

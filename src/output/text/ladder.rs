@@ -2,12 +2,55 @@
 
 use super::Verbosity;
 use super::style::{Paint, Style, left_aligned, push_decimal, right_aligned, write_ms};
-use crate::conn::events::{ConnectionEvent, Direction, HandshakeEvent, HelloFingerprints, MessageEvent};
+use crate::conn::events::{ConnectionEvent, Direction, GapEvent, HandshakeEvent, HelloFingerprints, MessageEvent};
 use crate::msgs::extensions::ExtensionBody;
 use crate::msgs::names::{cipher_suite_name, group_name, version_name};
 use crate::msgs::{HandshakeBody, MessageKind};
 use crate::time::Timestamp;
 use std::fmt::Write as _;
+
+/// The line of a gap in the ladder.
+pub(super) fn gap_line(text: &mut String, paint: Paint, g: &GapEvent) {
+    let _ = write!(text, "  {:>26}  ", "");
+    paint.styled(text, Style::RedBold, |t| {
+        let why = match g.cause {
+            "capture_loss" => "lost from the capture",
+            "snaplen" => "cut by the snap length",
+            "buffer_limit" => "dropped by tlstrace: out-of-order buffer full",
+            "evicted" => "dropped by tlstrace: flow evicted",
+            other => other,
+        };
+        let _ = write!(t, "GAP: {} bytes missing {} at offset {} ({why})", g.bytes, arrow_word(g.direction), g.offset);
+    });
+    text.push('\n');
+}
+
+/// What came after the handshake, condensed (by direction and name: count and bytes), and the
+/// line that closes a connection's block.
+pub(super) fn closing_lines(
+    text: &mut String,
+    paint: Paint,
+    after: &std::collections::BTreeMap<(u8, crate::msgs::names::Name), (u64, u64)>,
+    reason: &str,
+) {
+    for ((dir, name), (count, bytes)) in after {
+        let arrow = if *dir == 0 { "C ──▶ S" } else { "C ◀── S" };
+        text.push_str("        after the handshake:  ");
+        text.push_str(arrow);
+        text.push_str("  post  ");
+        text.push_str(name);
+        text.push_str(" ×");
+        push_decimal(text, *count);
+        text.push_str(" (");
+        push_decimal(text, *bytes);
+        text.push_str(" bytes)\n");
+    }
+    text.push_str("  ");
+    paint.styled(text, Style::Dim, |t| {
+        let _ = write!(t, "connection closed ({reason})");
+    });
+    text.push_str("\n\n");
+}
 
 pub(super) fn arrow_word(d: Direction) -> &'static str {
     match d {

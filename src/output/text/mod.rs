@@ -15,11 +15,14 @@ use super::Sink;
 use crate::conn::events::{ConnectionEvent, Direction, Event, HandshakeEvent};
 use crate::fast_map::FastMap;
 use crate::time::Timestamp;
-use ladder::{arrow_word, header, message_line, write_endpoint};
+use ladder::{closing_lines, gap_line, header, message_line, write_endpoint};
+
+mod lines;
+pub use lines::{LadderLine, ladder_lines};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use style::{Paint, Style, push_decimal};
+use style::{Paint, Style};
 use summary::summary_text;
 
 /// How much to print.
@@ -143,23 +146,7 @@ impl<W: Write> TextSink<W> {
         }
         let text = &mut self.text;
         text.clear();
-        for ((dir, name), (count, bytes)) in &block.after {
-            let arrow = if *dir == 0 { "C ──▶ S" } else { "C ◀── S" };
-            text.push_str("        after the handshake:  ");
-            text.push_str(arrow);
-            text.push_str("  post  ");
-            text.push_str(name);
-            text.push_str(" ×");
-            push_decimal(text, *count);
-            text.push_str(" (");
-            push_decimal(text, *bytes);
-            text.push_str(" bytes)\n");
-        }
-        text.push_str("  ");
-        self.paint.styled(text, Style::Dim, |t| {
-            let _ = write!(t, "connection closed ({reason})");
-        });
-        text.push_str("\n\n");
+        closing_lines(text, self.paint, &block.after, reason);
         self.out.write_all(text.as_bytes())
     }
 }
@@ -202,25 +189,7 @@ impl<W: Write> Sink for TextSink<W> {
                     e.0 += 1;
                     e.1 += g.bytes;
                 } else if block.held_lines < MAX_HELD_LINES {
-                    let text = &mut block.lines;
-                    let _ = write!(text, "  {:>26}  ", "");
-                    self.paint.styled(text, Style::RedBold, |t| {
-                        let why = match g.cause {
-                            "capture_loss" => "lost from the capture",
-                            "snaplen" => "cut by the snap length",
-                            "buffer_limit" => "dropped by tlstrace: out-of-order buffer full",
-                            "evicted" => "dropped by tlstrace: flow evicted",
-                            other => other,
-                        };
-                        let _ = write!(
-                            t,
-                            "GAP: {} bytes missing {} at offset {} ({why})",
-                            g.bytes,
-                            arrow_word(g.direction),
-                            g.offset
-                        );
-                    });
-                    text.push('\n');
+                    gap_line(&mut block.lines, self.paint, g);
                     block.held_lines += 1;
                 }
                 Ok(())

@@ -31,7 +31,7 @@ impl Style {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(super) struct Paint {
     pub(super) on: bool,
 }

@@ -1,0 +1,275 @@
+//! The detail of one connection: its packets traced again on their own, through the same
+//! pipeline as the whole run (no second decoder), with every message's bytes kept; then, for
+//! the selected message, its decoded fields as a tree and its bytes as a hex dump.
+
+use super::frames::{Frame, PacketOrigin};
+use super::model::Row;
+use crate::conn::events::{Event, MessageEvent};
+use crate::net::{NetConfig, NetDecoder, NetOutcome};
+use crate::output::Needs;
+use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::source::Packet;
+use crate::source::file::FileSource;
+use serde_json::Value;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The keys a run decrypts with, to decrypt a connection again.
+#[derive(Clone, Debug, Default)]
+pub struct Keys {
+    /// `--keylog FILE` (read again: a browser may still be writing it).
+    pub file: Option<PathBuf>,
+    /// Key log text embedded in the capture (pcapng Decryption Secrets Blocks).
+    pub embedded: Arc<Vec<u8>>,
+}
+
+/// One connection traced again.
+#[derive(Debug, Default)]
+pub struct ConnDetail {
+    /// Its events, numbered as in the whole run.
+    pub events: Vec<Event>,
+    /// Its packets (for export).
+    pub packets: Vec<Frame>,
+    /// Linktypes of its packets, in order of first use (for export).
+    pub linktypes: Vec<u32>,
+    /// Said when the detail is not all there (frames dropped from memory, file unreadable).
+    pub note: Option<String>,
+}
+
+/// Traces the connection of `row` again from `origin`. Never fails: what went wrong is the
+/// detail's `note`.
+pub fn trace_connection(row: &Row, origin: &PacketOrigin, keys: &Keys) -> ConnDetail {
+    let mut one = OneConnection::new(row, keys);
+    match origin {
+        PacketOrigin::File(path) => match FileSource::open(path) {
+            Ok(mut source) => loop {
+                match source.next_with(|pkt| one.packet(pkt)) {
+                    Ok(Some(ControlFlow::Continue(()))) => {}
+                    Ok(Some(ControlFlow::Break(()))) | Ok(None) => break,
+                    Err(e) => {
+                        one.note = Some(e.to_string());
+                        break;
+                    }
+                }
+            },
+            Err(e) => one.note = Some(e.to_string()),
+        },
+        PacketOrigin::Kept(ring) => match ring.lock() {
+            Ok(ring) => {
+                if ring.first_kept().is_none_or(|first| first > row.first_frame) {
+                    one.note = Some(format!(
+                        "the start of this connection was dropped from memory ({} older frames dropped, \
+                         --memory-limit sets how many are kept)",
+                        ring.dropped
+                    ));
+                }
+                ring.each_from(row.first_frame, &mut |pkt| one.packet(pkt));
+            }
+            Err(_) => one.note = Some("frames unavailable".into()),
+        },
+    }
+    one.finish()
+}
+
+struct OneConnection {
+    conn: u64,
+    first_frame: u64,
+    ends: [std::net::SocketAddr; 2],
+    net: NetDecoder,
+    pipeline: Pipeline,
+    detail: ConnDetail,
+    done: bool,
+    note: Option<String>,
+}
+
+impl OneConnection {
+    fn new(row: &Row, keys: &Keys) -> Self {
+        let needs = Needs { roles: true, fingerprints: true, prepare: None, bytes: true };
+        let mut pipeline =
+            Pipeline::new(PipelineConfig { parallel: false, output: needs, ..PipelineConfig::default() });
+        if let Some(path) = &keys.file {
+            let _ = pipeline.open_key_log(path, &mut |_| {});
+        }
+        if !keys.embedded.is_empty() {
+            pipeline.add_key_log(&keys.embedded);
+        }
+        OneConnection {
+            conn: row.conn,
+            first_frame: row.first_frame,
+            ends: [row.client, row.server],
+            net: NetDecoder::new(NetConfig::default()),
+            pipeline,
+            detail: ConnDetail::default(),
+            done: false,
+            note: None,
+        }
+    }
+
+    /// One packet of the capture: the connection's go through the pipeline, the others only
+    /// move its clock (so the connection ends as it did in the whole run).
+    fn packet(&mut self, pkt: Packet<'_>) -> ControlFlow<()> {
+        if pkt.frame < self.first_frame {
+            return ControlFlow::Continue(());
+        }
+        let [a, b] = self.ends;
+        let ours = match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+            Ok(NetOutcome::Tcp(seg)) => (seg.src == a && seg.dst == b) || (seg.src == b && seg.dst == a),
+            _ => false,
+        };
+        if ours {
+            if !self.detail.linktypes.contains(&pkt.linktype) {
+                self.detail.linktypes.push(pkt.linktype);
+            }
+            self.detail.packets.push(Frame::of(&pkt));
+            self.pipeline.process(pkt);
+        } else {
+            self.pipeline.advance_clock(pkt.ts);
+        }
+        self.collect();
+        if self.done { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    }
+
+    fn collect(&mut self) {
+        for mut ev in self.pipeline.drain_events() {
+            let own = match &mut ev {
+                Event::Connection(c) => Some(&mut c.conn),
+                Event::Message(m) => Some(&mut m.conn),
+                Event::Gap(g) => Some(&mut g.conn),
+                Event::Handshake(h) => Some(&mut h.conn),
+                Event::End(e) => {
+                    self.done = true;
+                    Some(&mut e.conn)
+                }
+                Event::Evicted(_) | Event::Summary(_) => None,
+            };
+            if let Some(conn) = own {
+                // The connection is the only one traced: it is number 1 here.
+                *conn = self.conn;
+                self.detail.events.push(ev);
+            }
+        }
+    }
+
+    fn finish(mut self) -> ConnDetail {
+        if !self.done {
+            self.pipeline.finish();
+            self.collect();
+        }
+        self.detail.note = self.note.take().or(self.detail.note.take());
+        self.detail
+    }
+}
+
+/// A line of the detail tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeLine {
+    pub depth: usize,
+    pub text: String,
+    /// Path of the node (for folding); lines of leaves have one too.
+    pub path: String,
+    /// Has children: shown with a fold marker.
+    pub branch: bool,
+    pub open: bool,
+}
+
+/// Keys of a message event that the detail shows elsewhere (the header) or that say nothing.
+const SKIPPED: &[&str] = &["event", "conn", "role"];
+
+/// Containers with more entries than this start folded.
+const FOLD_ABOVE: usize = 6;
+
+/// The decoded fields of `m` as tree lines; `toggled` holds the paths the user folded or
+/// unfolded (against their default).
+pub fn tree(m: &MessageEvent, toggled: &std::collections::HashSet<String>) -> Vec<TreeLine> {
+    let value = serde_json::to_value(m).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    if let Value::Object(map) = &value {
+        for (k, v) in map {
+            if SKIPPED.contains(&k.as_str()) {
+                continue;
+            }
+            walk(&mut out, 0, k, k, v, toggled);
+        }
+    }
+    out
+}
+
+fn walk(
+    out: &mut Vec<TreeLine>,
+    depth: usize,
+    path: &str,
+    label: &str,
+    v: &Value,
+    toggled: &std::collections::HashSet<String>,
+) {
+    let children: Vec<(String, &Value)> = match v {
+        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+        _ => {
+            out.push(TreeLine {
+                depth,
+                text: format!("{label}: {}", scalar(v)),
+                path: path.to_string(),
+                branch: false,
+                open: false,
+            });
+            return;
+        }
+    };
+    if children.is_empty() {
+        let empty = if v.is_array() { "[]" } else { "{}" };
+        out.push(TreeLine {
+            depth,
+            text: format!("{label}: {empty}"),
+            path: path.to_string(),
+            branch: false,
+            open: false,
+        });
+        return;
+    }
+    let open = (children.len() <= FOLD_ABOVE || depth == 0) != toggled.contains(path);
+    out.push(TreeLine { depth, text: format!("{label}{}", summary(v)), path: path.to_string(), branch: true, open });
+    if open {
+        for (k, child) in &children {
+            walk(out, depth + 1, &format!("{path}/{k}"), k, child, toggled);
+        }
+    }
+}
+
+/// What a folded container says about itself: its size, and for objects a name if it has one.
+fn summary(v: &Value) -> String {
+    match v {
+        Value::Array(items) => format!(" ({} items)", items.len()),
+        Value::Object(map) => {
+            let name = ["name", "subject", "type_name", "hostname"].iter().find_map(|k| map.get(*k)?.as_str());
+            match name {
+                Some(n) => format!(": {n}"),
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => crate::escape::controls(s).into_owned(),
+        Value::Null => "-".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The classic hex dump: offset, 16 bytes in hex, the printable ones as text.
+pub fn hex_dump(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let text: String =
+                chunk.iter().map(|&b| if (0x20..0x7f).contains(&b) { char::from(b) } else { '.' }).collect();
+            format!("{:04x}  {:<47}  {text}", i * 16, hex.join(" "))
+        })
+        .collect()
+}
