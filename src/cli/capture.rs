@@ -12,9 +12,11 @@ use crate::output::Sink;
 use crate::pipeline::Pipeline;
 use crate::source::live::{self, CaptureConfig, LiveError, LiveSource, wall_clock};
 use crate::source::pcapng_writer::PcapngWriter;
+use crate::tui::frames::{FrameRing, PacketOrigin};
+use crate::tui::{SharedProgress, TuiSink};
 use std::io::{self, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Frames read from the socket before events are delivered and the output flushed.
@@ -28,6 +30,9 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
         warn("capture needs an interface (see --list)");
         return exit::USAGE;
     };
+    if args.output.tui && !std::io::IsTerminal::is_terminal(&io::stdout()) {
+        return super::tui::not_a_terminal();
+    }
     let cfg =
         CaptureConfig { interface, promiscuous: !args.no_promisc, snaplen: args.snaplen, filter: capture_filter(args) };
     let source = match open_source(&cfg) {
@@ -42,6 +47,9 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
         live::linktype_name(source.linktype()),
         describe_filter(&cfg.filter)
     ));
+    if args.output.tui {
+        return run_tui(args, source, file, stop);
+    }
     let sink = make_sink(&args.output);
     let mut pipeline = pipeline_for(sink.as_ref(), false, args.limits.memory_limit);
     pipeline.show_data(args.keys.show_data);
@@ -49,7 +57,17 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
     // A key log that a running browser is still writing is followed as it grows.
     let follower = args.keys.path().map(|path| KeyLogTail::new(path, args.limits.memory_limit));
     pipeline.wait_for_keys(follower.is_some());
-    let mut live = Live { args, source, pipeline, sink, file, follower, packets: 0, capture_error: None };
+    let mut live = Live {
+        args,
+        source,
+        pipeline,
+        sink,
+        file,
+        follower,
+        packets: 0,
+        capture_error: None,
+        hooks: LiveHooks::default(),
+    };
 
     let mut certs_failed = false;
     let written = live.capture(&stop).and_then(|()| {
@@ -186,12 +204,74 @@ struct Live<'a> {
     args: &'a CaptureArgs,
     source: LiveSource,
     pipeline: Pipeline,
-    sink: Box<dyn Sink>,
+    sink: Box<dyn Sink + Send>,
     file: WriteFile,
     follower: Option<KeyLogTail>,
     packets: u64,
     /// The socket failed: the capture ended there.
     capture_error: Option<LiveError>,
+    hooks: LiveHooks,
+}
+
+/// What the explorer (`--tui`) asks of a capture besides its events: the frames kept for the
+/// detail of connections, and the counters of its status line.
+#[derive(Default)]
+struct LiveHooks {
+    keep: Option<Arc<Mutex<FrameRing>>>,
+    progress: Option<Arc<SharedProgress>>,
+}
+
+/// `capture --tui`: the capture on a thread of its own, the explorer on this one; the explorer
+/// quitting (or a signal) stops the capture.
+fn run_tui(args: &CaptureArgs, source: LiveSource, file: WriteFile, stop: Arc<AtomicBool>) -> i32 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink = TuiSink::new(tx.clone(), Arc::clone(&stop));
+    let budget = args.limits.memory_limit;
+    let mut pipeline = pipeline_for(&sink, false, budget);
+    pipeline.show_data(args.keys.show_data);
+    let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
+    let follower = args.keys.path().map(|path| KeyLogTail::new(path, budget));
+    pipeline.wait_for_keys(follower.is_some());
+    let ring = Arc::new(Mutex::new(FrameRing::new(super::tui::kept_frames_limit(budget))));
+    let progress = Arc::new(SharedProgress::default());
+    progress.dropped.store(0, Ordering::Relaxed);
+    let hooks = LiveHooks { keep: Some(Arc::clone(&ring)), progress: Some(Arc::clone(&progress)) };
+    let mut live =
+        Live { args, source, pipeline, sink: Box::new(sink), file, follower, packets: 0, capture_error: None, hooks };
+    let warnings = super::tui::WarningsToExplorer::start(tx);
+    let session = crate::tui::Session {
+        updates: rx,
+        origin: PacketOrigin::Kept(ring),
+        keys: crate::tui::detail::Keys { file: args.keys.path(), embedded: Arc::default() },
+        live: true,
+        color: super::tui::colors_on(&args.output),
+        ascii: !crate::tui::locale_is_utf8(),
+        progress,
+        quit: Arc::clone(&stop),
+        export_dir: std::path::PathBuf::from("."),
+        filter: super::tui::initial_filter(&args.output),
+    };
+    let (ui, traced) = std::thread::scope(|scope| {
+        let capture = scope.spawn(|| {
+            let mut certs_failed = false;
+            let written = live.capture(&stop).and_then(|()| {
+                let kernel = live.source.kernel_stats();
+                let mut summary = live.pipeline.summary();
+                summary.kernel =
+                    Some(KernelCounters { packets_received: kernel.received, packets_dropped: kernel.dropped });
+                summary.input_error = live.capture_error.as_ref().map(|e| e.to_string());
+                certs_failed = finish_certificates(&mut summary, certs_unusable);
+                write_summary(live.sink.as_mut(), true, summary)
+            });
+            let file_failed = live.file.close();
+            (written, live.capture_error.map(|e| e.to_string()), file_failed || certs_failed)
+        });
+        let ui = crate::tui::run(session);
+        stop.store(true, Ordering::SeqCst);
+        (ui, capture.join())
+    });
+    drop(warnings);
+    super::tui::finish(ui, traced)
 }
 
 impl Live<'_> {
@@ -216,8 +296,17 @@ impl Live<'_> {
             self.sink.flush()?;
             // The kernel's counters are 32-bit and reset on read: fold them in every second.
             if stats_read.elapsed() >= Duration::from_secs(1) {
-                self.source.kernel_stats();
+                let kernel = self.source.kernel_stats();
                 stats_read = Instant::now();
+                if let Some(p) = &self.hooks.progress {
+                    p.dropped.store(kernel.dropped, Ordering::Relaxed);
+                }
+            }
+            if let Some(p) = &self.hooks.progress {
+                p.packets.store(self.packets, Ordering::Relaxed);
+                if let Some(Ok(ring)) = self.hooks.keep.as_deref().map(Mutex::lock) {
+                    p.frames_dropped.store(ring.dropped, Ordering::Relaxed);
+                }
             }
         }
         // Secrets written just before the stop still count.
@@ -235,8 +324,11 @@ impl Live<'_> {
     fn read_batch(&mut self) -> Option<usize> {
         let mut batch = 0usize;
         while batch < CAPTURE_BATCH && self.args.count.is_none_or(|n| self.packets < n) {
-            let (pipeline, file) = (&mut self.pipeline, &mut self.file);
+            let (pipeline, file, keep) = (&mut self.pipeline, &mut self.file, self.hooks.keep.as_deref());
             let got = self.source.next_with(batch == 0, |pkt| {
+                if let Some(Ok(mut ring)) = keep.map(Mutex::lock) {
+                    ring.push(&pkt);
+                }
                 let written = file.packet(&pkt);
                 pipeline.process(pkt);
                 written

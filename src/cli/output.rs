@@ -33,7 +33,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// The sink the output options ask for, with filters in front when any are given.
-pub fn make_sink(out: &OutputArgs) -> Box<dyn Sink> {
+pub fn make_sink(out: &OutputArgs) -> Box<dyn Sink + Send> {
     colored::control::set_override(use_color(out.color));
     let buffered = io::BufWriter::with_capacity(64 << 10, io::stdout());
     let filter = Filter {

@@ -19,14 +19,13 @@ use std::sync::{Arc, Mutex};
 
 /// The explorer draws on standard output: it must be a terminal.
 fn check_terminal() -> Result<(), i32> {
-    if io::stdout().is_terminal() {
-        Ok(())
-    } else {
-        warn(
-            "--tui needs a terminal: standard output is not one (use --json or the text view to write to a file or pipe)",
-        );
-        Err(exit::USAGE)
-    }
+    if io::stdout().is_terminal() { Ok(()) } else { Err(not_a_terminal()) }
+}
+
+/// Says why `--tui` cannot run; returns its exit code.
+pub(super) fn not_a_terminal() -> i32 {
+    warn("--tui needs a terminal: standard output is not one (use --json or the text view to write to a file or pipe)");
+    exit::USAGE
 }
 
 /// The command line's filters as the explorer's first filter line.

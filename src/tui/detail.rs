@@ -176,19 +176,39 @@ pub struct TreeLine {
 /// Keys of a message event that the detail shows elsewhere (the header) or that say nothing.
 const SKIPPED: &[&str] = &["event", "conn", "role"];
 
-/// Containers with more entries than this start folded.
+/// The keys every message event has: shown after the decoded fields.
+const ENVELOPE: &[&str] = &[
+    "index",
+    "direction",
+    "time",
+    "frame",
+    "record_version",
+    "content_type",
+    "name",
+    "handshake_type",
+    "length",
+    "encrypted",
+    "decrypted",
+    "phase",
+];
+
+/// Lists with more entries than this start folded (objects start open).
 const FOLD_ABOVE: usize = 6;
 
 /// The decoded fields of `m` as tree lines; `toggled` holds the paths the user folded or
 /// unfolded (against their default).
 pub fn tree(m: &MessageEvent, toggled: &std::collections::HashSet<String>) -> Vec<TreeLine> {
-    let value = serde_json::to_value(m).unwrap_or(Value::Null);
+    // Through the JSON text the NDJSON view writes (timestamps are raw numbers there).
+    let value = sonic_rs::to_string(m).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null);
     let mut out = Vec::new();
     if let Value::Object(map) = &value {
-        for (k, v) in map {
-            if SKIPPED.contains(&k.as_str()) {
-                continue;
-            }
+        let fields = named_fields(map);
+        // What the message says first, then where and when it was seen.
+        let (envelope, decoded): (Vec<_>, Vec<_>) = fields
+            .iter()
+            .filter(|(k, _)| !SKIPPED.contains(&k.as_str()))
+            .partition(|(k, _)| ENVELOPE.contains(&k.as_str()));
+        for (k, v) in decoded.into_iter().chain(envelope) {
             walk(&mut out, 0, k, k, v, toggled);
         }
     }
@@ -203,9 +223,9 @@ fn walk(
     v: &Value,
     toggled: &std::collections::HashSet<String>,
 ) {
-    let children: Vec<(String, &Value)> = match v {
-        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+    let children: Vec<(String, Value)> = match v {
+        Value::Object(map) => named_fields(map),
+        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v.clone())).collect(),
         _ => {
             out.push(TreeLine {
                 depth,
@@ -228,12 +248,57 @@ fn walk(
         });
         return;
     }
-    let open = (children.len() <= FOLD_ABOVE || depth == 0) != toggled.contains(path);
+    let open = (children.len() <= FOLD_ABOVE || v.is_object()) != toggled.contains(path);
     out.push(TreeLine { depth, text: format!("{label}{}", summary(v)), path: path.to_string(), branch: true, open });
     if open {
         for (k, child) in &children {
             walk(out, depth + 1, &format!("{path}/{k}"), k, child, toggled);
         }
+    }
+}
+
+/// An object's fields, with each number and its name (`version` and `version_name`, the
+/// lists `cipher_suites` and `cipher_suite_names`) shown as one: `TLS 1.2 (0x0303)`.
+fn named_fields(map: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let is_name_of = |suffix: &str, plural: bool| {
+            k.strip_suffix(suffix).is_some_and(|stem| {
+                let number = if plural { format!("{stem}s") } else { stem.to_string() };
+                map.contains_key(&number)
+            })
+        };
+        if is_name_of("_name", false) || is_name_of("_names", true) {
+            continue;
+        }
+        let singular = k.strip_suffix('s').unwrap_or(k);
+        let merged = match (v, map.get(&format!("{k}_name")), map.get(&format!("{singular}_names"))) {
+            (Value::Number(n), Some(Value::String(name)), _) => Some(Value::String(with_number(name, n))),
+            (Value::Array(numbers), _, Some(Value::Array(names))) if numbers.len() == names.len() => {
+                Some(Value::Array(
+                    numbers
+                        .iter()
+                        .zip(names)
+                        .map(|(n, name)| match (n, name) {
+                            (Value::Number(n), Value::String(name)) => Value::String(with_number(name, n)),
+                            (n, _) => n.clone(),
+                        })
+                        .collect(),
+                ))
+            }
+            _ => None,
+        };
+        out.push((k.clone(), merged.unwrap_or_else(|| v.clone())));
+    }
+    out
+}
+
+/// `TLS 1.2 (0x0303)`: a registry value's name and its number in hex.
+fn with_number(name: &str, n: &serde_json::Number) -> String {
+    match n.as_u64() {
+        Some(x) if x <= 0xff => format!("{name} (0x{x:02x})"),
+        Some(x) if x <= 0xffff => format!("{name} (0x{x:04x})"),
+        _ => format!("{name} ({n})"),
     }
 }
 

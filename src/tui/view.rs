@@ -102,34 +102,43 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     draw_status(f, app, status);
 }
 
-/// The columns that fit in `width`, most useful first, in table order.
+/// The columns that fit in `width`, most useful first, in table order; the outcome takes
+/// what is left.
 fn columns_for(width: u16) -> Vec<(Column, u16)> {
     // (column, width, priority: lower shows first)
     let all: [(Column, u16, u8); 12] = [
-        (Column::Number, 6, 0),
-        (Column::Start, 15, 6),
-        (Column::Client, 22, 4),
-        (Column::Server, 22, 2),
-        (Column::Sni, 24, 1),
-        (Column::Version, 8, 3),
-        (Column::Suite, 30, 5),
-        (Column::Group, 10, 7),
-        (Column::Kind, 12, 8),
-        (Column::Flags, 14, 9),
-        (Column::Duration, 10, 6),
-        (Column::Outcome, 20, 0),
+        (Column::Number, 5, 0),
+        (Column::Start, 15, 11),
+        (Column::Client, 21, 7),
+        (Column::Server, 21, 4),
+        (Column::Sni, 22, 2),
+        (Column::Version, 7, 3),
+        (Column::Suite, 24, 5),
+        (Column::Group, 9, 10),
+        (Column::Kind, 11, 9),
+        (Column::Flags, 12, 6),
+        (Column::Duration, 10, 8),
+        (Column::Outcome, 30, 1),
     ];
     let mut by_priority: Vec<_> = all.iter().collect();
     by_priority.sort_by_key(|c| c.2);
+    let room = width.saturating_sub(2);
     let mut used = 0u16;
     let mut chosen = Vec::new();
+    // In order of priority, until one does not fit (a narrow column of low priority does not
+    // take the room the outcome would get).
     for (c, w, _) in by_priority {
-        if used + w < width.saturating_sub(2) {
-            used += w + 1;
-            chosen.push(*c);
+        if used + w >= room {
+            break;
         }
+        used += w + 1;
+        chosen.push(*c);
     }
-    all.iter().filter(|(c, ..)| chosen.contains(c)).map(|(c, w, _)| (*c, *w)).collect()
+    let spare = room.saturating_sub(used);
+    all.iter()
+        .filter(|(c, ..)| chosen.contains(c))
+        .map(|(c, w, _)| (*c, if *c == Column::Outcome { w + spare } else { *w }))
+        .collect()
 }
 
 fn cell(app: &App, row: &Row, c: Column) -> String {
@@ -143,7 +152,7 @@ fn cell(app: &App, row: &Row, c: Column) -> String {
         Column::Version => name(&row.version).replace("TLS ", "TLS").replace("SSL ", "SSL"),
         Column::Suite => name(&row.suite),
         Column::Group => name(&row.group),
-        Column::Kind => row.kind_text().to_string(),
+        Column::Kind => row.kind_text().replace("resumed (", "res. ").replace(')', ""),
         Column::Flags => flags_text(row, app.ascii),
         Column::Duration => row.duration.map(|d| format!("{:.1} ms", d * 1000.0)).unwrap_or_else(|| "-".into()),
         Column::Outcome => {
@@ -268,13 +277,39 @@ fn draw_ladder_screen(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     if app.wide {
         let halves = Layout::default()
             .direction(Direction::Horizontal)
-            .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
             .split(area);
         draw_ladder(f, app, halves[0]);
         draw_detail(f, app, halves[1], app.pane == Pane::Detail);
     } else {
         draw_ladder(f, app, area);
     }
+}
+
+/// Cuts a styled line into pieces of `width` characters, the pieces after the first indented.
+fn wrap_line(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
+    let width = width.max(indent + 8);
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0usize;
+    for span in line.spans {
+        let mut rest: Vec<char> = span.content.chars().collect();
+        while !rest.is_empty() {
+            let room = width - used;
+            if room == 0 {
+                out.push(Line::from(std::mem::take(&mut current)));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                continue;
+            }
+            let take = room.min(rest.len());
+            let piece: String = rest.drain(..take).collect();
+            used += take;
+            current.push(Span::styled(piece, span.style));
+        }
+    }
+    out.push(Line::from(current));
+    out
 }
 
 fn scroll_to(cursor: usize, height: usize) -> usize {
@@ -295,8 +330,10 @@ fn draw_ladder(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             if let Some(note) = &detail.note {
                 out.push(Line::from(Span::styled(text(app, &format!("! {note}")), pal.warning())));
             }
-            let start = scroll_to(opened.cursor, height);
-            for (i, l) in opened.lines.iter().enumerate().skip(start).take(height) {
+            // Lines wider than the pane are wrapped, their continuation indented.
+            let width = area.width.saturating_sub(2) as usize;
+            let mut visual: Vec<(usize, Line<'static>)> = Vec::new();
+            for (i, l) in opened.lines.iter().enumerate() {
                 let base = if i == opened.cursor && focused {
                     pal.selected()
                 } else if i == opened.cursor {
@@ -304,54 +341,84 @@ fn draw_ladder(f: &mut Frame<'_>, app: &mut App, area: Rect) {
                 } else {
                     Style::default()
                 };
-                out.push(ansi_line(app, &l.text, base));
+                for piece in wrap_line(ansi_line(app, &l.text, base), width, 8) {
+                    visual.push((i, piece));
+                }
             }
+            let first = visual.iter().position(|(i, _)| *i == opened.cursor).unwrap_or(0);
+            let room = height.saturating_sub(out.len());
+            let start = first.saturating_sub(room / 3).min(visual.len().saturating_sub(room));
+            out.extend(visual.into_iter().skip(start).take(room).map(|(_, l)| l));
             out
         }
     };
     f.render_widget(Paragraph::new(lines).block(block(app, title)), area);
 }
 
+/// Cuts `text` into pieces of at most `width` characters, the pieces after the first
+/// indented by `indent` spaces.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let width = width.max(indent + 8);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < chars.len() || out.is_empty() {
+        let room = if out.is_empty() { width } else { width - indent };
+        let mut end = (at + room).min(chars.len());
+        // Break after a space when one is near the end of the piece.
+        if end < chars.len()
+            && let Some(space) = chars[at..end].iter().rposition(|c| *c == ' ').filter(|p| *p > room / 2)
+        {
+            end = at + space + 1;
+        }
+        let piece: String = chars[at..end].iter().collect();
+        out.push(if out.is_empty() { piece } else { format!("{}{piece}", " ".repeat(indent)) });
+        at = end;
+    }
+    out
+}
+
 fn draw_detail(f: &mut Frame<'_>, app: &mut App, area: Rect, focused: bool) {
     let pal = Palette { on: app.color };
     let height = area.height.saturating_sub(2) as usize;
+    let width = area.width.saturating_sub(2) as usize;
+    if app.screen == Screen::Detail {
+        app.page = height.max(1);
+    }
     let Some(opened) = app.opened.as_ref() else { return };
     let name =
         opened.message().map(|m| format!(" message {}: {} ", m.index, m.name)).unwrap_or_else(|| " detail ".into());
     let lines = opened.detail_lines();
-    let start = scroll_to(opened.detail_cursor, height);
-    let mut out: Vec<Line<'static>> = Vec::new();
-    if lines.is_empty() {
-        out.push(Line::from("no message under the cursor"));
-    }
-    for (i, l) in lines.iter().enumerate().skip(start).take(height) {
-        let selected = i == opened.detail_cursor && focused;
-        let (s, style) = match l {
-            DetailLine::Role(r) => (r.clone(), Style::default().add_modifier(Modifier::ITALIC)),
-            DetailLine::Heading(h) => (h.clone(), Style::default().add_modifier(Modifier::BOLD)),
-            DetailLine::Hex(h) => (h.clone(), Style::default()),
+    // Each line, wrapped to the pane: (index of the line, piece, style).
+    let mut visual: Vec<(usize, String, Style)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let (s, style, indent) = match l {
+            DetailLine::Role(r) => (r.clone(), Style::default().add_modifier(Modifier::ITALIC), 0),
+            DetailLine::Heading(h) => (h.clone(), Style::default().add_modifier(Modifier::BOLD), 0),
+            DetailLine::Hex(h) => (h.clone(), Style::default(), 6),
             DetailLine::Tree(t) => {
                 let marker = if t.branch { if t.open { "▾ " } else { "▸ " } } else { "  " };
-                let style = if t.text.contains("NOT")
-                    || t.text.contains("expired_at_capture: true")
-                    || t.text.contains("verified: false")
-                {
-                    pal.failed()
-                } else {
-                    Style::default()
-                };
-                (format!("{}{marker}{}", "  ".repeat(t.depth), t.text), style)
+                let bad = ["NOT", "expired_at_capture: true", "verified: false", "valid_at_capture: false"];
+                let style = if bad.iter().any(|b| t.text.contains(b)) { pal.failed() } else { Style::default() };
+                (format!("{}{marker}{}", "  ".repeat(t.depth), t.text), style, 2 * t.depth + 4)
             }
         };
-        let style = if selected { style.patch(pal.selected()) } else { style };
-        out.push(Line::from(Span::styled(text(app, &s), style)));
+        let style = if i == opened.detail_cursor && focused { style.patch(pal.selected()) } else { style };
+        for piece in wrap(&s, width, indent) {
+            visual.push((i, piece, style));
+        }
     }
-    let wrap = matches!(lines.get(start), Some(DetailLine::Role(_)));
-    let mut p = Paragraph::new(out).block(block(app, name));
-    if wrap {
-        p = p.wrap(Wrap { trim: false });
+    // Scroll so that the cursor's line is on screen, a third from the top when it can be.
+    let first = visual.iter().position(|(i, ..)| *i == opened.detail_cursor).unwrap_or(0);
+    let start = first.saturating_sub(height / 3).min(visual.len().saturating_sub(height));
+    let mut out: Vec<Line<'static>> = Vec::new();
+    if lines.is_empty() {
+        out.push(Line::from(if opened.detail.is_some() { "no message under the cursor" } else { "" }));
     }
-    f.render_widget(p, area);
+    for (_, piece, style) in visual.into_iter().skip(start).take(height) {
+        out.push(Line::from(Span::styled(text(app, &piece), style)));
+    }
+    f.render_widget(Paragraph::new(out).block(block(app, name)), area);
 }
 
 fn draw_summary(f: &mut Frame<'_>, app: &mut App, area: Rect) {
@@ -373,7 +440,7 @@ fn draw_summary(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     if let Some(chart) = app.charts.get(app.chart) {
         let max = chart.bars.iter().map(|b| b.1).max().unwrap_or(1).max(1);
         let label_w = chart.bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(0).min(48);
-        let bar_w = (area.width as usize).saturating_sub(label_w + 16).max(4);
+        let bar_w = (area.width as usize).saturating_sub(label_w + 16).clamp(4, 60);
         let start = scroll_to(app.bar, height.saturating_sub(2));
         for (i, (label, n, _)) in chart.bars.iter().enumerate().skip(start).take(height.saturating_sub(2)) {
             let len = ((*n as f64 / max as f64) * bar_w as f64).ceil() as usize;
