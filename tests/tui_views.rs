@@ -16,7 +16,7 @@ use tlstrace::output::Sink;
 use tlstrace::pipeline::{Pipeline, PipelineConfig};
 use tlstrace::source::file::FileSource;
 use tlstrace::tui::app::{Action, App, Screen};
-use tlstrace::tui::detail::{Keys, trace_connection};
+use tlstrace::tui::detail::{Extent, Keys, trace_connection};
 use tlstrace::tui::frames::PacketOrigin;
 use tlstrace::tui::{TuiSink, Update};
 
@@ -68,7 +68,7 @@ fn typed(app: &mut App, text: &str) {
 fn open(app: &mut App, origin: &PacketOrigin, keys: &Keys) {
     let Action::Open(conn) = key(app, KeyCode::Enter) else { panic!("Enter did not open a connection") };
     let row = app.row_of(conn).unwrap().clone();
-    app.set_detail(conn, trace_connection(&row, origin, keys));
+    app.set_detail(conn, trace_connection(&row, origin, keys, Extent::Events));
 }
 
 /// Draws the state; returns the screen's lines (trailing spaces cut) and the backend.
@@ -367,7 +367,7 @@ fn ladder_lines_equal_the_text_view_on_every_fixture() {
         let keylog_name = keylog.exists().then(|| format!("{stem}.keylog"));
         let (app, origin, keys) = load(&name, keylog_name.as_deref(), false);
         for row in &app.rows {
-            let detail = trace_connection(row, &origin, &keys);
+            let detail = trace_connection(row, &origin, &keys, Extent::Events);
             let lines = tlstrace::output::text::ladder_lines(&detail.events, false, false);
             let block: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
             let block = block.join("\n");

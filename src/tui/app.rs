@@ -59,21 +59,29 @@ impl Column {
         }
     }
 
-    fn compare(self, a: &Row, b: &Row) -> std::cmp::Ordering {
-        let text = |n: &Option<crate::msgs::names::Name>| n.as_deref().unwrap_or("").to_string();
+    /// Orders rows by this column (ties by connection number); the text columns are compared
+    /// by a key made once per row.
+    fn sort(self, shown: &mut [usize], rows: &[Row]) {
+        let name = |n: &Option<crate::msgs::names::Name>| n.as_deref().unwrap_or("").to_string();
+        let by = |i: &usize, key: &dyn Fn(&Row) -> String| rows.get(*i).map(|r| (key(r), r.conn));
         match self {
-            Column::Number => a.conn.cmp(&b.conn),
-            Column::Start => a.start.cmp(&b.start).then(a.conn.cmp(&b.conn)),
-            Column::Client => a.client.cmp(&b.client),
-            Column::Server => a.server.cmp(&b.server),
-            Column::Sni => a.sni.cmp(&b.sni),
-            Column::Version => text(&a.version).cmp(&text(&b.version)),
-            Column::Suite => text(&a.suite).cmp(&text(&b.suite)),
-            Column::Group => text(&a.group).cmp(&text(&b.group)),
-            Column::Kind => a.kind.cmp(b.kind),
-            Column::Flags => flags_text(a, false).cmp(&flags_text(b, false)),
-            Column::Duration => a.duration.unwrap_or(-1.0).total_cmp(&b.duration.unwrap_or(-1.0)),
-            Column::Outcome => outcome_text(a).cmp(&outcome_text(b)),
+            Column::Number => shown.sort_by_key(|i| rows.get(*i).map(|r| r.conn)),
+            Column::Start => shown.sort_by_key(|i| rows.get(*i).map(|r| (r.start, r.conn))),
+            Column::Client => shown.sort_by_key(|i| rows.get(*i).map(|r| (r.client, r.conn))),
+            Column::Server => shown.sort_by_key(|i| rows.get(*i).map(|r| (r.server, r.conn))),
+            Column::Duration => shown.sort_by(|a, b| {
+                let d = |i: &usize| rows.get(*i).map_or((-1.0, 0), |r| (r.duration.unwrap_or(-1.0), r.conn));
+                let (da, ca) = d(a);
+                let (db, cb) = d(b);
+                da.total_cmp(&db).then(ca.cmp(&cb))
+            }),
+            Column::Kind => shown.sort_by_key(|i| rows.get(*i).map(|r| (r.kind, r.conn))),
+            Column::Sni => shown.sort_by_cached_key(|i| by(i, &|r| r.sni.clone().unwrap_or_default())),
+            Column::Version => shown.sort_by_cached_key(|i| by(i, &|r| name(&r.version))),
+            Column::Suite => shown.sort_by_cached_key(|i| by(i, &|r| name(&r.suite))),
+            Column::Group => shown.sort_by_cached_key(|i| by(i, &|r| name(&r.group))),
+            Column::Flags => shown.sort_by_cached_key(|i| by(i, &|r| flags_text(r, true))),
+            Column::Outcome => shown.sort_by_cached_key(|i| by(i, &outcome_text)),
         }
     }
 }
@@ -360,10 +368,10 @@ impl App {
     /// Filter and sort again, keeping the selected connection selected.
     pub fn refilter(&mut self) {
         let keep = self.selected_conn();
-        let mut shown: Vec<usize> = (0..self.rows.len()).filter(|&i| self.passes(&self.rows[i])).collect();
-        let (sort, rows) = (self.sort, &self.rows);
-        if sort != Column::Number {
-            shown.sort_by(|&a, &b| sort.compare(&rows[a], &rows[b]));
+        let mut shown: Vec<usize> =
+            self.rows.iter().enumerate().filter(|(_, r)| self.passes(r)).map(|(i, _)| i).collect();
+        if self.sort != Column::Number {
+            self.sort.sort(&mut shown, &self.rows);
         }
         if self.descending {
             shown.reverse();
@@ -374,7 +382,7 @@ impl App {
     }
 
     fn select_conn(&mut self, conn: Option<u64>) {
-        let pos = conn.and_then(|c| self.shown.iter().position(|&i| self.rows[i].conn == c));
+        let pos = conn.and_then(|c| self.shown.iter().position(|&i| self.rows.get(i).is_some_and(|r| r.conn == c)));
         self.selected = pos.unwrap_or(self.selected.min(self.shown.len().saturating_sub(1)));
     }
 
@@ -621,7 +629,7 @@ impl App {
                 let at = Column::ALL.iter().position(|c| *c == self.sort).unwrap_or(0);
                 let n = Column::ALL.len();
                 let next = if k.code == KeyCode::Left { (at + n - 1) % n } else { (at + 1) % n };
-                self.sort = Column::ALL[next];
+                self.sort = Column::ALL.get(next).copied().unwrap_or(Column::Number);
                 self.refilter();
                 Action::None
             }

@@ -37,10 +37,21 @@ pub struct ConnDetail {
     pub note: Option<String>,
 }
 
+/// How far to read when tracing a connection again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extent {
+    /// Up to the connection's end: its events (the ladder and the detail).
+    Events,
+    /// On to the end of the input, for the packets that follow its end (the last ACKs) until
+    /// a new connection reuses its addresses: for export.
+    AllPackets,
+}
+
 /// Traces the connection of `row` again from `origin`. Never fails: what went wrong is the
 /// detail's `note`.
-pub fn trace_connection(row: &Row, origin: &PacketOrigin, keys: &Keys) -> ConnDetail {
+pub fn trace_connection(row: &Row, origin: &PacketOrigin, keys: &Keys, extent: Extent) -> ConnDetail {
     let mut one = OneConnection::new(row, keys);
+    one.all_packets = extent == Extent::AllPackets;
     match origin {
         PacketOrigin::File(path) => match FileSource::open(path) {
             Ok(mut source) => loop {
@@ -79,7 +90,12 @@ struct OneConnection {
     net: NetDecoder,
     pipeline: Pipeline,
     detail: ConnDetail,
+    /// The connection's end event was seen.
     done: bool,
+    /// Go on after the end for the packets (`Extent::AllPackets`).
+    all_packets: bool,
+    /// A new connection with the same addresses began: its packets are not this one's.
+    reused: bool,
     note: Option<String>,
 }
 
@@ -102,6 +118,8 @@ impl OneConnection {
             pipeline,
             detail: ConnDetail::default(),
             done: false,
+            all_packets: false,
+            reused: false,
             note: None,
         }
     }
@@ -113,10 +131,22 @@ impl OneConnection {
             return ControlFlow::Continue(());
         }
         let [a, b] = self.ends;
-        let ours = match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
-            Ok(NetOutcome::Tcp(seg)) => (seg.src == a && seg.dst == b) || (seg.src == b && seg.dst == a),
-            _ => false,
+        let (ours, syn) = match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+            Ok(NetOutcome::Tcp(seg)) => {
+                ((seg.src == a && seg.dst == b) || (seg.src == b && seg.dst == a), seg.flags.syn() && !seg.flags.ack())
+            }
+            _ => (false, false),
         };
+        if self.done {
+            // After the end: only the packets, until a new connection takes the addresses.
+            if ours && syn {
+                self.reused = true;
+            }
+            if ours && !self.reused {
+                self.detail.packets.push(Frame::of(&pkt));
+            }
+            return if self.reused { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+        }
         if ours {
             if !self.detail.linktypes.contains(&pkt.linktype) {
                 self.detail.linktypes.push(pkt.linktype);
@@ -127,7 +157,7 @@ impl OneConnection {
             self.pipeline.advance_clock(pkt.ts);
         }
         self.collect();
-        if self.done { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if self.done && !self.all_packets { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     }
 
     fn collect(&mut self) {

@@ -6,6 +6,9 @@
 //! `model` (rows, tallies) and `query` (the filter line) are plain data; `app` is the state and
 //! what each key does; `view` draws it; `run` owns the terminal; `export` writes a connection
 //! out; `frames` keeps the packets of inputs that cannot be read twice.
+//!
+//! Everything shown comes from capture bytes: no indexing that could panic here either.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod app;
 pub mod detail;
@@ -19,3 +22,6 @@ pub mod view;
 
 pub use run::{Session, SharedProgress, locale_is_utf8, run};
 pub use sink::{TuiSink, Update};
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,7 @@
 //! ends: `q`, `Ctrl-C`, SIGTERM, an error, or a panic.
 
 use super::app::{Action, App};
-use super::detail::{ConnDetail, Keys, trace_connection};
+use super::detail::{ConnDetail, Extent, Keys, trace_connection};
 use super::frames::PacketOrigin;
 use super::model::Row;
 use super::sink::Update;
@@ -119,7 +119,8 @@ fn detail_helper(
     keys: Keys,
 ) {
     while let Ok((row, purpose)) = requests.recv() {
-        let detail = trace_connection(&row, &origin, &keys);
+        let extent = if purpose == Purpose::Export { Extent::AllPackets } else { Extent::Events };
+        let detail = trace_connection(&row, &origin, &keys, extent);
         if results.send((row, purpose, detail)).is_err() {
             return;
         }

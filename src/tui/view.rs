@@ -6,7 +6,7 @@
 use super::app::{App, Column, DetailLine, Pane, Screen, flags_text, outcome_text};
 use super::model::Row;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
@@ -87,11 +87,7 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     let area = f.area();
     app.wide = area.width >= WIDE;
     let bottom = if app.editing.is_some() { 2 } else { 1 };
-    let chunks = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(bottom)])
-        .split(area);
-    let (main, status) = (chunks[0], chunks[1]);
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(bottom)]).areas(area);
     match app.screen {
         Screen::Table => draw_table(f, app, main),
         Screen::Ladder => draw_ladder_screen(f, app, main),
@@ -251,7 +247,7 @@ fn ansi_line(app: &App, s: &str, base: Style) -> Line<'static> {
             spans.push(Span::styled(text(app, before), style));
         }
         let Some(end) = after.find('m') else { break };
-        let code = &after[2..end];
+        let code = after.get(2..end).unwrap_or_default();
         style = match code {
             "0" => base,
             "1" => style.add_modifier(Modifier::BOLD),
@@ -265,7 +261,7 @@ fn ansi_line(app: &App, s: &str, base: Style) -> Line<'static> {
             "36" => style.fg(Color::Cyan),
             _ => style,
         };
-        rest = &after[end + 1..];
+        rest = after.get(end + 1..).unwrap_or_default();
     }
     if !rest.is_empty() {
         spans.push(Span::styled(text(app, rest), style));
@@ -275,12 +271,9 @@ fn ansi_line(app: &App, s: &str, base: Style) -> Line<'static> {
 
 fn draw_ladder_screen(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     if app.wide {
-        let halves = Layout::default()
-            .direction(Direction::Horizontal)
-            .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
-            .split(area);
-        draw_ladder(f, app, halves[0]);
-        draw_detail(f, app, halves[1], app.pane == Pane::Detail);
+        let [left, right] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+        draw_ladder(f, app, left);
+        draw_detail(f, app, right, app.pane == Pane::Detail);
     } else {
         draw_ladder(f, app, area);
     }
@@ -367,11 +360,12 @@ fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
         let mut end = (at + room).min(chars.len());
         // Break after a space when one is near the end of the piece.
         if end < chars.len()
-            && let Some(space) = chars[at..end].iter().rposition(|c| *c == ' ').filter(|p| *p > room / 2)
+            && let Some(space) =
+                chars.get(at..end).and_then(|p| p.iter().rposition(|c| *c == ' ')).filter(|p| *p > room / 2)
         {
             end = at + space + 1;
         }
-        let piece: String = chars[at..end].iter().collect();
+        let piece: String = chars.get(at..end).unwrap_or_default().iter().collect();
         out.push(if out.is_empty() { piece } else { format!("{}{piece}", " ".repeat(indent)) });
         at = end;
     }
@@ -535,10 +529,13 @@ fn draw_status(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     spans.push(Span::raw("  ? help"));
     let mut lines = Vec::new();
     if let Some(line) = &app.editing {
-        let mut l = vec![Span::raw("/"), Span::raw(line.clone())];
-        if let Some(e) = &app.edit_error {
-            l[1] = Span::styled(line.clone(), pal.failed().add_modifier(Modifier::UNDERLINED));
-            l.push(Span::styled(text(app, &format!("   ✗ {e}")), pal.failed()));
+        let mut l = vec![Span::raw("/")];
+        match &app.edit_error {
+            Some(e) => {
+                l.push(Span::styled(line.clone(), pal.failed().add_modifier(Modifier::UNDERLINED)));
+                l.push(Span::styled(text(app, &format!("   ✗ {e}")), pal.failed()));
+            }
+            None => l.push(Span::raw(line.clone())),
         }
         lines.push(Line::from(l));
     }
