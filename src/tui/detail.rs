@@ -234,11 +234,11 @@ pub fn tree(m: &MessageEvent, toggled: &std::collections::HashSet<String>) -> Ve
     if let Value::Object(map) = &value {
         let fields = named_fields(map);
         // What the message says first, then where and when it was seen.
-        let (envelope, decoded): (Vec<_>, Vec<_>) = fields
+        let (later, decoded): (Vec<_>, Vec<_>) = fields
             .iter()
             .filter(|(k, _)| !SKIPPED.contains(&k.as_str()))
-            .partition(|(k, _)| ENVELOPE.contains(&k.as_str()));
-        for (k, v) in decoded.into_iter().chain(envelope) {
+            .partition(|(k, _)| k == "fingerprints" || ENVELOPE.contains(&k.as_str()));
+        for (k, v) in decoded.into_iter().chain(later) {
             walk(&mut out, 0, k, k, v, toggled);
         }
     }
@@ -302,15 +302,16 @@ fn named_fields(map: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
             continue;
         }
         let singular = k.strip_suffix('s').unwrap_or(k);
+        let wide = SIXTEEN_BITS.iter().any(|w| k.contains(w));
         let merged = match (v, map.get(&format!("{k}_name")), map.get(&format!("{singular}_names"))) {
-            (Value::Number(n), Some(Value::String(name)), _) => Some(Value::String(with_number(name, n))),
+            (Value::Number(n), Some(Value::String(name)), _) => Some(Value::String(with_number(name, n, wide))),
             (Value::Array(numbers), _, Some(Value::Array(names))) if numbers.len() == names.len() => {
                 Some(Value::Array(
                     numbers
                         .iter()
                         .zip(names)
                         .map(|(n, name)| match (n, name) {
-                            (Value::Number(n), Value::String(name)) => Value::String(with_number(name, n)),
+                            (Value::Number(n), Value::String(name)) => Value::String(with_number(name, n, wide)),
                             (n, _) => n.clone(),
                         })
                         .collect(),
@@ -323,10 +324,14 @@ fn named_fields(map: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
     out
 }
 
-/// `TLS 1.2 (0x0303)`: a registry value's name and its number in hex.
-fn with_number(name: &str, n: &serde_json::Number) -> String {
+/// Fields whose values are 16-bit registry numbers (the others that have names are 8-bit).
+const SIXTEEN_BITS: &[&str] = &["version", "cipher_suite", "group", "signature", "extension", "type"];
+
+/// `TLS 1.2 (0x0303)`: a registry value's name and its number in hex, four digits for the
+/// 16-bit registries.
+fn with_number(name: &str, n: &serde_json::Number, wide: bool) -> String {
     match n.as_u64() {
-        Some(x) if x <= 0xff => format!("{name} (0x{x:02x})"),
+        Some(x) if x <= 0xff && !wide => format!("{name} (0x{x:02x})"),
         Some(x) if x <= 0xffff => format!("{name} (0x{x:04x})"),
         _ => format!("{name} ({n})"),
     }
