@@ -11,9 +11,11 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Trace the TLS connections in a capture file (pcap, pcapng, optionally gzip; `-` for stdin).
+    /// Trace the TLS connections in a capture file (pcap, pcapng, optionally gzip; `-` for stdin);
+    /// `--tui` explores them interactively.
     Read(ReadArgs),
-    /// Trace TLS handshakes live from a network interface (`any` for all; needs CAP_NET_RAW).
+    /// Trace TLS handshakes live from a network interface (`any` for all; needs CAP_NET_RAW);
+    /// `--tui` explores them interactively as they happen.
     Capture(CaptureArgs),
 }
 
