@@ -1,8 +1,10 @@
 //! Key logs are streamed and held within the key log's share of `--memory-limit`: the real
 //! binary on real fixtures, with key logs generated here (millions of lines, a 100 MB line,
 //! `/dev/zero`, a FIFO written slowly, a thousand bad lines). Peak memory is the child's own
-//! VmHWM, read from /proc while it runs: wait4's ru_maxrss would also count the test process's
-//! own peak, which the child's exec inherits (spawned with vfork, while other tests run).
+//! VmHWM, read from /proc while it runs (wait4's ru_maxrss would also count the test process's
+//! own peak, which the child's exec inherits: spawned with vfork, while other tests run), less
+//! the pages of its program and libraries, whose number follows the size of the binary, not
+//! the input.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -118,15 +120,20 @@ impl Run {
     }
 }
 
-/// VmHWM (peak resident memory) of a running process, None once it has exited.
-fn peak_kb(pid: u32) -> Option<u64> {
+/// VmHWM (peak resident memory) of a running process and its resident pages of files (its
+/// program and libraries), None once it has exited.
+fn peak_kb(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((kb("VmHWM:")?, kb("RssFile:")? + kb("RssShmem:")?))
 }
 
 /// Runs tlstrace with `args`, killed after `kill_after` if given; its peak memory is sampled
-/// from /proc until it exits (VmHWM only grows, so the last sample holds the peak up to then).
+/// from /proc until it exits (VmHWM only grows, so the last sample holds the peak up to then),
+/// less its program's pages.
 #[expect(clippy::zombie_processes, reason = "the child is reaped by waitpid once its memory was sampled")]
 fn run(args: &[&str], kill_after: Option<Duration>) -> Run {
     let mut child = Command::new(BIN)
@@ -148,12 +155,13 @@ fn run(args: &[&str], kill_after: Option<Duration>) -> Run {
     });
     let pid = child.id();
     let sampler = std::thread::spawn(move || {
-        let mut peak = 0;
-        while let Some(kb) = peak_kb(pid) {
-            peak = peak.max(kb);
+        let (mut peak, mut files) = (0, 0);
+        while let Some((hwm, file)) = peak_kb(pid) {
+            peak = peak.max(hwm);
+            files = files.max(file);
             std::thread::sleep(Duration::from_millis(2));
         }
-        peak
+        peak.saturating_sub(files)
     });
     let mut killed_at = None;
     if let Some(wait) = kill_after {

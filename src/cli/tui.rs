@@ -5,9 +5,10 @@
 use super::args::{OutputArgs, ReadArgs};
 use super::certs::{finish_certificates, start_certificates};
 use super::keylog::{KeyLogPieces, for_each_embedded_secrets, load_key_log};
-use super::output::{Stop, pipeline_for, write_summary};
+use super::output::{Stop, write_summary};
 use super::read::{Hooks, decode_in_parallel, is_pcapng, trace};
 use super::{exit, exit_code, warn};
+use crate::output::Sink;
 use crate::source::file::FileSource;
 use crate::tui::detail::Keys;
 use crate::tui::frames::{FrameRing, PacketOrigin};
@@ -97,7 +98,13 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
     let quit = Arc::new(AtomicBool::new(false));
     let mut sink = TuiSink::new(tx.clone(), Arc::clone(&quit));
     let budget = args.limits.memory_limit;
-    let mut pipeline = pipeline_for(&sink, decode_in_parallel(args.threads), budget);
+    let mut pipeline = crate::pipeline::Pipeline::new(crate::pipeline::PipelineConfig {
+        parallel: decode_in_parallel(args.threads),
+        output: sink.needs(),
+        budget,
+        background: true,
+        ..crate::pipeline::PipelineConfig::default()
+    });
     if let Err(e) = load_key_log(&mut pipeline, &args.keys, budget) {
         warn(&e);
         return exit::INPUT;
@@ -138,6 +145,7 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
     };
     let (ui, traced) = std::thread::scope(|scope| {
         let tracer = scope.spawn(|| {
+            crate::pipeline::run_in_background();
             let mut input_error = None;
             let mut certs_failed = false;
             let keep = match &origin {

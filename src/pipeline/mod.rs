@@ -53,6 +53,20 @@ pub struct PipelineConfig {
     /// The worker prepares this share of the events (out of 16) instead of balancing the
     /// threads: for tests; `None` otherwise.
     pub prepare_share: Option<u32>,
+    /// The decoding thread runs at a lower priority ([`run_in_background`]): the explorer's
+    /// interface shares the CPUs with it.
+    pub background: bool,
+}
+
+/// Lowers the calling thread's priority (nice 10; Linux keeps it per thread), so that an
+/// interactive thread sharing the CPUs with it answers at once.
+pub fn run_in_background() {
+    // SAFETY: setpriority only reads its arguments; on Linux PRIO_PROCESS with a thread id
+    // applies to that thread alone. Failure leaves the priority as it was, which is harmless.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
 }
 
 /// Completes an event with what the output needs and the connection layer leaves out (the

@@ -267,11 +267,14 @@ impl Worker {
             events_ready: AtomicBool::new(false),
         });
         let stages = Stages::new(cfg.clone());
-        let (needs, fixed_share) = (cfg.output, cfg.prepare_share);
+        let (needs, fixed_share, background) = (cfg.output, cfg.prepare_share, cfg.background);
         let ch = Arc::clone(&channel);
         let handle = std::thread::Builder::new()
             .name("tlstrace-decode".into())
             .spawn(move || {
+                if background {
+                    super::run_in_background();
+                }
                 let _gone = GoneOnDrop(Arc::clone(&ch));
                 work(&ch, stages, needs, fixed_share)
             })

@@ -2,7 +2,7 @@
 //! this state (`view`), the loop (`run`) feeds it keys, rows and connection details.
 
 use super::detail::{ConnDetail, TreeLine, hex_dump, tree};
-use super::model::{Outcome, Row, Tally, failure_reason};
+use super::model::{Outcome, Row, Tally};
 use super::query::Query;
 use crate::conn::events::{Event, SummaryEvent};
 use crate::output::text::{LadderLine, ladder_lines};
@@ -232,6 +232,8 @@ pub struct App {
     /// The filter line while it is edited, and why it does not parse.
     pub editing: Option<String>,
     pub edit_error: Option<String>,
+    /// The filter in force when the line was opened: `Esc` goes back to it.
+    filter_before_edit: String,
     pub failed_only: bool,
     /// Selected row (index into `shown`) and first row on screen.
     pub selected: usize,
@@ -251,6 +253,9 @@ pub struct App {
     pub live: bool,
     pub paused: bool,
     held: Vec<Row>,
+    /// Rows failed and decrypted, kept as rows arrive (the status line shows them each draw).
+    failed_rows: usize,
+    decrypted_rows: usize,
     /// A message for the status line (export done, ...).
     pub message: Option<String>,
     pub warnings: Vec<String>,
@@ -275,6 +280,7 @@ impl App {
             query_text: String::new(),
             editing: None,
             edit_error: None,
+            filter_before_edit: String::new(),
             failed_only: false,
             selected: 0,
             offset: 0,
@@ -291,6 +297,8 @@ impl App {
             live,
             paused: false,
             held: Vec::new(),
+            failed_rows: 0,
+            decrypted_rows: 0,
             message: None,
             warnings: Vec::new(),
             ascii,
@@ -328,9 +336,13 @@ impl App {
         let appending_in_order = matches!(self.sort, Column::Number | Column::Start) && !self.descending;
         let filtering = !self.query.is_empty() || self.failed_only;
         for row in rows {
+            self.failed_rows += usize::from(row.failed());
+            self.decrypted_rows += usize::from(row.flags.decrypted);
             match self.index.get(&row.conn) {
                 Some(&at) => {
                     if let Some(slot) = self.rows.get_mut(at) {
+                        self.failed_rows -= usize::from(slot.failed());
+                        self.decrypted_rows -= usize::from(slot.flags.decrypted);
                         *slot = row;
                     }
                     // A changed row may now pass or fail the filter, or move in the order.
@@ -453,19 +465,18 @@ impl App {
             v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             v
         };
-        let kinds: std::collections::BTreeMap<String, u64> = self
-            .rows
-            .iter()
-            .filter(|r| r.outcome != Outcome::InProgress)
-            .fold(std::collections::BTreeMap::new(), |mut m, r| {
-                *m.entry(r.kind.to_string()).or_default() += 1;
-                m
-            });
-        let mut slowest: Vec<&Row> = self.rows.iter().filter(|r| r.duration.is_some()).collect();
-        slowest.sort_by(|a, b| b.duration.unwrap_or(0.0).total_cmp(&a.duration.unwrap_or(0.0)));
+        // The ten slowest, without sorting every row.
+        let mut slowest: Vec<&Row> = Vec::with_capacity(11);
+        for r in self.rows.iter().filter(|r| r.duration.is_some()) {
+            let d = r.duration.unwrap_or(0.0);
+            let at = slowest.partition_point(|s| s.duration.unwrap_or(0.0) >= d);
+            if at < 10 {
+                slowest.insert(at, r);
+                slowest.truncate(10);
+            }
+        }
         let slowest_bars = slowest
             .iter()
-            .take(10)
             .map(|r| {
                 let label = format!("conn {} {} {}", r.conn, r.sni.as_deref().unwrap_or("-"), r.server);
                 let micros = (r.duration.unwrap_or(0.0) * 1e6).round() as u64;
@@ -476,11 +487,10 @@ impl App {
             Chart { title: "versions", bars: bars(&tally.by_version, "version", false) },
             Chart { title: "cipher suites", bars: bars(&tally.by_suite, "suite", false) },
             Chart { title: "groups", bars: bars(&tally.by_group, "group", false) },
-            Chart { title: "kinds", bars: bars(&kinds, "kind", false) },
+            Chart { title: "kinds", bars: bars(&tally.by_kind, "kind", false) },
             Chart { title: "failures", bars: bars(&tally.by_failure, "failure", true) },
             Chart { title: "slowest handshakes (µs)", bars: slowest_bars },
         ];
-        let _ = failure_reason;
         self.chart = self.chart.min(self.charts.len().saturating_sub(1));
         self.bar = 0;
     }
@@ -516,6 +526,7 @@ impl App {
             }
             KeyCode::Char('/') => {
                 self.editing = Some(self.query_text.clone());
+                self.filter_before_edit = self.query_text.clone();
                 self.edit_error = None;
                 return Action::None;
             }
@@ -557,6 +568,9 @@ impl App {
         match self.screen {
             Screen::Table => self.table_key(k),
             Screen::Ladder => self.ladder_key(k),
+            Screen::Detail if k.code == KeyCode::Char('e') => {
+                self.opened.as_ref().map_or(Action::None, |o| Action::Export(o.conn))
+            }
             Screen::Detail => {
                 self.detail_key(k);
                 Action::None
@@ -573,9 +587,13 @@ impl App {
         let Some(line) = self.editing.as_mut() else { return };
         match k.code {
             KeyCode::Esc => {
-                // Back to the filter in force.
+                // Back to the filter in force before the line was opened.
                 self.editing = None;
                 self.edit_error = None;
+                let before = std::mem::take(&mut self.filter_before_edit);
+                if before != self.query_text {
+                    let _ = self.apply_filter(&before);
+                }
                 return;
             }
             KeyCode::Enter => {
@@ -647,6 +665,9 @@ impl App {
             self.pane = if self.pane == Pane::Ladder { Pane::Detail } else { Pane::Ladder };
             return Action::None;
         }
+        if k.code == KeyCode::Char('e') {
+            return self.opened.as_ref().map_or(Action::None, |o| Action::Export(o.conn));
+        }
         if self.wide && self.pane == Pane::Detail {
             self.detail_key(k);
             return Action::None;
@@ -684,7 +705,6 @@ impl App {
                 }
                 Action::None
             }
-            KeyCode::Char('e') => Action::Export(opened.conn),
             _ => Action::None,
         }
     }
@@ -702,9 +722,6 @@ impl App {
             && !opened.toggled.remove(&t.path)
         {
             opened.toggled.insert(t.path.clone());
-        }
-        if k.code == KeyCode::Char('e') {
-            // Export is asked from the ladder or the table.
         }
     }
 
@@ -744,8 +761,6 @@ impl App {
 
     /// The status line's counts: shown / total, failed, decrypted.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let failed = self.rows.iter().filter(|r| r.failed()).count();
-        let decrypted = self.rows.iter().filter(|r| r.flags.decrypted).count();
-        (self.shown.len(), self.rows.len(), failed, decrypted)
+        (self.shown.len(), self.rows.len(), self.failed_rows, self.decrypted_rows)
     }
 }

@@ -10,7 +10,6 @@ use crate::output::Needs;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::source::Packet;
 use crate::source::file::FileSource;
-use serde_json::Value;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -225,13 +224,88 @@ const ENVELOPE: &[&str] = &[
 /// Lists with more entries than this start folded (objects start open).
 const FOLD_ABOVE: usize = 6;
 
+/// A JSON value with its object keys in the order they were written (the event's order).
+#[derive(Clone, Debug, PartialEq)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(u64),
+    Float(f64),
+    Signed(i64),
+    Text(String),
+    List(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Node;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Number(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(u64::try_from(v).map_or(Node::Signed(v), Node::Number))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+        Ok(Node::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Text(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Text(v))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::List(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut fields = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Node>()? {
+            fields.push((k, v));
+        }
+        Ok(Node::Object(fields))
+    }
+}
+
+impl Node {
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
 /// The decoded fields of `m` as tree lines; `toggled` holds the paths the user folded or
 /// unfolded (against their default).
 pub fn tree(m: &MessageEvent, toggled: &std::collections::HashSet<String>) -> Vec<TreeLine> {
     // Through the JSON text the NDJSON view writes (timestamps are raw numbers there).
-    let value = sonic_rs::to_string(m).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null);
+    let value = sonic_rs::to_string(m).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Node::Null);
     let mut out = Vec::new();
-    if let Value::Object(map) = &value {
+    if let Node::Object(map) = &value {
         let fields = named_fields(map);
         // What the message says first, then where and when it was seen.
         let (later, decoded): (Vec<_>, Vec<_>) = fields
@@ -250,12 +324,12 @@ fn walk(
     depth: usize,
     path: &str,
     label: &str,
-    v: &Value,
+    v: &Node,
     toggled: &std::collections::HashSet<String>,
 ) {
-    let children: Vec<(String, Value)> = match v {
-        Value::Object(map) => named_fields(map),
-        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v.clone())).collect(),
+    let children: Vec<(String, Node)> = match v {
+        Node::Object(map) => named_fields(map),
+        Node::List(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v.clone())).collect(),
         _ => {
             out.push(TreeLine {
                 depth,
@@ -268,7 +342,7 @@ fn walk(
         }
     };
     if children.is_empty() {
-        let empty = if v.is_array() { "[]" } else { "{}" };
+        let empty = if matches!(v, Node::List(_)) { "[]" } else { "{}" };
         out.push(TreeLine {
             depth,
             text: format!("{label}: {empty}"),
@@ -278,7 +352,8 @@ fn walk(
         });
         return;
     }
-    let open = (children.len() <= FOLD_ABOVE || v.is_object()) != toggled.contains(path);
+    let is_object = matches!(v, Node::Object(_));
+    let open = (children.len() <= FOLD_ABOVE || is_object) != toggled.contains(path);
     out.push(TreeLine { depth, text: format!("{label}{}", summary(v)), path: path.to_string(), branch: true, open });
     if open {
         for (k, child) in &children {
@@ -289,13 +364,14 @@ fn walk(
 
 /// An object's fields, with each number and its name (`version` and `version_name`, the
 /// lists `cipher_suites` and `cipher_suite_names`) shown as one: `TLS 1.2 (0x0303)`.
-fn named_fields(map: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
+fn named_fields(map: &[(String, Node)]) -> Vec<(String, Node)> {
+    let get = |key: &str| map.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let mut out = Vec::new();
     for (k, v) in map {
         let is_name_of = |suffix: &str, plural: bool| {
             k.strip_suffix(suffix).is_some_and(|stem| {
                 let number = if plural { format!("{stem}s") } else { stem.to_string() };
-                map.contains_key(&number)
+                get(&number).is_some()
             })
         };
         if is_name_of("_name", false) || is_name_of("_names", true) {
@@ -303,20 +379,18 @@ fn named_fields(map: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
         }
         let singular = k.strip_suffix('s').unwrap_or(k);
         let wide = SIXTEEN_BITS.iter().any(|w| k.contains(w));
-        let merged = match (v, map.get(&format!("{k}_name")), map.get(&format!("{singular}_names"))) {
-            (Value::Number(n), Some(Value::String(name)), _) => Some(Value::String(with_number(name, n, wide))),
-            (Value::Array(numbers), _, Some(Value::Array(names))) if numbers.len() == names.len() => {
-                Some(Value::Array(
-                    numbers
-                        .iter()
-                        .zip(names)
-                        .map(|(n, name)| match (n, name) {
-                            (Value::Number(n), Value::String(name)) => Value::String(with_number(name, n, wide)),
-                            (n, _) => n.clone(),
-                        })
-                        .collect(),
-                ))
-            }
+        let merged = match (v, get(&format!("{k}_name")), get(&format!("{singular}_names"))) {
+            (Node::Number(n), Some(Node::Text(name)), _) => Some(Node::Text(with_number(name, *n, wide))),
+            (Node::List(numbers), _, Some(Node::List(names))) if numbers.len() == names.len() => Some(Node::List(
+                numbers
+                    .iter()
+                    .zip(names)
+                    .map(|(n, name)| match (n, name) {
+                        (Node::Number(n), Node::Text(name)) => Node::Text(with_number(name, *n, wide)),
+                        (n, _) => n.clone(),
+                    })
+                    .collect(),
+            )),
             _ => None,
         };
         out.push((k.clone(), merged.unwrap_or_else(|| v.clone())));
@@ -329,34 +403,40 @@ const SIXTEEN_BITS: &[&str] = &["version", "cipher_suite", "group", "signature",
 
 /// `TLS 1.2 (0x0303)`: a registry value's name and its number in hex, four digits for the
 /// 16-bit registries.
-fn with_number(name: &str, n: &serde_json::Number, wide: bool) -> String {
-    match n.as_u64() {
-        Some(x) if x <= 0xff && !wide => format!("{name} (0x{x:02x})"),
-        Some(x) if x <= 0xffff => format!("{name} (0x{x:04x})"),
-        _ => format!("{name} ({n})"),
+fn with_number(name: &str, x: u64, wide: bool) -> String {
+    if x <= 0xff && !wide {
+        format!("{name} (0x{x:02x})")
+    } else if x <= 0xffff {
+        format!("{name} (0x{x:04x})")
+    } else {
+        format!("{name} ({x})")
     }
 }
 
 /// What a folded container says about itself: its size, and for objects a name if it has one.
-fn summary(v: &Value) -> String {
+fn summary(v: &Node) -> String {
     match v {
-        Value::Array(items) => format!(" ({} items)", items.len()),
-        Value::Object(map) => {
-            let name = ["name", "subject", "type_name", "hostname"].iter().find_map(|k| map.get(*k)?.as_str());
-            match name {
-                Some(n) => format!(": {n}"),
-                None => String::new(),
-            }
+        Node::List(items) => format!(" ({} items)", items.len()),
+        Node::Object(_) => {
+            let name = ["name", "subject", "type_name", "hostname"].iter().find_map(|k| match v.get(k) {
+                Some(Node::Text(t)) => Some(t.clone()),
+                _ => None,
+            });
+            name.map(|n| format!(": {}", crate::escape::controls(&n))).unwrap_or_default()
         }
         _ => String::new(),
     }
 }
 
-fn scalar(v: &Value) -> String {
+fn scalar(v: &Node) -> String {
     match v {
-        Value::String(s) => crate::escape::controls(s).into_owned(),
-        Value::Null => "-".to_string(),
-        other => other.to_string(),
+        Node::Text(s) => crate::escape::controls(s).into_owned(),
+        Node::Null => "-".to_string(),
+        Node::Bool(b) => b.to_string(),
+        Node::Number(n) => n.to_string(),
+        Node::Signed(n) => n.to_string(),
+        Node::Float(f) => f.to_string(),
+        Node::List(_) | Node::Object(_) => String::new(),
     }
 }
 

@@ -114,8 +114,8 @@ impl Row {
     }
 }
 
-/// Counts for the summary view's bar charts: handshakes by version, suite, group, kind and
-/// failure reason.
+/// Counts for the summary view's bar charts: handshakes by version, suite, group, kind (as
+/// the events name it: `resumed_ticket`) and failure reason.
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     pub by_version: BTreeMap<String, u64>,
@@ -130,21 +130,34 @@ impl Tally {
         if row.outcome == Outcome::InProgress {
             return;
         }
-        let name = |n: &Option<Name>| n.as_deref().unwrap_or("unknown").to_string();
-        *self.by_version.entry(name(&row.version)).or_default() += 1;
-        *self.by_suite.entry(name(&row.suite)).or_default() += 1;
-        *self.by_group.entry(name(&row.group)).or_default() += 1;
-        *self.by_kind.entry(row.kind_text().to_string()).or_default() += 1;
+        count(&mut self.by_version, name_or_unknown(&row.version));
+        count(&mut self.by_suite, name_or_unknown(&row.suite));
+        count(&mut self.by_group, name_or_unknown(&row.group));
+        count(&mut self.by_kind, if row.kind.is_empty() { "unknown" } else { row.kind });
         if let Outcome::Failed(f) = &row.outcome {
-            *self.by_failure.entry(failure_reason(f)).or_default() += 1;
+            count(&mut self.by_failure, failure_reason(f));
+        }
+    }
+}
+
+fn name_or_unknown(n: &Option<Name>) -> &str {
+    n.as_deref().unwrap_or("unknown")
+}
+
+/// One more of `key` (a new key only is allocated).
+fn count(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
         }
     }
 }
 
 /// A failure's reason without the details that make each one different: "gap: ClientHello
 /// not captured" and "alert: unknown_ca from client" stay, byte counts go.
-pub fn failure_reason(failure: &str) -> String {
-    failure.split(" (").next().unwrap_or(failure).to_string()
+pub fn failure_reason(failure: &str) -> &str {
+    failure.split(" (").next().unwrap_or(failure)
 }
 
 /// Turns events into rows: holds the rows of the connections still open, and hands out those

@@ -89,9 +89,10 @@ pub fn run(session: Session) -> io::Result<()> {
     }));
     terminal::enable_raw_mode()?;
     let _restore = Restore;
-    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    // Cleared here rather than by ratatui, which would ask the terminal where its cursor is (a
+    // terminal that does not answer would end the explorer).
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide, terminal::Clear(terminal::ClearType::All))?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    term.clear()?;
 
     let (req_tx, req_rx) = std::sync::mpsc::channel::<(Row, Purpose)>();
     let (res_tx, res_rx) = std::sync::mpsc::channel::<(Row, Purpose, ConnDetail)>();
@@ -118,13 +119,34 @@ fn detail_helper(
     origin: PacketOrigin,
     keys: Keys,
 ) {
-    while let Ok((row, purpose)) = requests.recv() {
-        let extent = if purpose == Purpose::Export { Extent::AllPackets } else { Extent::Events };
-        let detail = trace_connection(&row, &origin, &keys, extent);
-        if results.send((row, purpose, detail)).is_err() {
-            return;
+    while let Ok(first) = requests.recv() {
+        // Connections opened and left while one was traced are not traced at all: only the
+        // last one opened (and every export) is.
+        let mut queue = vec![first];
+        queue.extend(requests.try_iter());
+        let last_open = queue.iter().rposition(|(_, p)| *p == Purpose::Open);
+        for (i, (row, purpose)) in queue.into_iter().enumerate() {
+            if purpose == Purpose::Open && Some(i) != last_open {
+                continue;
+            }
+            if !trace_one(&results, row, purpose, &origin, &keys) {
+                return;
+            }
         }
     }
+}
+
+/// Traces one connection for `purpose` and sends the result; false when nobody listens.
+fn trace_one(
+    results: &Sender<(Row, Purpose, ConnDetail)>,
+    row: Row,
+    purpose: Purpose,
+    origin: &PacketOrigin,
+    keys: &Keys,
+) -> bool {
+    let extent = if purpose == Purpose::Export { Extent::AllPackets } else { Extent::Events };
+    let detail = trace_connection(&row, origin, keys, extent);
+    results.send((row, purpose, detail)).is_ok()
 }
 
 /// Longest the loop spends taking rows before it looks at the keys again.
@@ -205,7 +227,8 @@ fn event_loop(
                 }
             }
         }
-        if dirty || last_draw.elapsed() >= Duration::from_millis(250) {
+        // While loading, the progress moves even when no row changed.
+        if dirty || (app.loading() && last_draw.elapsed() >= Duration::from_millis(250)) {
             term.draw(|f| super::view::draw(f, app))?;
             last_draw = Instant::now();
             dirty = false;

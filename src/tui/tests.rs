@@ -159,3 +159,37 @@ fn frame_ring_keeps_the_newest_frames_within_its_limit() {
     });
     assert_eq!(seen, vec![95, 96, 97, 98]);
 }
+
+#[test]
+fn esc_on_the_filter_line_goes_back_to_the_filter_before_it() {
+    let mut app = App::new(false, false, false);
+    app.add_rows(vec![row(1, "a.test", "TLS 1.3", Outcome::Complete), row(2, "b.test", "TLS 1.2", Outcome::Complete)]);
+    app.apply_filter("version:1.2").unwrap();
+    assert_eq!(app.shown.len(), 1);
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0.."version:1.2".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    assert_eq!(app.shown.len(), 2, "applied as typed");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.editing.is_none());
+    assert_eq!(app.query_text, "version:1.2");
+    assert_eq!(app.shown.len(), 1);
+}
+
+#[test]
+fn export_from_every_screen_of_a_connection() {
+    use super::app::{Action, Pane, Screen};
+    let mut app = App::new(false, false, false);
+    app.add_rows(vec![row(7, "a.test", "TLS 1.3", Outcome::Complete)]);
+    assert_eq!(app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)), Action::Export(7));
+    assert_eq!(app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), Action::Open(7));
+    assert_eq!(app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)), Action::Export(7));
+    // The detail pane of a wide terminal has the keys.
+    app.wide = true;
+    app.pane = Pane::Detail;
+    assert_eq!(app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)), Action::Export(7));
+    app.wide = false;
+    app.screen = Screen::Detail;
+    assert_eq!(app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)), Action::Export(7));
+}
