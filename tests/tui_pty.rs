@@ -266,11 +266,6 @@ fn reversed_line(s: &vt100::Screen, from: u16, to: u16) -> Option<(u16, String)>
     })
 }
 
-/// `tlstrace read --json FILE ARGS` (asserting success): its events.
-fn json_events(file: &Path, extra: &[&str]) -> Vec<Value> {
-    common::events(file, extra)
-}
-
 #[test]
 fn mixed_outcomes_filter_ladder_detail_export_and_quit() {
     let dir = temp_dir("mixed");
@@ -329,6 +324,9 @@ fn mixed_outcomes_filter_ladder_detail_export_and_quit() {
         // At 160 columns the ladder pane is 88 wide and cuts the header line after the suite;
         // `ladder_header_line_says_finished_verified` (ignored) asks for the rest.
         assert!(header.contains("server.tlstrace.test  TLS 1.3"), "the ladder's header line: {header:?}");
+        let finished: Vec<String> = lines(s).into_iter().filter(|l| l.contains(" Finished ")).collect();
+        assert_eq!(finished.len(), 2, "both Finished in the ladder:\n{}", tui.dump());
+        assert!(finished.iter().all(|l| l.contains("verified ✓")), "both Finished verified: {finished:#?}");
     });
 
     // The ladder takes the left 55 %; the cursor (reversed) moves down to the first Finished.
@@ -348,7 +346,6 @@ fn mixed_outcomes_filter_ladder_detail_export_and_quit() {
             reversed_line(s, 1, split - 1).is_some_and(|(r, _)| r == row + 1)
         });
     }
-    tui.wait_text("Finished ");
     tui.wait_for("the detail of the Finished message", |s| {
         let t = s.contents();
         t.contains(": Finished") && t.contains("verified: true")
@@ -397,9 +394,9 @@ fn mixed_outcomes_filter_ladder_detail_export_and_quit() {
     let name = pcapng.file_name().and_then(|n| n.to_str()).expect("name");
     assert!(name.starts_with("tlstrace-conn1-127.0.0.1_"), "{name}");
 
-    let original = json_events(Path::new(&pcap), &["--keylog", &keylog]);
+    let original = common::events(Path::new(&pcap), &["--keylog", &keylog]);
     // No --keylog: the secrets come from the export's Decryption Secrets Block.
-    let exported = json_events(&pcapng, &[]);
+    let exported = common::events(&pcapng, &[]);
     assert_eq!(common::of_kind(&exported, "connection").len(), 1, "the export holds one connection");
     assert_eq!(common::ladder(&exported, 1), common::ladder(&original, 1), "the export decodes as conn 1 did");
     let hs = common::of_kind(&exported, "handshake");
