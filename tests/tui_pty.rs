@@ -178,6 +178,11 @@ impl Tui {
         if let Some(r) = self.reader.take() {
             r.join().expect("reader thread");
         }
+        // A terminal that does not answer a cursor position query would end the explorer: it
+        // must never ask.
+        let s = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(!s.raw.windows(CURSOR_QUERY.len()).any(|w| w == CURSOR_QUERY), "the explorer asked for the cursor");
+        drop(s);
         status
     }
 
@@ -201,7 +206,8 @@ impl Drop for Tui {
     }
 }
 
-/// The cursor position query (DSR 6), which crossterm sends when ratatui clears the screen.
+/// The cursor position query (DSR 6), which crossterm sends when ratatui's `Terminal::clear`
+/// runs: the explorer must not send it (checked at exit), and it is answered should it come.
 const CURSOR_QUERY: &[u8] = b"\x1b[6n";
 
 /// Gives `out` to the emulator, answering each cursor position query as a terminal would (a
@@ -459,6 +465,26 @@ fn truncated_capture_is_said_in_the_status_line_and_after_quitting() {
         "the error is said once the terminal is restored: {after:?}"
     );
     tui.with_screen(|s| assert!(s.contents().contains("truncated"), "and it is on the screen:\n{}", tui.dump()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = temp_dir("sigterm");
+    let (pcap, keylog) = mixed();
+    let mut tui = Tui::spawn(&dir, 100, 30, &["read", "--tui", &pcap, "--keylog", &keylog]);
+    tui.wait_text("unknown_ca");
+    tui.with_screen(|s| assert!(s.alternate_screen(), "the explorer draws on the alternate screen"));
+    let pid = tui.child.process_id().expect("pid") as libc::pid_t;
+    // SAFETY: a plain signal to our own child, not reaped yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let exit = tui.wait_exit();
+    assert_eq!(exit.exit_code(), 0, "SIGTERM ends the explorer like q: {exit:?}\n{}", tui.dump());
+    tui.with_screen(|s| assert!(!s.alternate_screen(), "the alternate screen is left:\n{}", tui.dump()));
+    let s = tui.seen.lock().unwrap_or_else(|e| e.into_inner());
+    let show_cursor = b"\x1b[?25h";
+    assert!(s.raw.windows(show_cursor.len()).any(|w| w == show_cursor), "the cursor is shown again");
+    drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
