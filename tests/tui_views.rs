@@ -20,18 +20,34 @@ use tlstrace::tui::detail::{Extent, Keys, trace_connection};
 use tlstrace::tui::frames::PacketOrigin;
 use tlstrace::tui::{TuiSink, Update};
 
-/// The explorer's state after loading `capture` as `read --tui` does (same sink, same needs).
+/// The explorer's state after loading the fixture `capture` as `read --tui` does (same sink,
+/// same needs).
 fn load(capture: &str, keylog: Option<&str>, color: bool) -> (App, PacketOrigin, Keys) {
-    let path = common::fixture(capture);
+    load_path(&common::fixture(capture), keylog.map(common::fixture), color)
+}
+
+fn load_path(path: &std::path::Path, keylog: Option<std::path::PathBuf>, color: bool) -> (App, PacketOrigin, Keys) {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut sink = TuiSink::new(tx, Arc::new(AtomicBool::new(false)));
     let mut pipeline = Pipeline::new(PipelineConfig { output: sink.needs(), ..PipelineConfig::default() });
-    let keys = Keys { file: keylog.map(common::fixture), embedded: Arc::default() };
+    // Key log text embedded in the capture (pcapng Decryption Secrets Blocks), taken first as
+    // `read` does.
+    let mut embedded = Vec::new();
+    let mut first_pass = FileSource::open(path.to_str().unwrap()).unwrap();
+    while let Ok(Some(())) = first_pass.next_with(|_| ()) {}
+    for text in first_pass.take_secrets() {
+        embedded.extend_from_slice(&text);
+        embedded.push(b'\n');
+    }
+    let keys = Keys { file: keylog, embedded: Arc::new(embedded) };
     if let Some(k) = &keys.file {
         pipeline.open_key_log(k, &mut |_| {}).unwrap();
     }
+    if !keys.embedded.is_empty() {
+        pipeline.add_key_log(&keys.embedded);
+    }
     let mut source = FileSource::open(path.to_str().unwrap()).unwrap();
-    while source.next_with(|p| pipeline.process(p)).unwrap().is_some() {
+    while let Ok(Some(())) = source.next_with(|p| pipeline.process(p)) {
         for ev in pipeline.drain_events() {
             sink.event(&ev).unwrap();
         }
@@ -347,6 +363,42 @@ fn ascii_fallback_draws_no_box_lines_or_arrows() {
     assert!(screen.contains("+-"), "{screen}");
 }
 
+/// Every connection of `capture` traced again gives the lines `read` prints for it; returns
+/// how many connections were checked. `read` prints a connection's block (its header and
+/// messages) when the handshake ends and its closing lines when the connection does, other
+/// connections' blocks possibly between: each of those parts must be found whole.
+fn ladder_equals_text(capture: &std::path::Path, keylog: Option<std::path::PathBuf>) -> usize {
+    let mut args = vec!["read".to_string(), "--color".into(), "never".into(), capture.display().to_string()];
+    if let Some(k) = &keylog {
+        args.extend(["--keylog".to_string(), k.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let text = String::from_utf8(common::run(&args).stdout).unwrap();
+    let (app, origin, keys) = load_path(capture, keylog, false);
+    for row in &app.rows {
+        let detail = trace_connection(row, &origin, &keys, Extent::Events);
+        let lines = tlstrace::output::text::ladder_lines(&detail.events, false, false);
+        let mut parts: Vec<Vec<&str>> = Vec::new();
+        let mut closing = false;
+        for l in &lines {
+            let starts_closing = !closing
+                && (l.text.starts_with("        after the handshake:") || l.text.starts_with("  connection closed"));
+            if l.text.starts_with("conn ") || starts_closing || parts.is_empty() {
+                parts.push(Vec::new());
+            }
+            closing |= starts_closing;
+            if let Some(p) = parts.last_mut() {
+                p.push(&l.text);
+            }
+        }
+        for part in parts {
+            let part = format!("{}\n", part.join("\n"));
+            assert!(text.contains(&part), "{} conn {}:\n{part}\n--- not in ---\n{text}", capture.display(), row.conn);
+        }
+    }
+    app.rows.len()
+}
+
 #[test]
 fn ladder_lines_equal_the_text_view_on_every_fixture() {
     let dir = common::repo().join("fixtures/captures");
@@ -359,21 +411,30 @@ fn ladder_lines_equal_the_text_view_on_every_fixture() {
         }
         let stem = name.split('.').next().unwrap();
         let keylog = dir.join(format!("{stem}.keylog"));
-        let mut args = vec!["read", "--color", "never", path.to_str().unwrap()];
-        if keylog.exists() {
-            args.extend(["--keylog", keylog.to_str().unwrap()]);
-        }
-        let text = String::from_utf8(common::run(&args).stdout).unwrap();
-        let keylog_name = keylog.exists().then(|| format!("{stem}.keylog"));
-        let (app, origin, keys) = load(&name, keylog_name.as_deref(), false);
-        for row in &app.rows {
-            let detail = trace_connection(row, &origin, &keys, Extent::Events);
-            let lines = tlstrace::output::text::ladder_lines(&detail.events, false, false);
-            let block: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-            let block = block.join("\n");
-            assert!(text.contains(&block), "{name} conn {}:\n{block}\n--- not in ---\n{text}", row.conn);
-            checked += 1;
-        }
+        checked += ladder_equals_text(&path, keylog.exists().then_some(keylog));
     }
     assert!(checked >= 40, "only {checked} connections checked");
+}
+
+#[test]
+fn ladder_lines_equal_the_text_view_on_the_shared_corpus() {
+    let Some(corpus) = common::corpus() else {
+        common::skip("ladder_lines_equal_the_text_view_on_the_shared_corpus", "no ../shared/corpus");
+        return;
+    };
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).unwrap();
+    let mut header = None;
+    let mut checked = 0;
+    for line in manifest.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let Some(h) = &header else {
+            header = Some(cols.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+            continue;
+        };
+        let col = |name: &str| h.iter().position(|c| c == name).and_then(|i| cols.get(i)).copied().unwrap_or("");
+        // "path (how it was made)", or "(embedded ...)" for pcapng Decryption Secrets Blocks.
+        let keylog = col("key_log").split_whitespace().next().filter(|k| !k.starts_with('(')).map(|k| corpus.join(k));
+        checked += ladder_equals_text(&corpus.join(col("path")), keylog);
+    }
+    assert!(checked >= 20, "only {checked} connections checked");
 }
