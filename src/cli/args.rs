@@ -58,6 +58,21 @@ pub struct KeyArgs {
     /// Show decrypted application data, up to this many bytes per record (default: sizes only).
     #[arg(long, value_name = "BYTES", num_args = 0..=1, default_missing_value = "256")]
     pub show_data: Option<usize>,
+    /// A server's RSA private key (PEM or DER, PKCS#1 or PKCS#8; repeatable): decrypts the
+    /// RSA key exchanges whose server certificate holds its public key.
+    #[arg(long = "rsa-key", value_name = "FILE")]
+    pub rsa_keys: Vec<std::path::PathBuf>,
+    /// Password of encrypted `--rsa-key` files (else the TLSTRACE_KEY_PASSWORD environment
+    /// variable; never asked for).
+    #[arg(long, value_name = "PASSWORD")]
+    pub rsa_key_password: Option<String>,
+    /// Put the premaster and master secrets in the key derivation (`-v`, JSON, the explorer).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Write every secret used or derived (master secrets, TLS 1.3 traffic secrets) to FILE in
+    /// the NSS key log format, for Wireshark and others.
+    #[arg(long, value_name = "FILE")]
+    pub write_keylog: Option<std::path::PathBuf>,
 }
 
 impl KeyArgs {

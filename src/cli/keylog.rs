@@ -15,6 +15,7 @@ pub fn load_key_log(
     budget: crate::budget::MemoryBudget,
 ) -> Result<(), String> {
     pipeline.show_data(keys.show_data);
+    load_server_keys(pipeline, keys)?;
     let Some(path) = keys.path() else { return Ok(()) };
     let what = crate::escape::path(&path);
     // Streamed: a line too long to be a key log line is said at once (a key log that never
@@ -31,6 +32,106 @@ pub fn load_key_log(
     }
     report_key_log_issues(&what, &issues, announced);
     Ok(())
+}
+
+/// `--rsa-key`: each file read into the pipeline; a file that cannot be read or is no RSA
+/// private key is an input error. Also `--show-secrets` and `--write-keylog`.
+pub(super) fn load_server_keys(pipeline: &mut Pipeline, keys: &KeyArgs) -> Result<(), String> {
+    pipeline.secrets_out(keys.show_secrets, keys.write_keylog.is_some());
+    let password = keys.rsa_key_password.clone().or_else(|| std::env::var("TLSTRACE_KEY_PASSWORD").ok());
+    for path in &keys.rsa_keys {
+        let shown = crate::escape::path(path);
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read RSA key {shown}: {e}"))?;
+        let key = crate::crypto::rsa_kx::ServerKey::load(&shown, &bytes, password.as_deref())
+            .map_err(|e| format!("RSA key {shown}: {e}"))?;
+        pipeline.add_rsa_key(key);
+    }
+    Ok(())
+}
+
+/// At the end of a run: the `--rsa-key` files that matched no server certificate, and the RSA
+/// key exchanges no key matched.
+pub(super) fn report_rsa_keys(summary: &crate::conn::events::SummaryEvent) {
+    for key in summary.rsa_keys.iter().flatten().filter(|k| k.connections == 0) {
+        warn(&format!(
+            "--rsa-key {}: it opened no connection (no RSA key exchange in this capture has its public key in the \
+             server's certificate)",
+            key.file
+        ));
+    }
+    let without = summary.decryption.as_ref().map_or(0, |d| d.rsa_key_exchanges_without_key);
+    if without > 0 {
+        warn(&format!(
+            "{without} RSA key exchange(s) had no matching --rsa-key (their connections say which certificate)"
+        ));
+    }
+}
+
+/// `--write-keylog FILE`: the secrets of each handshake, as its event passes, appended to FILE
+/// in the NSS key log format; events go on to the sink unchanged.
+pub(super) struct KeyLogWriter<S> {
+    inner: S,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    written: std::collections::HashSet<String>,
+    shown: String,
+    /// Writing the file failed (said once): the run goes on, and exits with 7.
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<S> KeyLogWriter<S> {
+    /// `failed` is set if writing the file fails.
+    pub(super) fn create(
+        inner: S,
+        path: &std::path::Path,
+        failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<KeyLogWriter<S>, String> {
+        let shown = crate::escape::path(path);
+        let file = std::fs::File::create(path).map_err(|e| format!("cannot write {shown}: {e}"))?;
+        Ok(KeyLogWriter {
+            inner,
+            out: Some(std::io::BufWriter::new(file)),
+            written: std::collections::HashSet::new(),
+            shown,
+            failed,
+        })
+    }
+
+    fn write(&mut self, ev: &crate::conn::events::Event) {
+        use std::io::Write;
+        let crate::conn::events::Event::Handshake(h) = ev else { return };
+        let Some(out) = self.out.as_mut() else { return };
+        let mut result = Ok(());
+        for line in &h.keylog_lines {
+            if self.written.insert(line.clone()) {
+                result = result.and_then(|()| writeln!(out, "{line}"));
+            }
+        }
+        if let Err(e) = result.and_then(|()| out.flush()) {
+            warn(&format!("cannot write {}: {e}; the run goes on without it", self.shown));
+            self.out = None;
+            self.failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+impl<S: crate::output::Sink> crate::output::Sink for KeyLogWriter<S> {
+    fn event(&mut self, ev: &crate::conn::events::Event) -> io::Result<()> {
+        self.write(ev);
+        self.inner.event(ev)
+    }
+    fn event_prepared(&mut self, ev: &crate::conn::events::Event, prepared: &[u8]) -> io::Result<()> {
+        self.write(ev);
+        self.inner.event_prepared(ev, prepared)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.inner.finish()
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+    fn needs(&self) -> crate::output::Needs {
+        self.inner.needs()
+    }
 }
 
 /// The warning for a key log larger than its memory share: what was kept, what was dropped,

@@ -2,7 +2,7 @@
 
 use super::args::ReadArgs;
 use super::certs::{finish_certificates, start_certificates};
-use super::keylog::{KeyLogPieces, for_each_embedded_secrets, load_key_log};
+use super::keylog::{KeyLogPieces, KeyLogWriter, for_each_embedded_secrets, load_key_log, report_rsa_keys};
 use super::output::{Stop, deliver, make_sink, pipeline_for, write_summary};
 use super::{exit, exit_code, warn};
 use crate::output::Sink;
@@ -26,7 +26,17 @@ pub(super) fn run(args: &ReadArgs) -> i32 {
             return if e.is_damage() { exit::DAMAGED } else { exit::INPUT };
         }
     };
+    let keylog_failed = std::sync::Arc::new(AtomicBool::new(false));
     let mut sink = make_sink(&args.output);
+    if let Some(path) = &args.keys.write_keylog {
+        match KeyLogWriter::create(sink, path, keylog_failed.clone()) {
+            Ok(w) => sink = Box::new(w),
+            Err(e) => {
+                warn(&e);
+                return exit::OUTPUT;
+            }
+        }
+    }
     let budget = args.limits.memory_limit;
     let mut pipeline = pipeline_for(sink.as_ref(), decode_in_parallel(args.threads), budget);
     if let Err(e) = load_key_log(&mut pipeline, &args.keys, budget) {
@@ -48,9 +58,11 @@ pub(super) fn run(args: &ReadArgs) -> i32 {
                 let mut summary = pipeline.summary();
                 summary.input_error = input_error.as_ref().map(|e| e.to_string());
                 certs_failed = finish_certificates(&mut summary, certs_unusable);
+                report_rsa_keys(&summary);
                 write_summary(sink.as_mut(), args.output.json, summary)
             });
-    exit_code(written, input_error.map(|e| e.to_string()), certs_failed)
+    let lost = certs_failed || keylog_failed.load(Ordering::Relaxed);
+    exit_code(written, input_error.map(|e| e.to_string()), lost)
 }
 
 /// Whether to decode on a second thread: asked for, or two CPUs to run on.

@@ -2,11 +2,34 @@
 //! transcript, and the Finished checks. Driven by the connection layer record by record; the
 //! cryptography itself is the `crypto` module's.
 
-pub use super::keys::{DecryptStats, DecryptionReport, KeyLogSummary, KeyStore};
+pub use super::keys::{DecryptStats, DecryptionReport, KeyDerivation, KeyLogSummary, KeyStore};
 use crate::crypto::{self, RecordDecryptor, Secrets, Transcript};
 use crate::msgs::reader::Reader;
 use crate::msgs::{ExtensionType, HandshakeBody, HandshakeType};
 use std::borrow::Cow;
+
+/// What a server's private key cannot do, said where a key exchange has forward secrecy.
+const FORWARD_SECRECY: &str =
+    "forward secrecy: the server's private key cannot decrypt this (the key exchange is ephemeral); a key log can";
+
+/// The public modulus of an RSA certificate.
+fn rsa_modulus(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    match cert.public_key().parsed().ok()? {
+        x509_parser::public_key::PublicKey::RSA(key) => Some(key.modulus.to_vec()),
+        _ => None,
+    }
+}
+
+/// The PRF hash of a TLS 1.2 suite: its own for the suites this build decrypts, else SHA-384
+/// for the `_SHA384` suites and SHA-256 for the rest (RFC 5246 and its successors).
+fn prf_hash_of(suite: u16) -> crypto::HashAlg {
+    if let Some(params) = crypto::suite(suite) {
+        return params.prf_hash;
+    }
+    let name = crate::msgs::names::cipher_suite_name(suite);
+    if name.ends_with("SHA384") { crypto::HashAlg::Sha384 } else { crypto::HashAlg::Sha256 }
+}
 
 /// Index of a direction: 0 the client's records, 1 the server's.
 pub fn dir_index(from_client: bool) -> usize {
@@ -69,6 +92,18 @@ pub struct ConnCrypto {
     reason: Option<String>,
     counted: bool,
     failures: u64,
+    /// The ClientHello's version: an RSA premaster starts with it.
+    client_version: u16,
+    /// Both hellos carried extended_master_secret (RFC 7627).
+    client_offered_ems: bool,
+    ems: bool,
+    /// The ServerHello's session id (a full handshake's session, remembered for resumption).
+    server_session_id: Vec<u8>,
+    /// `--rsa-key`: the key (index in the store) whose public half is in the server's
+    /// certificate.
+    server_key: Option<usize>,
+    /// How the master secret was made, for the handshake event.
+    derivation: Option<Box<KeyDerivation>>,
 }
 
 impl ConnCrypto {
@@ -310,9 +345,16 @@ impl ConnCrypto {
         if kind == H::NewSessionTicket && !self.tls13 {
             self.remember_ticket(store, body);
         }
+        if kind == H::Certificate && !from_client && !self.tls13 && !store.rsa_keys.is_empty() {
+            self.match_server_key(store, body);
+        }
         let post_handshake_13 = self.tls13 && matches!(kind, H::NewSessionTicket | H::KeyUpdate);
         if !self.done && !post_handshake_13 {
             self.transcript.push(raw);
+        }
+        if kind == H::ClientKeyExchange && from_client && self.master.is_none() && !store.rsa_keys.is_empty() {
+            // After the transcript has it: the extended master secret hashes up to it.
+            self.open_premaster(store, body);
         }
         if kind == H::Finished {
             self.after_finished(from_client);
@@ -346,6 +388,8 @@ impl ConnCrypto {
         self.client_session_id = ch.session_id.clone();
         self.offered_ticket = ext(ExtensionType::SessionTicket).map(|e| e.raw.to_vec()).unwrap_or_default();
         self.client_offered_etm = ext(ExtensionType::EncryptThenMac).is_some();
+        self.client_offered_ems = ext(ExtensionType::ExtendedMasterSecret).is_some();
+        self.client_version = ch.version;
         if ext(ExtensionType::EarlyData).is_some() {
             self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();
             self.set_up_early_candidates(store);
@@ -382,6 +426,9 @@ impl ConnCrypto {
         self.tls13 = crate::msgs::hello::is_tls13(version);
         self.etm = self.client_offered_etm
             && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::EncryptThenMac);
+        self.ems = self.client_offered_ems
+            && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::ExtendedMasterSecret);
+        self.server_session_id = sh.session_id.clone();
         let secrets = self.logged(store).map(Cow::into_owned);
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
@@ -390,7 +437,12 @@ impl ConnCrypto {
         if self.tls13 {
             let Some(s) = secrets else {
                 self.missing = vec!["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET"];
-                self.set_status(store, "no_secrets", Some("no secrets for this client random".into()));
+                let reason = if store.rsa_keys.is_empty() {
+                    "no secrets for this client random".to_string()
+                } else {
+                    format!("no secrets for this client random; {FORWARD_SECRECY}")
+                };
+                self.set_status(store, "no_secrets", Some(reason));
                 return;
             };
             self.missing = s.missing_labels_for_tls13();
@@ -422,7 +474,9 @@ impl ConnCrypto {
             self.secrets = Some(s);
             self.set_status(store, "decrypted", None);
         } else {
-            let master = secrets.and_then(|s| s.master_secret.clone()).or_else(|| {
+            let logged_master = secrets.and_then(|s| s.master_secret.clone());
+            let resumed = logged_master.is_none();
+            let master = logged_master.or_else(|| {
                 // A resumed session: its master secret came from an earlier connection.
                 let by_id = (!session_id.is_empty() && session_id == self.client_session_id)
                     .then(|| store.sessions.get(&session_id).cloned())
@@ -431,7 +485,18 @@ impl ConnCrypto {
             });
             let Some(master) = master else {
                 self.missing = vec!["CLIENT_RANDOM"];
-                self.set_status(store, "no_secrets", Some("no master secret for this client random or session".into()));
+                let kx = crate::msgs::key_exchange::KeyExchange::of_suite(suite);
+                let reason = match kx {
+                    _ if store.rsa_keys.is_empty() => "no master secret for this client random or session".to_string(),
+                    Some(crate::msgs::key_exchange::KeyExchange::Rsa) => {
+                        // The ClientKeyExchange may still open with a server key.
+                        "no master secret for this client random or session; waiting for the ClientKeyExchange \
+                         (RSA key exchange)"
+                            .to_string()
+                    }
+                    _ => format!("no master secret for this client random or session; {FORWARD_SECRECY}"),
+                };
+                self.set_status(store, "no_secrets", Some(reason));
                 return;
             };
             if crypto::suite(suite).is_none() || !crypto::record::tls12_version_supported(version) {
@@ -444,8 +509,172 @@ impl ConnCrypto {
             }
             store.remember(false, session_id, master.clone());
             self.master = Some(master);
+            let from = if resumed { "resumed_session" } else { "key_log" };
+            self.derivation = Some(Box::new(KeyDerivation { secret_from: from, ..KeyDerivation::default() }));
             self.set_status(store, "decrypted", None);
         }
+    }
+
+    /// `--rsa-key`: the key whose public half the server's certificate holds, if one was given.
+    fn match_server_key(&mut self, store: &KeyStore, body: &[u8]) {
+        let Some(leaf) = crate::msgs::certificate::Certificate::der_certificates(body, self.version).into_iter().next()
+        else {
+            return;
+        };
+        let Some(modulus) = rsa_modulus(leaf) else { return };
+        self.server_key = store.rsa_keys.iter().position(|(key, _)| key.matches(&modulus));
+    }
+
+    /// RSA key exchange with a server key: the premaster from the ClientKeyExchange, the master
+    /// secret from it (classic, extended or SSL 3.0), and this connection's keys.
+    fn open_premaster(&mut self, store: &mut KeyStore, body: &[u8]) {
+        use crate::msgs::key_exchange::KeyExchange;
+        let (Some(suite), Some(version)) = (self.suite, self.version) else { return };
+        if KeyExchange::of_suite(suite) != Some(KeyExchange::Rsa) {
+            return;
+        }
+        let mut derivation = KeyDerivation { secret_from: "none", ..KeyDerivation::default() };
+        let Some(index) = self.server_key else {
+            store.stats.rsa_key_exchanges_without_key = store.stats.rsa_key_exchanges_without_key.saturating_add(1);
+            let note = "RSA key exchange, but no --rsa-key matches the server's certificate".to_string();
+            self.reason = Some(format!("no master secret for this client random or session; {note}"));
+            derivation.note = Some(note);
+            self.derivation = Some(Box::new(derivation));
+            return;
+        };
+        // SSL 3.0 sends the encrypted premaster bare; TLS with a two-byte length.
+        let encrypted =
+            if version == 0x0300 { Some(body) } else { Reader::new(body).vec16("encrypted premaster").ok() };
+        let Some((key, used)) = store.rsa_keys.get_mut(index) else { return };
+        derivation.rsa_key = Some(key.path.clone());
+        let premaster = match encrypted.map(|e| key.decrypt(e)) {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => {
+                self.reason = Some(e.clone());
+                derivation.note = Some(e);
+                self.derivation = Some(Box::new(derivation));
+                return;
+            }
+            None => return,
+        };
+        *used = used.saturating_add(1);
+        let premaster_version = premaster.get(..2).and_then(|v| <[u8; 2]>::try_from(v).ok()).map(u16::from_be_bytes);
+        let version_ok = premaster_version == Some(self.client_version);
+        derivation.secret_from = "rsa_key";
+        derivation.premaster_length = Some(premaster.len());
+        derivation.premaster_version = premaster_version;
+        derivation.premaster_version_ok = Some(version_ok);
+        if premaster.len() != 48 {
+            derivation.note = Some(format!(
+                "the premaster is {} bytes, not 48: a server would go on with a random premaster and the Finished \
+                 would fail",
+                premaster.len()
+            ));
+        } else if !version_ok {
+            derivation.note = Some(format!(
+                "the premaster names version 0x{:04x}, the ClientHello 0x{:04x}: a server checking it (RFC 5246 \
+                 7.4.7.1) would go on with a random premaster and the Finished would fail",
+                premaster_version.unwrap_or(0),
+                self.client_version
+            ));
+        }
+        let prf_hash = prf_hash_of(suite);
+        let session_hash =
+            if self.ems { crypto::tls12::finished_hash(version, prf_hash, &self.transcript) } else { None };
+        let Some((master, how)) = crypto::rsa_kx::master_secret(
+            version,
+            prf_hash,
+            &premaster,
+            &self.client_random,
+            &self.server_random,
+            session_hash.as_deref(),
+        ) else {
+            return;
+        };
+        derivation.prf = Some(crypto::rsa_kx::prf_name(version, prf_hash));
+        derivation.label = Some(how.label());
+        if store.show_secrets {
+            derivation.premaster = Some(crate::hex_text::lower(&premaster));
+        }
+        self.derivation = Some(Box::new(derivation));
+        store.stats.connections_decrypted_with_rsa_key =
+            store.stats.connections_decrypted_with_rsa_key.saturating_add(1);
+        store.remember(false, self.server_session_id.clone(), master.clone());
+        self.master = Some(master);
+        self.uncount(store);
+        self.missing.clear();
+        self.reason = None;
+        self.lookup_pending = false;
+        if crypto::suite(suite).is_none() || !crypto::record::tls12_version_supported(version) {
+            self.set_status(
+                store,
+                "unsupported_cipher",
+                Some(format!("cipher suite 0x{suite:04x} with version 0x{version:04x} cannot be decrypted")),
+            );
+        } else {
+            self.set_status(store, "decrypted", None);
+        }
+    }
+
+    /// How this handshake's keys were made, for its event; None without a key log or key.
+    pub fn key_derivation(&self, store: &KeyStore) -> Option<Box<KeyDerivation>> {
+        if !store.enabled || self.client_random.is_empty() {
+            return None;
+        }
+        let mut d = self.derivation.as_deref().cloned().unwrap_or_else(|| KeyDerivation {
+            secret_from: if self.tls13 && self.secrets.is_some() { "key_log" } else { "none" },
+            ..KeyDerivation::default()
+        });
+        d.client_random = crate::hex_text::lower(&self.client_random);
+        d.server_random = crate::hex_text::lower(&self.server_random);
+        d.proved_by_finished = self.finished_verified();
+        if let (Some(suite), Some(version)) = (self.suite, self.version) {
+            let hash = prf_hash_of(suite);
+            if self.tls13 {
+                d.prf = Some(format!("TLS 1.3 key schedule (HKDF-{})", hash.name()));
+            } else if d.secret_from == "resumed_session" {
+                d.note = Some("the master secret of the session resumed, made in an earlier connection".into());
+            } else if d.prf.is_none() && self.master.is_some() {
+                d.prf = Some(crypto::rsa_kx::prf_name(version, hash));
+                d.label = Some(if self.ems { "extended master secret" } else { "master secret" });
+            }
+        }
+        if d.secret_from == "none" && d.note.is_none() {
+            d.note.clone_from(&self.reason);
+        }
+        if store.show_secrets && !self.tls13 {
+            d.master_secret = self.master.as_deref().map(crate::hex_text::lower);
+        }
+        Some(Box::new(d))
+    }
+
+    /// The secrets this handshake used, as NSS key log lines (`--write-keylog`).
+    pub fn keylog_lines(&self) -> Vec<String> {
+        let random = crate::hex_text::lower(&self.client_random);
+        if self.client_random.is_empty() {
+            return Vec::new();
+        }
+        if !self.tls13 {
+            return self
+                .master
+                .iter()
+                .map(|m| format!("CLIENT_RANDOM {random} {}", crate::hex_text::lower(m)))
+                .collect();
+        }
+        let Some(s) = &self.secrets else { return Vec::new() };
+        [
+            ("CLIENT_EARLY_TRAFFIC_SECRET", &s.client_early),
+            ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &s.client_handshake),
+            ("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s.server_handshake),
+            ("CLIENT_TRAFFIC_SECRET_0", &s.client_app0),
+            ("SERVER_TRAFFIC_SECRET_0", &s.server_app0),
+            ("EXPORTER_SECRET", &s.exporter),
+        ]
+        .iter()
+        .filter_map(|(label, secret)| {
+            secret.as_deref().map(|v| format!("{label} {random} {}", crate::hex_text::lower(v)))
+        })
+        .collect()
     }
 
     /// The run's counter of this connection's status, or None for a status not counted.
@@ -609,6 +838,8 @@ impl ConnCrypto {
         self.from_file = None;
         self.server_random.clear();
         self.master = None;
+        self.derivation = None;
+        self.server_key = None;
         self.status = None;
         self.counted = false;
         self.transcript.clear();

@@ -293,12 +293,25 @@ pub struct SummaryEvent {
     /// secrets to its memory limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_log: Option<crate::conn::decrypt::KeyLogSummary>,
+    /// `--rsa-key`: each key file and the connections whose premaster it opened (0: it matched
+    /// no server certificate seen).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rsa_keys: Option<Vec<RsaKeyUse>>,
     /// Set when the capture ended early (truncated or corrupt file): what went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_error: Option<String>,
     /// Live capture only: the capture socket's kernel counters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel: Option<KernelCounters>,
+}
+
+/// One `--rsa-key` in the run summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct RsaKeyUse {
+    pub file: String,
+    pub bits: usize,
+    /// Connections whose premaster this key opened.
+    pub connections: u64,
 }
 
 /// Kernel packet counters of a live capture (`PACKET_STATISTICS`).
@@ -368,4 +381,12 @@ pub struct HandshakeEvent {
     pub finished_verified: Option<bool>,
     /// What the key log allowed to decrypt, and why not.
     pub decryption: crate::conn::decrypt::DecryptionReport,
+    /// How the keys were made: where the premaster or the secrets came from, the randoms, the
+    /// PRF and label, and whether the Finished checks proved them (with a key log or
+    /// `--rsa-key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_derivation: Option<Box<crate::conn::decrypt::KeyDerivation>>,
+    /// The secrets used, as NSS key log lines, for `--write-keylog` (never serialized).
+    #[serde(skip)]
+    pub keylog_lines: Vec<String>,
 }

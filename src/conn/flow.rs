@@ -91,6 +91,10 @@ impl TlsConn {
         let mut h = self.story.summary(self.conn, time, ended);
         h.finished_verified = self.crypto.finished_verified();
         h.decryption = self.crypto.report(keys.enabled);
+        h.key_derivation = self.crypto.key_derivation(keys);
+        if keys.keylog_lines {
+            h.keylog_lines = self.crypto.keylog_lines();
+        }
         keys.note_handshake(self.conn, &self.crypto);
         if h.finished_verified == Some(false) {
             h.warnings

@@ -28,6 +28,12 @@ pub struct KeyStore {
     /// number and client random.
     without_secrets: Vec<(u64, [u8; 32])>,
     without_secrets_unlisted: u64,
+    /// `--rsa-key`: the servers' private keys, each with the connections it opened.
+    pub rsa_keys: Vec<(crate::crypto::rsa_kx::ServerKey, u64)>,
+    /// `--show-secrets`: the premaster and master secrets go into `key_derivation`.
+    pub show_secrets: bool,
+    /// `--write-keylog`: handshake events carry their secrets as key log lines.
+    pub keylog_lines: bool,
 }
 
 impl KeyStore {
@@ -104,6 +110,12 @@ pub struct DecryptStats {
     pub connections_decrypted: u64,
     pub connections_without_secrets: u64,
     pub connections_unsupported_cipher: u64,
+    /// With `--rsa-key`: connections whose premaster the server's key opened.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub connections_decrypted_with_rsa_key: u64,
+    /// With `--rsa-key`: RSA key exchanges whose server certificate matched no key given.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rsa_key_exchanges_without_key: u64,
     pub records_decrypted: u64,
     pub records_failed: u64,
     pub finished_verified: u64,
@@ -135,6 +147,47 @@ pub struct KeyLogSummary {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// How a handshake's keys were made, for the `handshake` event (`key_derivation`): the story
+/// of the three randoms.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct KeyDerivation {
+    /// Where the secret the keys come from was found: "rsa_key" (the premaster, opened with the
+    /// server's private key), "key_log" (the master secret or TLS 1.3 traffic secrets),
+    /// "resumed_session" (the master secret of the session resumed, from an earlier
+    /// connection), or "none".
+    pub secret_from: &'static str,
+    /// `--rsa-key`: the key file that opened the premaster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rsa_key: Option<String>,
+    /// RSA key exchange: the premaster's length (48 when well formed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub premaster_length: Option<usize>,
+    /// RSA key exchange: the version in the premaster's first two bytes, and whether it is the
+    /// ClientHello's (a server checking it would otherwise go on with a random premaster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub premaster_version: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub premaster_version_ok: Option<bool>,
+    pub client_random: String,
+    pub server_random: String,
+    /// The function that made the master secret (TLS <= 1.2) or the key schedule (TLS 1.3).
+    pub prf: Option<String>,
+    /// TLS <= 1.2: the PRF label, "master secret" or "extended master secret" (RFC 7627).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'static str>,
+    /// Both Finished verified with these keys: the derivation is proved.
+    pub proved_by_finished: Option<bool>,
+    /// Why a server key cannot help (forward secrecy), or what went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// `--show-secrets` only: the premaster secret (RSA key exchange), hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub premaster: Option<String>,
+    /// `--show-secrets` only: the master secret (TLS <= 1.2), hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_secret: Option<String>,
 }
 
 /// What decryption achieved for a handshake, for the `handshake` event.

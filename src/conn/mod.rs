@@ -209,6 +209,23 @@ impl ConnTracker {
         self.shared.keys.enabled.then(|| self.shared.keys.stats.clone())
     }
 
+    /// `--rsa-key`: a server's private key, for the RSA key exchanges whose certificate holds
+    /// its public half.
+    pub fn add_rsa_key(&mut self, key: crate::crypto::rsa_kx::ServerKey) {
+        self.shared.keys.rsa_keys.push((key, 0));
+        self.enable_decryption();
+    }
+
+    /// The `--rsa-key` files and the connections each opened, for the summary.
+    pub fn rsa_key_uses(&self) -> Option<Vec<events::RsaKeyUse>> {
+        let keys = &self.shared.keys.rsa_keys;
+        (!keys.is_empty()).then(|| {
+            keys.iter()
+                .map(|(k, n)| events::RsaKeyUse { file: k.path.clone(), bits: k.bits(), connections: *n })
+                .collect()
+        })
+    }
+
     /// Handles one event of an ordered stream (a TCP flow from the flow table).
     pub fn on_stream_event(&mut self, ev: StreamEvent<'_>, pkt: PacketContext) -> Verdict {
         match ev {

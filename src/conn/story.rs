@@ -648,6 +648,8 @@ impl Story {
                 missing_labels: Vec::new(),
                 reason: None,
             },
+            key_derivation: None,
+            keylog_lines: Vec::new(),
         }
     }
 }

@@ -22,6 +22,7 @@
 pub mod hash;
 pub mod keylog;
 pub mod record;
+pub mod rsa_kx;
 pub mod suites;
 pub mod tls12;
 pub mod tls13;

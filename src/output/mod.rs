@@ -48,6 +48,25 @@ pub trait Sink {
     }
 }
 
+/// A boxed sink is a sink (wrappers such as the command line's `--write-keylog` take any).
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        (**self).event(ev)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        (**self).finish()
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+    fn event_prepared(&mut self, ev: &Event, prepared: &[u8]) -> io::Result<()> {
+        (**self).event_prepared(ev, prepared)
+    }
+    fn needs(&self) -> Needs {
+        (**self).needs()
+    }
+}
+
 /// A sink's work on one event that the decoding thread may do ahead of time: it appends the
 /// bytes the sink would write for the event (already completed as [`Needs`] asks), or says it
 /// could not. Those bytes come back to the sink through [`Sink::event_prepared`].

@@ -159,6 +159,20 @@ impl Pipeline {
         stats
     }
 
+    /// `--rsa-key`: a server's private key for RSA key exchanges.
+    pub fn add_rsa_key(&mut self, key: crate::crypto::rsa_kx::ServerKey) {
+        self.control(move |stages| stages.back.conns.add_rsa_key(key));
+    }
+
+    /// `--show-secrets` (premaster and master secrets in `key_derivation`) and `--write-keylog`
+    /// (handshake events carry their secrets as key log lines).
+    pub fn secrets_out(&mut self, show: bool, keylog_lines: bool) {
+        self.control(move |stages| {
+            stages.back.conns.shared.keys.show_secrets = show;
+            stages.back.conns.shared.keys.keylog_lines = keylog_lines;
+        });
+    }
+
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
     pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
         self.control(move |stages| stages.write_certificates_to(dir));

@@ -241,6 +241,7 @@ impl Stages {
             kernel: None,
             decryption: self.back.conns.decrypt_stats(),
             key_log: self.back.conns.shared.keys.key_log_summary(),
+            rsa_keys: self.back.conns.rsa_key_uses(),
             handshakes: s.handshakes.clone(),
             certificates_written: self.certs_enabled.then_some(s.certificates_written),
             certificate_error: self.back.conns.certificate_error(),

@@ -9,6 +9,68 @@ use crate::msgs::{HandshakeBody, MessageKind};
 use crate::time::Timestamp;
 use std::fmt::Write as _;
 
+/// `-v`: how the keys were made, under the header: where the secret came from, the randoms,
+/// the PRF and its label, and whether the Finished checks proved it.
+pub(super) fn key_derivation_lines(text: &mut String, paint: Paint, kd: &crate::conn::decrypt::KeyDerivation) {
+    let from = match kd.secret_from {
+        "rsa_key" => format!(
+            "premaster from the ClientKeyExchange, opened with --rsa-key {}",
+            kd.rsa_key.as_deref().unwrap_or("?")
+        ),
+        "key_log" => "secrets from the key log".to_string(),
+        "resumed_session" => "master secret of the resumed session".to_string(),
+        _ => "no secret: nothing decrypted".to_string(),
+    };
+    let _ = writeln!(text, "  keys: {from}");
+    if let Some(len) = kd.premaster_length {
+        let version = kd.premaster_version.map(|v| format!("0x{v:04x}")).unwrap_or_else(|| "-".into());
+        let check = if kd.premaster_version_ok == Some(true) {
+            "matches the ClientHello"
+        } else {
+            "DIFFERS from the ClientHello"
+        };
+        let _ = writeln!(text, "        premaster: {len} bytes, version {version} ({check})");
+    }
+    if !kd.client_random.is_empty() {
+        let _ = writeln!(text, "        client random {}", kd.client_random);
+        let _ = writeln!(text, "        server random {}", kd.server_random);
+    }
+    match (&kd.prf, kd.label) {
+        (Some(prf), Some(label)) => {
+            let seed = if label == "extended master secret" { "session hash" } else { "client random + server random" };
+            let _ = writeln!(text, "        master secret = {prf}(premaster, \"{label}\", {seed})");
+        }
+        (Some(prf), None) => {
+            let _ = writeln!(text, "        {prf}");
+        }
+        _ => {}
+    }
+    if let Some(p) = &kd.premaster {
+        let _ = writeln!(text, "        premaster {p}");
+    }
+    if let Some(m) = &kd.master_secret {
+        let _ = writeln!(text, "        master secret {m}");
+    }
+    match kd.proved_by_finished {
+        Some(true) => {
+            text.push_str("        ");
+            paint.str(text, Style::Green, "proved: both Finished verify with these keys");
+            text.push('\n');
+        }
+        Some(false) => {
+            text.push_str("        ");
+            paint.str(text, Style::RedBold, "a Finished does NOT verify with these keys");
+            text.push('\n');
+        }
+        None => {}
+    }
+    if let Some(note) = &kd.note {
+        text.push_str("        ");
+        paint.str(text, Style::Yellow, note);
+        text.push('\n');
+    }
+}
+
 /// The line of a gap in the ladder.
 pub(super) fn gap_line(text: &mut String, paint: Paint, g: &GapEvent) {
     let _ = write!(text, "  {:>26}  ", "");

@@ -128,6 +128,11 @@ impl<W: Write> TextSink<W> {
         let text = &mut self.text;
         text.clear();
         header(text, self.paint, conn, block.conn.as_ref(), hs);
+        if self.verbosity == Verbosity::Verbose
+            && let Some(kd) = hs.and_then(|h| h.key_derivation.as_deref())
+        {
+            ladder::key_derivation_lines(text, self.paint, kd);
+        }
         if self.verbosity != Verbosity::Quiet {
             text.push_str(&block.lines);
             if block.dropped > 0 {
