@@ -51,7 +51,7 @@ fn names(detail: &ConnDetail) -> Vec<String> {
 
 #[test]
 fn detail_from_kept_frames_equals_detail_from_the_file() {
-    let keys = Keys { file: Some(common::fixture("tls13-gzip.keylog")), embedded: Arc::default() };
+    let keys = Keys { file: Some(common::fixture("tls13-gzip.keylog")), ..Keys::default() };
     let ring = Arc::new(Mutex::new(FrameRing::new(1 << 20)));
     let rows = rows("tls13-gzip.pcap.gz", &keys, Some(&ring));
     assert_eq!(rows.len(), 1);
@@ -96,7 +96,7 @@ fn detail_whose_frames_were_dropped_says_so() {
 #[test]
 fn export_writes_the_packets_with_their_secrets_and_the_events() {
     let keylog = common::fixture("tls12-ecdhe-rsa-chain.keylog");
-    let keys = Keys { file: Some(keylog.clone()), embedded: Arc::default() };
+    let keys = Keys { file: Some(keylog.clone()), ..Keys::default() };
     let capture = common::fixture("tls12-ecdhe-rsa-chain.pcap");
     let rows = rows("tls12-ecdhe-rsa-chain.pcap", &keys, None);
     let row = &rows[0];

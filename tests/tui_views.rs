@@ -39,7 +39,7 @@ fn load_path(path: &std::path::Path, keylog: Option<std::path::PathBuf>, color: 
         embedded.extend_from_slice(&text);
         embedded.push(b'\n');
     }
-    let keys = Keys { file: keylog, embedded: Arc::new(embedded) };
+    let keys = Keys { file: keylog, embedded: Arc::new(embedded), ..Keys::default() };
     if let Some(k) = &keys.file {
         pipeline.open_key_log(k, &mut |_| {}).unwrap();
     }
@@ -314,6 +314,26 @@ fn detail_tree_folds_and_names_numbers() {
         .collect();
     assert!(text.iter().any(|t| t == "version: TLS 1.2 (0x0303)"), "{text:?}");
     assert!(text.iter().any(|t| t.ends_with("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (0xc02f)")), "{text:?}");
+}
+
+#[test]
+fn header_line_opens_the_story_with_the_key_derivation() {
+    let (mut app, origin, mut keys) = load("tls12-rsa-kx.pcap", None, false);
+    let pem = std::fs::read(common::repo().join("fixtures/certs/server-rsa.key")).unwrap();
+    keys.rsa = vec![tlstrace::crypto::rsa_kx::ServerKey::load("server-rsa.key", &pem, None).unwrap()];
+    open(&mut app, &origin, &keys);
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    let (screen, _) = draw(&mut app, 80, 24);
+    assert!(screen.contains("the handshake's story"), "{screen}");
+    let lines = detail_texts(&app);
+    assert!(lines.iter().any(|l| l == "secret_from: rsa_key"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "label: extended master secret"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "proved_by_finished: true"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "finished_verified: true"), "{lines:?}");
+    // The ladder itself says the Finished verified with the key.
+    let opened = app.opened.as_ref().unwrap();
+    assert!(opened.lines.iter().any(|l| l.text.contains("Finished verified")));
 }
 
 #[test]

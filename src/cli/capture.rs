@@ -50,9 +50,23 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
     if args.output.tui {
         return run_tui(args, source, file, stop);
     }
-    let sink = make_sink(&args.output);
+    let keylog_failed = Arc::new(AtomicBool::new(false));
+    let mut sink = make_sink(&args.output);
+    if let Some(path) = &args.keys.write_keylog {
+        match super::keylog::KeyLogWriter::create(sink, path, keylog_failed.clone()) {
+            Ok(w) => sink = Box::new(w),
+            Err(e) => {
+                warn(&e);
+                return exit::OUTPUT;
+            }
+        }
+    }
     let mut pipeline = pipeline_for(sink.as_ref(), false, args.limits.memory_limit);
     pipeline.show_data(args.keys.show_data);
+    if let Err(e) = super::keylog::load_server_keys(&mut pipeline, &args.keys) {
+        warn(&e);
+        return exit::INPUT;
+    }
     let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
     // A key log that a running browser is still writing is followed as it grows.
     let follower = args.keys.path().map(|path| KeyLogTail::new(path, args.limits.memory_limit));
@@ -76,9 +90,10 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
         summary.kernel = Some(KernelCounters { packets_received: kernel.received, packets_dropped: kernel.dropped });
         summary.input_error = live.capture_error.as_ref().map(|e| e.to_string());
         certs_failed = finish_certificates(&mut summary, certs_unusable);
+        super::keylog::report_rsa_keys(&summary);
         write_summary(live.sink.as_mut(), args.output.json, summary)
     });
-    let file_failed = live.file.close();
+    let file_failed = live.file.close() || keylog_failed.load(Ordering::Relaxed);
     exit_code(written, live.capture_error.map(|e| e.to_string()), file_failed || certs_failed)
 }
 
@@ -229,6 +244,17 @@ fn run_tui(args: &CaptureArgs, source: LiveSource, file: WriteFile, stop: Arc<At
     let budget = args.limits.memory_limit;
     let mut pipeline = pipeline_for(&sink, false, budget);
     pipeline.show_data(args.keys.show_data);
+    let rsa_keys = match super::keylog::read_server_keys(&args.keys) {
+        Ok(keys) => keys,
+        Err(e) => {
+            warn(&e);
+            return exit::INPUT;
+        }
+    };
+    pipeline.secrets_out(args.keys.show_secrets, false);
+    for key in &rsa_keys {
+        pipeline.add_rsa_key(key.clone());
+    }
     let certs_unusable = start_certificates(&mut pipeline, args.output.certs.as_deref());
     let follower = args.keys.path().map(|path| KeyLogTail::new(path, budget));
     pipeline.wait_for_keys(follower.is_some());
@@ -242,7 +268,12 @@ fn run_tui(args: &CaptureArgs, source: LiveSource, file: WriteFile, stop: Arc<At
     let session = crate::tui::Session {
         updates: rx,
         origin: PacketOrigin::Kept(ring),
-        keys: crate::tui::detail::Keys { file: args.keys.path(), embedded: Arc::default() },
+        keys: crate::tui::detail::Keys {
+            file: args.keys.path(),
+            embedded: Arc::default(),
+            rsa: rsa_keys,
+            show_secrets: args.keys.show_secrets,
+        },
         live: true,
         color: super::tui::colors_on(&args.output),
         ascii: !crate::tui::locale_is_utf8(),

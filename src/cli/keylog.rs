@@ -38,15 +38,24 @@ pub fn load_key_log(
 /// private key is an input error. Also `--show-secrets` and `--write-keylog`.
 pub(super) fn load_server_keys(pipeline: &mut Pipeline, keys: &KeyArgs) -> Result<(), String> {
     pipeline.secrets_out(keys.show_secrets, keys.write_keylog.is_some());
-    let password = keys.rsa_key_password.clone().or_else(|| std::env::var("TLSTRACE_KEY_PASSWORD").ok());
-    for path in &keys.rsa_keys {
-        let shown = crate::escape::path(path);
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read RSA key {shown}: {e}"))?;
-        let key = crate::crypto::rsa_kx::ServerKey::load(&shown, &bytes, password.as_deref())
-            .map_err(|e| format!("RSA key {shown}: {e}"))?;
+    for key in read_server_keys(keys)? {
         pipeline.add_rsa_key(key);
     }
     Ok(())
+}
+
+/// The `--rsa-key` files, read (the explorer keeps them to trace a connection again).
+pub(super) fn read_server_keys(keys: &KeyArgs) -> Result<Vec<crate::crypto::rsa_kx::ServerKey>, String> {
+    let password = keys.rsa_key_password.clone().or_else(|| std::env::var("TLSTRACE_KEY_PASSWORD").ok());
+    keys.rsa_keys
+        .iter()
+        .map(|path| {
+            let shown = crate::escape::path(path);
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read RSA key {shown}: {e}"))?;
+            crate::crypto::rsa_kx::ServerKey::load(&shown, &bytes, password.as_deref())
+                .map_err(|e| format!("RSA key {shown}: {e}"))
+        })
+        .collect()
 }
 
 /// At the end of a run: the `--rsa-key` files that matched no server certificate, and the RSA

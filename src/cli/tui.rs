@@ -125,7 +125,15 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
     } else {
         PacketOrigin::Kept(Arc::new(Mutex::new(FrameRing::new(kept_frames_limit(budget)))))
     };
-    let keys = Keys { file: args.keys.path(), embedded: Arc::new(embedded_text) };
+    let rsa = match super::keylog::read_server_keys(&args.keys) {
+        Ok(keys) => keys,
+        Err(e) => {
+            warn(&e);
+            return exit::INPUT;
+        }
+    };
+    let keys =
+        Keys { file: args.keys.path(), embedded: Arc::new(embedded_text), rsa, show_secrets: args.keys.show_secrets };
     let progress = Arc::new(SharedProgress::default());
     quit_on_sigterm(&quit);
     let warnings = WarningsToExplorer::start(tx.clone());

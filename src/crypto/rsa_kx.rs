@@ -10,6 +10,7 @@ use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
 
 /// A server's RSA private key, read from a file.
+#[derive(Clone)]
 pub struct ServerKey {
     /// The file, as given.
     pub path: String,

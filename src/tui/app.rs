@@ -166,9 +166,31 @@ impl Opened {
         }
     }
 
-    /// The selected message's detail: role, tree lines, hex dump.
+    /// The event under the ladder's cursor (a message, a gap, the handshake's story, the end).
+    pub fn event(&self) -> Option<&Event> {
+        let i = self.lines.get(self.cursor)?.event?;
+        self.detail.as_ref()?.events.get(i)
+    }
+
+    /// The selected message's detail: role, tree lines, hex dump; for the header line, the
+    /// handshake's story (with how its keys were made); for a gap or the end, their fields.
     pub fn detail_lines(&self) -> Vec<DetailLine> {
-        let Some(m) = self.message() else { return Vec::new() };
+        let Some(m) = self.message() else {
+            return match self.event() {
+                Some(Event::Handshake(h)) => {
+                    let mut out = vec![DetailLine::Heading(format!("handshake {} of the connection", h.handshake))];
+                    out.extend(super::detail::event_tree(h, &self.toggled).into_iter().map(DetailLine::Tree));
+                    out
+                }
+                Some(Event::Gap(g)) => {
+                    super::detail::event_tree(g, &self.toggled).into_iter().map(DetailLine::Tree).collect()
+                }
+                Some(Event::End(e)) => {
+                    super::detail::event_tree(e, &self.toggled).into_iter().map(DetailLine::Tree).collect()
+                }
+                _ => Vec::new(),
+            };
+        };
         let mut out = Vec::new();
         if !m.role.is_empty() {
             out.push(DetailLine::Role(m.role.clone()));
@@ -685,7 +707,7 @@ impl App {
             return Action::None;
         }
         match k.code {
-            KeyCode::Enter if opened.message().is_some() => {
+            KeyCode::Enter if opened.event().is_some() => {
                 if wide {
                     self.pane = Pane::Detail;
                 } else {

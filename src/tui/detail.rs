@@ -21,6 +21,10 @@ pub struct Keys {
     pub file: Option<PathBuf>,
     /// Key log text embedded in the capture (pcapng Decryption Secrets Blocks).
     pub embedded: Arc<Vec<u8>>,
+    /// `--rsa-key`: the servers' private keys.
+    pub rsa: Vec<crate::crypto::rsa_kx::ServerKey>,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
 }
 
 /// One connection traced again.
@@ -109,6 +113,11 @@ impl OneConnection {
         if !keys.embedded.is_empty() {
             pipeline.add_key_log(&keys.embedded);
         }
+        for key in &keys.rsa {
+            pipeline.add_rsa_key(key.clone());
+        }
+        // Handshake events carry their secrets as key log lines: an export embeds them.
+        pipeline.secrets_out(keys.show_secrets, true);
         OneConnection {
             conn: row.conn,
             first_frame: row.first_frame,
@@ -302,8 +311,13 @@ impl Node {
 /// The decoded fields of `m` as tree lines; `toggled` holds the paths the user folded or
 /// unfolded (against their default).
 pub fn tree(m: &MessageEvent, toggled: &std::collections::HashSet<String>) -> Vec<TreeLine> {
+    event_tree(m, toggled)
+}
+
+/// The fields of any event (a message, a handshake's story) as tree lines.
+pub fn event_tree<T: serde::Serialize>(event: &T, toggled: &std::collections::HashSet<String>) -> Vec<TreeLine> {
     // Through the JSON text the NDJSON view writes (timestamps are raw numbers there).
-    let value = sonic_rs::to_string(m).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Node::Null);
+    let value = sonic_rs::to_string(event).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Node::Null);
     let mut out = Vec::new();
     if let Node::Object(map) = &value {
         let fields = named_fields(map);

@@ -85,7 +85,17 @@ fn key_lines(detail: &ConnDetail, keys: &Keys) -> Vec<String> {
     if randoms.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    // What the trace used or derived (a key log's lines, or master secrets an RSA key opened).
+    for ev in &detail.events {
+        if let Event::Handshake(h) = ev {
+            for line in &h.keylog_lines {
+                if !out.contains(line) {
+                    out.push(line.clone());
+                }
+            }
+        }
+    }
     let mut take = |line: &str| {
         let line = line.trim();
         let mut words = line.split_whitespace();

@@ -380,8 +380,13 @@ fn draw_detail(f: &mut Frame<'_>, app: &mut App, area: Rect, focused: bool) {
         app.page = height.max(1);
     }
     let Some(opened) = app.opened.as_ref() else { return };
-    let name =
-        opened.message().map(|m| format!(" message {}: {} ", m.index, m.name)).unwrap_or_else(|| " detail ".into());
+    let name = match opened.event() {
+        Some(crate::conn::events::Event::Message(m)) => format!(" message {}: {} ", m.index, m.name),
+        Some(crate::conn::events::Event::Handshake(h)) => format!(" conn {}: the handshake's story ", h.conn),
+        Some(crate::conn::events::Event::Gap(_)) => " gap ".to_string(),
+        Some(crate::conn::events::Event::End(_)) => " end ".to_string(),
+        _ => " detail ".to_string(),
+    };
     let lines = opened.detail_lines();
     // Each line, wrapped to the pane: (index of the line, piece, style).
     let mut visual: Vec<(usize, String, Style)> = Vec::new();
