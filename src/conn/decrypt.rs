@@ -92,18 +92,27 @@ pub struct ConnCrypto {
     reason: Option<String>,
     counted: bool,
     failures: u64,
-    /// The ClientHello's version: an RSA premaster starts with it.
-    client_version: u16,
     /// Both hellos carried extended_master_secret (RFC 7627).
     client_offered_ems: bool,
     ems: bool,
+    /// What making the master secret needs and tells (only with a key log or key: boxed, so
+    /// that a flow without decryption stays small).
+    kx: Option<Box<KxState>>,
+}
+
+/// The master secret's making: what an RSA key exchange needs, and the story of how it was
+/// made.
+#[derive(Default)]
+struct KxState {
+    /// The ClientHello's version: an RSA premaster starts with it.
+    client_version: u16,
     /// The ServerHello's session id (a full handshake's session, remembered for resumption).
     server_session_id: Vec<u8>,
     /// `--rsa-key`: the key (index in the store) whose public half is in the server's
     /// certificate.
     server_key: Option<usize>,
     /// How the master secret was made, for the handshake event.
-    derivation: Option<Box<KeyDerivation>>,
+    derivation: Option<KeyDerivation>,
 }
 
 impl ConnCrypto {
@@ -389,7 +398,7 @@ impl ConnCrypto {
         self.offered_ticket = ext(ExtensionType::SessionTicket).map(|e| e.raw.to_vec()).unwrap_or_default();
         self.client_offered_etm = ext(ExtensionType::EncryptThenMac).is_some();
         self.client_offered_ems = ext(ExtensionType::ExtendedMasterSecret).is_some();
-        self.client_version = ch.version;
+        self.kx_state().client_version = ch.version;
         if ext(ExtensionType::EarlyData).is_some() {
             self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();
             self.set_up_early_candidates(store);
@@ -428,7 +437,7 @@ impl ConnCrypto {
             && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::EncryptThenMac);
         self.ems = self.client_offered_ems
             && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::ExtendedMasterSecret);
-        self.server_session_id = sh.session_id.clone();
+        self.kx_state().server_session_id = sh.session_id.clone();
         let secrets = self.logged(store).map(Cow::into_owned);
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
@@ -510,9 +519,13 @@ impl ConnCrypto {
             store.remember(false, session_id, master.clone());
             self.master = Some(master);
             let from = if resumed { "resumed_session" } else { "key_log" };
-            self.derivation = Some(Box::new(KeyDerivation { secret_from: from, ..KeyDerivation::default() }));
+            self.kx_state().derivation = Some(KeyDerivation { secret_from: from, ..KeyDerivation::default() });
             self.set_status(store, "decrypted", None);
         }
+    }
+
+    fn kx_state(&mut self) -> &mut KxState {
+        self.kx.get_or_insert_with(Box::default)
     }
 
     /// `--rsa-key`: the key whose public half the server's certificate holds, if one was given.
@@ -522,7 +535,7 @@ impl ConnCrypto {
             return;
         };
         let Some(modulus) = rsa_modulus(leaf) else { return };
-        self.server_key = store.rsa_keys.iter().position(|(key, _)| key.matches(&modulus));
+        self.kx_state().server_key = store.rsa_keys.iter().position(|(key, _)| key.matches(&modulus));
     }
 
     /// RSA key exchange with a server key: the premaster from the ClientKeyExchange, the master
@@ -534,12 +547,13 @@ impl ConnCrypto {
             return;
         }
         let mut derivation = KeyDerivation { secret_from: "none", ..KeyDerivation::default() };
-        let Some(index) = self.server_key else {
+        let (server_key, client_version) = (self.kx_state().server_key, self.kx_state().client_version);
+        let Some(index) = server_key else {
             store.stats.rsa_key_exchanges_without_key = store.stats.rsa_key_exchanges_without_key.saturating_add(1);
             let note = "RSA key exchange, but no --rsa-key matches the server's certificate".to_string();
             self.reason = Some(format!("no master secret for this client random or session; {note}"));
             derivation.note = Some(note);
-            self.derivation = Some(Box::new(derivation));
+            self.kx_state().derivation = Some(derivation);
             return;
         };
         // SSL 3.0 sends the encrypted premaster bare; TLS with a two-byte length.
@@ -552,14 +566,14 @@ impl ConnCrypto {
             Some(Err(e)) => {
                 self.reason = Some(e.clone());
                 derivation.note = Some(e);
-                self.derivation = Some(Box::new(derivation));
+                self.kx_state().derivation = Some(derivation);
                 return;
             }
             None => return,
         };
         *used = used.saturating_add(1);
         let premaster_version = premaster.get(..2).and_then(|v| <[u8; 2]>::try_from(v).ok()).map(u16::from_be_bytes);
-        let version_ok = premaster_version == Some(self.client_version);
+        let version_ok = premaster_version == Some(client_version);
         derivation.secret_from = "rsa_key";
         derivation.premaster_length = Some(premaster.len());
         derivation.premaster_version = premaster_version;
@@ -575,7 +589,7 @@ impl ConnCrypto {
                 "the premaster names version 0x{:04x}, the ClientHello 0x{:04x}: a server checking it (RFC 5246 \
                  7.4.7.1) would go on with a random premaster and the Finished would fail",
                 premaster_version.unwrap_or(0),
-                self.client_version
+                client_version
             ));
         }
         let prf_hash = prf_hash_of(suite);
@@ -596,10 +610,12 @@ impl ConnCrypto {
         if store.show_secrets {
             derivation.premaster = Some(crate::hex_text::lower(&premaster));
         }
-        self.derivation = Some(Box::new(derivation));
+        let kx = self.kx_state();
+        kx.derivation = Some(derivation);
+        let session_id = kx.server_session_id.clone();
         store.stats.connections_decrypted_with_rsa_key =
             store.stats.connections_decrypted_with_rsa_key.saturating_add(1);
-        store.remember(false, self.server_session_id.clone(), master.clone());
+        store.remember(false, session_id, master.clone());
         self.master = Some(master);
         self.uncount(store);
         self.missing.clear();
@@ -621,7 +637,7 @@ impl ConnCrypto {
         if !store.enabled || self.client_random.is_empty() {
             return None;
         }
-        let mut d = self.derivation.as_deref().cloned().unwrap_or_else(|| KeyDerivation {
+        let mut d = self.kx.as_ref().and_then(|kx| kx.derivation.clone()).unwrap_or_else(|| KeyDerivation {
             secret_from: if self.tls13 && self.secrets.is_some() { "key_log" } else { "none" },
             ..KeyDerivation::default()
         });
@@ -838,8 +854,10 @@ impl ConnCrypto {
         self.from_file = None;
         self.server_random.clear();
         self.master = None;
-        self.derivation = None;
-        self.server_key = None;
+        if let Some(kx) = self.kx.as_mut() {
+            kx.derivation = None;
+            kx.server_key = None;
+        }
         self.status = None;
         self.counted = false;
         self.transcript.clear();

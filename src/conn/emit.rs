@@ -309,6 +309,7 @@ impl Emitter<'_> {
     }
 
     pub(super) fn sslv2(&mut self, half: &mut HalfStream, body: &[u8]) {
+        let body_bytes = body;
         let (Some(&msg_type), rest) = (body.first(), body.get(1..).unwrap_or(&[])) else { return };
         if half.sslv2_encrypted {
             let m = self.base(0x0002, CONTENT_HANDSHAKE, MessageKind::Sslv2EncryptedRecord, body.len(), true);
@@ -321,7 +322,11 @@ impl Emitter<'_> {
         if kind == MessageKind::ClientHello {
             match msgs::ClientHello::decode_sslv2(rest) {
                 Ok(client_hello) => {
-                    m.body = Some(HandshakeBody::ClientHello { client_hello: Box::new(client_hello) });
+                    let body = HandshakeBody::ClientHello { client_hello: Box::new(client_hello) };
+                    // Its bytes from the message type on are the first of the TLS transcript, its
+                    // challenge the client random (RFC 5246 E.2): decryption starts here too.
+                    self.tls.crypto.on_handshake(&mut self.shared.keys, true, msg_type, body_bytes, &body);
+                    m.body = Some(body);
                 }
                 Err(e) => {
                     self.shared.stats.malformed_messages = self.shared.stats.malformed_messages.saturating_add(1);
