@@ -22,6 +22,8 @@
 pub mod hash;
 pub mod keylog;
 pub mod record;
+pub mod seed;
+pub mod ssl3;
 pub mod suites;
 pub mod tls12;
 pub mod tls13;
@@ -35,5 +37,5 @@ mod testvectors;
 pub use hash::HashAlg;
 pub use keylog::{KeyLog, KeyLogFollower, KeyLogIssue, KeyLogStats, Secrets};
 pub use record::{DecryptError, Plaintext, RecordDecryptor};
-pub use suites::{CipherKind, SuiteParams, suite};
+pub use suites::{CipherKind, CipherMode, SuiteParams, suite, unsupported_reason};
 pub use transcript::Transcript;
