@@ -133,7 +133,7 @@ impl AeadCipher {
 
 /// The CBC block ciphers, keyed once.
 #[derive(Clone)]
-enum BlockCipherKey {
+pub(super) enum BlockCipherKey {
     Aes128(Box<Aes128>),
     Aes256(Box<Aes256>),
     TripleDes(Box<TdesEde3>),
@@ -152,7 +152,7 @@ enum BlockCipherKey {
 }
 
 impl BlockCipherKey {
-    fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
+    pub(super) fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
         use BlockCipherKey as B;
         Some(match kind {
             CipherKind::Aes128Cbc => B::Aes128(Box::new(Aes128::new_from_slice(key).ok()?)),
@@ -171,7 +171,7 @@ impl BlockCipherKey {
     }
 
     /// CBC-decrypts whole blocks without removing padding; `None` if the lengths are wrong.
-    fn decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
         fn run<C: BlockCipher + BlockDecryptMut + Clone>(cipher: &C, iv: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
             let decryptor = cbc::Decryptor::<C>::inner_iv_slice_init(cipher.clone(), iv).ok()?;
             let mut buf = ct.to_vec();
@@ -255,7 +255,7 @@ impl RecordMac {
 /// RC4 keyed for one direction. A record that fails its MAC must leave the keystream where it
 /// was (see [`RecordDecryptor::decrypt`]); the crate's state cannot be cloned, so it is rebuilt
 /// from the key and the bytes already used.
-struct Rc4Stream {
+pub(super) struct Rc4Stream {
     key: Vec<u8>,
     cipher: Box<Rc4<U16>>,
     /// Keystream bytes consumed by the records decrypted so far.
@@ -263,7 +263,7 @@ struct Rc4Stream {
 }
 
 impl Rc4Stream {
-    fn new(key: &[u8]) -> Option<Self> {
+    pub(super) fn new(key: &[u8]) -> Option<Self> {
         Some(Rc4Stream { key: key.to_vec(), cipher: Box::new(Rc4::new_from_slice(key).ok()?), consumed: 0 })
     }
 
