@@ -55,8 +55,7 @@ fn every_legacy_fixture_decrypts_with_both_finished_verified() {
         assert_eq!(h["version_name"], version, "{name}");
         assert_eq!(h["decryption"]["status"], "decrypted", "{name}: {}", h["decryption"]);
         assert_eq!(h["finished_verified"], true, "{name}");
-        let finished: Vec<&Value> =
-            ev.iter().filter(|e| e["event"] == "message" && e["name"] == "Finished").collect();
+        let finished: Vec<&Value> = ev.iter().filter(|e| e["event"] == "message" && e["name"] == "Finished").collect();
         assert_eq!(finished.len(), 2, "{name}");
         assert!(finished.iter().all(|f| f["decrypted"] == true), "{name}");
         // tlslite-ng splits CBC records 1/n-1 under SSL 3.0 and TLS 1.0 (the BEAST

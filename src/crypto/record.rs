@@ -216,7 +216,8 @@ fn seed_cbc_decrypt(seed: &Seed, iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>
 /// content, or SSL 3.0's own construction (no version).
 #[derive(Clone, Debug)]
 enum RecordMac {
-    Hmac(KeyedHmac),
+    /// Boxed: a keyed HMAC holds both hash states, ten times an SSL 3.0 MAC key.
+    Hmac(Box<KeyedHmac>),
     Ssl3(Ssl3Mac),
 }
 
@@ -225,7 +226,7 @@ impl RecordMac {
         if version == VERSION_SSL30 {
             Some(RecordMac::Ssl3(Ssl3Mac::new(alg, key)))
         } else {
-            Some(RecordMac::Hmac(KeyedHmac::new(alg, key)?))
+            Some(RecordMac::Hmac(Box::new(KeyedHmac::new(alg, key)?)))
         }
     }
 
@@ -270,7 +271,7 @@ impl Rc4Stream {
     /// Goes back to the keystream position before the last `apply`.
     fn rewind(&mut self) {
         let Ok(fresh) = Rc4::<U16>::new_from_slice(&self.key) else { return };
-        self.cipher = Box::new(fresh);
+        *self.cipher = fresh;
         let mut left = self.consumed;
         let mut scratch = [0u8; 4096];
         while left > 0 {
@@ -299,7 +300,7 @@ enum Protection {
         cipher: BlockCipherKey,
         block_len: usize,
         /// The MAC key (and algorithm), set up once for every record of the direction.
-        mac_key: Box<RecordMac>,
+        mac_key: RecordMac,
         /// SSL 3.0 and TLS 1.0 only: the IV of the next record (the last ciphertext block of
         /// the previous one, the key block's IV for the first).
         chained_iv: Option<Vec<u8>>,
@@ -309,7 +310,7 @@ enum Protection {
         ssl3_padding: bool,
     },
     /// RC4 or NULL: content || MAC, the whole record through the keystream (none for NULL).
-    Stream { rc4: Option<Rc4Stream>, mac_key: Box<RecordMac> },
+    Stream { rc4: Option<Rc4Stream>, mac_key: RecordMac },
 }
 
 /// Decrypts one direction's protected records in order.
@@ -445,7 +446,7 @@ impl RecordDecryptor {
             CipherMode::Cbc => Protection::Cbc {
                 cipher: BlockCipherKey::new(params.cipher, key)?,
                 block_len: params.cipher.block_len(),
-                mac_key: Box::new(RecordMac::new(version, params.mac?, mac_key)?),
+                mac_key: RecordMac::new(version, params.mac?, mac_key)?,
                 chained_iv: matches!(version, VERSION_SSL30 | VERSION_TLS10).then_some(iv),
                 // RFC 7366 applies to TLS only.
                 encrypt_then_mac: encrypt_then_mac && version != VERSION_SSL30,
@@ -456,7 +457,7 @@ impl RecordDecryptor {
                     CipherKind::Null => None,
                     _ => Some(Rc4Stream::new(key)?),
                 },
-                mac_key: Box::new(RecordMac::new(version, params.mac?, mac_key)?),
+                mac_key: RecordMac::new(version, params.mac?, mac_key)?,
             },
         };
         Some(RecordDecryptor { suite: params, version, seq: 0, protection })

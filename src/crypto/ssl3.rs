@@ -51,7 +51,12 @@ pub fn master_secret(premaster: &[u8], client_random: &[u8], server_random: &[u8
 
 /// The key block of an SSL 3.0 connection, split into its parts, with export keys and IVs
 /// already expanded (RFC 6101 6.2.2). `None` for inputs of the wrong length.
-pub fn key_block(suite: &SuiteParams, master_secret: &[u8], client_random: &[u8], server_random: &[u8]) -> Option<KeyBlock> {
+pub fn key_block(
+    suite: &SuiteParams,
+    master_secret: &[u8],
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Option<KeyBlock> {
     if suite.tls13 || suite.is_aead() || master_secret.len() != MASTER_SECRET_LEN {
         return None;
     }
@@ -119,8 +124,7 @@ impl Ssl3Mac {
         let pad1 = vec![PAD1; pad_len(self.alg)];
         let pad2 = vec![PAD2; pad_len(self.alg)];
         let length = u16::try_from(content.len()).ok()?.to_be_bytes();
-        let inner =
-            self.alg.digest(&[&self.secret, &pad1, &seq.to_be_bytes(), &[content_type], &length, content]);
+        let inner = self.alg.digest(&[&self.secret, &pad1, &seq.to_be_bytes(), &[content_type], &length, content]);
         Some(self.alg.digest(&[&self.secret, &pad2, &inner]))
     }
 }

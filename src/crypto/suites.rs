@@ -697,7 +697,10 @@ mod tests {
         let s = suite(0x003B).unwrap(); // RSA_WITH_NULL_SHA256
         assert_eq!((s.mac, s.prf_hash), (Some(Sha256), Sha256));
         let s = suite(0xC07B).unwrap(); // RSA_WITH_CAMELLIA_256_GCM_SHA384
-        assert_eq!((s.cipher, s.key_len, s.fixed_iv_len, s.record_iv_len, s.prf_hash), (Camellia256Gcm, 32, 4, 8, Sha384));
+        assert_eq!(
+            (s.cipher, s.key_len, s.fixed_iv_len, s.record_iv_len, s.prf_hash),
+            (Camellia256Gcm, 32, 4, 8, Sha384)
+        );
         let s = suite(0xC03D).unwrap(); // RSA_WITH_ARIA_256_CBC_SHA384
         assert_eq!((s.cipher, s.mac, s.prf_hash, s.fixed_iv_len), (Aria256Cbc, Some(Sha384), Sha384, 16));
         let s = suite(0x0096).unwrap(); // RSA_WITH_SEED_CBC_SHA

@@ -723,13 +723,43 @@ fn legacy_block_ciphers_decrypt_their_test_vectors() {
     use super::suites::CipherKind::*;
     let cases: [(CipherKind, &str, &str, &str, &str); 8] = [
         // RFC 3713 appendix A.
-        (Camellia128Cbc, "0123456789abcdeffedcba9876543210", "0123456789abcdeffedcba9876543210", "67673138549669730857065648eabe43", "RFC 3713"),
-        (Camellia256Cbc, "0123456789abcdeffedcba987654321000112233445566778899aabbccddeeff", "0123456789abcdeffedcba9876543210", "9acc237dff16d76c20ef7c919e3a7509", "RFC 3713"),
+        (
+            Camellia128Cbc,
+            "0123456789abcdeffedcba9876543210",
+            "0123456789abcdeffedcba9876543210",
+            "67673138549669730857065648eabe43",
+            "RFC 3713",
+        ),
+        (
+            Camellia256Cbc,
+            "0123456789abcdeffedcba987654321000112233445566778899aabbccddeeff",
+            "0123456789abcdeffedcba9876543210",
+            "9acc237dff16d76c20ef7c919e3a7509",
+            "RFC 3713",
+        ),
         // RFC 5794 appendix A.
-        (Aria128Cbc, "000102030405060708090a0b0c0d0e0f", "00112233445566778899aabbccddeeff", "d718fbd6ab644c739da95f3be6451778", "RFC 5794"),
-        (Aria256Cbc, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "00112233445566778899aabbccddeeff", "f92bd7c79fb72e2f2b8f80c1972d24fc", "RFC 5794"),
+        (
+            Aria128Cbc,
+            "000102030405060708090a0b0c0d0e0f",
+            "00112233445566778899aabbccddeeff",
+            "d718fbd6ab644c739da95f3be6451778",
+            "RFC 5794",
+        ),
+        (
+            Aria256Cbc,
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            "00112233445566778899aabbccddeeff",
+            "f92bd7c79fb72e2f2b8f80c1972d24fc",
+            "RFC 5794",
+        ),
         // RFC 4269 appendix B (the cipher written here).
-        (SeedCbc, "00000000000000000000000000000000", "000102030405060708090a0b0c0d0e0f", "5ebac6e0054e166819aff1cc6d346cdb", "RFC 4269"),
+        (
+            SeedCbc,
+            "00000000000000000000000000000000",
+            "000102030405060708090a0b0c0d0e0f",
+            "5ebac6e0054e166819aff1cc6d346cdb",
+            "RFC 4269",
+        ),
         // The IDEA paper's vector (Lai and Massey), as in every IDEA implementation's tests.
         (IdeaCbc, "00010002000300040005000600070008", "0000000100020003", "11fbed2b01986de5", "IDEA"),
         // FIPS 46 worked example.
@@ -790,7 +820,15 @@ fn seal_stream_record(
 #[test]
 fn rc4_and_null_records_open_and_a_bad_record_keeps_the_keystream() {
     let (m, cr, sr) = ([9u8; 48], [1u8; 32], [2u8; 32]);
-    for (code, version) in [(0x0004, 0x0303), (0x0005, 0x0301), (0x0004, 0x0300), (0x0003, 0x0301), (0x0001, 0x0303), (0x0002, 0x0300), (0x003B, 0x0303)] {
+    for (code, version) in [
+        (0x0004, 0x0303),
+        (0x0005, 0x0301),
+        (0x0004, 0x0300),
+        (0x0003, 0x0301),
+        (0x0001, 0x0303),
+        (0x0002, 0x0300),
+        (0x003B, 0x0303),
+    ] {
         let params = suite(code).unwrap();
         let kb = if version == 0x0300 {
             super::ssl3::key_block(&params, &m, &cr, &sr).unwrap()
@@ -829,11 +867,14 @@ fn export_keys_follow_rfc2246_and_ssl3() {
     let seed = [cr, sr].concat();
     for code in [0x0003u16, 0x0006, 0x0008] {
         let params = suite(code).unwrap();
-        let raw = tls12::prf(0x0301, params.prf_hash, &m, b"key expansion", &[sr, cr].concat(), 2 * (params.mac_key_len + 5))
-            .unwrap();
+        let raw =
+            tls12::prf(0x0301, params.prf_hash, &m, b"key expansion", &[sr, cr].concat(), 2 * (params.mac_key_len + 5))
+                .unwrap();
         let (client_raw, server_raw) = raw[2 * params.mac_key_len..].split_at(5);
         let kb = tls12::key_block(&params, 0x0301, &m, &cr, &sr).unwrap();
-        let want = |key: &[u8], label: &[u8]| tls12::prf(0x0301, params.prf_hash, key, label, &seed, params.cipher.key_len()).unwrap();
+        let want = |key: &[u8], label: &[u8]| {
+            tls12::prf(0x0301, params.prf_hash, key, label, &seed, params.cipher.key_len()).unwrap()
+        };
         assert_eq!(kb.client_key, want(client_raw, b"client write key"), "{code:#06x}");
         assert_eq!(kb.server_key, want(server_raw, b"server write key"), "{code:#06x}");
         let block = params.cipher.block_len();
@@ -845,7 +886,10 @@ fn export_keys_follow_rfc2246_and_ssl3() {
         }
         // SSL 3.0: MD5 of the key and randoms, the IVs MD5 of the randoms.
         let kb3 = super::ssl3::key_block(&params, &m, &cr, &sr).unwrap();
-        assert_eq!(kb3.client_key, HashAlg::Md5.digest(&[&kb3_raw(&params, &m, &cr, &sr).0, &cr, &sr])[..params.cipher.key_len()]);
+        assert_eq!(
+            kb3.client_key,
+            HashAlg::Md5.digest(&[&kb3_raw(&params, &m, &cr, &sr).0, &cr, &sr])[..params.cipher.key_len()]
+        );
         if block > 0 {
             assert_eq!(kb3.server_iv, HashAlg::Md5.digest(&[&sr, &cr])[..block]);
         }

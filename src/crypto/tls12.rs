@@ -144,10 +144,17 @@ fn implicit_iv_len(suite: &SuiteParams, version: u16) -> usize {
 /// write key", client_random + server_random), and under TLS 1.0 its IVs the two halves of
 /// PRF("", "IV block", client_random + server_random). The PRF is TLS 1.0's (export suites were
 /// withdrawn by TLS 1.1).
-fn expand_export(kb: &mut KeyBlock, suite: &SuiteParams, version: u16, client_random: &[u8], server_random: &[u8]) -> Option<()> {
+fn expand_export(
+    kb: &mut KeyBlock,
+    suite: &SuiteParams,
+    version: u16,
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Option<()> {
     let seed = [client_random, server_random].concat();
     let key_len = suite.cipher.key_len();
-    let final_key = |key: &[u8], label: &[u8]| PrfKey::new(VERSION_TLS10, suite.prf_hash, key)?.expand(label, &seed, key_len);
+    let final_key =
+        |key: &[u8], label: &[u8]| PrfKey::new(VERSION_TLS10, suite.prf_hash, key)?.expand(label, &seed, key_len);
     kb.client_key = final_key(&kb.client_key, b"client write key")?;
     kb.server_key = final_key(&kb.server_key, b"server write key")?;
     let block_len = suite.cipher.block_len();
