@@ -112,3 +112,36 @@ fn a_wrong_master_secret_is_reported_not_decrypted() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A suite that cannot be decrypted says which and why: a real capture whose ServerHello is
+/// rewritten to pick a GOST suite (0xC102) keeps its key log entry, and the handshake event's
+/// decryption reports `unsupported_cipher` with the suite's name and the reason.
+#[test]
+fn an_undecryptable_suite_is_named_with_its_reason() {
+    let name = "legacy-tls12-null-md5";
+    let mut bytes = std::fs::read(common::fixture(&format!("{name}.pcap"))).unwrap();
+    // The ServerHello record: 16 03 03 len len 02 len len len 03 03, then the random, the
+    // session id (length-prefixed) and the suite.
+    let at = bytes
+        .windows(11)
+        .position(|w| w[0] == 0x16 && w[1] == 3 && w[2] == 3 && w[5] == 2 && w[9] == 3 && w[10] == 3)
+        .expect("ServerHello");
+    let sid_len = usize::from(bytes[at + 11 + 32]);
+    let suite_at = at + 11 + 32 + 1 + sid_len;
+    assert_eq!(&bytes[suite_at..suite_at + 2], &[0x00, 0x01], "NULL-MD5 in the ServerHello");
+    bytes[suite_at..suite_at + 2].copy_from_slice(&[0xC1, 0x02]);
+    let dir = std::env::temp_dir().join(format!("tlstrace-legacy-gost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = dir.join("gost.pcap");
+    std::fs::write(&pcap, &bytes).unwrap();
+    let keylog = common::fixture(&format!("{name}.keylog"));
+    let ev = common::events(&pcap, &["--keylog", keylog.to_str().unwrap()]);
+    let h = common::of_kind(&ev, "handshake")[0];
+    assert_eq!(h["cipher_suite"], 0xC102);
+    assert_eq!(h["decryption"]["status"], "unsupported_cipher", "{}", h["decryption"]);
+    let reason = h["decryption"]["reason"].as_str().unwrap();
+    assert!(reason.contains("TLS_GOSTR341112_256_WITH_28147_CNT_IMIT (0xc102)"), "{reason}");
+    assert!(reason.contains("GOST ciphers"), "{reason}");
+    assert_eq!(common::summary(&ev)["decryption"]["connections_unsupported_cipher"], 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
