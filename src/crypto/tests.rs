@@ -899,10 +899,9 @@ fn export_keys_follow_rfc2246_and_ssl3() {
 /// The raw (unexpanded) SSL 3.0 client and server write keys, from RFC 6101's key block.
 fn kb3_raw(params: &SuiteParams, m: &[u8], cr: &[u8], sr: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut block = Vec::new();
-    for (i, letters) in ["A", "BB", "CCC", "DDDD", "EEEEE"].iter().enumerate() {
+    for letters in ["A", "BB", "CCC", "DDDD", "EEEEE"] {
         let inner = HashAlg::Sha1.digest(&[letters.as_bytes(), m, sr, cr]);
         block.extend_from_slice(&HashAlg::Md5.digest(&[m, &inner]));
-        let _ = i;
     }
     let at = 2 * params.mac_key_len;
     (block[at..at + 5].to_vec(), block[at + 5..at + 10].to_vec())
