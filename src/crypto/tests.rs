@@ -762,7 +762,7 @@ fn legacy_block_ciphers_decrypt_their_test_vectors() {
         ),
         // The IDEA paper's vector (Lai and Massey), as in every IDEA implementation's tests.
         (IdeaCbc, "00010002000300040005000600070008", "0000000100020003", "11fbed2b01986de5", "IDEA"),
-        // FIPS 46 worked example.
+        // The classic DES worked example (key 133457799BBCDFF1, "The DES Algorithm Illustrated").
         (DesCbc, "133457799bbcdff1", "0123456789abcdef", "85e813540f0ab405", "DES"),
         // RFC 2268 section 5, 16-byte key with 128 effective bits (as export RC2 is keyed).
         (Rc2Cbc40, "88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "2269552ab0f85ca6", "RFC 2268"),
