@@ -34,6 +34,23 @@ fn rsa_key_exchanges_decrypt_with_the_server_key() {
         ("tls10-rsa-kx.pcap", 1, "TLS 1.0/1.1 PRF (P_MD5 xor P_SHA1)", "extended master secret"),
         ("gnutls-tls12-rsa-no-ems.pcap", 1, "TLS 1.2 PRF (P_SHA-256)", "master secret"),
         ("tls12-rsa-renegotiation.pcap", 2, "TLS 1.2 PRF (P_SHA-384)", "extended master secret"),
+        // tlslite-ng and the legacy suites: SSL 3.0's own derivation, RC4, NULL, Camellia, ARIA.
+        (
+            "legacy-ssl3-aes128-sha.pcap",
+            1,
+            "SSL 3.0 key derivation (MD5 and SHA-1)",
+            "SSL 3.0 (MD5 and SHA-1 over 'A', 'BB', 'CCC')",
+        ),
+        (
+            "legacy-ssl3-rc4-md5.pcap",
+            1,
+            "SSL 3.0 key derivation (MD5 and SHA-1)",
+            "SSL 3.0 (MD5 and SHA-1 over 'A', 'BB', 'CCC')",
+        ),
+        ("legacy-tls10-rc4-sha.pcap", 1, "TLS 1.0/1.1 PRF (P_MD5 xor P_SHA1)", "extended master secret"),
+        ("legacy-tls12-null-sha.pcap", 1, "TLS 1.2 PRF (P_SHA-256)", "extended master secret"),
+        ("legacy-tls12-aria128-gcm.pcap", 1, "TLS 1.2 PRF (P_SHA-256)", "extended master secret"),
+        ("legacy-tls10-camellia128-sha.pcap", 1, "TLS 1.0/1.1 PRF (P_MD5 xor P_SHA1)", "extended master secret"),
     ];
     for (name, count, prf, label) in cases {
         let (hs, summary) = handshakes(name, &[]);

@@ -509,11 +509,12 @@ impl ConnCrypto {
                 return;
             };
             if crypto::suite(suite).is_none() || !crypto::record::tls12_version_supported(version) {
-                self.set_status(
-                    store,
-                    "unsupported_cipher",
-                    Some(format!("cipher suite 0x{suite:04x} with version 0x{version:04x} cannot be decrypted")),
-                );
+                let why = if crypto::suite(suite).is_none() {
+                    crypto::unsupported_reason(suite)
+                } else {
+                    format!("cipher suite 0x{suite:04x} with version 0x{version:04x} cannot be decrypted")
+                };
+                self.set_status(store, "unsupported_cipher", Some(why));
                 return;
             }
             store.remember(false, session_id, master.clone());
@@ -746,9 +747,17 @@ impl ConnCrypto {
         if !reuse {
             self.key_prf();
             let prf = self.prf_key.as_deref().map(|(_, _, k)| k);
-            let derived = crypto::suite(suite).zip(prf).and_then(|(params, prf)| {
-                crypto::tls12::key_block_with(prf, &params, version, &self.client_random, &self.server_random)
-            });
+            let derived = if version == crypto::ssl3::VERSION_SSL30 {
+                // SSL 3.0 has no PRF: its key block is MD5/SHA-1 over the master secret.
+                let master = self.master.as_deref().unwrap_or_default();
+                crypto::suite(suite).and_then(|params| {
+                    crypto::ssl3::key_block(&params, master, &self.client_random, &self.server_random)
+                })
+            } else {
+                crypto::suite(suite).zip(prf).and_then(|(params, prf)| {
+                    crypto::tls12::key_block_with(prf, &params, version, &self.client_random, &self.server_random)
+                })
+            };
             self.key_block = derived.map(|kb| Box::new((inputs, kb)));
         }
         let dec = self
@@ -776,6 +785,11 @@ impl ConnCrypto {
             })
         } else {
             let version = self.version?;
+            if version == crypto::ssl3::VERSION_SSL30 {
+                // SSL 3.0's Finished hashes the messages with the sender and master secret.
+                let master = self.master.as_deref()?;
+                return Some(crypto::ssl3::verify_finished(master, &self.transcript, from_client, body));
+            }
             let hash = crypto::tls12::finished_hash(version, suite.prf_hash, &self.transcript)?;
             self.key_prf();
             let (_, _, prf) = self.prf_key.as_deref()?;

@@ -7,16 +7,24 @@
 //! same record (TLS 1.3 early data versus handshake keys) without losing sync.
 
 use aes::{Aes128, Aes256};
+use aes_gcm::AesGcm;
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aria::{Aria128, Aria256};
+use camellia::{Camellia128, Camellia256};
 use cbc::cipher::block_padding::NoPadding;
-use cbc::cipher::{BlockCipher, BlockDecryptMut, InnerIvInit};
+use cbc::cipher::{BlockCipher, BlockDecryptMut, InnerIvInit, StreamCipher};
 use ccm::Ccm;
 use ccm::consts::{U8, U12, U16};
-use des::TdesEde3;
+use des::{Des, TdesEde3};
+use idea::Idea;
+use rc2::Rc2;
+use rc4::Rc4;
 
-use super::hash::ct_eq;
-use super::suites::{CipherKind, SuiteParams, suite};
+use super::hash::{KeyedHmac, ct_eq};
+use super::seed::Seed;
+use super::ssl3::{Ssl3Mac, VERSION_SSL30};
+use super::suites::{CipherKind, CipherMode, SuiteParams, suite};
 use super::tls12::{self, VERSION_TLS10, VERSION_TLS11, VERSION_TLS12};
 use super::tls13;
 use crate::registry::ContentType;
@@ -58,13 +66,18 @@ pub enum DecryptError {
 
 /// The AEAD ciphers, keyed once. AES-GCM and ChaCha20-Poly1305 (nearly every record of a key
 /// log run) go through ring, whose assembly is much faster than the RustCrypto crates
-/// (BENCHMARKS.md); ring has no CCM, which RustCrypto keeps.
+/// (BENCHMARKS.md); ring has no CCM, Camellia or ARIA, which RustCrypto keeps (GCM over any
+/// 128-bit block cipher through aes-gcm's generic `AesGcm`).
 enum AeadCipher {
     Ring(Box<ring::aead::LessSafeKey>),
     Aes128Ccm(Box<Ccm<Aes128, U16, U12>>),
     Aes256Ccm(Box<Ccm<Aes256, U16, U12>>),
     Aes128Ccm8(Box<Ccm<Aes128, U8, U12>>),
     Aes256Ccm8(Box<Ccm<Aes256, U8, U12>>),
+    Camellia128Gcm(Box<AesGcm<Camellia128, U12>>),
+    Camellia256Gcm(Box<AesGcm<Camellia256, U12>>),
+    Aria128Gcm(Box<AesGcm<Aria128, U12>>),
+    Aria256Gcm(Box<AesGcm<Aria256, U12>>),
 }
 
 impl AeadCipher {
@@ -77,7 +90,11 @@ impl AeadCipher {
             CipherKind::Aes256Ccm => AeadCipher::Aes256Ccm(Box::new(Ccm::new_from_slice(key).ok()?)),
             CipherKind::Aes128Ccm8 => AeadCipher::Aes128Ccm8(Box::new(Ccm::new_from_slice(key).ok()?)),
             CipherKind::Aes256Ccm8 => AeadCipher::Aes256Ccm8(Box::new(Ccm::new_from_slice(key).ok()?)),
-            CipherKind::Aes128Cbc | CipherKind::Aes256Cbc | CipherKind::TripleDesCbc => return None,
+            CipherKind::Camellia128Gcm => AeadCipher::Camellia128Gcm(Box::new(AesGcm::new_from_slice(key).ok()?)),
+            CipherKind::Camellia256Gcm => AeadCipher::Camellia256Gcm(Box::new(AesGcm::new_from_slice(key).ok()?)),
+            CipherKind::Aria128Gcm => AeadCipher::Aria128Gcm(Box::new(AesGcm::new_from_slice(key).ok()?)),
+            CipherKind::Aria256Gcm => AeadCipher::Aria256Gcm(Box::new(AesGcm::new_from_slice(key).ok()?)),
+            _ => return None,
         })
     }
 
@@ -90,7 +107,7 @@ impl AeadCipher {
     fn open(&self, nonce: [u8; 12], aad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
         let AeadCipher::Ring(key) = self else {
             let nonce = GenericArray::from(nonce);
-            return self.open_ccm(&nonce, Payload { msg: ciphertext, aad });
+            return self.open_rustcrypto(&nonce, Payload { msg: ciphertext, aad });
         };
         let mut buf = ciphertext.to_vec();
         let nonce = ring::aead::Nonce::assume_unique_for_key(nonce);
@@ -99,37 +116,62 @@ impl AeadCipher {
         Some(buf)
     }
 
-    fn open_ccm(&self, nonce: &GenericArray<u8, U12>, payload: Payload<'_, '_>) -> Option<Vec<u8>> {
+    fn open_rustcrypto(&self, nonce: &GenericArray<u8, U12>, payload: Payload<'_, '_>) -> Option<Vec<u8>> {
         match self {
             AeadCipher::Ring(_) => None,
             AeadCipher::Aes128Ccm(c) => c.decrypt(nonce, payload).ok(),
             AeadCipher::Aes256Ccm(c) => c.decrypt(nonce, payload).ok(),
             AeadCipher::Aes128Ccm8(c) => c.decrypt(nonce, payload).ok(),
             AeadCipher::Aes256Ccm8(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Camellia128Gcm(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Camellia256Gcm(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Aria128Gcm(c) => c.decrypt(nonce, payload).ok(),
+            AeadCipher::Aria256Gcm(c) => c.decrypt(nonce, payload).ok(),
         }
     }
 }
 
 /// The CBC block ciphers, keyed once.
 #[derive(Clone)]
-enum BlockCipherKey {
+pub(super) enum BlockCipherKey {
     Aes128(Box<Aes128>),
     Aes256(Box<Aes256>),
     TripleDes(Box<TdesEde3>),
+    Camellia128(Box<Camellia128>),
+    Camellia256(Box<Camellia256>),
+    Aria128(Box<Aria128>),
+    Aria256(Box<Aria256>),
+    Idea(Box<Idea>),
+    /// DES and export DES40 (whose 5 key bytes were expanded to 8).
+    Des(Box<Des>),
+    /// Export RC2 keyed with its 16 expanded bytes, all 128 bits effective (as OpenSSL's
+    /// SSL_RC2 cipher spec keys it).
+    Rc2(Box<Rc2>),
+    /// SEED, written here (no RustCrypto crate): CBC is chained by hand for it.
+    Seed(Box<Seed>),
 }
 
 impl BlockCipherKey {
-    fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
+    pub(super) fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
+        use BlockCipherKey as B;
         Some(match kind {
-            CipherKind::Aes128Cbc => BlockCipherKey::Aes128(Box::new(Aes128::new_from_slice(key).ok()?)),
-            CipherKind::Aes256Cbc => BlockCipherKey::Aes256(Box::new(Aes256::new_from_slice(key).ok()?)),
-            CipherKind::TripleDesCbc => BlockCipherKey::TripleDes(Box::new(TdesEde3::new_from_slice(key).ok()?)),
+            CipherKind::Aes128Cbc => B::Aes128(Box::new(Aes128::new_from_slice(key).ok()?)),
+            CipherKind::Aes256Cbc => B::Aes256(Box::new(Aes256::new_from_slice(key).ok()?)),
+            CipherKind::TripleDesCbc => B::TripleDes(Box::new(TdesEde3::new_from_slice(key).ok()?)),
+            CipherKind::Camellia128Cbc => B::Camellia128(Box::new(Camellia128::new_from_slice(key).ok()?)),
+            CipherKind::Camellia256Cbc => B::Camellia256(Box::new(Camellia256::new_from_slice(key).ok()?)),
+            CipherKind::Aria128Cbc => B::Aria128(Box::new(Aria128::new_from_slice(key).ok()?)),
+            CipherKind::Aria256Cbc => B::Aria256(Box::new(Aria256::new_from_slice(key).ok()?)),
+            CipherKind::IdeaCbc => B::Idea(Box::new(Idea::new_from_slice(key).ok()?)),
+            CipherKind::DesCbc | CipherKind::Des40Cbc => B::Des(Box::new(Des::new_from_slice(key).ok()?)),
+            CipherKind::Rc2Cbc40 if key.len() == 16 => B::Rc2(Box::new(Rc2::new_from_slice(key).ok()?)),
+            CipherKind::SeedCbc => B::Seed(Box::new(Seed::new(key)?)),
             _ => return None,
         })
     }
 
     /// CBC-decrypts whole blocks without removing padding; `None` if the lengths are wrong.
-    fn decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
         fn run<C: BlockCipher + BlockDecryptMut + Clone>(cipher: &C, iv: &[u8], ct: &[u8]) -> Option<Vec<u8>> {
             let decryptor = cbc::Decryptor::<C>::inner_iv_slice_init(cipher.clone(), iv).ok()?;
             let mut buf = ct.to_vec();
@@ -141,6 +183,102 @@ impl BlockCipherKey {
             BlockCipherKey::Aes128(c) => run(c.as_ref(), iv, ciphertext),
             BlockCipherKey::Aes256(c) => run(c.as_ref(), iv, ciphertext),
             BlockCipherKey::TripleDes(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Camellia128(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Camellia256(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Aria128(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Aria256(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Idea(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Des(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Rc2(c) => run(c.as_ref(), iv, ciphertext),
+            BlockCipherKey::Seed(c) => seed_cbc_decrypt(c, iv, ciphertext),
+        }
+    }
+}
+
+/// CBC decryption with SEED: each plaintext block is D(C_i) XOR C_(i-1), C_0 the IV.
+fn seed_cbc_decrypt(seed: &Seed, iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    let mut previous: [u8; 16] = iv.try_into().ok()?;
+    if !ciphertext.len().is_multiple_of(16) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(ciphertext.len());
+    for chunk in ciphertext.chunks_exact(16) {
+        let block: [u8; 16] = chunk.try_into().ok()?;
+        let mut plain = block;
+        seed.decrypt_block(&mut plain);
+        out.extend(plain.iter().zip(previous).map(|(p, c)| p ^ c));
+        previous = block;
+    }
+    Some(out)
+}
+
+/// The record MAC of CBC and stream suites: TLS's HMAC over seq || type || version || length ||
+/// content, or SSL 3.0's own construction (no version).
+#[derive(Clone, Debug)]
+enum RecordMac {
+    /// Boxed: a keyed HMAC holds both hash states, ten times an SSL 3.0 MAC key.
+    Hmac(Box<KeyedHmac>),
+    Ssl3(Ssl3Mac),
+}
+
+impl RecordMac {
+    fn new(version: u16, alg: super::hash::HashAlg, key: &[u8]) -> Option<Self> {
+        if version == VERSION_SSL30 {
+            Some(RecordMac::Ssl3(Ssl3Mac::new(alg, key)))
+        } else {
+            Some(RecordMac::Hmac(Box::new(KeyedHmac::new(alg, key)?)))
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            RecordMac::Hmac(k) => k.alg().output_len(),
+            RecordMac::Ssl3(m) => m.alg().output_len(),
+        }
+    }
+
+    /// The MAC of `content` (`None` if longer than a record can be).
+    fn mac(&self, seq: u64, content_type: u8, version: u16, content: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            RecordMac::Hmac(keyed) => {
+                let header = mac_header(seq, content_type, version, u16::try_from(content.len()).ok()?);
+                Some(keyed.mac(&[&header, content]))
+            }
+            RecordMac::Ssl3(ssl3) => ssl3.mac(seq, content_type, content),
+        }
+    }
+
+    fn verify(&self, seq: u64, content_type: u8, version: u16, content: &[u8], received: &[u8]) -> bool {
+        self.mac(seq, content_type, version, content).is_some_and(|expected| ct_eq(&expected, received))
+    }
+}
+
+/// RC4 keyed for one direction. A record that fails its MAC must leave the keystream where it
+/// was (see [`RecordDecryptor::decrypt`]); the crate's state cannot be cloned, so it is rebuilt
+/// from the key and the bytes already used.
+pub(super) struct Rc4Stream {
+    key: Vec<u8>,
+    cipher: Box<Rc4<U16>>,
+    /// Keystream bytes consumed by the records decrypted so far.
+    consumed: u64,
+}
+
+impl Rc4Stream {
+    pub(super) fn new(key: &[u8]) -> Option<Self> {
+        Some(Rc4Stream { key: key.to_vec(), cipher: Box::new(Rc4::new_from_slice(key).ok()?), consumed: 0 })
+    }
+
+    /// Goes back to the keystream position before the last `apply`.
+    fn rewind(&mut self) {
+        let Ok(fresh) = Rc4::<U16>::new_from_slice(&self.key) else { return };
+        *self.cipher = fresh;
+        let mut left = self.consumed;
+        let mut scratch = [0u8; 4096];
+        while left > 0 {
+            let n = usize::try_from(left).unwrap_or(scratch.len()).min(scratch.len());
+            let Some(part) = scratch.get_mut(..n) else { return };
+            self.cipher.apply_keystream(part);
+            left = left.saturating_sub(n as u64);
         }
     }
 }
@@ -162,12 +300,17 @@ enum Protection {
         cipher: BlockCipherKey,
         block_len: usize,
         /// The MAC key (and algorithm), set up once for every record of the direction.
-        mac_key: Box<super::hash::KeyedHmac>,
-        /// TLS 1.0 only: the IV of the next record (the last ciphertext block of the previous
-        /// one, the key block's IV for the first).
+        mac_key: RecordMac,
+        /// SSL 3.0 and TLS 1.0 only: the IV of the next record (the last ciphertext block of
+        /// the previous one, the key block's IV for the first).
         chained_iv: Option<Vec<u8>>,
         encrypt_then_mac: bool,
+        /// SSL 3.0 padding: only its length byte counts (its bytes are arbitrary, and shorter
+        /// than a block).
+        ssl3_padding: bool,
     },
+    /// RC4 or NULL: content || MAC, the whole record through the keystream (none for NULL).
+    Stream { rc4: Option<Rc4Stream>, mac_key: RecordMac },
 }
 
 /// Decrypts one direction's protected records in order.
@@ -196,6 +339,18 @@ fn xor_nonce(iv: &[u8], seq: u64) -> Option<[u8; 12]> {
         *byte ^= s;
     }
     Some(nonce)
+}
+
+/// Removes SSL 3.0 CBC padding: the last byte is the padding length, less than a block; the
+/// padding bytes themselves are arbitrary (RFC 6101 5.2.3.2).
+fn strip_ssl3_padding(mut data: Vec<u8>, block_len: usize) -> Option<Vec<u8>> {
+    let pad = usize::from(*data.last()?);
+    if pad >= block_len {
+        return None;
+    }
+    let keep = data.len().checked_sub(pad.checked_add(1)?)?;
+    data.truncate(keep);
+    Some(data)
 }
 
 /// Removes TLS CBC padding (each of the last `pad + 1` bytes equals `pad`).
@@ -243,7 +398,8 @@ impl RecordDecryptor {
     /// Decryptor for TLS 1.0-1.2 records of one direction: `is_client` selects the client's
     /// write keys (records sent by the client). `version` is the negotiated version (0x0301,
     /// 0x0302 or 0x0303); `encrypt_then_mac` whether both hellos carried the extension (RFC 7366;
-    /// it matters only for CBC suites). `None` for SSLv3, TLS 1.3 suites, unsupported suites, or
+    /// it matters only for CBC suites). SSL 3.0 (0x0300) takes its own key block, MAC and
+    /// padding. `None` for TLS 1.3 suites, unsupported suites, AEAD suites under SSL 3.0, or
     /// inputs of the wrong length (master secret 48 bytes, randoms 32 bytes).
     pub fn tls12(
         suite_code: u16,
@@ -255,7 +411,12 @@ impl RecordDecryptor {
         encrypt_then_mac: bool,
     ) -> Option<Self> {
         // `key_block` refuses versions without a TLS 1.0-1.2 PRF; the rest is checked below.
-        let kb = tls12::key_block(&suite(suite_code)?, version, master_secret, client_random, server_random)?;
+        let params = suite(suite_code)?;
+        let kb = if version == VERSION_SSL30 {
+            super::ssl3::key_block(&params, master_secret, client_random, server_random)?
+        } else {
+            tls12::key_block(&params, version, master_secret, client_random, server_random)?
+        };
         Self::tls12_with_key_block(suite_code, version, &kb, is_client, encrypt_then_mac)
     }
 
@@ -268,25 +429,36 @@ impl RecordDecryptor {
         is_client: bool,
         encrypt_then_mac: bool,
     ) -> Option<Self> {
-        if !matches!(version, VERSION_TLS10 | VERSION_TLS11 | VERSION_TLS12) {
+        if !tls12_version_supported(version) {
             return None;
         }
         let params = suite(suite_code)?;
+        if params.tls13 || (version == VERSION_SSL30 && params.is_aead()) {
+            return None;
+        }
         let (mac_key, key, iv) = if is_client {
             (&kb.client_mac_key, &kb.client_key, kb.client_iv.clone())
         } else {
             (&kb.server_mac_key, &kb.server_key, kb.server_iv.clone())
         };
-        let protection = if params.is_aead() {
-            Protection::Tls12Aead { aead: AeadCipher::new(params.cipher, key)?, fixed_iv: iv }
-        } else {
-            Protection::Cbc {
+        let protection = match params.cipher.mode() {
+            CipherMode::Aead => Protection::Tls12Aead { aead: AeadCipher::new(params.cipher, key)?, fixed_iv: iv },
+            CipherMode::Cbc => Protection::Cbc {
                 cipher: BlockCipherKey::new(params.cipher, key)?,
                 block_len: params.cipher.block_len(),
-                mac_key: Box::new(super::hash::KeyedHmac::new(params.mac?, mac_key)?),
-                chained_iv: (version == VERSION_TLS10).then_some(iv),
-                encrypt_then_mac,
-            }
+                mac_key: RecordMac::new(version, params.mac?, mac_key)?,
+                chained_iv: matches!(version, VERSION_SSL30 | VERSION_TLS10).then_some(iv),
+                // RFC 7366 applies to TLS only.
+                encrypt_then_mac: encrypt_then_mac && version != VERSION_SSL30,
+                ssl3_padding: version == VERSION_SSL30,
+            },
+            CipherMode::Stream => Protection::Stream {
+                rc4: match params.cipher {
+                    CipherKind::Null => None,
+                    _ => Some(Rc4Stream::new(key)?),
+                },
+                mac_key: RecordMac::new(version, params.mac?, mac_key)?,
+            },
         };
         Some(RecordDecryptor { suite: params, version, seq: 0, protection })
     }
@@ -340,6 +512,11 @@ impl RecordDecryptor {
             return Err(DecryptError::SequenceExhausted);
         }
         let seq = self.seq;
+        if let Protection::Stream { rc4, mac_key } = &mut self.protection {
+            let data = Self::open_stream(rc4.as_mut(), mac_key, seq, content_type, version, payload)?;
+            self.seq = seq.saturating_add(1);
+            return Ok(Plaintext { content_type, data });
+        }
         let (plaintext, next_chained_iv) = match &self.protection {
             Protection::Tls13 { aead, iv, .. } => {
                 (Self::open_tls13(aead, iv, self.suite.tag_len, seq, content_type, version, payload)?, None)
@@ -348,13 +525,15 @@ impl RecordDecryptor {
                 let data = Self::open_tls12_aead(&self.suite, aead, fixed_iv, seq, content_type, version, payload)?;
                 (Plaintext { content_type, data }, None)
             }
-            Protection::Cbc { cipher, block_len, mac_key, chained_iv, encrypt_then_mac } => {
+            Protection::Stream { .. } => return Err(DecryptError::BadRecordMac),
+            Protection::Cbc { cipher, block_len, mac_key, chained_iv, encrypt_then_mac, ssl3_padding } => {
                 let cbc = CbcRecord {
                     cipher,
                     block_len: *block_len,
                     mac_key,
                     chained_iv: chained_iv.as_deref(),
                     encrypt_then_mac: *encrypt_then_mac,
+                    ssl3_padding: *ssl3_padding,
                 };
                 let (data, next_iv) = cbc.open(seq, content_type, version, payload)?;
                 (Plaintext { content_type, data }, next_iv)
@@ -365,6 +544,39 @@ impl RecordDecryptor {
         }
         self.seq = seq.saturating_add(1);
         Ok(plaintext)
+    }
+
+    /// RC4 or NULL: decrypt (RC4), split off the MAC, check it; on a bad MAC the keystream goes
+    /// back to where it was.
+    fn open_stream(
+        rc4: Option<&mut Rc4Stream>,
+        mac_key: &RecordMac,
+        seq: u64,
+        content_type: u8,
+        version: u16,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, DecryptError> {
+        let len = payload.len();
+        if len > MAX_CIPHERTEXT_TLS12 {
+            return Err(DecryptError::RecordOverflow { len, max: MAX_CIPHERTEXT_TLS12 });
+        }
+        let at = len.checked_sub(mac_key.len()).ok_or(DecryptError::Malformed { len, what: "shorter than the MAC" })?;
+        let mut data = payload.to_vec();
+        let mut rc4 = rc4;
+        if let Some(stream) = rc4.as_deref_mut() {
+            stream.cipher.apply_keystream(&mut data);
+        }
+        let received = data.split_off(at);
+        if !mac_key.verify(seq, content_type, version, &data, &received) {
+            if let Some(stream) = rc4 {
+                stream.rewind();
+            }
+            return Err(DecryptError::BadRecordMac);
+        }
+        if let Some(stream) = rc4 {
+            stream.consumed = stream.consumed.saturating_add(len as u64);
+        }
+        Ok(data)
     }
 
     fn open_tls13(
@@ -459,9 +671,10 @@ fn mac_header(seq: u64, content_type: u8, version: u16, length: u16) -> [u8; 13]
 struct CbcRecord<'a> {
     cipher: &'a BlockCipherKey,
     block_len: usize,
-    mac_key: &'a super::hash::KeyedHmac,
+    mac_key: &'a RecordMac,
     chained_iv: Option<&'a [u8]>,
     encrypt_then_mac: bool,
+    ssl3_padding: bool,
 }
 
 impl CbcRecord<'_> {
@@ -477,7 +690,7 @@ impl CbcRecord<'_> {
         if len > MAX_CIPHERTEXT_TLS12 {
             return Err(DecryptError::RecordOverflow { len, max: MAX_CIPHERTEXT_TLS12 });
         }
-        let mac_len = self.mac_key.alg().output_len();
+        let mac_len = self.mac_key.len();
         let malformed = |what| DecryptError::Malformed { len, what };
 
         // Encrypt-then-MAC: the MAC trails the (IV and) ciphertext and covers them.
@@ -497,26 +710,25 @@ impl CbcRecord<'_> {
             return Err(malformed("ciphertext is not a whole number of blocks"));
         }
 
-        if let Some(received) = received_mac {
-            let protected_len = u16::try_from(protected.len()).map_err(|_| malformed("too long"))?;
-            let header = mac_header(seq, content_type, version, protected_len);
-            let expected = self.mac_key.mac(&[&header, protected]);
-            if !ct_eq(&expected, received) {
-                return Err(DecryptError::BadRecordMac);
-            }
+        if let Some(received) = received_mac
+            && !self.mac_key.verify(seq, content_type, version, protected, received)
+        {
+            return Err(DecryptError::BadRecordMac);
         }
 
         let decrypted = self.cipher.decrypt(iv, ciphertext).ok_or(DecryptError::BadRecordMac)?;
-        let mut content = strip_cbc_padding(decrypted).ok_or(DecryptError::BadRecordMac)?;
+        let unpadded = if self.ssl3_padding {
+            strip_ssl3_padding(decrypted, self.block_len)
+        } else {
+            strip_cbc_padding(decrypted)
+        };
+        let mut content = unpadded.ok_or(DecryptError::BadRecordMac)?;
 
         if !self.encrypt_then_mac {
             // MAC-then-encrypt: the MAC sits inside the padding, after the content.
             let at = content.len().checked_sub(mac_len).ok_or(DecryptError::BadRecordMac)?;
             let received = content.split_off(at);
-            let content_len = u16::try_from(content.len()).map_err(|_| malformed("too long"))?;
-            let header = mac_header(seq, content_type, version, content_len);
-            let expected = self.mac_key.mac(&[&header, &content]);
-            if !ct_eq(&expected, &received) {
+            if !self.mac_key.verify(seq, content_type, version, &content, &received) {
                 return Err(DecryptError::BadRecordMac);
             }
         }
@@ -532,7 +744,8 @@ impl CbcRecord<'_> {
     }
 }
 
-/// Versions [`RecordDecryptor::tls12`] accepts, for callers that want to explain a refusal.
+/// Versions [`RecordDecryptor::tls12`] accepts (SSL 3.0 and TLS 1.0-1.2), for callers that want
+/// to explain a refusal.
 pub fn tls12_version_supported(version: u16) -> bool {
-    matches!(version, VERSION_TLS10 | VERSION_TLS11 | VERSION_TLS12)
+    matches!(version, VERSION_SSL30 | VERSION_TLS10 | VERSION_TLS11 | VERSION_TLS12)
 }

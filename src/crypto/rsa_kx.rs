@@ -128,7 +128,7 @@ pub fn master_secret(
     session_hash: Option<&[u8]>,
 ) -> Option<(Vec<u8>, Derivation)> {
     if version == 0x0300 {
-        return Some((ssl3_master_secret(premaster, client_random, server_random), Derivation::Ssl3));
+        return super::ssl3::master_secret(premaster, client_random, server_random).map(|m| (m, Derivation::Ssl3));
     }
     match session_hash {
         Some(hash) => tls12::prf(version, prf_hash, premaster, b"extended master secret", hash, 48)
@@ -138,15 +138,4 @@ pub fn master_secret(
             tls12::prf(version, prf_hash, premaster, b"master secret", &seed, 48).map(|m| (m, Derivation::Classic))
         }
     }
-}
-
-/// SSL 3.0: master = MD5(pre + SHA("A" + pre + cr + sr)) + MD5(pre + SHA("BB" + ...)) +
-/// MD5(pre + SHA("CCC" + ...)).
-pub fn ssl3_master_secret(premaster: &[u8], client_random: &[u8], server_random: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48);
-    for salt in [&b"A"[..], b"BB", b"CCC"] {
-        let inner = HashAlg::Sha1.digest(&[salt, premaster, client_random, server_random]);
-        out.extend(HashAlg::Md5.digest(&[premaster, &inner]));
-    }
-    out
 }

@@ -98,7 +98,8 @@ fn constructors_refuse_what_they_cannot_do() {
     assert!(RecordDecryptor::tls12(0xC02F, 0x0300, &m, &r, &r, true, false).is_none(), "SSLv3");
     assert!(RecordDecryptor::tls12(0xC02F, 0x0304, &m, &r, &r, true, false).is_none());
     assert!(RecordDecryptor::tls12(0x1301, 0x0303, &m, &r, &r, true, false).is_none());
-    assert!(RecordDecryptor::tls12(0x0005, 0x0303, &m, &r, &r, true, false).is_none(), "RC4 unsupported");
+    assert!(RecordDecryptor::tls12(0xC102, 0x0303, &m, &r, &r, true, false).is_none(), "GOST unsupported");
+    assert!(RecordDecryptor::tls12(0x0005, 0x0300, &m, &r, &r, true, false).is_some(), "SSL 3.0 RC4");
     assert!(RecordDecryptor::tls12(0xC02F, 0x0303, &m[..47], &r, &r, true, false).is_none());
     let mut tls12 = RecordDecryptor::tls12(0xC013, 0x0303, &m, &r, &r, false, true).unwrap();
     assert!(!tls12.key_update());
@@ -672,7 +673,7 @@ fn random_payloads_never_panic() {
         state
     };
     let codes: Vec<u16> = (0..=0xFFFFu16).filter(|c| suite(*c).is_some()).collect();
-    assert_eq!(codes.len(), 149);
+    assert_eq!(codes.len(), 337);
     let (m, cr, sr) = ([3u8; 48], [4u8; 32], [5u8; 32]);
     for &code in &codes {
         let params = suite(code).unwrap();
@@ -680,7 +681,10 @@ fn random_payloads_never_panic() {
         if params.tls13 {
             decryptors.push(RecordDecryptor::tls13(code, &vec![6u8; params.prf_hash.output_len()]).unwrap());
         } else {
-            for version in [0x0301, 0x0302, 0x0303] {
+            for version in [0x0300, 0x0301, 0x0302, 0x0303] {
+                if version == 0x0300 && params.is_aead() {
+                    continue;
+                }
                 for etm in [false, true] {
                     decryptors.push(RecordDecryptor::tls12(code, version, &m, &cr, &sr, etm, etm).unwrap());
                 }
@@ -706,4 +710,223 @@ fn random_payloads_never_panic() {
     let mut dec = RecordDecryptor::tls13(0x1301, &[6u8; 32]).unwrap();
     dec.set_seq(u64::MAX);
     assert_eq!(dec.decrypt(23, 0x0303, &[0u8; 40]), Err(DecryptError::SequenceExhausted));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy ciphers: each block cipher against its specification's test vector (one block CBC with a
+// zero IV is the raw block decryption), RC4 against RFC 6229, and the SSL 3.0 and export
+// derivations against their definitions.
+
+#[test]
+fn legacy_block_ciphers_decrypt_their_test_vectors() {
+    use super::record::BlockCipherKey;
+    use super::suites::CipherKind::*;
+    let cases: [(CipherKind, &str, &str, &str, &str); 8] = [
+        // RFC 3713 appendix A.
+        (
+            Camellia128Cbc,
+            "0123456789abcdeffedcba9876543210",
+            "0123456789abcdeffedcba9876543210",
+            "67673138549669730857065648eabe43",
+            "RFC 3713",
+        ),
+        (
+            Camellia256Cbc,
+            "0123456789abcdeffedcba987654321000112233445566778899aabbccddeeff",
+            "0123456789abcdeffedcba9876543210",
+            "9acc237dff16d76c20ef7c919e3a7509",
+            "RFC 3713",
+        ),
+        // RFC 5794 appendix A.
+        (
+            Aria128Cbc,
+            "000102030405060708090a0b0c0d0e0f",
+            "00112233445566778899aabbccddeeff",
+            "d718fbd6ab644c739da95f3be6451778",
+            "RFC 5794",
+        ),
+        (
+            Aria256Cbc,
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            "00112233445566778899aabbccddeeff",
+            "f92bd7c79fb72e2f2b8f80c1972d24fc",
+            "RFC 5794",
+        ),
+        // RFC 4269 appendix B (the cipher written here).
+        (
+            SeedCbc,
+            "00000000000000000000000000000000",
+            "000102030405060708090a0b0c0d0e0f",
+            "5ebac6e0054e166819aff1cc6d346cdb",
+            "RFC 4269",
+        ),
+        // The IDEA paper's vector (Lai and Massey), as in every IDEA implementation's tests.
+        (IdeaCbc, "00010002000300040005000600070008", "0000000100020003", "11fbed2b01986de5", "IDEA"),
+        // The classic DES worked example (key 133457799BBCDFF1, "The DES Algorithm Illustrated").
+        (DesCbc, "133457799bbcdff1", "0123456789abcdef", "85e813540f0ab405", "DES"),
+        // RFC 2268 section 5, 16-byte key with 128 effective bits (as export RC2 is keyed).
+        (Rc2Cbc40, "88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "2269552ab0f85ca6", "RFC 2268"),
+    ];
+    for (kind, key, plain, cipher, source) in cases {
+        let key = hex::decode(key).unwrap();
+        let ct = hex::decode(cipher).unwrap();
+        let iv = vec![0u8; ct.len()];
+        let got = BlockCipherKey::new(kind, &key).unwrap().decrypt(&iv, &ct).unwrap();
+        assert_eq!(hex::encode(got), plain, "{} ({source})", kind.name());
+        // CBC: the second block is XORed with the first ciphertext block.
+        let two = [ct.clone(), ct.clone()].concat();
+        let got = BlockCipherKey::new(kind, &key).unwrap().decrypt(&iv, &two).unwrap();
+        let second: Vec<u8> = hex::decode(plain).unwrap().iter().zip(&ct).map(|(p, c)| p ^ c).collect();
+        assert_eq!(got[ct.len()..], second[..], "{} CBC chaining", kind.name());
+    }
+    // DES40 keys are 8 bytes once expanded; RC2-40 only after expansion to 16.
+    assert!(BlockCipherKey::new(Des40Cbc, &[1u8; 8]).is_some());
+    assert!(BlockCipherKey::new(Rc2Cbc40, &[1u8; 5]).is_none());
+}
+
+/// A record of a stream or CBC suite sealed by hand (RC4 from the crate, the TLS HMAC or SSL 3.0
+/// MAC from their definitions), then opened by the decryptor.
+fn seal_stream_record(
+    code: u16,
+    version: u16,
+    kb: &tls12::KeyBlock,
+    seq: u64,
+    content: &[u8],
+    keystream_skip: usize,
+) -> Vec<u8> {
+    use cbc::cipher::{KeyInit as _, StreamCipher};
+    let params = suite(code).unwrap();
+    let alg = params.mac.unwrap();
+    let mac = if version == 0x0300 {
+        let pad = if alg == HashAlg::Md5 { 48 } else { 40 };
+        let len = (content.len() as u16).to_be_bytes();
+        let inner = alg.digest(&[&kb.client_mac_key, &vec![0x36; pad], &seq.to_be_bytes(), &[23], &len, content]);
+        alg.digest(&[&kb.client_mac_key, &vec![0x5c; pad], &inner])
+    } else {
+        let mut header = seq.to_be_bytes().to_vec();
+        header.extend_from_slice(&[23, (version >> 8) as u8, version as u8]);
+        header.extend_from_slice(&(content.len() as u16).to_be_bytes());
+        alg.hmac(&kb.client_mac_key, &[&header, content])
+    };
+    let mut record = [content, &mac].concat();
+    if params.cipher != CipherKind::Null {
+        let mut rc4 = rc4::Rc4::<cbc::cipher::consts::U16>::new_from_slice(&kb.client_key).unwrap();
+        rc4.apply_keystream(&mut vec![0u8; keystream_skip]);
+        rc4.apply_keystream(&mut record);
+    }
+    record
+}
+
+#[test]
+fn rc4_and_null_records_open_and_a_bad_record_keeps_the_keystream() {
+    let (m, cr, sr) = ([9u8; 48], [1u8; 32], [2u8; 32]);
+    for (code, version) in [
+        (0x0004, 0x0303),
+        (0x0005, 0x0301),
+        (0x0004, 0x0300),
+        (0x0003, 0x0301),
+        (0x0001, 0x0303),
+        (0x0002, 0x0300),
+        (0x003B, 0x0303),
+    ] {
+        let params = suite(code).unwrap();
+        let kb = if version == 0x0300 {
+            super::ssl3::key_block(&params, &m, &cr, &sr).unwrap()
+        } else {
+            tls12::key_block(&params, version, &m, &cr, &sr).unwrap()
+        };
+        assert_eq!(kb.client_key.len(), params.cipher.key_len(), "{code:#06x}");
+        let mut dec = RecordDecryptor::tls12(code, version, &m, &cr, &sr, true, false).unwrap();
+        let first = seal_stream_record(code, version, &kb, 0, b"first record", 0);
+        let second = seal_stream_record(code, version, &kb, 1, b"second", first.len());
+        // A damaged record fails and leaves the keystream and sequence number where they were.
+        let mut damaged = first.clone();
+        *damaged.last_mut().unwrap() ^= 1;
+        assert_eq!(dec.decrypt(23, version, &damaged), Err(DecryptError::BadRecordMac), "{code:#06x}");
+        assert_eq!(dec.decrypt(23, version, &first).unwrap().data, b"first record", "{code:#06x}");
+        assert_eq!(dec.decrypt(23, version, &second).unwrap().data, b"second", "{code:#06x}");
+        if params.cipher == CipherKind::Null {
+            assert_eq!(&first[..12], b"first record", "NULL leaves the data in clear");
+        }
+    }
+}
+
+#[test]
+fn rc4_keystream_matches_rfc6229() {
+    use cbc::cipher::{KeyInit as _, StreamCipher};
+    // RFC 6229: 128-bit key 0x0102...10, keystream bytes 0-15.
+    let key = hex::decode("0102030405060708090a0b0c0d0e0f10").unwrap();
+    let mut buf = [0u8; 16];
+    rc4::Rc4::<cbc::cipher::consts::U16>::new_from_slice(&key).unwrap().apply_keystream(&mut buf);
+    assert_eq!(hex::encode(buf), "9ac7cc9a609d1ef7b2932899cde41b97");
+}
+
+#[test]
+fn export_keys_follow_rfc2246_and_ssl3() {
+    let (m, cr, sr) = ([7u8; 48], [1u8; 32], [2u8; 32]);
+    let seed = [cr, sr].concat();
+    for code in [0x0003u16, 0x0006, 0x0008] {
+        let params = suite(code).unwrap();
+        let raw =
+            tls12::prf(0x0301, params.prf_hash, &m, b"key expansion", &[sr, cr].concat(), 2 * (params.mac_key_len + 5))
+                .unwrap();
+        let (client_raw, server_raw) = raw[2 * params.mac_key_len..].split_at(5);
+        let kb = tls12::key_block(&params, 0x0301, &m, &cr, &sr).unwrap();
+        let want = |key: &[u8], label: &[u8]| {
+            tls12::prf(0x0301, params.prf_hash, key, label, &seed, params.cipher.key_len()).unwrap()
+        };
+        assert_eq!(kb.client_key, want(client_raw, b"client write key"), "{code:#06x}");
+        assert_eq!(kb.server_key, want(server_raw, b"server write key"), "{code:#06x}");
+        let block = params.cipher.block_len();
+        if block > 0 {
+            let ivs = tls12::prf(0x0301, params.prf_hash, &[], b"IV block", &seed, 2 * block).unwrap();
+            assert_eq!((kb.client_iv.as_slice(), kb.server_iv.as_slice()), ivs.split_at(block), "{code:#06x}");
+        } else {
+            assert!(kb.client_iv.is_empty());
+        }
+        // SSL 3.0: MD5 of the key and randoms, the IVs MD5 of the randoms.
+        let kb3 = super::ssl3::key_block(&params, &m, &cr, &sr).unwrap();
+        assert_eq!(
+            kb3.client_key,
+            HashAlg::Md5.digest(&[&kb3_raw(&params, &m, &cr, &sr).0, &cr, &sr])[..params.cipher.key_len()]
+        );
+        if block > 0 {
+            assert_eq!(kb3.server_iv, HashAlg::Md5.digest(&[&sr, &cr])[..block]);
+        }
+    }
+}
+
+/// The raw (unexpanded) SSL 3.0 client and server write keys, from RFC 6101's key block.
+fn kb3_raw(params: &SuiteParams, m: &[u8], cr: &[u8], sr: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut block = Vec::new();
+    for letters in ["A", "BB", "CCC", "DDDD", "EEEEE"] {
+        let inner = HashAlg::Sha1.digest(&[letters.as_bytes(), m, sr, cr]);
+        block.extend_from_slice(&HashAlg::Md5.digest(&[m, &inner]));
+    }
+    let at = 2 * params.mac_key_len;
+    (block[at..at + 5].to_vec(), block[at + 5..at + 10].to_vec())
+}
+
+#[test]
+fn ssl3_finished_and_mac_follow_rfc6101() {
+    let master = [5u8; 48];
+    let mut transcript = Transcript::new();
+    transcript.push(b"\x01\x00\x00\x02hi");
+    let got = super::ssl3::finished(&master, &transcript, true).unwrap();
+    let mut want = Vec::new();
+    for (alg, pad) in [(HashAlg::Md5, 48), (HashAlg::Sha1, 40)] {
+        let inner = alg.digest(&[b"\x01\x00\x00\x02hi", b"CLNT", &master, &vec![0x36; pad]]);
+        want.extend(alg.digest(&[&master, &vec![0x5c; pad], &inner]));
+    }
+    assert_eq!(got, want);
+    assert!(super::ssl3::verify_finished(&master, &transcript, true, &want));
+    assert!(!super::ssl3::verify_finished(&master, &transcript, false, &want), "the server's sender is SRVR");
+    // The SSL 3.0 master secret: MD5(pre + SHA("A" + pre + cr + sr)) + ... ("BB", "CCC").
+    let (pre, cr, sr) = ([3u8; 48], [1u8; 32], [2u8; 32]);
+    let mut want = Vec::new();
+    for letters in ["A", "BB", "CCC"] {
+        let inner = HashAlg::Sha1.digest(&[letters.as_bytes(), &pre, &cr, &sr]);
+        want.extend(HashAlg::Md5.digest(&[&pre, &inner]));
+    }
+    assert_eq!(super::ssl3::master_secret(&pre, &cr, &sr).unwrap(), want);
 }

@@ -4,7 +4,8 @@
 //! The key log hands over the master secret itself, so the extended master secret extension
 //! (RFC 7627), which changes only how the master secret is computed, changes nothing here: the
 //! key block is always PRF(master_secret, "key expansion", server_random + client_random).
-//! SSLv3 (its own MD5/SHA-1 constructions) is not supported.
+//! Export suites expand their 40-bit keys and derive their IVs from the randoms (RFC 2246 6.3).
+//! SSL 3.0's own MD5/SHA-1 constructions are in [`super::ssl3`].
 
 use super::hash::{HashAlg, ct_eq};
 use super::suites::SuiteParams;
@@ -133,9 +134,37 @@ impl std::fmt::Debug for KeyBlock {
     }
 }
 
-/// Implicit IV bytes the key block must provide for `suite` under `version`.
+/// Implicit IV bytes the key block must provide for `suite` under `version` (none for export
+/// ciphers, whose IVs come from the randoms, nor for stream ciphers).
 fn implicit_iv_len(suite: &SuiteParams, version: u16) -> usize {
     if suite.is_aead() || version == VERSION_TLS10 { suite.fixed_iv_len } else { 0 }
+}
+
+/// RFC 2246 6.3: an export cipher's final keys are PRF(write_key, "client write key" or "server
+/// write key", client_random + server_random), and under TLS 1.0 its IVs the two halves of
+/// PRF("", "IV block", client_random + server_random). The PRF is TLS 1.0's (export suites were
+/// withdrawn by TLS 1.1).
+fn expand_export(
+    kb: &mut KeyBlock,
+    suite: &SuiteParams,
+    version: u16,
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Option<()> {
+    let seed = [client_random, server_random].concat();
+    let key_len = suite.cipher.key_len();
+    let final_key =
+        |key: &[u8], label: &[u8]| PrfKey::new(VERSION_TLS10, suite.prf_hash, key)?.expand(label, &seed, key_len);
+    kb.client_key = final_key(&kb.client_key, b"client write key")?;
+    kb.server_key = final_key(&kb.server_key, b"server write key")?;
+    let block_len = suite.cipher.block_len();
+    if version == VERSION_TLS10 && block_len > 0 {
+        let ivs = PrfKey::new(VERSION_TLS10, suite.prf_hash, &[])?.expand(b"IV block", &seed, 2 * block_len)?;
+        let (client_iv, server_iv) = ivs.split_at_checked(block_len)?;
+        kb.client_iv = client_iv.to_vec();
+        kb.server_iv = server_iv.to_vec();
+    }
+    Some(())
 }
 
 /// Expands the master secret into the key block. `None` for a TLS 1.3 suite, an unsupported
@@ -178,14 +207,18 @@ pub fn key_block_with(
         rest = tail;
         Some(head.to_vec())
     };
-    Some(KeyBlock {
+    let mut kb = KeyBlock {
         client_mac_key: take(suite.mac_key_len)?,
         server_mac_key: take(suite.mac_key_len)?,
         client_key: take(suite.key_len)?,
         server_key: take(suite.key_len)?,
         client_iv: take(iv_len)?,
         server_iv: take(iv_len)?,
-    })
+    };
+    if suite.cipher.is_export() {
+        expand_export(&mut kb, suite, version, client_random, server_random)?;
+    }
+    Some(kb)
 }
 
 /// Hash of every handshake message the transcript holds, as the Finished computation wants it:
