@@ -79,6 +79,26 @@ fn rsa_key_exchanges_decrypt_with_the_server_key() {
 }
 
 #[test]
+fn an_sslv2_format_hello_starts_the_transcript() {
+    // The key opens it, and so does the server's key log.
+    for extra in [
+        vec!["--rsa-key".to_string(), key("server-rsa.key")],
+        vec!["--keylog".into(), capture("sslv2-hello-rsa-kx.keylog")],
+    ] {
+        let args: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let events = common::events(&common::fixture("sslv2-hello-rsa-kx.pcap"), &args);
+        let hello = common::first_message(&events, 1, "ClientHello");
+        assert_eq!(hello["record_version"], 2, "the hello is in the SSLv2 format");
+        let random = hello["client_hello"]["random"].as_str().unwrap();
+        assert_eq!(random.len(), 64, "the challenge, right-aligned in 32 bytes");
+        let h = common::of_kind(&events, "handshake")[0];
+        assert_eq!(h["finished_verified"], true, "{extra:?}: {h}");
+        assert_eq!(h["key_derivation"]["client_random"], random);
+        assert_eq!(h["key_derivation"]["label"], "master secret", "no extension fits an SSLv2 hello: no EMS");
+    }
+}
+
+#[test]
 fn resumed_sessions_use_the_master_secret_the_key_opened() {
     for (name, kind) in
         [("tls12-rsa-resume-id.pcap", "resumed_session_id"), ("tls12-rsa-resume-ticket.pcap", "resumed_ticket")]
