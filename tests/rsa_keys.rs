@@ -32,6 +32,7 @@ fn rsa_key_exchanges_decrypt_with_the_server_key() {
     let cases = [
         ("tls12-rsa-kx.pcap", 1, "TLS 1.2 PRF (P_SHA-384)", "extended master secret"),
         ("tls10-rsa-kx.pcap", 1, "TLS 1.0/1.1 PRF (P_MD5 xor P_SHA1)", "extended master secret"),
+        ("tls11-rsa-kx.pcap", 1, "TLS 1.0/1.1 PRF (P_MD5 xor P_SHA1)", "extended master secret"),
         ("gnutls-tls12-rsa-no-ems.pcap", 1, "TLS 1.2 PRF (P_SHA-256)", "master secret"),
         ("tls12-rsa-renegotiation.pcap", 2, "TLS 1.2 PRF (P_SHA-384)", "extended master secret"),
         // tlslite-ng and the legacy suites: SSL 3.0's own derivation, RC4, NULL, Camellia, ARIA.
