@@ -79,9 +79,9 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
             let encrypted = if m.kind == K::Finished && !m.encrypted { "" } else { " (encrypted)" };
             let verified = match &m.body {
                 Some(HandshakeBody::Finished { finished }) => match finished.verified {
-                    Some(true) => ", verified against the key log",
+                    Some(true) => ", verified with the session keys (from the key log or the server's key)",
                     Some(false) => {
-                        ", which does NOT verify against the key log (wrong keys, or a tampered or mis-reassembled transcript)"
+                        ", which does NOT verify with the session keys (wrong keys, or a tampered or mis-reassembled transcript)"
                     }
                     None => "",
                 },
