@@ -432,15 +432,10 @@ impl App {
     pub fn set_detail(&mut self, conn: u64, detail: ConnDetail) {
         let Some(opened) = self.opened.as_mut().filter(|o| o.conn == conn) else { return };
         opened.lines = ladder_lines(&detail.events, self.color, opened.every_message);
+        // Start on the first message line (the header line shows the handshake's story).
+        let is_message = |i: usize| matches!(detail.events.get(i), Some(Event::Message(_)));
+        opened.cursor = opened.lines.iter().position(|l| l.event.is_some_and(is_message)).unwrap_or(0);
         opened.detail = Some(detail);
-        opened.cursor =
-            opened.lines.iter().position(|l| l.event.is_some() && !l.text.starts_with("conn ")).unwrap_or(0);
-        // Start on the first message line (the header line points at the handshake event).
-        if let Some(first_msg) = opened.lines.iter().position(|l| {
-            l.event.and_then(|i| opened.detail.as_ref()?.events.get(i)).is_some_and(|e| matches!(e, Event::Message(_)))
-        }) {
-            opened.cursor = first_msg;
-        }
     }
 
     fn open_selected(&mut self) -> Action {
