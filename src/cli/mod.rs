@@ -8,9 +8,11 @@ mod certs;
 mod keylog;
 mod output;
 mod read;
+mod trust;
 mod tui;
 
 pub use args::{CaptureArgs, Cli, ColorChoice, Command, KeyArgs, LimitArgs, OutputArgs, ReadArgs};
+pub use trust::{TrustArgs, TrustBase};
 pub use keylog::{load_key_log, report_key_log_issues};
 pub use output::make_sink;
 

@@ -241,6 +241,16 @@ impl Emitter<'_> {
                     self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
                 }
             }
+            HandshakeBody::CertificateRequest { certificate_request } => {
+                // The client's chain is judged against the CAs named here (TLS 1.2 list, or
+                // TLS 1.3's certificate_authorities extension).
+                let from_extension = certificate_request.extensions.iter().flatten().find_map(|e| match &e.body {
+                    msgs::extensions::ExtensionBody::CertificateAuthorities { authorities } => Some(authorities),
+                    _ => None,
+                });
+                self.tls.ctx.requested_cas =
+                    certificate_request.certificate_authorities.as_ref().or(from_extension).cloned();
+            }
             _ => {}
         }
         if decoded.error.is_some() {

@@ -326,7 +326,11 @@ impl Flow {
             conn,
             client_side,
             messages: 0,
-            ctx: DecodeContext::default(),
+            ctx: DecodeContext {
+                trust: shared.trust.clone(),
+                server_ip: Some(server.ip()),
+                ..DecodeContext::default()
+            },
             server_hello_seen: false,
             story: story::Story::new(1).with_roles(!shared.skip_roles),
             handshakes: 1,

@@ -65,6 +65,12 @@ pub struct DecodeContext {
     /// The certificate type negotiated for this sender's Certificate message (RFC 7250
     /// server/client_certificate_type); None means X.509.
     pub certificate_type: Option<u8>,
+    /// The anchors chains are judged against; None: the compiled-in Mozilla set.
+    pub trust: Option<std::sync::Arc<crate::certs::TrustStore>>,
+    /// The server's address: its certificate is checked for it when the client sent no SNI.
+    pub server_ip: Option<std::net::IpAddr>,
+    /// The CAs the server's CertificateRequest named (text), for the client's chain.
+    pub requested_cas: Option<Vec<String>>,
 }
 
 /// The JSON of a message with no fields: `{}`.
@@ -239,6 +245,12 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
                 // The client names the server; a client's own certificate is not for that name.
                 sni: if ctx.from_server { ctx.sni.as_deref() } else { None },
                 certificate_type: ctx.certificate_type,
+                trust: crate::certs::TrustContext {
+                    store: ctx.trust.as_deref(),
+                    client: !ctx.from_server,
+                    server_ip: ctx.server_ip,
+                    named_cas: if ctx.from_server { None } else { ctx.requested_cas.as_deref() },
+                },
             };
             Certificate::decode(body, &cert_ctx).map(|c| HandshakeBody::Certificate {
                 certificate_request_context: c.request_context,
