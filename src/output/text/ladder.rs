@@ -125,6 +125,14 @@ pub(super) fn header(
         part(text, &mut first);
         write_ms(text, (d * 1e9).round() as i128);
     }
+    // The server's chain as a browser would judge it at the capture's time.
+    if let Some(t) = &h.trust
+        && let Some(verdict) = t.verdict()
+    {
+        part(text, &mut first);
+        let style = if t.trusted == Some(true) { Style::Green } else { Style::Yellow };
+        paint.str(text, style, &verdict);
+    }
     match h.finished_verified {
         Some(true) => {
             part(text, &mut first);
