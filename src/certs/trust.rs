@@ -406,3 +406,13 @@ fn describe_error(e: &webpki::Error, client: bool, sni: Option<&str>, ip: Option
 pub(super) fn rfc3339_or_number(secs: u64) -> String {
     i64::try_from(secs).ok().and_then(format_rfc3339).unwrap_or_else(|| secs.to_string())
 }
+
+#[cfg(test)]
+pub(super) mod tests_support {
+    use super::*;
+
+    /// Each anchor's rendered subject (None where it does not parse).
+    pub fn all_anchor_subjects(store: &TrustStore) -> Vec<Option<String>> {
+        store.anchors.iter().map(anchor_subject).collect()
+    }
+}
