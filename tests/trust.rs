@@ -191,7 +191,10 @@ fn client_alert_is_explained_next_to_the_verdict() {
     );
     let (_, hs) = with_root("tls12-alert-unknown-ca.pcap");
     let warnings: Vec<&str> = hs["warnings"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(warnings.iter().any(|w| w.starts_with("client rejected the chain (unknown_ca); tlstrace: trusted by ")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.starts_with("client rejected the chain (unknown_ca); tlstrace: trusted by ")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -236,7 +239,9 @@ fn bad_anchor_files_exit_3_with_one_line() {
     let empty = dir.join("empty.pem");
     std::fs::write(&empty, "no certificate here\n").unwrap();
     let missing = dir.join("missing.pem");
-    for (flag, file) in [("--ca-file", &garbage), ("--ca-file", &empty), ("--ca-file", &missing), ("--ca-dir", &missing)] {
+    for (flag, file) in
+        [("--ca-file", &garbage), ("--ca-file", &empty), ("--ca-file", &missing), ("--ca-dir", &missing)]
+    {
         let out = run(&["read", path.to_str().unwrap(), flag, file.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(3), "{flag} {}", file.display());
         let err = String::from_utf8_lossy(&out.stderr);

@@ -111,8 +111,9 @@ pub struct ChainCheck {
     /// What is wrong or could not be checked; null when nothing is.
     pub reason: Option<String>,
     /// Whether a browser would trust it at the capture's time (see [`trust`]).
+    /// Shared with the chain memo: every connection that sends the chain points to one verdict.
     #[serde(flatten)]
-    pub trust: ChainTrust,
+    pub trust: std::sync::Arc<ChainTrust>,
 }
 
 /// Lowercase hex SHA-256 of `der`.
@@ -377,7 +378,7 @@ struct JudgedChain {
     check: Option<ChainCheck>,
     /// Trust verdicts already reached: by context and by where the time stood against each
     /// certificate's validity (the only way time changes webpki's verdict), newest last.
-    trusted: std::cell::RefCell<Vec<(trust::TrustKey, Vec<u8>, ChainTrust)>>,
+    trusted: std::cell::RefCell<Vec<(trust::TrustKey, Vec<u8>, std::sync::Arc<ChainTrust>)>>,
 }
 
 impl JudgedChain {
@@ -407,7 +408,7 @@ impl JudgedChain {
         capture_time: Option<&Timestamp>,
         sni: Option<&str>,
         ctx: &TrustContext<'_>,
-    ) -> ChainTrust {
+    ) -> std::sync::Arc<ChainTrust> {
         let secs = capture_time.map_or_else(now_secs, |t| t.secs);
         // 0: before notBefore, 1: within, 2: after notAfter, per certificate.
         let states: Vec<u8> = self
@@ -421,14 +422,14 @@ impl JudgedChain {
             .collect();
         let key = ctx.key();
         if let Some((_, _, found)) = self.trusted.borrow().iter().find(|(k, s, _)| *k == key && *s == states) {
-            return found.clone();
+            return std::sync::Arc::clone(found);
         }
-        let verdict = trust::verify(ders, secs, sni, ctx);
+        let verdict = std::sync::Arc::new(trust::verify(ders, secs, sni, ctx));
         let mut kept = self.trusted.borrow_mut();
         if kept.len() >= Self::TRUST_VERDICTS {
             kept.remove(0);
         }
-        kept.push((key, states, verdict.clone()));
+        kept.push((key, states, std::sync::Arc::clone(&verdict)));
         verdict
     }
 }
@@ -685,7 +686,7 @@ fn check_chain(certs: &[Option<&X509Certificate<'_>>], sni: Option<&str>) -> Cha
         signatures,
         sni_matches,
         reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
-        trust: ChainTrust::default(),
+        trust: std::sync::Arc::default(),
     }
 }
 

@@ -157,11 +157,11 @@ fn full_chain_up_to_the_root_verifies() {
             sni_matches: Some(true),
             reason: None,
             // The private root is no Mozilla root.
-            trust: ChainTrust {
+            trust: std::sync::Arc::new(ChainTrust {
                 trusted: Some(false),
                 trust_error: Some("unknown issuer".into()),
                 ..ChainTrust::default()
-            },
+            }),
         })
     );
     // The root alone is complete: it signs itself.
@@ -235,7 +235,7 @@ fn remembered_chains_follow_capture_time_and_server_name() {
     assert_eq!((expiry(&first), expiry(&later), expiry(&unknown)), (Some(false), Some(true), None));
     // The chain's own verdict is remembered; trust follows the capture time (see
     // `trust_is_judged_at_the_capture_time_and_remembered_per_validity_state`).
-    let without_trust = |c: Option<ChainCheck>| c.map(|c| ChainCheck { trust: ChainTrust::default(), ..c });
+    let without_trust = |c: Option<ChainCheck>| c.map(|c| ChainCheck { trust: std::sync::Arc::default(), ..c });
     assert_eq!(without_trust(check), without_trust(again));
     assert_eq!(first[0].sha256, later[0].sha256);
     // Another server name is judged on its own.
@@ -353,7 +353,6 @@ fn helpers() {
     assert_eq!(inspect_public_key(&[1, 2, 3]), None);
 }
 
-
 fn root_store() -> TrustStore {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/certs/root-ca.crt");
     TrustStore::load(BaseRoots::None, &[root], &[]).unwrap()
@@ -395,7 +394,8 @@ fn names_and_addresses_are_checked_and_client_chains_need_client_auth() {
     let ders: Vec<Vec<u8>> = ["server-rsa.crt", "intermediate-ca.crt"].map(pem_der).into();
     let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
     let server = |sni: Option<&str>, ip: Option<&str>| {
-        let ctx = TrustContext { store: Some(&store), server_ip: ip.map(|i| i.parse().unwrap()), ..TrustContext::default() };
+        let ctx =
+            TrustContext { store: Some(&store), server_ip: ip.map(|i| i.parse().unwrap()), ..TrustContext::default() };
         inspect_chain_for(&refs, Some(&when), sni, &ctx).1.unwrap().trust
     };
     assert_eq!(server(Some("server.tlstrace.test"), None).trusted, Some(true));
@@ -405,7 +405,10 @@ fn names_and_addresses_are_checked_and_client_chains_need_client_auth() {
     );
     // Without SNI the server's address is the name: 127.0.0.1 is one of the leaf's.
     assert_eq!(server(None, Some("127.0.0.1")).trusted, Some(true));
-    assert_eq!(server(None, Some("10.0.0.1")).trust_error.as_deref(), Some("name mismatch: 10.0.0.1 is not a name of the certificate"));
+    assert_eq!(
+        server(None, Some("10.0.0.1")).trust_error.as_deref(),
+        Some("name mismatch: 10.0.0.1 is not a name of the certificate")
+    );
     // A server certificate (serverAuth only) is no client certificate.
     let client = TrustContext { store: Some(&store), client: true, ..TrustContext::default() };
     let verdict = inspect_chain_for(&refs, Some(&when), None, &client).1.unwrap().trust;
@@ -415,7 +418,8 @@ fn names_and_addresses_are_checked_and_client_chains_need_client_auth() {
     let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
     let named = |names: &[&str]| {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let ctx = TrustContext { store: Some(&store), client: true, named_cas: Some(&names), ..TrustContext::default() };
+        let ctx =
+            TrustContext { store: Some(&store), client: true, named_cas: Some(&names), ..TrustContext::default() };
         inspect_chain_for(&refs, Some(&when), None, &ctx).1.unwrap().trust
     };
     assert_eq!(named(&["O=tlstrace fixtures, CN=tlstrace Test Root CA"]).trusted, Some(true));

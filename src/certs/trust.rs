@@ -389,7 +389,9 @@ fn describe_error(e: &webpki::Error, client: bool, sni: Option<&str>, ip: Option
         E::PathLenConstraintViolated => "CA constraints violated: path length".to_string(),
         E::NameConstraintViolation => "name constraints violated".to_string(),
         E::CertDistrusted => "distrusted certificate".to_string(),
-        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => "unsupported signature algorithm".to_string(),
+        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "unsupported signature algorithm".to_string()
+        }
         E::MaximumPathDepthExceeded
         | E::MaximumPathBuildCallsExceeded
         | E::MaximumSignatureChecksExceeded

@@ -45,4 +45,3 @@ pub(super) fn trust_store(args: &TrustArgs) -> Result<Option<std::sync::Arc<crat
         }
     }
 }
-

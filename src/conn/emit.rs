@@ -14,6 +14,8 @@ pub(super) struct Emitter<'a> {
     pub(super) direction: Direction,
     pub(super) pkt: PacketContext,
     pub(super) shared: &'a mut Shared,
+    /// The server's address (its certificate is checked for it without SNI).
+    pub(super) server_ip: std::net::IpAddr,
 }
 
 impl Emitter<'_> {
@@ -217,7 +219,8 @@ impl Emitter<'_> {
         }
         self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
         self.tls.ctx.capture_time = Some(self.pkt.ts);
-        let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
+        let trust = msgs::TrustInputs { store: self.shared.trust.as_deref(), server_ip: Some(self.server_ip) };
+        let decoded = msgs::decode_handshake_trusting(msg_type, body, &self.tls.ctx, trust);
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
         match kind {
             HandshakeType::Certificate => self.save_certificates(body),
@@ -248,8 +251,11 @@ impl Emitter<'_> {
                     msgs::extensions::ExtensionBody::CertificateAuthorities { authorities } => Some(authorities),
                     _ => None,
                 });
-                self.tls.ctx.requested_cas =
-                    certificate_request.certificate_authorities.as_ref().or(from_extension).cloned();
+                self.tls.ctx.requested_cas = certificate_request
+                    .certificate_authorities
+                    .as_ref()
+                    .or(from_extension)
+                    .map(|cas| Box::new(cas.clone()));
             }
             _ => {}
         }

@@ -72,8 +72,9 @@ pub struct Story {
     /// What the first gap of the handshake took.
     gap_loss: Option<GapLoss>,
     /// The trust verdicts on the server's chain, then the client's (when judged).
-    server_trust: Option<crate::certs::ChainTrust>,
-    client_trust: Option<crate::certs::ChainTrust>,
+    /// Shared with the chain memo (a story lives as long as its flow).
+    server_trust: Option<std::sync::Arc<crate::certs::ChainTrust>>,
+    client_trust: Option<std::sync::Arc<crate::certs::ChainTrust>>,
 }
 
 /// What a gap took from a handshake, for its failure and `missing_message`.
@@ -398,13 +399,10 @@ impl Story {
             if c.sni_matches == Some(false) && !from_client {
                 self.warnings.push("certificate does not match the SNI".into());
             }
-            if let (Some(false), Some(why)) = (c.trust.trusted, &c.trust.trust_error) {
-                let whose = if from_client { "client certificate chain" } else { "certificate chain" };
-                self.warnings.push(format!("{whose} untrusted: {why}"));
-            }
+            // Its warning is worded in `all_warnings`, not held here for the flow's life.
             if c.trust.trusted.is_some() {
                 let slot = if from_client { &mut self.client_trust } else { &mut self.server_trust };
-                *slot = Some(c.trust.clone());
+                *slot = Some(std::sync::Arc::clone(&c.trust));
             }
             if matches!(c.signatures, crate::certs::Signatures::Invalid) {
                 self.warnings.push(format!(
@@ -602,6 +600,15 @@ impl Story {
             }
             if c.cipher.contains("RC4") || c.cipher.contains("DES") {
                 warnings.push(format!("{}: broken cipher", c.name));
+            }
+        }
+        for (whose, trust) in
+            [("certificate chain", &self.server_trust), ("client certificate chain", &self.client_trust)]
+        {
+            if let Some(t) = trust
+                && let (Some(false), Some(why)) = (t.trusted, &t.trust_error)
+            {
+                warnings.push(format!("{whose} untrusted: {why}"));
             }
         }
         warnings.extend(self.rejections());

@@ -154,7 +154,8 @@ pub(super) fn header(
     }
     text.push('\n');
     // The header already says the server chain's verdict; its warning would repeat it.
-    let said = h.trust.as_ref().and_then(|t| t.trust_error.as_deref()).map(|e| format!("certificate chain untrusted: {e}"));
+    let said =
+        h.trust.as_ref().and_then(|t| t.trust_error.as_deref()).map(|e| format!("certificate chain untrusted: {e}"));
     for w in h.warnings.iter().filter(|w| Some(w.as_str()) != said.as_deref()) {
         text.push_str("  ");
         paint.styled(text, Style::Yellow, |t| {
