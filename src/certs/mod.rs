@@ -367,6 +367,9 @@ pub fn inspect_chain_for(
     (infos, check)
 }
 
+/// A remembered trust verdict: its context, the validity state of each certificate, the verdict.
+type TrustMemo = (trust::TrustKey, Vec<u8>, std::sync::Arc<ChainTrust>);
+
 /// A chain's description and verdict, independent of the capture time.
 struct JudgedChain {
     /// What was judged: the certificates and the server name.
@@ -378,7 +381,7 @@ struct JudgedChain {
     check: Option<ChainCheck>,
     /// Trust verdicts already reached: by context and by where the time stood against each
     /// certificate's validity (the only way time changes webpki's verdict), newest last.
-    trusted: std::cell::RefCell<Vec<(trust::TrustKey, Vec<u8>, std::sync::Arc<ChainTrust>)>>,
+    trusted: std::cell::RefCell<Vec<TrustMemo>>,
 }
 
 impl JudgedChain {

@@ -445,9 +445,9 @@ fn bad_anchor_files_are_errors() {
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.pem");
     std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n").unwrap();
-    let err = TrustStore::load(BaseRoots::None, &[bad.clone()], &[]).unwrap_err().to_string();
+    let err = TrustStore::load(BaseRoots::None, std::slice::from_ref(&bad), &[]).unwrap_err().to_string();
     assert!(err.contains("certificate 1 does not parse"), "{err}");
-    let err = TrustStore::load(BaseRoots::None, &[], &[dir.clone()]).unwrap_err().to_string();
+    let err = TrustStore::load(BaseRoots::None, &[], std::slice::from_ref(&dir)).unwrap_err().to_string();
     assert!(err.contains("bad.pem"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
