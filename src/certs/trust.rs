@@ -90,17 +90,18 @@ impl TrustStore {
         let mut store = TrustStore::empty();
         match base {
             BaseRoots::Mozilla => store.add_mozilla(),
-            BaseRoots::System => store.add_system()?,
+            BaseRoots::System => store.add_system().map_err(|e| flag("--trust system:", e))?,
             BaseRoots::None => {}
         }
         for file in files {
-            let added = store.add_file(file, Source::File(file.display().to_string()))?;
+            let added =
+                store.add_file(file, Source::File(file.display().to_string())).map_err(|e| flag("--ca-file", e))?;
             if added == 0 {
                 return Err(TrustError(format!("--ca-file {}: no PEM certificate in it", file.display())));
             }
         }
         for dir in dirs {
-            let added = store.add_dir(dir, true)?;
+            let added = store.add_dir(dir, true).map_err(|e| flag("--ca-dir", e))?;
             if added == 0 {
                 return Err(TrustError(format!("--ca-dir {}: no PEM certificate in it", dir.display())));
             }
@@ -180,12 +181,15 @@ impl TrustStore {
             }
         }
         if added == 0 {
-            return Err(TrustError(
-                "--trust system: no certificate found (set SSL_CERT_FILE or SSL_CERT_DIR)".to_string(),
-            ));
+            return Err(TrustError("no certificate found (set SSL_CERT_FILE or SSL_CERT_DIR)".to_string()));
         }
         Ok(())
     }
+}
+
+/// Names the flag an anchor error came from.
+fn flag(name: &str, e: TrustError) -> TrustError {
+    TrustError(format!("{name} {}", e.0))
 }
 
 /// What the chain is judged for.
@@ -202,9 +206,18 @@ pub struct TrustContext<'a> {
     pub named_cas: Option<&'a [String]>,
 }
 
+/// The anchors of a context that names none: set once by the command line, so that a trace
+/// run without them (the explorer tracing a connection again) judges as the run does.
+static PROCESS_DEFAULT: std::sync::OnceLock<std::sync::Arc<TrustStore>> = std::sync::OnceLock::new();
+
+/// Makes `store` the anchors of contexts that name none (the first call wins).
+pub fn set_process_default(store: std::sync::Arc<TrustStore>) {
+    let _ = PROCESS_DEFAULT.set(store);
+}
+
 impl TrustContext<'_> {
     pub(super) fn store(&self) -> &TrustStore {
-        self.store.unwrap_or_else(|| TrustStore::mozilla())
+        self.store.or_else(|| PROCESS_DEFAULT.get().map(|s| s.as_ref())).unwrap_or_else(|| TrustStore::mozilla())
     }
 
     /// Identity of the inputs besides the chain and time, for the memo.

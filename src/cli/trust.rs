@@ -38,7 +38,12 @@ pub(super) fn trust_store(args: &TrustArgs) -> Result<Option<std::sync::Arc<crat
         TrustBase::None => BaseRoots::None,
     };
     match TrustStore::load(base, &args.ca_files, &args.ca_dirs) {
-        Ok(store) => Ok(Some(std::sync::Arc::new(store))),
+        Ok(store) => {
+            let store = std::sync::Arc::new(store);
+            // The explorer's second trace of a connection makes its own pipeline: same anchors.
+            crate::certs::trust::set_process_default(std::sync::Arc::clone(&store));
+            Ok(Some(store))
+        }
         Err(e) => {
             warn(&format!("trust anchors: {e}"));
             Err(exit::INPUT)
