@@ -22,9 +22,9 @@
 //! | `msgs` | `certs`, the foundations |
 //! | `conn` | `tcp`, `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
 //! | `output` | `conn` (events) and the types inside them (`msgs`, `certs`, `fingerprint`), the foundations |
-//! | `pipeline` | `source` (packets), `net`, `tcp`, `conn`, `crypto` (key logs), `output` (only [`output::Needs`] and the [`output::Prepare`] it carries: what to compute for the sink), the foundations |
+//! | `pipeline` | `source` (packets), `net`, `tcp`, `conn`, `crypto` (key logs), `certs` (the trust anchors it hands the connection layer), `output` (only [`output::Needs`] and the [`output::Prepare`] it carries: what to compute for the sink), the foundations |
 //! | `tui` | `pipeline` (to trace a connection again), `output` (the sink trait, the ladder lines, filters), `source`, `conn` (events), `net` (to pick a connection's packets), `msgs` and `fingerprint` (the types inside events), `crypto` (the server keys it traces with), the foundations |
-//! | `cli` | `pipeline`, `output`, `source`, `conn` (the summary), `crypto` (key log reports), `tui`, the foundations |
+//! | `cli` | `pipeline`, `output`, `source`, `conn` (the summary), `crypto` (key log reports), `certs` (loading trust anchors), `tui`, the foundations |
 //!
 //! Beside the layers: `crypto` (key logs, decryption) and `certs` (X.509) use only the
 //! foundations, `fingerprint` (JA3/JA4) reads `msgs`. The foundations use no layer: `registry`
@@ -79,9 +79,9 @@ mod layer_rule {
         ("fingerprint", &["msgs"]),
         ("conn", &["tcp", "tls", "msgs", "net", "crypto", "certs", "fingerprint"]),
         ("output", &["conn", "msgs", "certs", "fingerprint"]),
-        ("pipeline", &["source", "net", "tcp", "conn", "crypto", "output"]),
+        ("pipeline", &["source", "net", "tcp", "conn", "crypto", "output", "certs"]),
         ("tui", &["pipeline", "output", "source", "conn", "net", "msgs", "fingerprint", "crypto"]),
-        ("cli", &["pipeline", "output", "source", "conn", "crypto", "tui"]),
+        ("cli", &["pipeline", "output", "source", "conn", "crypto", "tui", "certs"]),
     ];
 
     /// The module's source files, without test files.

@@ -176,10 +176,12 @@ fn tls12_compression_heartbeat_and_sha1_chain(events: &[Value]) {
     assert_eq!(certs[0]["san"].as_array().unwrap().len(), 46);
     assert_eq!(certs[0]["signature_algorithm"], "sha1WithRSAEncryption");
     assert_eq!(certs[2]["issuer"], "C=US, O=Equifax, OU=Equifax Secure Certificate Authority");
-    // No SNI to match; the two links verify and the Equifax root is not sent.
+    // No SNI to match; the two links verify and the Equifax root is not sent. Neither Equifax nor
+    // GeoTrust Global CA is in today's Mozilla set: a browser with today's roots would not trust it.
     assert_eq!(
         cert["chain"],
-        json!({"issued_in_order": true, "signatures": "valid", "sni_matches": null, "reason": null})
+        json!({"issued_in_order": true, "signatures": "valid", "sni_matches": null, "reason": null,
+               "trusted": false, "trust_error": "unknown issuer", "anchor": null, "anchor_name": null, "anchor_from": null})
     );
     let ske = &message(events, 10, "ServerKeyExchange", 1)["server_key_exchange"];
     assert_eq!((ske["named_curve"].clone(), ske["public_key_length"].clone()), (json!(23), json!(65)));
@@ -428,9 +430,12 @@ fn public_tls13_chain(events: &[Value]) {
     assert_eq!(leaf["expired_at_capture"], false);
     assert_eq!(cert["certificates"][2]["key_bits"], 4096);
     assert_eq!(cert["certificates"][2]["is_ca"], true);
+    // Trusted at the capture's time (March 2023) through the Mozilla root it chains to.
     assert_eq!(
         cert["chain"],
-        json!({"issued_in_order": true, "signatures": "valid", "sni_matches": true, "reason": null})
+        json!({"issued_in_order": true, "signatures": "valid", "sni_matches": true, "reason": null,
+               "trusted": true, "trust_error": null, "anchor": "C=US, O=Google Trust Services LLC, CN=GTS Root R1",
+               "anchor_name": "GTS Root R1", "anchor_from": "Mozilla roots"})
     );
     let ee = message(events, 11, "EncryptedExtensions", 1);
     assert_eq!(ee["encrypted_extensions"]["extensions"][0]["alpn"], json!(["h2"]));
@@ -457,7 +462,9 @@ fn illustrated_tls13(events: &[Value]) {
     assert_eq!(
         cert["chain"],
         json!({"issued_in_order": true, "signatures": "unverifiable", "sni_matches": true,
-               "reason": "the issuer's certificate is not in the chain"})
+               "reason": "the issuer's certificate is not in the chain",
+               // The capture is dated after its certificate's notAfter.
+               "trusted": false, "trust_error": "expired at capture time (not after 2019-10-05T01:38:17Z)", "anchor": null, "anchor_name": null, "anchor_from": null})
     );
     let cv = &message(events, 7, "CertificateVerify", 1)["certificate_verify"];
     assert_eq!(cv["signature_scheme"], 0x0804);

@@ -87,5 +87,6 @@ pub fn decode_context(version: u8, suite: u8, flags: u8, certificate_type: u8) -
         capture_time: (flags & 2 != 0).then(|| Timestamp::new(1_700_000_000, 0, 6)),
         sni: (flags & 4 != 0).then(|| "tlstrace.test".to_string()),
         certificate_type: (flags & 8 != 0).then_some(certificate_type),
+        ..DecodeContext::default()
     }
 }

@@ -32,6 +32,9 @@ use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate, X509N
 use x509_parser::public_key::PublicKey;
 use x509_parser::time::ASN1Time;
 
+pub mod trust;
+pub use trust::{BaseRoots, ChainTrust, TrustContext, TrustStore};
+
 /// One certificate in wire order.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertInfo {
@@ -107,6 +110,10 @@ pub struct ChainCheck {
     pub sni_matches: Option<bool>,
     /// What is wrong or could not be checked; null when nothing is.
     pub reason: Option<String>,
+    /// Whether a browser would trust it at the capture's time (see [`trust`]).
+    /// Shared with the chain memo: every connection that sends the chain points to one verdict.
+    #[serde(flatten)]
+    pub trust: std::sync::Arc<ChainTrust>,
 }
 
 /// Lowercase hex SHA-256 of `der`.
@@ -333,6 +340,17 @@ pub fn inspect_chain(
     capture_time: Option<&Timestamp>,
     sni: Option<&str>,
 ) -> (Vec<CertInfo>, Option<ChainCheck>) {
+    inspect_chain_for(ders, capture_time, sni, &TrustContext::default())
+}
+
+/// [`inspect_chain`], with the trust verdict judged in `trust`'s context (anchors, server or
+/// client, the server's address, the CAs a CertificateRequest named).
+pub fn inspect_chain_for(
+    ders: &[&[u8]],
+    capture_time: Option<&Timestamp>,
+    sni: Option<&str>,
+    trust: &TrustContext<'_>,
+) -> (Vec<CertInfo>, Option<ChainCheck>) {
     let memo = CHAIN_MEMO.with(|cell| cell.borrow().get(ders, sni));
     let memo = match memo {
         Some(m) => m,
@@ -342,8 +360,15 @@ pub fn inspect_chain(
             m
         }
     };
-    memo.at(capture_time)
+    let (infos, mut check) = memo.at(capture_time);
+    if let Some(check) = check.as_mut() {
+        check.trust = memo.trust_at(ders, capture_time, sni, trust);
+    }
+    (infos, check)
 }
+
+/// A remembered trust verdict: its context, the validity state of each certificate, the verdict.
+type TrustMemo = (trust::TrustKey, Vec<u8>, std::sync::Arc<ChainTrust>);
 
 /// A chain's description and verdict, independent of the capture time.
 struct JudgedChain {
@@ -354,6 +379,9 @@ struct JudgedChain {
     /// Per certificate: notBefore and notAfter as seconds since the epoch (parsed ones only).
     validity: Vec<Option<(i64, i64)>>,
     check: Option<ChainCheck>,
+    /// Trust verdicts already reached: by context and by where the time stood against each
+    /// certificate's validity (the only way time changes webpki's verdict), newest last.
+    trusted: std::cell::RefCell<Vec<TrustMemo>>,
 }
 
 impl JudgedChain {
@@ -371,6 +399,51 @@ impl JudgedChain {
         }
         (infos, self.check.clone())
     }
+
+    /// Verdicts kept per chain: a server's chain meets one context and a few validity states.
+    const TRUST_VERDICTS: usize = 4;
+
+    /// The trust verdict at `capture_time` (now when unknown), from the memo when the same
+    /// context met the same validity states before.
+    fn trust_at(
+        &self,
+        ders: &[&[u8]],
+        capture_time: Option<&Timestamp>,
+        sni: Option<&str>,
+        ctx: &TrustContext<'_>,
+    ) -> std::sync::Arc<ChainTrust> {
+        let secs = capture_time.map_or_else(now_secs, |t| t.secs);
+        // 0: before notBefore, 1: within, 2: after notAfter, per certificate.
+        let states: Vec<u8> = self
+            .validity
+            .iter()
+            .map(|v| match v {
+                Some((nb, _)) if secs < *nb => 0,
+                Some((_, na)) if secs > *na => 2,
+                _ => 1,
+            })
+            .collect();
+        let key = ctx.key();
+        if let Some((_, _, found)) = self.trusted.borrow().iter().find(|(k, s, _)| *k == key && *s == states) {
+            return std::sync::Arc::clone(found);
+        }
+        let verdict = std::sync::Arc::new(trust::verify(ders, secs, sni, ctx));
+        let mut kept = self.trusted.borrow_mut();
+        if kept.len() >= Self::TRUST_VERDICTS {
+            kept.remove(0);
+        }
+        kept.push((key, states, std::sync::Arc::clone(&verdict)));
+        verdict
+    }
+}
+
+/// The clock's seconds since the epoch: the time a chain is judged at when the capture's is unknown.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(0)
 }
 
 /// The capture's sub-second part cannot move it across a whole-second validity bound except at
@@ -395,7 +468,14 @@ fn judge_chain(ders: &[&[u8]], sni: Option<&str>, capture_time: Option<&Timestam
         .collect();
     let certs: Vec<Option<&X509Certificate<'_>>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
     let check = if certs.is_empty() { None } else { Some(check_chain(&certs, sni)) };
-    JudgedChain { ders: ders.iter().map(|d| d.to_vec()).collect(), sni: sni.map(str::to_owned), infos, validity, check }
+    JudgedChain {
+        ders: ders.iter().map(|d| d.to_vec()).collect(),
+        sni: sni.map(str::to_owned),
+        infos,
+        validity,
+        check,
+        trusted: Default::default(),
+    }
 }
 
 /// Chains judged recently, at most [`ChainMemo::CAPACITY`]; the oldest is forgotten first.
@@ -609,6 +689,7 @@ fn check_chain(certs: &[Option<&X509Certificate<'_>>], sni: Option<&str>) -> Cha
         signatures,
         sni_matches,
         reason: if reasons.is_empty() { None } else { Some(reasons.join("; ")) },
+        trust: std::sync::Arc::default(),
     }
 }
 

@@ -155,7 +155,13 @@ fn full_chain_up_to_the_root_verifies() {
             issued_in_order: true,
             signatures: Signatures::Valid,
             sni_matches: Some(true),
-            reason: None
+            reason: None,
+            // The private root is no Mozilla root.
+            trust: std::sync::Arc::new(ChainTrust {
+                trusted: Some(false),
+                trust_error: Some("unknown issuer".into()),
+                ..ChainTrust::default()
+            }),
         })
     );
     // The root alone is complete: it signs itself.
@@ -227,7 +233,10 @@ fn remembered_chains_follow_capture_time_and_server_name() {
     let (later, again) = inspect_chain(&refs, Some(&Timestamp::new(1_795_724_929, 0, 6)), None);
     let (unknown, _) = inspect_chain(&refs, None, None);
     assert_eq!((expiry(&first), expiry(&later), expiry(&unknown)), (Some(false), Some(true), None));
-    assert_eq!(check, again);
+    // The chain's own verdict is remembered; trust follows the capture time (see
+    // `trust_is_judged_at_the_capture_time_and_remembered_per_validity_state`).
+    let without_trust = |c: Option<ChainCheck>| c.map(|c| ChainCheck { trust: std::sync::Arc::default(), ..c });
+    assert_eq!(without_trust(check), without_trust(again));
     assert_eq!(first[0].sha256, later[0].sha256);
     // Another server name is judged on its own.
     let leaf_names = parsed(&first[0]).san.clone();
@@ -342,4 +351,103 @@ fn helpers() {
     assert_eq!(integer_bits(&[]), 0);
     assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assert_eq!(inspect_public_key(&[1, 2, 3]), None);
+}
+
+fn root_store() -> TrustStore {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/certs/root-ca.crt");
+    TrustStore::load(BaseRoots::None, &[root], &[]).unwrap()
+}
+
+#[test]
+fn trust_is_judged_at_the_capture_time_and_remembered_per_validity_state() {
+    let store = root_store();
+    let ctx = TrustContext { store: Some(&store), ..TrustContext::default() };
+    // Leaf and intermediate valid from 2025-01-01 to 2049-12-31.
+    let ders: Vec<Vec<u8>> = ["server-rsa.crt", "intermediate-ca.crt"].map(pem_der).into();
+    let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+    let at = |secs: i64, ctx: &TrustContext<'_>| {
+        inspect_chain_for(&refs, Some(&Timestamp::new(secs, 0, 6)), Some("server.tlstrace.test"), ctx).1.unwrap().trust
+    };
+    let during = at(1_800_000_000, &ctx);
+    assert_eq!(during.trusted, Some(true), "{during:?}");
+    assert_eq!(during.anchor.as_deref(), Some("O=tlstrace fixtures, CN=tlstrace Test Root CA"));
+    assert_eq!(during.anchor_name.as_deref(), Some("tlstrace Test Root CA"));
+    // The same chain (from the memo) after and before its validity.
+    assert_eq!(
+        at(2_600_000_000, &ctx).trust_error.as_deref(),
+        Some("expired at capture time (not after 2049-12-31T23:59:59Z)")
+    );
+    assert_eq!(
+        at(1_700_000_000, &ctx).trust_error.as_deref(),
+        Some("not yet valid at capture time (not before 2025-01-01T00:00:00Z)")
+    );
+    // Within the validity again: the remembered verdict.
+    assert_eq!(at(1_900_000_000, &ctx), during);
+    // Another store is another verdict, not the memo's.
+    assert_eq!(at(1_800_000_000, &TrustContext::default()).trust_error.as_deref(), Some("unknown issuer"));
+}
+
+#[test]
+fn names_and_addresses_are_checked_and_client_chains_need_client_auth() {
+    let store = root_store();
+    let when = Timestamp::new(1_800_000_000, 0, 6);
+    let ders: Vec<Vec<u8>> = ["server-rsa.crt", "intermediate-ca.crt"].map(pem_der).into();
+    let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+    let server = |sni: Option<&str>, ip: Option<&str>| {
+        let ctx =
+            TrustContext { store: Some(&store), server_ip: ip.map(|i| i.parse().unwrap()), ..TrustContext::default() };
+        inspect_chain_for(&refs, Some(&when), sni, &ctx).1.unwrap().trust
+    };
+    assert_eq!(server(Some("server.tlstrace.test"), None).trusted, Some(true));
+    assert_eq!(
+        server(Some("www.example.com"), None).trust_error.as_deref(),
+        Some("name mismatch: www.example.com is not a name of the certificate")
+    );
+    // Without SNI the server's address is the name: 127.0.0.1 is one of the leaf's.
+    assert_eq!(server(None, Some("127.0.0.1")).trusted, Some(true));
+    assert_eq!(
+        server(None, Some("10.0.0.1")).trust_error.as_deref(),
+        Some("name mismatch: 10.0.0.1 is not a name of the certificate")
+    );
+    // A server certificate (serverAuth only) is no client certificate.
+    let client = TrustContext { store: Some(&store), client: true, ..TrustContext::default() };
+    let verdict = inspect_chain_for(&refs, Some(&when), None, &client).1.unwrap().trust;
+    assert_eq!(verdict.trust_error.as_deref(), Some("not allowed for TLS clients (extended key usage)"));
+    // The client's own certificate, against the CAs a CertificateRequest named.
+    let ders: Vec<Vec<u8>> = ["client.crt", "intermediate-ca.crt"].map(pem_der).into();
+    let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+    let named = |names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let ctx =
+            TrustContext { store: Some(&store), client: true, named_cas: Some(&names), ..TrustContext::default() };
+        inspect_chain_for(&refs, Some(&when), None, &ctx).1.unwrap().trust
+    };
+    assert_eq!(named(&["O=tlstrace fixtures, CN=tlstrace Test Root CA"]).trusted, Some(true));
+    assert_eq!(named(&["O=tlstrace fixtures, CN=tlstrace Test Intermediate CA"]).trusted, Some(true));
+    assert_eq!(
+        named(&["CN=Somebody Else"]).trust_error.as_deref(),
+        Some("issuer is not among the CAs the server's CertificateRequest named")
+    );
+}
+
+#[test]
+fn mozilla_anchors_render_their_subjects() {
+    // Every compiled-in root's subject parses once its SEQUENCE header is put back (long-form
+    // lengths included).
+    let store = TrustStore::mozilla();
+    assert!(store.len() > 100);
+    assert!(trust::tests_support::all_anchor_subjects(store).iter().all(|s| s.is_some()));
+}
+
+#[test]
+fn bad_anchor_files_are_errors() {
+    let dir = std::env::temp_dir().join(format!("tlstrace-anchors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.pem");
+    std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n").unwrap();
+    let err = TrustStore::load(BaseRoots::None, std::slice::from_ref(&bad), &[]).unwrap_err().to_string();
+    assert!(err.contains("certificate 1 does not parse"), "{err}");
+    let err = TrustStore::load(BaseRoots::None, &[], std::slice::from_ref(&dir)).unwrap_err().to_string();
+    assert!(err.contains("bad.pem"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -29,6 +29,8 @@ pub struct ReadArgs {
     pub keys: KeyArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub trust: super::trust::TrustArgs,
     /// 1: read, decode and write on one thread. 2: decode on a second thread while the first
     /// reads the capture and writes the output (same output, in the same order). Default: 2
     /// when the machine has two or more CPUs.
@@ -159,6 +161,8 @@ pub struct CaptureArgs {
     pub keys: KeyArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub trust: super::trust::TrustArgs,
     /// Bytes kept of each frame (the rest of a cut segment is traced as a gap).
     #[arg(long, value_name = "N", default_value_t = crate::source::live::DEFAULT_SNAPLEN,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::source::live::DEFAULT_SNAPLEN)))]

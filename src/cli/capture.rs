@@ -33,6 +33,10 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
     if args.output.tui && !std::io::IsTerminal::is_terminal(&io::stdout()) {
         return super::tui::not_a_terminal();
     }
+    let trust = match super::trust::trust_store(&args.trust) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let cfg =
         CaptureConfig { interface, promiscuous: !args.no_promisc, snaplen: args.snaplen, filter: capture_filter(args) };
     let source = match open_source(&cfg) {
@@ -48,7 +52,7 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
         describe_filter(&cfg.filter)
     ));
     if args.output.tui {
-        return run_tui(args, source, file, stop);
+        return run_tui(args, source, file, stop, trust);
     }
     let keylog_failed = Arc::new(AtomicBool::new(false));
     let mut sink = make_sink(&args.output);
@@ -62,6 +66,9 @@ pub(super) fn run(args: &CaptureArgs) -> i32 {
         }
     }
     let mut pipeline = pipeline_for(sink.as_ref(), false, args.limits.memory_limit);
+    if let Some(store) = trust {
+        pipeline.set_trust(store);
+    }
     pipeline.show_data(args.keys.show_data);
     if let Err(e) = super::keylog::load_server_keys(&mut pipeline, &args.keys) {
         warn(&e);
@@ -238,11 +245,20 @@ struct LiveHooks {
 
 /// `capture --tui`: the capture on a thread of its own, the explorer on this one; the explorer
 /// quitting (or a signal) stops the capture.
-fn run_tui(args: &CaptureArgs, source: LiveSource, file: WriteFile, stop: Arc<AtomicBool>) -> i32 {
+fn run_tui(
+    args: &CaptureArgs,
+    source: LiveSource,
+    file: WriteFile,
+    stop: Arc<AtomicBool>,
+    trust: Option<Arc<crate::certs::TrustStore>>,
+) -> i32 {
     let (tx, rx) = std::sync::mpsc::channel();
     let sink = TuiSink::new(tx.clone(), Arc::clone(&stop));
     let budget = args.limits.memory_limit;
     let mut pipeline = pipeline_for(&sink, false, budget);
+    if let Some(store) = trust {
+        pipeline.set_trust(store);
+    }
     pipeline.show_data(args.keys.show_data);
     let rsa_keys = match super::keylog::read_server_keys(&args.keys) {
         Ok(keys) => keys,

@@ -8,11 +8,13 @@ mod certs;
 mod keylog;
 mod output;
 mod read;
+mod trust;
 mod tui;
 
 pub use args::{CaptureArgs, Cli, ColorChoice, Command, KeyArgs, LimitArgs, OutputArgs, ReadArgs};
 pub use keylog::{load_key_log, report_key_log_issues};
 pub use output::make_sink;
+pub use trust::{TrustArgs, TrustBase};
 
 use clap::Parser;
 use output::Stop;

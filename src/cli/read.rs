@@ -19,6 +19,10 @@ pub(super) fn run(args: &ReadArgs) -> i32 {
     if args.output.tui {
         return super::tui::read(args);
     }
+    let trust = match super::trust::trust_store(&args.trust) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let mut source = match FileSource::open(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -39,6 +43,9 @@ pub(super) fn run(args: &ReadArgs) -> i32 {
     }
     let budget = args.limits.memory_limit;
     let mut pipeline = pipeline_for(sink.as_ref(), decode_in_parallel(args.threads), budget);
+    if let Some(store) = trust {
+        pipeline.set_trust(store);
+    }
     if let Err(e) = load_key_log(&mut pipeline, &args.keys, budget) {
         warn(&e);
         return exit::INPUT;

@@ -87,6 +87,10 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
     if let Err(code) = check_terminal() {
         return code;
     }
+    let trust = match super::trust::trust_store(&args.trust) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let mut source = match FileSource::open(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -105,6 +109,9 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
         background: true,
         ..crate::pipeline::PipelineConfig::default()
     });
+    if let Some(store) = trust {
+        pipeline.set_trust(store);
+    }
     if let Err(e) = load_key_log(&mut pipeline, &args.keys, budget) {
         warn(&e);
         return exit::INPUT;

@@ -14,6 +14,8 @@ pub(super) struct Emitter<'a> {
     pub(super) direction: Direction,
     pub(super) pkt: PacketContext,
     pub(super) shared: &'a mut Shared,
+    /// The server's address (its certificate is checked for it without SNI).
+    pub(super) server_ip: std::net::IpAddr,
 }
 
 impl Emitter<'_> {
@@ -217,7 +219,8 @@ impl Emitter<'_> {
         }
         self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
         self.tls.ctx.capture_time = Some(self.pkt.ts);
-        let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
+        let trust = msgs::TrustInputs { store: self.shared.trust.as_deref(), server_ip: Some(self.server_ip) };
+        let decoded = msgs::decode_handshake_trusting(msg_type, body, &self.tls.ctx, trust);
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
         match kind {
             HandshakeType::Certificate => self.save_certificates(body),
@@ -240,6 +243,19 @@ impl Emitter<'_> {
                     self.tls.ctx.version = Some(server_hello.negotiated_version());
                     self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
                 }
+            }
+            HandshakeBody::CertificateRequest { certificate_request } => {
+                // The client's chain is judged against the CAs named here (TLS 1.2 list, or
+                // TLS 1.3's certificate_authorities extension).
+                let from_extension = certificate_request.extensions.iter().flatten().find_map(|e| match &e.body {
+                    msgs::extensions::ExtensionBody::CertificateAuthorities { authorities } => Some(authorities),
+                    _ => None,
+                });
+                self.tls.ctx.requested_cas = certificate_request
+                    .certificate_authorities
+                    .as_ref()
+                    .or(from_extension)
+                    .map(|cas| Box::new(cas.clone()));
             }
             _ => {}
         }

@@ -377,6 +377,9 @@ pub struct HandshakeEvent {
     pub duration: Option<f64>,
     pub timings: Timings,
     pub warnings: Vec<String>,
+    /// Whether the server's chain is trusted at the capture's time (see the Certificate
+    /// message's `chain`); null when no chain was seen.
+    pub trust: Option<std::sync::Arc<crate::certs::ChainTrust>>,
     /// Both Finished verified: true; one failed: false; keys missing: null.
     pub finished_verified: Option<bool>,
     /// What the key log allowed to decrypt, and why not.

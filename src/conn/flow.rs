@@ -104,6 +104,14 @@ impl TlsConn {
     }
 }
 
+/// The server's end of a flow whose client is on `client_side`.
+pub(super) fn server_of(client_side: Side, initiator: SocketAddr, responder: SocketAddr) -> SocketAddr {
+    match client_side {
+        Side::Initiator => responder,
+        Side::Responder => initiator,
+    }
+}
+
 /// One direction's state: `halves` holds the initiator's, then the responder's.
 pub(super) fn half_of(halves: &mut [HalfStream; 2], s: Side) -> &mut HalfStream {
     let [initiator, responder] = halves;
@@ -366,7 +374,8 @@ impl Flow {
         let Some(tls) = self.tls.as_mut() else { return };
         let direction = direction_of(tls.client_side, from);
         let half = half_of(&mut self.half, from);
-        let mut emit = Emitter { tls, direction, pkt, shared };
+        let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
+        let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
         match item {
             RecordItem::Skipped { .. } => {}
             RecordItem::SslV2 { body } => emit.sslv2(half, body),

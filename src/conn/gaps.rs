@@ -88,7 +88,8 @@ impl Flow {
         let version = half.handshake_version;
         if let (Some(tls), Some(partial)) = (self.tls.as_mut(), partial) {
             let direction = direction_of(tls.client_side, from);
-            Emitter { tls, direction, pkt, shared }.incomplete(version, &partial, cut_by);
+            let server_ip = super::flow::server_of(tls.client_side, self.initiator, self.responder).ip();
+            Emitter { tls, direction, pkt, shared, server_ip }.incomplete(version, &partial, cut_by);
         }
     }
 
@@ -112,7 +113,8 @@ impl Flow {
             return;
         }
         let direction = direction_of(tls.client_side, from);
-        let mut emit = Emitter { tls, direction, pkt, shared };
+        let server_ip = super::flow::server_of(tls.client_side, self.initiator, self.responder).ip();
+        let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
         emit.handshake_records(half, cut.version, &cut.payload, false);
     }
 }

@@ -93,7 +93,8 @@ impl Flow {
             let Some(tls) = self.tls.as_mut() else { return };
             let direction = direction_of(tls.client_side, h.from);
             let half = half_of(&mut self.half, h.from);
-            let mut emit = Emitter { tls, direction, pkt: h.pkt, shared };
+            let server_ip = super::flow::server_of(tls.client_side, self.initiator, self.responder).ip();
+            let mut emit = Emitter { tls, direction, pkt: h.pkt, shared, server_ip };
             emit.record(
                 half,
                 tls::Record {

@@ -86,6 +86,9 @@ pub struct Shared {
     pub closing_bytes: usize,
     /// The TLS buffers' share of the memory budget (None: unlimited).
     pub tls_buffers_limit: Option<usize>,
+    /// The anchors chains are judged against (`--trust`, `--ca-file`, `--ca-dir`); None: the
+    /// compiled-in Mozilla set.
+    pub trust: Option<std::sync::Arc<crate::certs::TrustStore>>,
 }
 
 /// All flows and TLS connections of a run.
@@ -177,6 +180,11 @@ impl ConnTracker {
                 self.closing.push_back(c);
             }
         }
+    }
+
+    /// Judges chains against these anchors from now on.
+    pub fn set_trust(&mut self, store: std::sync::Arc<crate::certs::TrustStore>) {
+        self.shared.trust = Some(store);
     }
 
     /// Writes every certificate seen, as PEM named by its SHA-256, into `dir`.

@@ -71,6 +71,10 @@ pub struct Story {
     pub gap: bool,
     /// What the first gap of the handshake took.
     gap_loss: Option<GapLoss>,
+    /// The trust verdicts on the server's chain, then the client's (when judged).
+    /// Shared with the chain memo (a story lives as long as its flow).
+    server_trust: Option<std::sync::Arc<crate::certs::ChainTrust>>,
+    client_trust: Option<std::sync::Arc<crate::certs::ChainTrust>>,
 }
 
 /// What a gap took from a handshake, for its failure and `missing_message`.
@@ -395,6 +399,11 @@ impl Story {
             if c.sni_matches == Some(false) && !from_client {
                 self.warnings.push("certificate does not match the SNI".into());
             }
+            // Its warning is worded in `all_warnings`, not held here for the flow's life.
+            if c.trust.trusted.is_some() {
+                let slot = if from_client { &mut self.client_trust } else { &mut self.server_trust };
+                *slot = Some(std::sync::Arc::clone(&c.trust));
+            }
             if matches!(c.signatures, crate::certs::Signatures::Invalid) {
                 self.warnings.push(format!(
                     "certificate chain signature invalid{}",
@@ -593,12 +602,48 @@ impl Story {
                 warnings.push(format!("{}: broken cipher", c.name));
             }
         }
+        for (whose, trust) in
+            [("certificate chain", &self.server_trust), ("client certificate chain", &self.client_trust)]
+        {
+            if let Some(t) = trust
+                && let (Some(false), Some(why)) = (t.trusted, &t.trust_error)
+            {
+                warnings.push(format!("{whose} untrusted: {why}"));
+            }
+        }
+        warnings.extend(self.rejections());
         if self.tls13() && self.complete {
             warnings.retain(|w| !w.is_empty());
         }
         warnings.sort();
         warnings.dedup();
         warnings
+    }
+
+    /// A peer's certificate alert, next to tlstrace's own verdict on the chain it refused:
+    /// "client rejected the chain (unknown_ca); tlstrace: untrusted: unknown issuer".
+    fn rejections(&self) -> Vec<String> {
+        // bad_certificate, unsupported_certificate, certificate_revoked, certificate_expired,
+        // certificate_unknown, unknown_ca.
+        const CERTIFICATE_ALERTS: [u8; 6] = [42, 43, 44, 45, 46, 48];
+        let mut out = Vec::new();
+        for a in self.alerts.iter().filter(|a| CERTIFICATE_ALERTS.contains(&a.description)) {
+            // The client judges the server's chain; the server the client's.
+            let (who, whose, trust) = if a.from == "client" {
+                ("client", "the chain", &self.server_trust)
+            } else {
+                ("server", "the client's chain", &self.client_trust)
+            };
+            let ours = match trust {
+                Some(t) if t.trusted == Some(true) => {
+                    format!("trusted by {}", t.anchor_from.as_deref().unwrap_or("the anchors given"))
+                }
+                Some(t) => t.verdict().unwrap_or_default(),
+                None => "not judged".to_string(),
+            };
+            out.push(format!("{who} rejected {whose} ({}); tlstrace: {ours}", a.description_name));
+        }
+        out
     }
 
     /// The summary of this handshake. `ended` says why the connection stopped, if it did.
@@ -642,6 +687,7 @@ impl Story {
             duration: self.timings.last_finished,
             timings: self.timings.clone(),
             warnings: self.all_warnings(),
+            trust: self.server_trust.clone(),
             finished_verified: None,
             decryption: super::decrypt::DecryptionReport {
                 status: "no_key_log",

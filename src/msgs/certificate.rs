@@ -51,6 +51,8 @@ pub struct CertificateContext<'a> {
     pub sni: Option<&'a str>,
     /// Certificate type negotiated for this sender (RFC 7250); None means X.509.
     pub certificate_type: Option<u8>,
+    /// What the chain's trust is judged against and for.
+    pub trust: certs::TrustContext<'a>,
 }
 
 /// The raw entries: DER bytes plus (TLS 1.3) extensions.
@@ -101,7 +103,7 @@ impl Certificate {
             return Ok(Certificate { request_context, entries, chain: None });
         }
         let ders: Vec<&[u8]> = raw.iter().map(|(der, _)| *der).collect();
-        let (infos, chain) = certs::inspect_chain(&ders, ctx.capture_time, ctx.sni);
+        let (infos, chain) = certs::inspect_chain_for(&ders, ctx.capture_time, ctx.sni, &ctx.trust);
         let entries = infos
             .into_iter()
             .zip(raw)

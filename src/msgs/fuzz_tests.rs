@@ -114,6 +114,7 @@ fn contexts() -> Vec<DecodeContext> {
             capture_time: Some(crate::time::Timestamp::new(1_600_000_000, 0, 6)),
             sni: Some("www.example.com".to_string()),
             certificate_type: None,
+            ..Default::default()
         });
     }
     out.push(DecodeContext { version: Some(0x0304), certificate_type: Some(2), ..Default::default() });

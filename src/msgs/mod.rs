@@ -65,6 +65,19 @@ pub struct DecodeContext {
     /// The certificate type negotiated for this sender's Certificate message (RFC 7250
     /// server/client_certificate_type); None means X.509.
     pub certificate_type: Option<u8>,
+    /// The CAs the server's CertificateRequest named (text), for the client's chain. Boxed:
+    /// a context lives as long as its flow, and few flows see a CertificateRequest.
+    pub requested_cas: Option<Box<Vec<String>>>,
+}
+
+/// What a Certificate's chain is judged against besides the [`DecodeContext`]: passed per
+/// message rather than kept in the context, which every flow holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrustInputs<'a> {
+    /// The anchors; None: the compiled-in Mozilla set.
+    pub store: Option<&'a crate::certs::TrustStore>,
+    /// The server's address: its certificate is checked for it when the client sent no SNI.
+    pub server_ip: Option<std::net::IpAddr>,
 }
 
 /// The JSON of a message with no fields: `{}`.
@@ -213,6 +226,11 @@ fn no_fields(body: &[u8], what: &'static str) -> Result<NoFields> {
 /// Decodes one handshake message body. Never panics; a body that does not parse yields
 /// `Opaque` with the error, and nothing carries over to the next message.
 pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decoded {
+    decode_handshake_trusting(msg_type, body, ctx, TrustInputs::default())
+}
+
+/// [`decode_handshake`], with a Certificate's chain judged against `trust`.
+pub fn decode_handshake_trusting(msg_type: u8, body: &[u8], ctx: &DecodeContext, trust: TrustInputs<'_>) -> Decoded {
     use HandshakeType as H;
     let result = match HandshakeType::from(msg_type) {
         H::HelloRequest => no_fields(body, "HelloRequest (not empty)")
@@ -239,6 +257,12 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
                 // The client names the server; a client's own certificate is not for that name.
                 sni: if ctx.from_server { ctx.sni.as_deref() } else { None },
                 certificate_type: ctx.certificate_type,
+                trust: crate::certs::TrustContext {
+                    store: trust.store,
+                    client: !ctx.from_server,
+                    server_ip: trust.server_ip,
+                    named_cas: if ctx.from_server { None } else { ctx.requested_cas.as_deref().map(Vec::as_slice) },
+                },
             };
             Certificate::decode(body, &cert_ctx).map(|c| HandshakeBody::Certificate {
                 certificate_request_context: c.request_context,

@@ -173,6 +173,11 @@ impl Pipeline {
         });
     }
 
+    /// `--trust`, `--ca-file`, `--ca-dir`: the anchors chains are judged against.
+    pub fn set_trust(&mut self, store: std::sync::Arc<crate::certs::TrustStore>) {
+        self.control(move |stages| stages.back.conns.set_trust(store));
+    }
+
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.
     pub fn write_certificates_to(&mut self, dir: std::path::PathBuf) {
         self.control(move |stages| stages.write_certificates_to(dir));

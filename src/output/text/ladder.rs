@@ -187,6 +187,14 @@ pub(super) fn header(
         part(text, &mut first);
         write_ms(text, (d * 1e9).round() as i128);
     }
+    // The server's chain as a browser would judge it at the capture's time.
+    if let Some(t) = &h.trust
+        && let Some(verdict) = t.verdict()
+    {
+        part(text, &mut first);
+        let style = if t.trusted == Some(true) { Style::Green } else { Style::Yellow };
+        paint.str(text, style, &verdict);
+    }
     match h.finished_verified {
         Some(true) => {
             part(text, &mut first);
@@ -207,7 +215,10 @@ pub(super) fn header(
         });
     }
     text.push('\n');
-    for w in &h.warnings {
+    // The header already says the server chain's verdict; its warning would repeat it.
+    let said =
+        h.trust.as_ref().and_then(|t| t.trust_error.as_deref()).map(|e| format!("certificate chain untrusted: {e}"));
+    for w in h.warnings.iter().filter(|w| Some(w.as_str()) != said.as_deref()) {
         text.push_str("  ");
         paint.styled(text, Style::Yellow, |t| {
             let _ = write!(t, "warning: {w}");
