@@ -16,6 +16,7 @@
 
 pub mod alert;
 pub mod certificate;
+pub mod certificate_status;
 pub mod extensions;
 pub mod hello;
 pub mod key_exchange;
@@ -65,6 +66,9 @@ pub struct DecodeContext {
     /// The certificate type negotiated for this sender's Certificate message (RFC 7250
     /// server/client_certificate_type); None means X.509.
     pub certificate_type: Option<u8>,
+    /// The server's certificates (DER, leaf first), kept only when a CertificateStatus may
+    /// follow: its OCSP response is about the leaf and signed by its issuer.
+    pub server_certificates: Vec<Vec<u8>>,
 }
 
 /// The JSON of a message with no fields: `{}`.
@@ -263,7 +267,7 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
             })
         }
         H::Finished => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
-        H::CertificateStatus => CertificateStatus::decode(body)
+        H::CertificateStatus => CertificateStatus::decode_for(body, &ctx.server_certificates, ctx.capture_time.as_ref())
             .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
         H::KeyUpdate => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
         H::CompressedCertificate => CompressedCertificate::decode(body)
