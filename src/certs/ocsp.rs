@@ -63,9 +63,43 @@ pub struct OcspResponse {
 }
 
 impl OcspResponse {
-    /// "revoked", "good", ...; or the response status when it was not successful.
     pub fn is_revoked(&self) -> bool {
         self.cert_status.as_deref() == Some("revoked")
+    }
+
+    /// What a browser would hold against this staple, one sentence each (handshake warnings).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(e) = &self.error {
+            out.push(format!("OCSP staple malformed: {e}"));
+        }
+        if let Some(status) = self.response_status.filter(|&s| s != 0) {
+            out.push(format!("OCSP staple is an error response: {}", status_name(status)));
+        }
+        if self.is_revoked() {
+            let at = self.revocation_time.as_deref().unwrap_or("an unknown time");
+            let why = self.revocation_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            out.push(format!("OCSP staple says the certificate is REVOKED since {at}{why}"));
+        }
+        if self.cert_status.as_deref() == Some("unknown") {
+            out.push("OCSP staple: the responder does not know the certificate".into());
+        }
+        if self.cert_id_matches == Some(false) {
+            out.push("OCSP staple is for another certificate".into());
+        }
+        if self.valid_at_capture == Some(false) {
+            let window = format!(
+                "{} to {}",
+                self.this_update.as_deref().unwrap_or("?"),
+                self.next_update.as_deref().unwrap_or("?")
+            );
+            out.push(format!("OCSP staple not valid at capture time ({window})"));
+        }
+        if self.signature_valid == Some(false) {
+            let why = self.signature_note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+            out.push(format!("OCSP staple signature invalid{why}"));
+        }
+        out
     }
 }
 

@@ -152,6 +152,26 @@ pub enum HandshakeBody {
 }
 
 impl HandshakeBody {
+    /// The OCSP response stapled in this message: a CertificateStatus's, or (TLS 1.3) the one
+    /// in the leaf entry's status_request extension.
+    pub fn stapled_ocsp(&self) -> Option<&crate::certs::ocsp::OcspResponse> {
+        match self {
+            HandshakeBody::CertificateStatus { certificate_status } => certificate_status.ocsp.as_ref(),
+            HandshakeBody::Certificate { certificates, .. } => {
+                let exts = match certificates.first()? {
+                    CertificateEntry::X509 { extensions, .. } | CertificateEntry::RawPublicKey { extensions, .. } => {
+                        extensions.as_deref()?
+                    }
+                };
+                exts.iter().find_map(|e| match &e.body {
+                    extensions::ExtensionBody::StatusResponse { ocsp, .. } => ocsp.as_deref(),
+                    _ => None,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Writes the variant's keys into the enclosing object (the `message` event), as
     /// `#[serde(flatten)]` would, but keeping that object a struct for every serializer
     /// (flattening turns it into a map). `tests/json_writer.rs` holds this to what serde's

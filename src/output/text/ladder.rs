@@ -298,6 +298,49 @@ pub(super) fn message_line(
 }
 
 /// The few values that matter for each message.
+/// A stapled OCSP response in a few words: "OCSP good, produced T, valid at capture", or
+/// "OCSP REVOKED at T (reason)"; what a browser would object to in colour.
+fn ocsp_summary(text: &mut String, paint: Paint, ocsp: &crate::certs::ocsp::OcspResponse) {
+    match (ocsp.response_status, ocsp.cert_status.as_deref()) {
+        (_, Some("revoked")) => paint.styled(text, Style::RedBold, |t| {
+            let _ = write!(t, "OCSP REVOKED at {}", ocsp.revocation_time.as_deref().unwrap_or("?"));
+            if let Some(reason) = &ocsp.revocation_reason {
+                let _ = write!(t, " ({reason})");
+            }
+        }),
+        (_, Some(status)) => {
+            let style = if status == "good" { Style::Green } else { Style::Yellow };
+            paint.styled(text, style, |t| {
+                t.push_str("OCSP ");
+                t.push_str(status);
+            });
+        }
+        (Some(code), None) if code != 0 => paint.styled(text, Style::Yellow, |t| {
+            t.push_str("OCSP ");
+            t.push_str(ocsp.response_status_name.as_deref().unwrap_or("error"));
+        }),
+        _ => paint.str(text, Style::Red, "OCSP malformed"),
+    }
+    if let Some(produced) = &ocsp.produced_at {
+        text.push_str(", produced ");
+        text.push_str(produced);
+    }
+    match ocsp.valid_at_capture {
+        Some(true) => text.push_str(", valid at capture"),
+        Some(false) => paint.str(text, Style::Red, ", NOT valid at capture"),
+        None => {}
+    }
+    if ocsp.cert_id_matches == Some(false) {
+        paint.str(text, Style::Red, ", for ANOTHER certificate");
+    }
+    match ocsp.signature_valid {
+        Some(true) => text.push_str(", signature verified"),
+        Some(false) => paint.str(text, Style::Red, ", signature INVALID"),
+        None if ocsp.cert_status.is_some() => text.push_str(", signature not checked"),
+        None => {}
+    }
+}
+
 fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
     if let Some(inc) = &m.incomplete {
         paint.styled(text, Style::Red, |t| {
@@ -358,7 +401,11 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
             Some(false) => paint.str(text, Style::RedBold, "NOT VERIFIED ✗"),
             None => {}
         },
-        Some(HandshakeBody::Certificate { certificates, .. }) => {
+        Some(HandshakeBody::CertificateStatus { certificate_status: cs }) => match &cs.ocsp {
+            Some(ocsp) => ocsp_summary(text, paint, ocsp),
+            None => text.push_str(&cs.status_type_name),
+        },
+        Some(body @ HandshakeBody::Certificate { certificates, .. }) => {
             let _ = match certificates.first() {
                 Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
                     crate::certs::CertDetails::Parsed(p) => {
@@ -368,6 +415,10 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
                 },
                 _ => write!(text, "{} certs", certificates.len()),
             };
+            if let Some(ocsp) = body.stapled_ocsp() {
+                text.push_str(", ");
+                ocsp_summary(text, paint, ocsp);
+            }
         }
         Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) => {
             if let Some(curve) = &ske.named_curve_name {
