@@ -105,7 +105,12 @@ impl OcspResponse {
 
 /// Describes a DER OCSPResponse stapled for `leaf` (DER), judged at `capture_time`, with
 /// `chain` (the Certificate message's other DER certificates) to find the issuer in.
-pub fn inspect(response: &[u8], leaf: Option<&[u8]>, chain: &[&[u8]], capture_time: Option<&Timestamp>) -> OcspResponse {
+pub fn inspect(
+    response: &[u8],
+    leaf: Option<&[u8]>,
+    chain: &[&[u8]],
+    capture_time: Option<&Timestamp>,
+) -> OcspResponse {
     let leaf = leaf.and_then(|d| X509Certificate::from_der(d).ok()).map(|(_, c)| c);
     let parsed: Vec<X509Certificate<'_>> =
         chain.iter().filter_map(|d| X509Certificate::from_der(d).ok()).map(|(_, c)| c).collect();
@@ -389,7 +394,9 @@ fn judge_signature(
         }
         out.signed_by = Some(cert.subject().to_string());
         // The issuer itself, sent along: as good as signing with it directly.
-        if issuer.is_some_and(|i| i.subject().as_raw() == cert.subject().as_raw() && i.public_key().raw == cert.public_key().raw) {
+        if issuer.is_some_and(|i| {
+            i.subject().as_raw() == cert.subject().as_raw() && i.public_key().raw == cert.public_key().raw
+        }) {
             out.signature_valid = Some(true);
             return;
         }

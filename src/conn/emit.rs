@@ -250,7 +250,10 @@ impl Emitter<'_> {
                     self.tls.server_hello_seen = true;
                     self.tls.ctx.version = Some(server_hello.negotiated_version());
                     self.tls.ocsp_expected = !msgs::hello::is_tls13(server_hello.negotiated_version())
-                        && server_hello.extensions.iter().any(|e| e.extension_type() == msgs::ExtensionType::StatusRequest);
+                        && server_hello
+                            .extensions
+                            .iter()
+                            .any(|e| e.extension_type() == msgs::ExtensionType::StatusRequest);
                     self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
                 }
             }

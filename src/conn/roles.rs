@@ -242,11 +242,13 @@ fn hello_retry_role(m: &MessageEvent) -> String {
 
 fn certificate_status_role(m: &MessageEvent) -> String {
     let Some(ocsp) = m.body.as_ref().and_then(HandshakeBody::stapled_ocsp) else {
-        return "Server staples its CA's OCSP response about its certificate, so the client need not ask the CA.".into();
+        return "Server staples its CA's OCSP response about its certificate, so the client need not ask the CA."
+            .into();
     };
     // The signer's common name is enough in a sentence; the JSON has the whole name.
     let short = |s: &str| s.rsplit_once("CN=").map(|(_, cn)| cn.split(", ").next().unwrap_or(cn).to_string());
-    let whom = ocsp.signed_by.as_deref().map(|s| format!(" (signed by {})", short(s).unwrap_or(s.into()))).unwrap_or_default();
+    let whom =
+        ocsp.signed_by.as_deref().map(|s| format!(" (signed by {})", short(s).unwrap_or(s.into()))).unwrap_or_default();
     match ocsp.cert_status.as_deref() {
         Some("good") => format!(
             "Server staples an OCSP response{whom} saying its certificate is not revoked, so the client need not ask the CA."
@@ -254,8 +256,13 @@ fn certificate_status_role(m: &MessageEvent) -> String {
         Some("revoked") => format!(
             "Server staples an OCSP response{whom} saying its own certificate is REVOKED: a client that checks it must refuse."
         ),
-        Some(_) => format!("Server staples an OCSP response{whom} in which the responder does not know the certificate."),
-        None => "Server staples an OCSP response that says nothing about the certificate (an error response, or malformed).".into(),
+        Some(_) => {
+            format!("Server staples an OCSP response{whom} in which the responder does not know the certificate.")
+        }
+        None => {
+            "Server staples an OCSP response that says nothing about the certificate (an error response, or malformed)."
+                .into()
+        }
     }
 }
 

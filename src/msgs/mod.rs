@@ -287,8 +287,10 @@ pub fn decode_handshake(msg_type: u8, body: &[u8], ctx: &DecodeContext) -> Decod
             })
         }
         H::Finished => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
-        H::CertificateStatus => CertificateStatus::decode_for(body, &ctx.server_certificates, ctx.capture_time.as_ref())
-            .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
+        H::CertificateStatus => {
+            CertificateStatus::decode_for(body, &ctx.server_certificates, ctx.capture_time.as_ref())
+                .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status })
+        }
         H::KeyUpdate => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
         H::CompressedCertificate => CompressedCertificate::decode(body)
             .map(|compressed_certificate| HandshakeBody::CompressedCertificate { compressed_certificate }),
