@@ -20,7 +20,7 @@ pub struct CertificateStatus {
     pub ocsp_response_lengths: Option<Vec<usize>>,
     /// ocsp: the response described (responder, status, times, signature).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ocsp: Option<OcspResponse>,
+    pub ocsp: Option<Box<OcspResponse>>,
 }
 
 impl CertificateStatus {
@@ -39,7 +39,7 @@ impl CertificateStatus {
                 let response = r.vec24("OCSP response")?;
                 let rest: Vec<&[u8]> = chain.iter().skip(1).map(Vec::as_slice).collect();
                 let leaf = chain.first().map(Vec::as_slice);
-                (Some(response.len()), None, Some(ocsp::inspect(response, leaf, &rest, capture_time)))
+                (Some(response.len()), None, Some(Box::new(ocsp::inspect(response, leaf, &rest, capture_time))))
             }
             2 => {
                 let mut list = r.sub24("OCSP response list")?;

@@ -156,7 +156,7 @@ impl HandshakeBody {
     /// in the leaf entry's status_request extension.
     pub fn stapled_ocsp(&self) -> Option<&crate::certs::ocsp::OcspResponse> {
         match self {
-            HandshakeBody::CertificateStatus { certificate_status } => certificate_status.ocsp.as_ref(),
+            HandshakeBody::CertificateStatus { certificate_status } => certificate_status.ocsp.as_deref(),
             HandshakeBody::Certificate { certificates, .. } => {
                 let exts = match certificates.first()? {
                     CertificateEntry::X509 { extensions, .. } | CertificateEntry::RawPublicKey { extensions, .. } => {
