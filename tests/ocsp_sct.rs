@@ -95,11 +95,13 @@ fn tls12_revoked_staple_from_a_delegated_responder() {
         "{:?}",
         warnings(&ev)
     );
-    let out = text(&["read", "--color", "never", fixture("tls12-ocsp-revoked.pcap").to_str().unwrap()]);
+    let out = text(&["read", "-v", "--color", "never", fixture("tls12-ocsp-revoked.pcap").to_str().unwrap()]);
     assert!(
         out.contains("CertificateStatus      OCSP REVOKED at 2025-12-01T00:00:00Z (keyCompromise), produced "),
         "{out}"
     );
+    assert!(out.contains(&format!("ocsp signature sha256WithRSAEncryption verified by {RESPONDER}")), "{out}");
+    assert!(out.contains("saying its own certificate is REVOKED: a client that checks it must refuse."), "{out}");
 }
 
 #[test]
@@ -161,6 +163,11 @@ fn scts_embedded_and_in_the_server_hello() {
     let ext = sh["server_hello"]["extensions"].as_array().unwrap().iter().find(|e| e["type"] == 18).unwrap().clone();
     assert_eq!(ext["name"], "signed_certificate_timestamp");
     assert_eq!(ext["signed_certificate_timestamps"], expected);
+    let out = text(&["read", "-v", "--color", "never", fixture("tls12-sct.pcap").to_str().unwrap()]);
+    assert!(
+        out.contains("sct certificate 0 embeds log ERERERERERERERERERERERERERERERERERERERERERE= at 2025-10-28T14:32:43.614Z (ecdsa_sha256)"),
+        "{out}"
+    );
     // The client's request is empty.
     let ch = first_message(&ev, 1, "ClientHello");
     let req = ch["client_hello"]["extensions"].as_array().unwrap().iter().find(|e| e["type"] == 18).unwrap().clone();

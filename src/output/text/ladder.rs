@@ -482,7 +482,59 @@ fn details(m: &MessageEvent) -> Vec<String> {
                 out.push(extension_detail(e));
             }
         }
+        Some(HandshakeBody::Certificate { certificates, .. }) => {
+            for (i, c) in certificates.iter().enumerate() {
+                let crate::msgs::certificate::CertificateEntry::X509 { cert, .. } = c else { continue };
+                let crate::certs::CertDetails::Parsed(p) = &cert.details else { continue };
+                for sct in &p.scts {
+                    out.push(sct_detail(&format!("certificate {i} embeds"), sct));
+                }
+            }
+        }
         _ => {}
+    }
+    if let Some(ocsp) = m.body.as_ref().and_then(HandshakeBody::stapled_ocsp) {
+        out.extend(ocsp_details(ocsp));
+    }
+    out
+}
+
+/// One SCT in a line: whose log, when, how signed.
+fn sct_detail(what: &str, sct: &crate::msgs::extensions::Sct) -> String {
+    format!(
+        "sct {what} log {} at {} ({})",
+        sct.log_id_base64,
+        sct.time.as_deref().unwrap_or("?"),
+        sct.signature_algorithm_name
+    )
+}
+
+/// The stapled response's facts that the key values leave out.
+fn ocsp_details(o: &crate::certs::ocsp::OcspResponse) -> Vec<String> {
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    let mut out = vec![format!("ocsp responder {}", or_unknown(&o.responder_id))];
+    if o.this_update.is_some() {
+        out.push(format!(
+            "ocsp this_update {} next_update {}",
+            or_unknown(&o.this_update),
+            o.next_update.as_deref().unwrap_or("none")
+        ));
+    }
+    let signature = match o.signature_valid {
+        Some(true) => "verified",
+        Some(false) => "INVALID",
+        None => "not checked",
+    };
+    let mut line = format!("ocsp signature {} {signature}", or_unknown(&o.signature_algorithm));
+    if let Some(by) = &o.signed_by {
+        let _ = write!(line, " by {by}");
+    }
+    if let Some(note) = &o.signature_note {
+        let _ = write!(line, ": {note}");
+    }
+    out.push(line);
+    if let Some(e) = &o.error {
+        out.push(format!("ocsp malformed: {e}"));
     }
     out
 }
