@@ -18,6 +18,9 @@
     )
 )]
 
+pub mod ocsp;
+pub mod sct;
+
 use crate::time::Timestamp;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -78,6 +81,9 @@ pub struct ParsedCert {
     pub self_signed: bool,
     /// basicConstraints cA.
     pub is_ca: bool,
+    /// Signed Certificate Timestamps embedded in the certificate (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scts: Vec<sct::Sct>,
 }
 
 /// A subject public key, described.
@@ -187,6 +193,7 @@ fn parsed_details(cert: &X509Certificate<'_>, capture_time: Option<&Timestamp>) 
         signature_algorithm: oid_name(&cert.signature_algorithm.algorithm),
         self_signed: names_equal(cert.issuer(), cert.subject()) && cert.verify_signature(None).is_ok(),
         is_ca: cert.is_ca(),
+        scts: sct::embedded(cert),
     }
 }
 

@@ -223,7 +223,19 @@ impl Emitter<'_> {
         let decoded = msgs::decode_handshake_trusting(msg_type, body, &self.tls.ctx, trust);
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
         match kind {
-            HandshakeType::Certificate => self.save_certificates(body),
+            HandshakeType::Certificate => {
+                if self.tls.ocsp_expected && !from_client {
+                    // Kept only until the CertificateStatus that judges the leaf by them.
+                    self.tls.ctx.server_certificates = Some(Box::new(
+                        msgs::certificate::Certificate::der_certificates(body, self.tls.ctx.version)
+                            .into_iter()
+                            .map(<[u8]>::to_vec)
+                            .collect(),
+                    ));
+                }
+                self.save_certificates(body)
+            }
+            HandshakeType::CertificateStatus => self.tls.ctx.server_certificates = None,
             HandshakeType::Finished => self.tls.crypto.record_verdict(from_client, verdict),
             _ => {}
         }
@@ -241,6 +253,11 @@ impl Emitter<'_> {
                 } else {
                     self.tls.server_hello_seen = true;
                     self.tls.ctx.version = Some(server_hello.negotiated_version());
+                    self.tls.ocsp_expected = !msgs::hello::is_tls13(server_hello.negotiated_version())
+                        && server_hello
+                            .extensions
+                            .iter()
+                            .any(|e| e.extension_type() == msgs::ExtensionType::StatusRequest);
                     self.tls.ctx.cipher_suite = Some(server_hello.cipher_suite);
                 }
             }

@@ -78,6 +78,9 @@ pub(super) struct TlsConn {
     pub(super) handshakes: u32,
     /// The ClientHello offered TLS 1.3 (supported_versions).
     pub(super) client_offered_tls13: bool,
+    /// The ServerHello acknowledged status_request below TLS 1.3: a CertificateStatus will
+    /// follow the Certificate, and needs its certificates (`DecodeContext::server_certificates`).
+    pub(super) ocsp_expected: bool,
     pub(super) crypto: Box<decrypt::ConnCrypto>,
 }
 
@@ -343,6 +346,7 @@ impl Flow {
             story: story::Story::new(1).with_roles(!shared.skip_roles),
             handshakes: 1,
             client_offered_tls13: false,
+            ocsp_expected: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
         }));
         for gap in std::mem::take(&mut self.early_gaps) {

@@ -48,7 +48,7 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
             "Server asks the client to authenticate with a certificate (client authentication).".into()
         }
         K::ServerHelloDone => "Server has sent its whole hello flight; it is now the client's turn.".into(),
-        K::CertificateStatus => "Server staples an OCSP response proving its certificate is not revoked.".into(),
+        K::CertificateStatus => certificate_status_role(m),
         K::EncryptedExtensions => encrypted_extensions_role(story, m),
         K::ClientKeyExchange => client_key_exchange_role(story, m),
         K::CertificateVerify => {
@@ -240,6 +240,32 @@ fn hello_retry_role(m: &MessageEvent) -> String {
     s
 }
 
+fn certificate_status_role(m: &MessageEvent) -> String {
+    let Some(ocsp) = m.body.as_ref().and_then(HandshakeBody::stapled_ocsp) else {
+        return "Server staples its CA's OCSP response about its certificate, so the client need not ask the CA."
+            .into();
+    };
+    // The signer's common name is enough in a sentence; the JSON has the whole name.
+    let short = |s: &str| s.rsplit_once("CN=").map(|(_, cn)| cn.split(", ").next().unwrap_or(cn).to_string());
+    let whom =
+        ocsp.signed_by.as_deref().map(|s| format!(" (signed by {})", short(s).unwrap_or(s.into()))).unwrap_or_default();
+    match ocsp.cert_status.as_deref() {
+        Some("good") => format!(
+            "Server staples an OCSP response{whom} saying its certificate is not revoked, so the client need not ask the CA."
+        ),
+        Some("revoked") => format!(
+            "Server staples an OCSP response{whom} saying its own certificate is REVOKED: a client that checks it must refuse."
+        ),
+        Some(_) => {
+            format!("Server staples an OCSP response{whom} in which the responder does not know the certificate.")
+        }
+        None => {
+            "Server staples an OCSP response that says nothing about the certificate (an error response, or malformed)."
+                .into()
+        }
+    }
+}
+
 fn certificate_role(m: &MessageEvent, from_client: bool) -> String {
     let (count, leaf, chain) = certificate_parts(m);
     let who = if from_client { "Client" } else { "Server" };
@@ -268,6 +294,10 @@ fn certificate_role(m: &MessageEvent, from_client: bool) -> String {
         if matches!(c.signatures, crate::certs::Signatures::Invalid) {
             s.push_str("; a signature in the chain does NOT verify");
         }
+    }
+    if let Some(status) = m.body.as_ref().and_then(HandshakeBody::stapled_ocsp).and_then(|o| o.cert_status.as_deref()) {
+        // TLS 1.3 staples in the certificate entry: no CertificateStatus message will say it.
+        let _ = write!(s, "; the leaf carries a stapled OCSP response saying it is {status}");
     }
     s.push('.');
     s

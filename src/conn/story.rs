@@ -172,7 +172,11 @@ impl Story {
                 self.client_cert_requested = true;
                 2
             }
-            K::ServerHelloDone | K::CertificateStatus => 2,
+            K::ServerHelloDone => 2,
+            K::CertificateStatus => {
+                self.stapled_ocsp(m);
+                2
+            }
             K::EncryptedExtensions => {
                 self.encrypted_extensions(m);
                 2
@@ -376,7 +380,15 @@ impl Story {
         }
     }
 
+    /// A revoked, stale, foreign or badly signed OCSP staple is a warning, as in a browser.
+    fn stapled_ocsp(&mut self, m: &MessageEvent) {
+        if let Some(ocsp) = m.body.as_ref().and_then(HandshakeBody::stapled_ocsp) {
+            self.warnings.extend(ocsp.problems());
+        }
+    }
+
     fn certificate(&mut self, m: &MessageEvent, from_client: bool) -> u8 {
+        self.stapled_ocsp(m);
         let (count, leaf, chain) = certificate_parts(m);
         if from_client && count == 0 && m.body.is_some() {
             // An empty Certificate: the client has none to send.

@@ -1,15 +1,17 @@
-//! Certificate, CertificateRequest, CertificateVerify, CertificateStatus and
-//! CompressedCertificate.
+//! Certificate, CertificateRequest, CertificateVerify and CompressedCertificate (CertificateStatus
+//! has its own file, `certificate_status`).
 
 use super::extensions::{self, ExtContext, Extension};
 use super::hello::is_tls13;
 use super::key_exchange::uses_signature_scheme;
 use super::names;
 use super::names::Name;
-use super::reader::{Reader, Result, err};
+use super::reader::{Reader, Result};
 use crate::certs::{self, CertInfo, ChainCheck, PublicKeyInfo};
 use crate::time::Timestamp;
 use serde::Serialize;
+
+pub use super::certificate_status::CertificateStatus;
 
 /// One entry of a Certificate message.
 #[derive(Clone, Debug, Serialize)]
@@ -104,6 +106,11 @@ impl Certificate {
         }
         let ders: Vec<&[u8]> = raw.iter().map(|(der, _)| *der).collect();
         let (infos, chain) = certs::inspect_chain_for(&ders, ctx.capture_time, ctx.sni, &ctx.trust);
+        let mut raw = raw;
+        if let Some((_, Some(exts))) = raw.first_mut() {
+            // TLS 1.3 staples in the leaf's entry; its issuer is among the entries after it.
+            describe_stapled_ocsp(exts, &ders, ctx.capture_time);
+        }
         let entries = infos
             .into_iter()
             .zip(raw)
@@ -120,6 +127,19 @@ impl Certificate {
             None => entries_tls12(body).or_else(|_| entries_tls13(body)),
         };
         parsed.map(|(_, raw)| raw.into_iter().map(|(der, _)| der).collect()).unwrap_or_default()
+    }
+}
+
+/// Describes the OCSP response of a status_request entry extension (TLS 1.3) stapled for the
+/// first certificate of `ders`.
+fn describe_stapled_ocsp(exts: &mut [Extension], ders: &[&[u8]], capture_time: Option<&Timestamp>) {
+    for ext in exts.iter_mut() {
+        if let extensions::ExtensionBody::StatusResponse { status_type: 1, ocsp, .. } = &mut ext.body {
+            // The extension data is status_type (1 byte), a 24-bit length, then the DER.
+            let response = ext.raw.get(4..).unwrap_or_default();
+            let rest = ders.get(1..).unwrap_or_default();
+            *ocsp = Some(Box::new(certs::ocsp::inspect(response, ders.first().copied(), rest, capture_time)));
+        }
     }
 }
 
@@ -217,44 +237,6 @@ impl CertificateVerify {
             Some(with_scheme) => read(with_scheme),
             None => read(true).or_else(|_| read(false)),
         }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CertificateStatus {
-    pub status_type: u8,
-    pub status_type_name: Name,
-    /// ocsp: the DER OCSPResponse's length.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ocsp_response_length: Option<usize>,
-    /// ocsp_multi (RFC 6961): one length per certificate (0 = no response).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ocsp_response_lengths: Option<Vec<usize>>,
-}
-
-impl CertificateStatus {
-    pub fn decode(body: &[u8]) -> Result<CertificateStatus> {
-        let mut r = Reader::new(body);
-        let status_type = r.u8("status_type")?;
-        let (single, multi) = match status_type {
-            1 => (Some(r.vec24("OCSP response")?.len()), None),
-            2 => {
-                let mut list = r.sub24("OCSP response list")?;
-                let mut lengths = Vec::new();
-                while !list.is_empty() {
-                    lengths.push(list.vec24("OCSP response")?.len());
-                }
-                (None, Some(lengths))
-            }
-            _ => return err("CertificateStatus status_type"),
-        };
-        r.expect_end("bytes after CertificateStatus")?;
-        Ok(CertificateStatus {
-            status_type,
-            status_type_name: names::certificate_status_type_name(status_type),
-            ocsp_response_length: single,
-            ocsp_response_lengths: multi,
-        })
     }
 }
 

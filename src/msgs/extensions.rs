@@ -69,16 +69,9 @@ pub struct PskIdentity {
     pub obfuscated_ticket_age: u32,
 }
 
-/// One signed certificate timestamp (RFC 6962 3.2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Sct {
-    pub version: u8,
-    /// SHA-256 of the log's key, hex.
-    pub log_id: String,
-    /// Milliseconds since the epoch.
-    pub timestamp: u64,
-    pub length: usize,
-}
+/// One signed certificate timestamp (RFC 6962 3.2): the same type as the SCTs embedded in
+/// certificates, so both serialize alike.
+pub use crate::certs::sct::Sct;
 
 /// One QUIC transport parameter: id and value length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +149,9 @@ pub enum ExtensionBody {
     StatusResponse {
         status_type: u8,
         response_length: usize,
+        /// The OCSP response described; filled in by the Certificate decoder, which knows the
+        /// leaf, its issuer and the capture time (only the leaf's entry staples).
+        ocsp: Option<Box<crate::certs::ocsp::OcspResponse>>,
     },
     StatusRequestV2 {
         status_types: Vec<u8>,
@@ -312,10 +308,13 @@ impl ExtensionBody {
                 m.serialize_field("responder_id_list_length", responder_id_list_length)?;
                 m.serialize_field("request_extensions_length", request_extensions_length)?;
             }
-            ExtensionBody::StatusResponse { status_type, response_length } => {
+            ExtensionBody::StatusResponse { status_type, response_length, ocsp } => {
                 m.serialize_field("status_type", status_type)?;
                 m.serialize_field("status_type_name", &names::certificate_status_type_name(*status_type))?;
                 m.serialize_field("ocsp_response_length", response_length)?;
+                if let Some(ocsp) = ocsp {
+                    m.serialize_field("ocsp", ocsp)?;
+                }
             }
             ExtensionBody::StatusRequestV2 { status_types } => {
                 m.serialize_field("status_request_types", status_types)?;

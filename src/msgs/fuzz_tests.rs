@@ -114,6 +114,8 @@ fn contexts() -> Vec<DecodeContext> {
             capture_time: Some(crate::time::Timestamp::new(1_600_000_000, 0, 6)),
             sni: Some("www.example.com".to_string()),
             certificate_type: None,
+            // Not certificates: the OCSP judge must shrug off a chain that does not parse too.
+            server_certificates: Some(Box::new(vec![vec![0x30, 0x03, 0x02, 0x01, 0x01]])),
             ..Default::default()
         });
     }

@@ -16,6 +16,7 @@
 
 pub mod alert;
 pub mod certificate;
+pub mod certificate_status;
 pub mod extensions;
 pub mod hello;
 pub mod key_exchange;
@@ -68,6 +69,10 @@ pub struct DecodeContext {
     /// The CAs the server's CertificateRequest named (text), for the client's chain. Boxed:
     /// a context lives as long as its flow, and few flows see a CertificateRequest.
     pub requested_cas: Option<Box<Vec<String>>>,
+    /// The server's certificates (DER, leaf first), kept only when a CertificateStatus may
+    /// follow: its OCSP response is about the leaf and signed by its issuer.
+    /// Boxed: a context lives as long as its flow, and few flows see a CertificateStatus.
+    pub server_certificates: Option<Box<Vec<Vec<u8>>>>,
 }
 
 /// What a Certificate's chain is judged against besides the [`DecodeContext`]: passed per
@@ -161,6 +166,26 @@ pub enum HandshakeBody {
 }
 
 impl HandshakeBody {
+    /// The OCSP response stapled in this message: a CertificateStatus's, or (TLS 1.3) the one
+    /// in the leaf entry's status_request extension.
+    pub fn stapled_ocsp(&self) -> Option<&crate::certs::ocsp::OcspResponse> {
+        match self {
+            HandshakeBody::CertificateStatus { certificate_status } => certificate_status.ocsp.as_deref(),
+            HandshakeBody::Certificate { certificates, .. } => {
+                let exts = match certificates.first()? {
+                    CertificateEntry::X509 { extensions, .. } | CertificateEntry::RawPublicKey { extensions, .. } => {
+                        extensions.as_deref()?
+                    }
+                };
+                exts.iter().find_map(|e| match &e.body {
+                    extensions::ExtensionBody::StatusResponse { ocsp, .. } => ocsp.as_deref(),
+                    _ => None,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Writes the variant's keys into the enclosing object (the `message` event), as
     /// `#[serde(flatten)]` would, but keeping that object a struct for every serializer
     /// (flattening turns it into a map). `tests/json_writer.rs` holds this to what serde's
@@ -287,8 +312,12 @@ pub fn decode_handshake_trusting(msg_type: u8, body: &[u8], ctx: &DecodeContext,
             })
         }
         H::Finished => Ok(HandshakeBody::Finished { finished: Finished::decode(body) }),
-        H::CertificateStatus => CertificateStatus::decode(body)
-            .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
+        H::CertificateStatus => CertificateStatus::decode_for(
+            body,
+            ctx.server_certificates.as_deref().map_or(&[], Vec::as_slice),
+            ctx.capture_time.as_ref(),
+        )
+        .map(|certificate_status| HandshakeBody::CertificateStatus { certificate_status }),
         H::KeyUpdate => KeyUpdate::decode(body).map(|key_update| HandshakeBody::KeyUpdate { key_update }),
         H::CompressedCertificate => CompressedCertificate::decode(body)
             .map(|compressed_certificate| HandshakeBody::CompressedCertificate { compressed_certificate }),

@@ -833,14 +833,23 @@ fn tls13_certificate_entry_extensions() {
     let d = decode_handshake(11, &body, &ctx(0x0304));
     assert_eq!(d.error, None);
     let j = to_json(&d.body);
-    let entry_exts = &j["certificates"][0]["extensions"];
+    let mut entry_exts = j["certificates"][0]["extensions"].clone();
+    // The response described: this message carries the leaf alone, so no issuer checks it.
+    let ocsp = entry_exts[0].as_object_mut().unwrap().remove("ocsp").unwrap();
     assert_eq!(
         entry_exts,
-        &json!([{
+        json!([{
             "type": 5, "name": "status_request", "length": 4 + 505,
             "status_type": 1, "status_type_name": "ocsp", "ocsp_response_length": 505
         }])
     );
+    assert_eq!(ocsp["cert_status"], "good");
+    assert_eq!(ocsp["cert_id_matches"], true);
+    assert_eq!(ocsp["responder_id"], "name: O=tlstrace fixtures, CN=tlstrace Test Intermediate CA");
+    assert_eq!(ocsp["produced_at"], "2026-11-26T20:41:08Z");
+    assert_eq!(ocsp["next_update"], "2027-11-26T20:41:08Z");
+    assert_eq!(ocsp["signature_valid"], Value::Null);
+    assert_eq!(ocsp["signature_note"], "no issuer certificate in the chain to check it with");
     assert_eq!(j["certificates"][0]["sha256"], SERVER_RSA_SHA256);
 }
 

@@ -298,7 +298,7 @@ fn decode_status_request(data: &[u8], ctx: ExtContext) -> Result<ExtensionBody> 
         ExtContext::Certificate => whole(data, |r| {
             let status_type = r.u8("status_type")?;
             let response = r.vec24("OCSP response")?;
-            Ok(ExtensionBody::StatusResponse { status_type, response_length: response.len() })
+            Ok(ExtensionBody::StatusResponse { status_type, response_length: response.len(), ocsp: None })
         }),
         _ => whole(data, |r| {
             let status_type = r.u8("status_type")?;
@@ -349,9 +349,14 @@ fn decode_sct(data: &[u8]) -> Result<ExtensionBody> {
             let sct = list.vec16("serialized SCT")?;
             let mut s = Reader::new(sct);
             let version = s.u8("SCT version")?;
-            let log_id = crate::hex_text::lower(s.bytes(32, "SCT log_id")?);
+            let log_id = s.bytes(32, "SCT log_id")?;
             let timestamp = s.u64("SCT timestamp")?;
-            scts.push(Sct { version, log_id, timestamp, length: sct.len() });
+            s.vec16("SCT extensions")?;
+            let hash = s.u8("SCT hash algorithm")?;
+            let signature = s.u8("SCT signature algorithm")?;
+            s.vec16("SCT signature")?;
+            s.expect_end("bytes after SCT signature")?;
+            scts.push(Sct::new(version, log_id, timestamp, hash, signature, sct.len()));
         }
         Ok(ExtensionBody::SignedCertificateTimestamps { scts })
     })

@@ -309,6 +309,49 @@ pub(super) fn message_line(
 }
 
 /// The few values that matter for each message.
+/// A stapled OCSP response in a few words: "OCSP good, produced T, valid at capture", or
+/// "OCSP REVOKED at T (reason)"; what a browser would object to in colour.
+fn ocsp_summary(text: &mut String, paint: Paint, ocsp: &crate::certs::ocsp::OcspResponse) {
+    match (ocsp.response_status, ocsp.cert_status.as_deref()) {
+        (_, Some("revoked")) => paint.styled(text, Style::RedBold, |t| {
+            let _ = write!(t, "OCSP REVOKED at {}", ocsp.revocation_time.as_deref().unwrap_or("?"));
+            if let Some(reason) = &ocsp.revocation_reason {
+                let _ = write!(t, " ({reason})");
+            }
+        }),
+        (_, Some(status)) => {
+            let style = if status == "good" { Style::Green } else { Style::Yellow };
+            paint.styled(text, style, |t| {
+                t.push_str("OCSP ");
+                t.push_str(status);
+            });
+        }
+        (Some(code), None) if code != 0 => paint.styled(text, Style::Yellow, |t| {
+            t.push_str("OCSP ");
+            t.push_str(ocsp.response_status_name.as_deref().unwrap_or("error"));
+        }),
+        _ => paint.str(text, Style::Red, "OCSP malformed"),
+    }
+    if let Some(produced) = &ocsp.produced_at {
+        text.push_str(", produced ");
+        text.push_str(produced);
+    }
+    match ocsp.valid_at_capture {
+        Some(true) => text.push_str(", valid at capture"),
+        Some(false) => paint.str(text, Style::Red, ", NOT valid at capture"),
+        None => {}
+    }
+    if ocsp.cert_id_matches == Some(false) {
+        paint.str(text, Style::Red, ", for ANOTHER certificate");
+    }
+    match ocsp.signature_valid {
+        Some(true) => text.push_str(", signature verified"),
+        Some(false) => paint.str(text, Style::Red, ", signature INVALID"),
+        None if ocsp.cert_status.is_some() => text.push_str(", signature not checked"),
+        None => {}
+    }
+}
+
 fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
     if let Some(inc) = &m.incomplete {
         paint.styled(text, Style::Red, |t| {
@@ -369,7 +412,11 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
             Some(false) => paint.str(text, Style::RedBold, "NOT VERIFIED ✗"),
             None => {}
         },
-        Some(HandshakeBody::Certificate { certificates, .. }) => {
+        Some(HandshakeBody::CertificateStatus { certificate_status: cs }) => match &cs.ocsp {
+            Some(ocsp) => ocsp_summary(text, paint, ocsp),
+            None => text.push_str(&cs.status_type_name),
+        },
+        Some(body @ HandshakeBody::Certificate { certificates, .. }) => {
             let _ = match certificates.first() {
                 Some(crate::msgs::certificate::CertificateEntry::X509 { cert, .. }) => match &cert.details {
                     crate::certs::CertDetails::Parsed(p) => {
@@ -379,6 +426,10 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
                 },
                 _ => write!(text, "{} certs", certificates.len()),
             };
+            if let Some(ocsp) = body.stapled_ocsp() {
+                text.push_str(", ");
+                ocsp_summary(text, paint, ocsp);
+            }
         }
         Some(HandshakeBody::ServerKeyExchange { server_key_exchange: ske }) => {
             if let Some(curve) = &ske.named_curve_name {
@@ -442,7 +493,59 @@ fn details(m: &MessageEvent) -> Vec<String> {
                 out.push(extension_detail(e));
             }
         }
+        Some(HandshakeBody::Certificate { certificates, .. }) => {
+            for (i, c) in certificates.iter().enumerate() {
+                let crate::msgs::certificate::CertificateEntry::X509 { cert, .. } = c else { continue };
+                let crate::certs::CertDetails::Parsed(p) = &cert.details else { continue };
+                for sct in &p.scts {
+                    out.push(sct_detail(&format!("certificate {i} embeds"), sct));
+                }
+            }
+        }
         _ => {}
+    }
+    if let Some(ocsp) = m.body.as_ref().and_then(HandshakeBody::stapled_ocsp) {
+        out.extend(ocsp_details(ocsp));
+    }
+    out
+}
+
+/// One SCT in a line: whose log, when, how signed.
+fn sct_detail(what: &str, sct: &crate::msgs::extensions::Sct) -> String {
+    format!(
+        "sct {what} log {} at {} ({})",
+        sct.log_id_base64,
+        sct.time.as_deref().unwrap_or("?"),
+        sct.signature_algorithm_name
+    )
+}
+
+/// The stapled response's facts that the key values leave out.
+fn ocsp_details(o: &crate::certs::ocsp::OcspResponse) -> Vec<String> {
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    let mut out = vec![format!("ocsp responder {}", or_unknown(&o.responder_id))];
+    if o.this_update.is_some() {
+        out.push(format!(
+            "ocsp this_update {} next_update {}",
+            or_unknown(&o.this_update),
+            o.next_update.as_deref().unwrap_or("none")
+        ));
+    }
+    let signature = match o.signature_valid {
+        Some(true) => "verified",
+        Some(false) => "INVALID",
+        None => "not checked",
+    };
+    let mut line = format!("ocsp signature {} {signature}", or_unknown(&o.signature_algorithm));
+    if let Some(by) = &o.signed_by {
+        let _ = write!(line, " by {by}");
+    }
+    if let Some(note) = &o.signature_note {
+        let _ = write!(line, ": {note}");
+    }
+    out.push(line);
+    if let Some(e) = &o.error {
+        out.push(format!("ocsp malformed: {e}"));
     }
     out
 }
