@@ -98,6 +98,14 @@ impl MemoryBudget {
         }
     }
 
+    /// QUIC connection limits: a connection per 16 KiB of the Flows share (each holds keys and
+    /// its CRYPTO streams, capped at 64 KiB per direction, but only briefly: the handshake),
+    /// expiring with TCP's idle timeout.
+    pub fn quic_config(&self, base: &crate::quic::QuicConfig, idle_timeout_secs: u64) -> crate::quic::QuicConfig {
+        let connections = (self.share(Part::Flows) / 16384).clamp(16, base.max_connections);
+        crate::quic::QuicConfig { max_connections: connections, idle_timeout_secs, ..base.clone() }
+    }
+
     /// IP fragment limits within the Fragments share: a datagram per 4 KiB of it (16 to
     /// 2,048; evicting the oldest scans them all), their table's room, and the held bytes.
     pub fn net_config(&self, base: &crate::net::NetConfig) -> crate::net::NetConfig {

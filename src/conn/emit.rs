@@ -150,6 +150,12 @@ impl Emitter<'_> {
         }
     }
 
+    /// A QUIC packet that stays encrypted, shown as TLS 1.3 shows an encrypted record.
+    pub(super) fn sealed(&mut self, length: usize) {
+        let m = self.base(0, CONTENT_APPLICATION_DATA, MessageKind::EncryptedRecord, length, true);
+        self.push(m, &[]);
+    }
+
     /// Frames handshake messages out of a (cleartext or decrypted) handshake record payload.
     pub(super) fn handshake_records(&mut self, half: &mut HalfStream, version: u16, payload: &[u8], decrypted: bool) {
         half.handshake_version = version;
