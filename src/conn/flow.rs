@@ -114,9 +114,14 @@ impl TlsConn {
         keys.note_handshake(self.conn, &self.crypto);
         if let Some(q) = &self.quic {
             h.warnings.extend(q.notes.iter().cloned());
+            // The key log's secrets would open the Handshake and 1-RTT packets, but QUIC's packet
+            // protection is not applied to them yet: say so rather than "decrypted".
+            if h.decryption.status == "decrypted" {
+                h.decryption.status = "unsupported_transport";
+            }
             if h.decryption.reason.is_none() && q.sealed.saturating_add(q.one_rtt) > 0 {
                 h.decryption.reason = Some(format!(
-                    "QUIC: the rest of the handshake is encrypted ({} Handshake/0-RTT and {} 1-RTT packets); a key log would open them, which this version does not do yet",
+                    "QUIC: the rest of the handshake is encrypted ({} Handshake or 0-RTT and {} 1-RTT packets); tlstrace does not open QUIC Handshake packets yet, even with a key log",
                     q.sealed, q.one_rtt
                 ));
             }

@@ -279,7 +279,7 @@ fn handle_packet(
             return;
         }
         Some(PacketType::Retry) => {
-            let text = format!("Retry: new connection id {}, token of {} bytes", hex(p.scid), p.bytes.len());
+            let text = format!("Retry ({} bytes): the client's next Initials go to connection id {}", p.bytes.len(), hex(p.scid));
             out(QuicEvent::Note { stream, from, text });
             return;
         }
