@@ -223,7 +223,12 @@ impl Emitter<'_> {
         }
         self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
         self.tls.ctx.capture_time = Some(self.pkt.ts);
-        let decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
+        let mut decoded = msgs::decode_handshake(msg_type, body, &self.tls.ctx);
+        if self.tls.quic.is_some()
+            && let HandshakeBody::ClientHello { client_hello } = &mut decoded.body
+        {
+            client_hello.over_quic = true;
+        }
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
         match kind {
             HandshakeType::Certificate => self.save_certificates(body),
