@@ -44,7 +44,8 @@ fn quic_v1_handshake_decodes_as_over_tcp() {
     assert!(ja4.starts_with("q13d"), "{ja4}");
     let exts = ch["client_hello"]["extensions"].as_array().unwrap();
     let tp = exts.iter().find(|e| e["name"] == "quic_transport_parameters").expect("transport parameters");
-    let params: Vec<&str> = tp["quic_transport_parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let params: Vec<&str> =
+        tp["quic_transport_parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert!(params.contains(&"initial_max_data") && params.contains(&"initial_source_connection_id"), "{params:?}");
     let sh = first_message(&ev, 1, "ServerHello");
     assert_eq!(sh["server_hello"]["selected_version"], 0x0304);
@@ -143,16 +144,24 @@ fn corpus_quic_captures_agree_with_tshark_and_ja4() {
         let ev = events(&corpus.join(file), &[]);
         let tsv = std::fs::read_to_string(corpus.join(format!("{file}.tshark.tsv"))).unwrap();
         // Columns: frame, udp.stream, content type, handshake type, version, suites, SNI, random.
-        let hellos: Vec<Vec<&str>> =
-            tsv.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('\t').collect::<Vec<&str>>()).filter(|c| c[3] == "1").collect();
+        let hellos: Vec<Vec<&str>> = tsv
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('\t').collect::<Vec<&str>>())
+            .filter(|c| c[3] == "1")
+            .collect();
         let ours: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
         assert_eq!(ours.len(), hellos.len(), "{file}: ClientHellos");
         for (m, t) in ours.iter().zip(&hellos) {
             let ch = &m["client_hello"];
             assert_eq!(ch["random"], t[7], "{file}: random");
             assert_eq!(ch["sni"], t[6], "{file}: SNI");
-            let suites: Vec<String> =
-                ch["cipher_suites"].as_array().unwrap().iter().map(|s| format!("0x{:04x}", s.as_u64().unwrap())).collect();
+            let suites: Vec<String> = ch["cipher_suites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| format!("0x{:04x}", s.as_u64().unwrap()))
+                .collect();
             assert_eq!(suites.join(","), t[5], "{file}: suites");
             assert!(m["fingerprints"]["ja4"].as_str().unwrap().starts_with('q'), "{file}");
             if let Some(ja4) = ja4 {

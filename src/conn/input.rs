@@ -68,9 +68,13 @@ impl<'a> From<QuicEvent<'a>> for StreamEvent<'a> {
     fn from(ev: QuicEvent<'a>) -> Self {
         match ev {
             // No SYN: the client is the sender of the first Initial (its ClientHello says so).
-            QuicEvent::Opened { stream, client, server, info } => {
-                StreamEvent::Opened { stream, initiator: client, responder: server, start_seen: false, quic: Some(Box::new(info)) }
-            }
+            QuicEvent::Opened { stream, client, server, info } => StreamEvent::Opened {
+                stream,
+                initiator: client,
+                responder: server,
+                start_seen: false,
+                quic: Some(Box::new(info)),
+            },
             QuicEvent::Crypto { stream, from, bytes } => StreamEvent::HandshakeBytes { stream, from, bytes },
             QuicEvent::Sealed { stream, from, packet, length } => StreamEvent::Sealed { stream, from, packet, length },
             QuicEvent::Note { stream, from, text } => StreamEvent::Note { stream, from, text },

@@ -94,11 +94,9 @@ pub struct UdpDatagram<'a> {
 /// A UDP header and payload (`udp` starts at the header) between two addresses.
 fn udp_datagram(src: std::net::IpAddr, dst: std::net::IpAddr, udp: &[u8]) -> NetOutcome<'_> {
     match (link::be16(udp, 0), link::be16(udp, 2), udp.get(8..)) {
-        (Some(sp), Some(dp), Some(payload)) => NetOutcome::Udp(UdpDatagram {
-            src: SocketAddr::new(src, sp),
-            dst: SocketAddr::new(dst, dp),
-            payload,
-        }),
+        (Some(sp), Some(dp), Some(payload)) => {
+            NetOutcome::Udp(UdpDatagram { src: SocketAddr::new(src, sp), dst: SocketAddr::new(dst, dp), payload })
+        }
         _ => NetOutcome::NotTcp,
     }
 }

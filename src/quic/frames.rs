@@ -7,9 +7,18 @@ pub enum Frame<'a> {
     /// A run of PADDING bytes.
     Padding(usize),
     Ping,
-    Ack { largest: u64 },
-    Crypto { offset: u64, data: &'a [u8] },
-    ConnectionClose { error: u64, frame_type: Option<u64>, reason: &'a [u8] },
+    Ack {
+        largest: u64,
+    },
+    Crypto {
+        offset: u64,
+        data: &'a [u8],
+    },
+    ConnectionClose {
+        error: u64,
+        frame_type: Option<u64>,
+        reason: &'a [u8],
+    },
     /// A frame type not allowed in these packets: parsing stops there.
     Other(u64),
 }

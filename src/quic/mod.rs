@@ -73,14 +73,35 @@ pub struct QuicInfo {
 /// What the connection layer is told, in order per connection.
 #[derive(Debug)]
 pub enum QuicEvent<'a> {
-    Opened { stream: u64, client: SocketAddr, server: SocketAddr, info: QuicInfo },
+    Opened {
+        stream: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        info: QuicInfo,
+    },
     /// In-order Initial CRYPTO bytes of one direction: TLS handshake messages, unframed.
-    Crypto { stream: u64, from: Side, bytes: &'a [u8] },
+    Crypto {
+        stream: u64,
+        from: Side,
+        bytes: &'a [u8],
+    },
     /// A packet that stays encrypted without a key log (Handshake, 0-RTT, 1-RTT).
-    Sealed { stream: u64, from: Side, packet: &'static str, length: usize },
+    Sealed {
+        stream: u64,
+        from: Side,
+        packet: &'static str,
+        length: usize,
+    },
     /// A packet shown in the ladder as it is (Retry, Version Negotiation, CONNECTION_CLOSE).
-    Note { stream: u64, from: Side, text: String },
-    Closed { stream: u64, reason: EndReason },
+    Note {
+        stream: u64,
+        from: Side,
+        text: String,
+    },
+    Closed {
+        stream: u64,
+        reason: EndReason,
+    },
 }
 
 /// Counters for the summary.
@@ -279,7 +300,11 @@ fn handle_packet(
             return;
         }
         Some(PacketType::Retry) => {
-            let text = format!("Retry ({} bytes): the client's next Initials go to connection id {}", p.bytes.len(), hex(p.scid));
+            let text = format!(
+                "Retry ({} bytes): the client's next Initials go to connection id {}",
+                p.bytes.len(),
+                hex(p.scid)
+            );
             out(QuicEvent::Note { stream, from, text });
             return;
         }

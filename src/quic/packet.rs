@@ -125,7 +125,8 @@ pub fn initial_material(version: u32, dcid: &[u8]) -> Option<(KeyMaterial, KeyMa
     let (initial, _) = hkdf::Hkdf::<sha2::Sha256>::extract(Some(salt), dcid);
     let side = |label: &str| -> Option<KeyMaterial> {
         let secret = hkdf_expand_label(HashAlg::Sha256, &initial, label, &[], 32)?;
-        let (k, i, h) = if info.v2 { ("quicv2 key", "quicv2 iv", "quicv2 hp") } else { ("quic key", "quic iv", "quic hp") };
+        let (k, i, h) =
+            if info.v2 { ("quicv2 key", "quicv2 iv", "quicv2 hp") } else { ("quic key", "quic iv", "quic hp") };
         Some(KeyMaterial {
             key: hkdf_expand_label(HashAlg::Sha256, &secret, k, &[], 16)?,
             iv: hkdf_expand_label(HashAlg::Sha256, &secret, i, &[], 12)?,
@@ -200,7 +201,9 @@ pub struct LongPacket<'a> {
 pub enum Framed<'a> {
     Long(LongPacket<'a>),
     /// A short-header (1-RTT) packet: the rest of the datagram.
-    Short { len: usize },
+    Short {
+        len: usize,
+    },
 }
 
 /// Frames the first packet of `datagram`; returns it and the rest (coalesced packets).
