@@ -98,12 +98,17 @@ impl MemoryBudget {
         }
     }
 
-    /// QUIC connection limits: a connection per 16 KiB of the Flows share (each holds keys and
-    /// its CRYPTO streams, capped at 64 KiB per direction, but only briefly: the handshake),
-    /// expiring with TCP's idle timeout.
+    /// QUIC connection limits: a connection per 16 KiB of the Flows share (keys and state), and
+    /// out-of-order CRYPTO bytes per direction such that every connection holding its most stays
+    /// within the Reassembly share; connections expire with TCP's idle timeout.
     pub fn quic_config(&self, base: &crate::quic::QuicConfig, idle_timeout_secs: u64) -> crate::quic::QuicConfig {
         let connections = (self.share(Part::Flows) / 16384).clamp(16, base.max_connections);
-        crate::quic::QuicConfig { max_connections: connections, idle_timeout_secs, ..base.clone() }
+        let per_direction = self.share(Part::Reassembly) / connections.saturating_mul(2).max(1);
+        crate::quic::QuicConfig {
+            max_connections: connections,
+            idle_timeout_secs,
+            max_crypto_bytes: base.max_crypto_bytes.min(per_direction),
+        }
     }
 
     /// IP fragment limits within the Fragments share: a datagram per 4 KiB of it (16 to

@@ -83,7 +83,8 @@ pub(super) struct TlsConn {
     pub(super) crypto: Box<decrypt::ConnCrypto>,
     /// QUIC: packets that stay encrypted (Handshake and 0-RTT, then 1-RTT), and what the
     /// transport showed (Retry, CONNECTION_CLOSE), for the handshake event.
-    pub(super) quic: Option<QuicSeen>,
+    /// Boxed: a TCP connection pays one pointer for it (the flow cost of the memory budget).
+    pub(super) quic: Option<Box<QuicSeen>>,
 }
 
 /// What a QUIC connection's transport showed beyond its handshake messages.
@@ -376,7 +377,7 @@ impl Flow {
             handshakes: 1,
             client_offered_tls13: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
-            quic: self.quic.as_ref().map(|_| QuicSeen::default()),
+            quic: self.quic.as_ref().map(|_| Box::<QuicSeen>::default()),
         }));
         for gap in std::mem::take(&mut self.early_gaps) {
             if let Some(tls) = self.tls.as_mut() {

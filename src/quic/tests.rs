@@ -295,3 +295,14 @@ fn idle_connections_expire() {
     assert_eq!(seen, vec![Seen::Closed(1, EndReason::Timeout)]);
     assert_eq!(t.open_connections(), 0);
 }
+
+#[test]
+fn the_memory_budget_bounds_connections_and_crypto_bytes() {
+    for limit in [16usize << 20, 64 << 20, 1 << 30] {
+        let b = crate::budget::MemoryBudget::new(limit);
+        let cfg = b.quic_config(&QuicConfig::default(), 30);
+        let held = cfg.max_connections * 2 * cfg.max_crypto_bytes;
+        assert!(held <= b.share(crate::budget::Part::Reassembly), "{limit}: {cfg:?}");
+        assert!(cfg.max_connections * 16384 <= b.share(crate::budget::Part::Flows).max(16 * 16384), "{cfg:?}");
+    }
+}
