@@ -182,3 +182,34 @@ fn corpus_quic_captures_agree_with_tshark_and_ja4() {
     assert!(ja4.contains(&"q13d0310h3_55b375c5d22e_cd85d2d88918"), "{ja4:?}");
     assert!(ja4.iter().any(|j| j.starts_with('t')), "{ja4:?}");
 }
+
+/// Every QUIC ClientHello of the JA4 project's captures has the JA4 its Rust snapshot lists
+/// (compared as multisets: the snapshots order them by stream).
+#[test]
+fn corpus_quic_ja4_equals_the_ja4_projects_snapshots() {
+    let Some(corpus) = corpus() else {
+        skip("corpus_quic_ja4_equals_the_ja4_projects_snapshots", "../shared/corpus is absent");
+        return;
+    };
+    for name in ["tls-handshake", "tls-sni", "tls3", "quic-tls-handshake", "chrome-cloudflare-quic-with-secrets"] {
+        let snap = corpus.join(format!("ja4/_expected/rust/ja4/src/snapshots/ja4__insta@{name}.pcapng.snap"));
+        let snap = std::fs::read_to_string(snap).unwrap();
+        let mut expected: Vec<String> = snap
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.len() == 36 && w.starts_with('q') && w.as_bytes()[10] == b'_')
+            .map(String::from)
+            .collect();
+        let ev = events(&corpus.join(format!("ja4/{name}.pcapng")), &[]);
+        let mut ours: Vec<String> = of_kind(&ev, "message")
+            .into_iter()
+            .filter(|m| m["name"] == "ClientHello")
+            .filter_map(|m| m["fingerprints"]["ja4"].as_str())
+            .filter(|j| j.starts_with('q'))
+            .map(String::from)
+            .collect();
+        expected.sort();
+        ours.sort();
+        assert!(!ours.is_empty(), "{name}");
+        assert_eq!(ours, expected, "{name}");
+    }
+}
