@@ -98,6 +98,19 @@ impl MemoryBudget {
         }
     }
 
+    /// QUIC connection limits: a connection per 16 KiB of the Flows share (keys and state), and
+    /// out-of-order CRYPTO bytes per direction such that every connection holding its most stays
+    /// within the Reassembly share; connections expire with TCP's idle timeout.
+    pub fn quic_config(&self, base: &crate::quic::QuicConfig, idle_timeout_secs: u64) -> crate::quic::QuicConfig {
+        let connections = (self.share(Part::Flows) / 16384).clamp(16, base.max_connections);
+        let per_direction = self.share(Part::Reassembly) / connections.saturating_mul(2).max(1);
+        crate::quic::QuicConfig {
+            max_connections: connections,
+            idle_timeout_secs,
+            max_crypto_bytes: base.max_crypto_bytes.min(per_direction),
+        }
+    }
+
     /// IP fragment limits within the Fragments share: a datagram per 4 KiB of it (16 to
     /// 2,048; evicting the oldest scans them all), their table's room, and the held bytes.
     pub fn net_config(&self, base: &crate::net::NetConfig) -> crate::net::NetConfig {
@@ -138,7 +151,7 @@ impl MemoryBudget {
 /// decode context, decryption state). Measured by `conn::tests::a_flow_costs_at_most_flow_cost`,
 /// which fails when the structures grow past it. The hash tables' buckets come on top
 /// ([`flows_bytes`]).
-pub const FLOW_COST: usize = 2_432;
+pub const FLOW_COST: usize = 2_496;
 
 /// Bytes of one bucket of the flow table's index (a 4-byte slot index and a control byte).
 const INDEX_BUCKET: usize = 5;

@@ -134,6 +134,13 @@ fn every_fixture_decrypts_with_its_key_log() {
         let ev = events(&fixture(&row.file), &["--keylog", keylog.to_str().unwrap()]);
         let ours = types_by_conn(&ev, false);
         for (i, expected) in row.decrypted.iter().enumerate() {
+            if row.file.starts_with("quic-") {
+                // QUIC Handshake packets are not decrypted yet (issue 21): the key log changes
+                // nothing, the hellos are all there is.
+                assert_eq!(&ours[i], &row.clear[i], "{}: handshake types of conn {}", row.file, i + 1);
+                assert!(is_subsequence(&ours[i], expected), "{}: {:?} not within {:?}", row.file, ours[i], expected);
+                continue;
+            }
             // tshark cannot decrypt ARIA (its list lacks the Finished): it must be within ours.
             if row.file == "tls12-capture-hole.pcap" || (row.file.starts_with("legacy-") && row.file.contains("aria")) {
                 assert!(is_subsequence(expected, &ours[i]), "{}: {:?} not within {:?}", row.file, expected, ours[i]);
@@ -149,6 +156,8 @@ fn every_fixture_decrypts_with_its_key_log() {
                 "tls-mixed-outcomes.pcap" if h["conn"] == 2 => None,
                 // A segment of the Certificate is missing: the transcript cannot match.
                 "tls12-capture-hole.pcap" => Some(false),
+                // QUIC Handshake packets are not decrypted yet.
+                f if f.starts_with("quic-") => None,
                 _ => Some(true),
             };
             assert_eq!(h["finished_verified"].as_bool(), expect_verified, "{}: finished_verified", row.file);

@@ -92,9 +92,6 @@ pub struct ConnCrypto {
     reason: Option<String>,
     counted: bool,
     failures: u64,
-    /// Both hellos carried extended_master_secret (RFC 7627).
-    client_offered_ems: bool,
-    ems: bool,
     /// What making the master secret needs and tells (only with a key log or key: boxed, so
     /// that a flow without decryption stays small).
     kx: Option<Box<KxState>>,
@@ -106,6 +103,9 @@ pub struct ConnCrypto {
 struct KxState {
     /// The ClientHello's version: an RSA premaster starts with it.
     client_version: u16,
+    /// Both hellos carried extended_master_secret (RFC 7627).
+    client_offered_ems: bool,
+    ems: bool,
     /// The ServerHello's session id (a full handshake's session, remembered for resumption).
     server_session_id: Vec<u8>,
     /// `--rsa-key`: the key (index in the store) whose public half is in the server's
@@ -397,8 +397,9 @@ impl ConnCrypto {
         self.client_session_id = ch.session_id.clone();
         self.offered_ticket = ext(ExtensionType::SessionTicket).map(|e| e.raw.to_vec()).unwrap_or_default();
         self.client_offered_etm = ext(ExtensionType::EncryptThenMac).is_some();
-        self.client_offered_ems = ext(ExtensionType::ExtendedMasterSecret).is_some();
-        self.kx_state().client_version = ch.version;
+        let kx = self.kx_state();
+        kx.client_offered_ems = ext(ExtensionType::ExtendedMasterSecret).is_some();
+        kx.client_version = ch.version;
         if ext(ExtensionType::EarlyData).is_some() {
             self.early_suites = ch.cipher_suites.iter().copied().filter(|s| (0x1301..=0x1305).contains(s)).collect();
             self.set_up_early_candidates(store);
@@ -435,9 +436,10 @@ impl ConnCrypto {
         self.tls13 = crate::msgs::hello::is_tls13(version);
         self.etm = self.client_offered_etm
             && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::EncryptThenMac);
-        self.ems = self.client_offered_ems
+        let kx = self.kx_state();
+        kx.ems = kx.client_offered_ems
             && sh.extensions.iter().any(|e| e.extension_type() == ExtensionType::ExtendedMasterSecret);
-        self.kx_state().server_session_id = sh.session_id.clone();
+        kx.server_session_id = sh.session_id.clone();
         let secrets = self.logged(store).map(Cow::into_owned);
         self.lookup_pending = !self.secrets_logged(store);
         if self.lookup_pending {
@@ -525,6 +527,11 @@ impl ConnCrypto {
         }
     }
 
+    /// Both hellos carried extended_master_secret.
+    fn ems(&self) -> bool {
+        self.kx.as_ref().is_some_and(|kx| kx.ems)
+    }
+
     fn kx_state(&mut self) -> &mut KxState {
         self.kx.get_or_insert_with(Box::default)
     }
@@ -595,7 +602,7 @@ impl ConnCrypto {
         }
         let prf_hash = prf_hash_of(suite);
         let session_hash =
-            if self.ems { crypto::tls12::finished_hash(version, prf_hash, &self.transcript) } else { None };
+            if self.ems() { crypto::tls12::finished_hash(version, prf_hash, &self.transcript) } else { None };
         let Some((master, how)) = crypto::rsa_kx::master_secret(
             version,
             prf_hash,
@@ -653,7 +660,7 @@ impl ConnCrypto {
                 d.note = Some("the master secret of the session resumed, made in an earlier connection".into());
             } else if d.prf.is_none() && self.master.is_some() {
                 d.prf = Some(crypto::rsa_kx::prf_name(version, hash));
-                d.label = Some(if self.ems { "extended master secret" } else { "master secret" });
+                d.label = Some(if self.ems() { "extended master secret" } else { "master secret" });
             }
         }
         if d.secret_from == "none" && d.note.is_none() {

@@ -152,6 +152,12 @@ impl Emitter<'_> {
         }
     }
 
+    /// A QUIC packet that stays encrypted, shown as TLS 1.3 shows an encrypted record.
+    pub(super) fn sealed(&mut self, length: usize) {
+        let m = self.base(0, CONTENT_APPLICATION_DATA, MessageKind::EncryptedRecord, length, true);
+        self.push(m, &[]);
+    }
+
     /// Frames handshake messages out of a (cleartext or decrypted) handshake record payload.
     pub(super) fn handshake_records(&mut self, half: &mut HalfStream, version: u16, payload: &[u8], decrypted: bool) {
         half.handshake_version = version;
@@ -220,7 +226,12 @@ impl Emitter<'_> {
         self.tls.ctx.from_server = self.direction == Direction::ServerToClient;
         self.tls.ctx.capture_time = Some(self.pkt.ts);
         let trust = msgs::TrustInputs { store: self.shared.trust.as_deref(), server_ip: Some(self.server_ip) };
-        let decoded = msgs::decode_handshake_trusting(msg_type, body, &self.tls.ctx, trust);
+        let mut decoded = msgs::decode_handshake_trusting(msg_type, body, &self.tls.ctx, trust);
+        if self.tls.quic.is_some()
+            && let HandshakeBody::ClientHello { client_hello } = &mut decoded.body
+        {
+            client_hello.over_quic = true;
+        }
         let verdict = self.tls.crypto.on_handshake(&mut self.shared.keys, from_client, msg_type, raw, &decoded.body);
         match kind {
             HandshakeType::Certificate => {

@@ -63,6 +63,22 @@ pub struct ConnectionEvent {
     /// False for a flow reported because a gap hid its start before TLS could be recognised
     /// in it (its bytes may or may not have been TLS).
     pub tls_seen: bool,
+    /// `"quic"` for a QUIC connection; absent for TCP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport: Option<&'static str>,
+    /// A QUIC connection's version and connection ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<Box<QuicConnection>>,
+}
+
+/// What the first Initial packet of a QUIC connection tells.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuicConnection {
+    pub version: u32,
+    pub version_name: &'static str,
+    /// The client's first Destination Connection ID (hex): the Initial keys' input.
+    pub original_destination_connection_id: String,
+    pub client_connection_id: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

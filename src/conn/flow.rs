@@ -62,6 +62,8 @@ pub(super) struct Flow {
     pub(super) early_gaps: Vec<super::gaps::Gap>,
     /// Buffer bytes last charged to [`Shared::tls_buffered`] for this flow.
     pub(super) charged: usize,
+    /// A QUIC connection: its first packets' facts (None for TCP).
+    pub(super) quic: Option<Box<crate::quic::QuicInfo>>,
 }
 
 /// What is known once the flow is TLS.
@@ -82,7 +84,22 @@ pub(super) struct TlsConn {
     /// follow the Certificate, and needs its certificates (`DecodeContext::server_certificates`).
     pub(super) ocsp_expected: bool,
     pub(super) crypto: Box<decrypt::ConnCrypto>,
+    /// QUIC: packets that stay encrypted (Handshake and 0-RTT, then 1-RTT), and what the
+    /// transport showed (Retry, CONNECTION_CLOSE), for the handshake event.
+    /// Boxed: a TCP connection pays one pointer for it (the flow cost of the memory budget).
+    pub(super) quic: Option<Box<QuicSeen>>,
 }
+
+/// What a QUIC connection's transport showed beyond its handshake messages.
+#[derive(Default)]
+pub(super) struct QuicSeen {
+    pub(super) sealed: u64,
+    pub(super) one_rtt: u64,
+    pub(super) notes: Vec<String>,
+}
+
+/// Transport notes kept per connection at most (a peer repeating them cannot grow memory).
+const MAX_NOTES: usize = 8;
 
 impl TlsConn {
     pub(super) fn handshake_event(
@@ -99,6 +116,20 @@ impl TlsConn {
             h.keylog_lines = self.crypto.keylog_lines();
         }
         keys.note_handshake(self.conn, &self.crypto);
+        if let Some(q) = &self.quic {
+            h.warnings.extend(q.notes.iter().cloned());
+            // The key log's secrets would open the Handshake and 1-RTT packets, but QUIC's packet
+            // protection is not applied to them yet: say so rather than "decrypted".
+            if h.decryption.status == "decrypted" {
+                h.decryption.status = "unsupported_transport";
+            }
+            if h.decryption.reason.is_none() && q.sealed.saturating_add(q.one_rtt) > 0 {
+                h.decryption.reason = Some(format!(
+                    "QUIC: the rest of the handshake is encrypted ({} Handshake or 0-RTT and {} 1-RTT packets); tlstrace does not open QUIC Handshake packets yet, even with a key log",
+                    q.sealed, q.one_rtt
+                ));
+            }
+        }
         if h.finished_verified == Some(false) {
             h.warnings
                 .push("Finished verification FAILED: wrong keys, or a tampered or mis-reassembled transcript".into());
@@ -249,6 +280,7 @@ impl Flow {
             held_since: None,
             early_gaps: Vec::new(),
             charged: 0,
+            quic: None,
         }
     }
 
@@ -336,6 +368,15 @@ impl Flow {
             syn_seen: self.syn_seen,
             roles_from,
             tls_seen,
+            transport: self.quic.as_ref().map(|_| "quic"),
+            quic: self.quic.as_deref().map(|q| {
+                Box::new(QuicConnection {
+                    version: q.version,
+                    version_name: q.version_name,
+                    original_destination_connection_id: crate::hex_text::lower(&q.original_dcid),
+                    client_connection_id: crate::hex_text::lower(&q.client_cid),
+                })
+            }),
         }));
         self.tls = Some(Box::new(TlsConn {
             conn,
@@ -348,6 +389,7 @@ impl Flow {
             client_offered_tls13: false,
             ocsp_expected: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
+            quic: self.quic.as_ref().map(|_| Box::<QuicSeen>::default()),
         }));
         for gap in std::mem::take(&mut self.early_gaps) {
             if let Some(tls) = self.tls.as_mut() {
@@ -360,6 +402,56 @@ impl Flow {
     /// to be something else, and what was captured is not plain text.
     pub(super) fn may_be_tls(&self) -> bool {
         self.half.iter().all(|h| !h.splitter.is_not_tls() && !h.looks_like_text)
+    }
+
+    /// QUIC CRYPTO bytes: handshake messages without records, framed as if one handshake
+    /// record carried them (record version 0: there is no record layer).
+    pub(super) fn on_handshake_bytes(&mut self, from: Side, bytes: &[u8], pkt: PacketContext, shared: &mut Shared) {
+        let half = half_of(&mut self.half, from);
+        half.bytes = half.bytes.saturating_add(bytes.len() as u64);
+        let rec = crate::tls::Record {
+            content_type: crate::tls::record::CONTENT_HANDSHAKE,
+            version: 0,
+            payload: bytes,
+            length: bytes.len(),
+        };
+        self.on_record_item(from, RecordItem::Record(rec), pkt, shared);
+    }
+
+    /// A QUIC packet that stays encrypted: Handshake and 0-RTT packets are shown as encrypted
+    /// records (as TLS 1.3's over TCP), 1-RTT ones only counted.
+    pub(super) fn on_sealed(
+        &mut self,
+        from: Side,
+        packet: &'static str,
+        length: usize,
+        pkt: PacketContext,
+        shared: &mut Shared,
+    ) {
+        let half = half_of(&mut self.half, from);
+        half.bytes = half.bytes.saturating_add(length as u64);
+        let Some(tls) = self.tls.as_mut() else { return };
+        let Some(q) = tls.quic.as_mut() else { return };
+        if packet == "1-RTT" {
+            q.one_rtt = q.one_rtt.saturating_add(1);
+            return;
+        }
+        q.sealed = q.sealed.saturating_add(1);
+        let direction = direction_of(tls.client_side, from);
+        let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
+        let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
+        emit.sealed(length);
+    }
+
+    /// A transport note (Retry, CONNECTION_CLOSE): kept for the handshake event's warnings.
+    pub(super) fn on_note(&mut self, from: Side, text: String, _pkt: PacketContext, _shared: &mut Shared) {
+        let Some(tls) = self.tls.as_mut() else { return };
+        let who = if from == tls.client_side { "client" } else { "server" };
+        if let Some(q) = tls.quic.as_mut()
+            && q.notes.len() < MAX_NOTES
+        {
+            q.notes.push(format!("QUIC {text} from the {who}"));
+        }
     }
 
     pub(super) fn on_record_item(&mut self, from: Side, item: RecordItem<'_>, pkt: PacketContext, shared: &mut Shared) {

@@ -7,6 +7,7 @@
 //! and reused here. A new transport converts its events into [`StreamEvent`]s as
 //! `From<tcp::FlowEvent>` does below.
 
+use crate::quic::QuicEvent;
 use crate::tcp::FlowEvent;
 pub use crate::tcp::{EndReason, GapCause, Side, Verdict};
 use std::net::SocketAddr;
@@ -19,9 +20,24 @@ pub type StreamId = u64;
 pub enum StreamEvent<'a> {
     /// A new stream; comes first, once. `start_seen`: the transport saw the stream begin (a
     /// TCP SYN), so the initiator is the client and the first bytes are its first bytes.
-    Opened { stream: StreamId, initiator: SocketAddr, responder: SocketAddr, start_seen: bool },
+    /// `quic`: the stream is a QUIC connection (None for TCP); its bytes come as
+    /// `HandshakeBytes`, not as `Data`.
+    Opened {
+        stream: StreamId,
+        initiator: SocketAddr,
+        responder: SocketAddr,
+        start_seen: bool,
+        quic: Option<Box<crate::quic::QuicInfo>>,
+    },
     /// In-order bytes of one direction, each delivered exactly once.
     Data { stream: StreamId, from: Side, bytes: &'a [u8] },
+    /// In-order handshake-message bytes of one direction without TLS record framing (QUIC's
+    /// CRYPTO stream): fed to the handshake assembler as if one record carried them.
+    HandshakeBytes { stream: StreamId, from: Side, bytes: &'a [u8] },
+    /// A packet the transport could not open (QUIC Handshake, 0-RTT, 1-RTT), by its name.
+    Sealed { stream: StreamId, from: Side, packet: &'static str, length: usize },
+    /// Something the transport shows as it is (a QUIC Retry, a CONNECTION_CLOSE).
+    Note { stream: StreamId, from: Side, text: String },
     /// Bytes of one direction that will never be delivered: `bytes` from offset `offset`.
     Gap { stream: StreamId, from: Side, offset: u64, bytes: u64, cause: GapCause },
     /// No more bytes in this direction.
@@ -34,7 +50,7 @@ impl<'a> From<FlowEvent<'a>> for StreamEvent<'a> {
     fn from(ev: FlowEvent<'a>) -> Self {
         match ev {
             FlowEvent::Opened { flow, initiator, responder, syn_seen } => {
-                StreamEvent::Opened { stream: flow, initiator, responder, start_seen: syn_seen }
+                StreamEvent::Opened { stream: flow, initiator, responder, start_seen: syn_seen, quic: None }
             }
             FlowEvent::Data { flow, from, bytes } => StreamEvent::Data { stream: flow, from, bytes },
             FlowEvent::Gap { flow, from, offset, bytes, cause } => {
@@ -44,6 +60,25 @@ impl<'a> From<FlowEvent<'a>> for StreamEvent<'a> {
                 StreamEvent::DirectionEnded { stream: flow, from, reason }
             }
             FlowEvent::Closed { flow, reason } => StreamEvent::Closed { stream: flow, reason },
+        }
+    }
+}
+
+impl<'a> From<QuicEvent<'a>> for StreamEvent<'a> {
+    fn from(ev: QuicEvent<'a>) -> Self {
+        match ev {
+            // No SYN: the client is the sender of the first Initial (its ClientHello says so).
+            QuicEvent::Opened { stream, client, server, info } => StreamEvent::Opened {
+                stream,
+                initiator: client,
+                responder: server,
+                start_seen: false,
+                quic: Some(Box::new(info)),
+            },
+            QuicEvent::Crypto { stream, from, bytes } => StreamEvent::HandshakeBytes { stream, from, bytes },
+            QuicEvent::Sealed { stream, from, packet, length } => StreamEvent::Sealed { stream, from, packet, length },
+            QuicEvent::Note { stream, from, text } => StreamEvent::Note { stream, from, text },
+            QuicEvent::Closed { stream, reason } => StreamEvent::Closed { stream, reason },
         }
     }
 }

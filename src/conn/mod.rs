@@ -237,9 +237,29 @@ impl ConnTracker {
     /// Handles one event of an ordered stream (a TCP flow from the flow table).
     pub fn on_stream_event(&mut self, ev: StreamEvent<'_>, pkt: PacketContext) -> Verdict {
         match ev {
-            StreamEvent::Opened { stream, initiator, responder, start_seen } => {
+            StreamEvent::Opened { stream, initiator, responder, start_seen, quic } => {
                 self.shared.stats.flows = self.shared.stats.flows.saturating_add(1);
-                self.flows.insert(stream, Box::new(Flow::new(initiator, responder, start_seen, pkt)));
+                let mut flow = Flow::new(initiator, responder, start_seen, pkt);
+                flow.quic = quic;
+                self.flows.insert(stream, Box::new(flow));
+                Verdict::Continue
+            }
+            StreamEvent::HandshakeBytes { stream, from, bytes } => {
+                let Some(f) = self.flows.get_mut(&stream) else { return Verdict::Continue };
+                f.on_handshake_bytes(from, bytes, pkt, &mut self.shared);
+                f.recharge(&mut self.shared);
+                Verdict::Continue
+            }
+            StreamEvent::Sealed { stream, from, packet, length } => {
+                if let Some(f) = self.flows.get_mut(&stream) {
+                    f.on_sealed(from, packet, length, pkt, &mut self.shared);
+                }
+                Verdict::Continue
+            }
+            StreamEvent::Note { stream, from, text } => {
+                if let Some(f) = self.flows.get_mut(&stream) {
+                    f.on_note(from, text, pkt, &mut self.shared);
+                }
                 Verdict::Continue
             }
             StreamEvent::Data { stream, from, bytes } => {

@@ -35,7 +35,8 @@ impl Ja4 {
         let [alpn_first, alpn_last] =
             alpn_chars(ext_raw(&ch.extensions, ExtensionType::ApplicationLayerProtocolNegotiation));
         let head = format!(
-            "t{}{sni}{:02}{:02}{alpn_first}{alpn_last}",
+            "{}{}{sni}{:02}{:02}{alpn_first}{alpn_last}",
+            if ch.over_quic { 'q' } else { 't' },
             version_code(version(ch)),
             ciphers.len().min(99),
             exts.len().min(99),

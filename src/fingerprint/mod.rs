@@ -120,6 +120,7 @@ fn hello_shape(ch: &ClientHello) -> Vec<u8> {
     }
     let mut key = Vec::with_capacity(320);
     key.extend_from_slice(&ch.version.to_be_bytes());
+    key.push(u8::from(ch.over_quic));
     len(&mut key, ch.cipher_suites.len());
     for suite in &ch.cipher_suites {
         key.extend_from_slice(&suite.to_be_bytes());

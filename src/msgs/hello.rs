@@ -78,6 +78,8 @@ pub struct ClientHello {
     /// True for the SSLv2-format (backward-compatible) hello.
     pub sslv2_format: bool,
     pub extensions: Vec<Extension>,
+    /// Carried in QUIC CRYPTO frames (set by the connection layer; JA4 starts with `q`).
+    pub over_quic: bool,
 }
 
 /// The names of a list of code points, looked up as they are serialized.
@@ -194,6 +196,7 @@ impl ClientHello {
             compression_methods,
             sni: extensions::sni(&extensions),
             sslv2_format: false,
+            over_quic: false,
             extensions,
         })
     }
@@ -235,6 +238,7 @@ impl ClientHello {
             compression_methods: vec![0],
             sni: None,
             sslv2_format: true,
+            over_quic: false,
             extensions: Vec::new(),
         })
     }
@@ -269,6 +273,7 @@ impl ClientHello {
             compression_methods: Vec::new(),
             sni: None,
             sslv2_format: false,
+            over_quic: false,
             extensions: Vec::new(),
         };
         let cut_in = (|| -> std::result::Result<(), &'static str> {

@@ -78,6 +78,27 @@ pub enum NetOutcome<'a> {
     NotTcp,
     /// An IP fragment that was stored until the datagram is complete.
     FragmentHeld,
+    /// A UDP datagram (not a tunnel): QUIC may be inside. Counted as not TCP.
+    Udp(UdpDatagram<'a>),
+}
+
+/// One UDP datagram as captured.
+#[derive(Clone, Debug)]
+pub struct UdpDatagram<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    /// The captured payload (the snap length may have cut it).
+    pub payload: &'a [u8],
+}
+
+/// A UDP header and payload (`udp` starts at the header) between two addresses.
+fn udp_datagram(src: std::net::IpAddr, dst: std::net::IpAddr, udp: &[u8]) -> NetOutcome<'_> {
+    match (link::be16(udp, 0), link::be16(udp, 2), udp.get(8..)) {
+        (Some(sp), Some(dp), Some(payload)) => {
+            NetOutcome::Udp(UdpDatagram { src: SocketAddr::new(src, sp), dst: SocketAddr::new(dst, dp), payload })
+        }
+        _ => NetOutcome::NotTcp,
+    }
 }
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -171,7 +192,7 @@ impl NetDecoder {
                         self.stats.tunneled_packets = self.stats.tunneled_packets.saturating_add(1);
                         continue;
                     }
-                    _ => return Ok(NetOutcome::NotTcp),
+                    _ => return Ok(udp_datagram(packet.src, packet.dst, captured)),
                 }
             }
             break packet;
@@ -193,7 +214,8 @@ impl NetDecoder {
             Upper::Tcp { captured, wire_len } => {
                 tcp_header::segment(packet.src, packet.dst, captured, wire_len).map(NetOutcome::Tcp)
             }
-            Upper::NotTcp | Upper::Fragment(_) | Upper::Udp { .. } => Ok(NetOutcome::NotTcp),
+            Upper::Udp { captured } => Ok(udp_datagram(packet.src, packet.dst, captured)),
+            Upper::NotTcp | Upper::Fragment(_) => Ok(NetOutcome::NotTcp),
         }
     }
 

@@ -83,7 +83,7 @@ fn got_at(dec: &mut NetDecoder, lt: u32, frame: &[u8], orig_len: u32, secs: i64)
             payload: s.payload.to_vec(),
             missing: s.missing_tail,
         }),
-        Ok(NetOutcome::NotTcp) => Got::NotTcp,
+        Ok(NetOutcome::NotTcp | NetOutcome::Udp(_)) => Got::NotTcp,
         Ok(NetOutcome::FragmentHeld) => Got::Held,
         Err(e) => Got::Err(e),
     }

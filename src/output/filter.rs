@@ -289,6 +289,8 @@ mod tests {
             syn_seen: true,
             roles_from: RoleEvidence::Syn,
             tls_seen: true,
+            transport: None,
+            quic: None,
         };
         sink.event(&Event::Connection(conn)).unwrap();
         let events = 2 * MAX_HELD_EVENTS;

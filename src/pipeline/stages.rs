@@ -4,7 +4,8 @@
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
-use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpSegment};
+use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpSegment, UdpDatagram};
+use crate::quic::{QuicConfig, QuicTable};
 use crate::source::Packet;
 use crate::tcp::FlowTable;
 use crate::time::Timestamp;
@@ -15,6 +16,12 @@ use super::PipelineConfig;
 #[derive(Debug, Default)]
 struct SkippedLinks {
     counts: BTreeMap<u32, u64>,
+}
+
+/// What the first layer hands on.
+pub(super) enum Transport<'a> {
+    Tcp(TcpSegment<'a>),
+    Udp(UdpDatagram<'a>),
 }
 
 /// The first layer (link and IP decoding, fragment reassembly) with the counters it keeps: on
@@ -43,13 +50,18 @@ impl Front {
         }
     }
 
-    /// Counts one captured packet and decodes it down to TCP: the segment, or None for
-    /// anything else (counted by kind).
-    pub(super) fn decode<'a>(&'a mut self, pkt: &Packet<'a>) -> Option<TcpSegment<'a>> {
+    /// Counts one captured packet and decodes it down to TCP or UDP: the segment or datagram,
+    /// or None for anything else (counted by kind).
+    pub(super) fn decode<'a>(&'a mut self, pkt: &Packet<'a>) -> Option<Transport<'a>> {
         self.packets += 1;
         self.bytes += pkt.data.len() as u64;
         match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
-            Ok(NetOutcome::Tcp(seg)) => return Some(seg),
+            Ok(NetOutcome::Tcp(seg)) => return Some(Transport::Tcp(seg)),
+            Ok(NetOutcome::Udp(d)) => {
+                // Still not TCP for the summary's count; QUIC may be inside.
+                self.non_tcp_packets += 1;
+                return Some(Transport::Udp(d));
+            }
             Ok(NetOutcome::NotTcp) => self.non_tcp_packets += 1,
             Ok(NetOutcome::FragmentHeld) => {}
             Err(NetError::UnsupportedLink(lt)) => {
@@ -80,6 +92,7 @@ impl Front {
 /// expires idle flows.
 pub(super) struct Back {
     flows: FlowTable,
+    quic: QuicTable,
     pub(super) conns: ConnTracker,
     last_expire_secs: Option<i64>,
     now: Timestamp,
@@ -103,6 +116,19 @@ impl Back {
                 self.evict_tls_buffers(ctx);
             }
         }
+        self.maybe_expire(ctx);
+    }
+
+    /// One UDP datagram: QUIC connections' packets go to the connection layer.
+    pub(super) fn datagram(&mut self, d: &UdpDatagram<'_>, ctx: PacketContext) {
+        if ctx.ts > self.now {
+            self.now = ctx.ts;
+        }
+        self.last_frame = ctx.frame;
+        let conns = &mut self.conns;
+        self.quic.datagram(d, ctx.ts, &mut |ev| {
+            conns.on_stream_event(ev.into(), ctx);
+        });
         self.maybe_expire(ctx);
     }
 
@@ -140,6 +166,9 @@ impl Back {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
         let conns = &mut self.conns;
         self.flows.finish(&mut |ev| conns.on_stream_event(ev.into(), ctx));
+        self.quic.finish(&mut |ev| {
+            conns.on_stream_event(ev.into(), ctx);
+        });
         self.conns.finish();
     }
 }
@@ -163,6 +192,7 @@ impl Stages {
         Stages {
             front: Front::new(budget.net_config(&cfg.net)),
             back: Back {
+                quic: QuicTable::new(budget.quic_config(&QuicConfig::default(), flows.idle_timeout_secs)),
                 flows: FlowTable::new(flows),
                 conns,
                 last_expire_secs: None,
@@ -178,8 +208,11 @@ impl Stages {
     /// Feeds one captured packet.
     pub(super) fn process(&mut self, pkt: Packet<'_>) {
         let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
-        let seg = self.front.decode(&pkt);
-        self.back.packet(seg.as_ref(), ctx);
+        match self.front.decode(&pkt) {
+            Some(Transport::Tcp(seg)) => self.back.packet(Some(&seg), ctx),
+            Some(Transport::Udp(d)) => self.back.datagram(&d, ctx),
+            None => self.back.packet(None, ctx),
+        }
     }
 
     /// `--certs DIR`: write every certificate seen as PEM, named by fingerprint.

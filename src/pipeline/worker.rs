@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::balance::{Balance, thread_cpu_time};
 use super::prepared::Prepared;
-use super::stages::{Front, Stages};
+use super::stages::{Front, Stages, Transport};
 use super::{PipelineConfig, complete};
 
 /// Packets per batch handed to the worker, and the bytes after which a batch goes anyway.
@@ -47,8 +47,19 @@ pub(super) struct SegmentMeta {
 /// A change of the decoder's settings, applied in order with the packets around it.
 pub(super) type Control = Box<dyn FnOnce(&mut Stages) + Send>;
 
+/// One UDP datagram in a batch: its payload is `data[offset..offset + len]`.
+#[derive(Clone, Copy)]
+pub(super) struct DatagramMeta {
+    ctx: PacketContext,
+    src: std::net::SocketAddr,
+    dst: std::net::SocketAddr,
+    offset: usize,
+    len: usize,
+}
+
 pub(super) enum Item {
     Segment(SegmentMeta),
+    Datagram(DatagramMeta),
     /// A packet that was not TCP (or not yet: a held IP fragment): it still moves capture time.
     Other(PacketContext),
     /// `advance_clock` at this point of the packet sequence.
@@ -221,6 +232,11 @@ fn decode(stages: &mut Stages, batch: &mut Batch) {
                 };
                 stages.back.packet(Some(&seg), m.ctx);
             }
+            Item::Datagram(m) => {
+                let payload = batch.data.get(m.offset..m.offset.saturating_add(m.len)).unwrap_or_default();
+                let d = crate::net::UdpDatagram { src: m.src, dst: m.dst, payload };
+                stages.back.datagram(&d, m.ctx);
+            }
             Item::Other(ctx) => stages.back.packet(None, ctx),
             Item::Clock(now) => stages.back.advance_clock(now),
             Item::Control(change) => change(stages),
@@ -294,7 +310,12 @@ impl Worker {
     pub(super) fn push(&mut self, pkt: Packet<'_>) {
         let ctx = PacketContext { ts: pkt.ts, frame: pkt.frame };
         let item = match self.front.decode(&pkt) {
-            Some(seg) => {
+            Some(Transport::Udp(d)) => {
+                let offset = self.current.data.len();
+                self.current.data.extend_from_slice(d.payload);
+                Item::Datagram(DatagramMeta { ctx, src: d.src, dst: d.dst, offset, len: d.payload.len() })
+            }
+            Some(Transport::Tcp(seg)) => {
                 let offset = self.current.data.len();
                 self.current.data.extend_from_slice(seg.payload);
                 Item::Segment(SegmentMeta {

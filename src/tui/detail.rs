@@ -139,10 +139,11 @@ impl OneConnection {
             return ControlFlow::Continue(());
         }
         let [a, b] = self.ends;
+        let between = |src, dst| (src == a && dst == b) || (src == b && dst == a);
         let (ours, syn) = match self.net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
-            Ok(NetOutcome::Tcp(seg)) => {
-                ((seg.src == a && seg.dst == b) || (seg.src == b && seg.dst == a), seg.flags.syn() && !seg.flags.ack())
-            }
+            Ok(NetOutcome::Tcp(seg)) => (between(seg.src, seg.dst), seg.flags.syn() && !seg.flags.ack()),
+            // QUIC: the connection's datagrams.
+            Ok(NetOutcome::Udp(d)) => (between(d.src, d.dst), false),
             _ => (false, false),
         };
         if self.done {

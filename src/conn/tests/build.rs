@@ -224,7 +224,7 @@ impl Conn {
         let mut conn = Conn { tracker, frame: 0 };
         let (initiator, responder) =
             (SocketAddr::from(([10, 0, 0, 1], 40_000)), SocketAddr::from(([10, 0, 0, 2], 443)));
-        conn.feed(StreamEvent::Opened { stream: 1, initiator, responder, start_seen: true });
+        conn.feed(StreamEvent::Opened { stream: 1, initiator, responder, start_seen: true, quic: None });
         conn
     }
 

@@ -147,6 +147,10 @@ pub(super) fn header(
         write_endpoint(text, c.client.ip, c.client.port);
         text.push_str(" → ");
         write_endpoint(text, c.server.ip, c.server.port);
+        if let Some(q) = &c.quic {
+            part(text, &mut first);
+            text.push_str(q.version_name);
+        }
         if !c.tls_seen {
             part(text, &mut first);
             paint.str(text, Style::Yellow, "TLS not recognised: a gap hid the start");

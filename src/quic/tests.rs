@@ -1,0 +1,308 @@
+//! RFC 9001 Appendix A (v1) and RFC 9369 Appendix A (v2) vectors, frames, CRYPTO reassembly and
+//! the connection table's bounds.
+
+use super::packet::{self, Framed, KeyMaterial, PacketKeys, VERSION_1, VERSION_2, initial_material};
+use super::stream::CryptoStream;
+use super::*;
+
+fn h(s: &str) -> Vec<u8> {
+    const_hex::decode(s.replace([' ', '\n'], "")).unwrap()
+}
+
+const DCID: &str = "8394c8f03e515708";
+
+fn material(secret: &str, key: &str, iv: &str, hp: &str) -> KeyMaterial {
+    KeyMaterial { secret: h(secret), key: h(key), iv: h(iv), hp: h(hp) }
+}
+
+#[test]
+fn v1_initial_secrets_match_rfc9001_a1() {
+    let (c, s) = initial_material(VERSION_1, &h(DCID)).unwrap();
+    assert_eq!(
+        c,
+        material(
+            "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea",
+            "1f369613dd76d5467730efcbe3b1a22d",
+            "fa044b2f42a3fd3b46fb255c",
+            "9f50449e04a0e810283a1e9933adedd2"
+        )
+    );
+    assert_eq!(
+        s,
+        material(
+            "3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b",
+            "cf3a5331653c364c88f0f379b6067e37",
+            "0ac1493ca1905853b0bba03e",
+            "c206b8d9b9f0f37644430b490eeaa314"
+        )
+    );
+}
+
+#[test]
+fn v2_initial_secrets_match_rfc9369_a1() {
+    let (c, s) = initial_material(VERSION_2, &h(DCID)).unwrap();
+    assert_eq!(
+        c,
+        material(
+            "14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b",
+            "8b1a0bc121284290a29e0971b5cd045d",
+            "91f73e2351d8fa91660e909f",
+            "45b95e15235d6f45a6b19cbcb0294ba9"
+        )
+    );
+    assert_eq!(
+        s,
+        material(
+            "0263db1782731bf4588e7e4d93b7463907cb8cd8200b5da55a8bd488eafc37c1",
+            "82db637861d55e1d011f19ea71d5d2a7",
+            "dd13c276499c0249d3310652",
+            "edf6d05c83121201b436e16877593c3a"
+        )
+    );
+}
+
+/// RFC 9001 A.3: the server's Initial, protected.
+const SERVER_INITIAL_V1: &str = "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc42158407dd074ee";
+const SERVER_PAYLOAD: &str = "02000000000600405a020000560303eefce7f7b37ba1d1632e96677825ddf73988cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c940d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00020304";
+
+#[test]
+fn v1_server_initial_opens_as_rfc9001_a3() {
+    let bytes = h(SERVER_INITIAL_V1);
+    let (_, server) = PacketKeys::initial(VERSION_1, &h(DCID)).unwrap();
+    let Some((Framed::Long(p), rest)) = packet::frame(&bytes) else { panic!("not framed") };
+    assert!(rest.is_empty());
+    assert_eq!(p.ptype, Some(packet::PacketType::Initial));
+    assert_eq!(p.scid, h("f067a5502a4262b5").as_slice());
+    let opened = packet::open(&server, &p, None).unwrap();
+    assert_eq!(opened.packet_number, 1);
+    assert_eq!(opened.payload, h(SERVER_PAYLOAD));
+    let frames = frames::parse(&opened.payload);
+    assert_eq!(frames[0], frames::Frame::Ack { largest: 0 });
+    let frames::Frame::Crypto { offset: 0, data } = &frames[1] else { panic!("{frames:?}") };
+    assert_eq!(data.len(), 90);
+    assert_eq!(data[0], 2, "a ServerHello");
+}
+
+/// Builds a protected long-header Initial the way a sender does (RFC 9001 5.3, 5.4).
+pub(crate) fn seal_initial(
+    version: u32,
+    keys: &PacketKeys,
+    dcid: &[u8],
+    scid: &[u8],
+    pn: u32,
+    payload: &[u8],
+) -> Vec<u8> {
+    let first = if version == VERSION_2 { 0xd3 } else { 0xc3 }; // Initial, 4-byte packet number
+    let mut header = vec![first];
+    header.extend_from_slice(&version.to_be_bytes());
+    header.push(dcid.len() as u8);
+    header.extend_from_slice(dcid);
+    header.push(scid.len() as u8);
+    header.extend_from_slice(scid);
+    header.push(0); // no token
+    let len = 4 + payload.len() + 16;
+    header.extend_from_slice(&((len as u16) | 0x4000).to_be_bytes());
+    let pn_offset = header.len();
+    header.extend_from_slice(&pn.to_be_bytes());
+    let sealed = keys.seal(u64::from(pn), &header, payload).unwrap();
+    let mut packet = header;
+    packet.extend_from_slice(&sealed);
+    let mask = keys.mask(&packet[pn_offset + 4..pn_offset + 20]).unwrap();
+    packet[0] ^= mask[0] & 0x0f;
+    for i in 0..4 {
+        packet[pn_offset + i] ^= mask[1 + i];
+    }
+    packet
+}
+
+fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x06, 0x80 | (offset >> 24) as u8, (offset >> 16) as u8, (offset >> 8) as u8, offset as u8];
+    f.extend_from_slice(&(0x4000u16 | data.len() as u16).to_be_bytes());
+    f.extend_from_slice(data);
+    f
+}
+
+#[test]
+fn v2_packets_round_trip_with_header_protection() {
+    let dcid = h(DCID);
+    let (client, _) = PacketKeys::initial(VERSION_2, &dcid).unwrap();
+    let mut payload = crypto_frame(0, b"\x01\x00\x00\x02hi");
+    payload.resize(1162, 0);
+    let bytes = seal_initial(VERSION_2, &client, &dcid, &[], 2, &payload);
+    let Some((Framed::Long(p), _)) = packet::frame(&bytes) else { panic!() };
+    assert_eq!(p.ptype, Some(packet::PacketType::Initial), "v2 type bits 01 are Initial");
+    let opened = packet::open(&client, &p, None).unwrap();
+    assert_eq!((opened.packet_number, opened.payload), (2, payload));
+    // The v1 keys of the same id do not open it.
+    let (v1, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    assert!(packet::open(&v1, &p, None).is_none());
+}
+
+#[test]
+fn versions_are_named() {
+    assert_eq!(packet::version_info(VERSION_1).name, "QUIC v1");
+    assert_eq!(packet::version_info(VERSION_2).name, "QUIC v2");
+    assert_eq!(packet::version_info(0xff00_001d).name, "draft-29");
+    assert_eq!(packet::version_info(0xff00_0017).name, "draft-23");
+    assert_eq!(packet::version_info(0x1a2a_3a4a).name, "reserved (greased)");
+}
+
+#[test]
+fn packet_numbers_decode_as_rfc9000_a3() {
+    assert_eq!(packet::decode_packet_number(Some(0xa82f30ea), 0x9b32, 2), 0xa82f9b32);
+    assert_eq!(packet::decode_packet_number(None, 7, 1), 7);
+    assert_eq!(packet::decode_packet_number(Some(u64::MAX), 0xff, 1), u64::MAX);
+}
+
+#[test]
+fn crypto_stream_reorders_and_deduplicates() {
+    let mut s = CryptoStream::default();
+    let mut out = Vec::new();
+    s.add(5, b"fghij", 100, &mut |b| out.extend_from_slice(b));
+    s.add(3, b"de", 100, &mut |b| out.extend_from_slice(b));
+    assert!(out.is_empty());
+    s.add(0, b"abcd", 100, &mut |b| out.extend_from_slice(b));
+    s.add(2, b"cdefg", 100, &mut |b| out.extend_from_slice(b));
+    s.add(10, b"k", 100, &mut |b| out.extend_from_slice(b));
+    assert_eq!(out, b"abcdefghijk");
+    assert_eq!(s.held_bytes(), 0);
+    // Beyond the cap: dropped and counted.
+    s.add(100, &[0; 50], 10, &mut |_| panic!());
+    assert_eq!((s.held_bytes(), s.dropped), (0, 50));
+}
+
+#[test]
+fn frames_parse_with_padding_ping_ack_and_close() {
+    let mut payload = vec![0, 0, 0, 0x01, 0x03, 0x05, 0x00, 0x01, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00];
+    payload.extend_from_slice(&crypto_frame(3, b"xyz"));
+    payload.extend_from_slice(&[0x1c, 0x0a, 0x06, 0x02, b'n', b'o']);
+    let frames = frames::parse(&payload);
+    use frames::Frame::*;
+    assert_eq!(
+        frames,
+        vec![
+            Padding(3),
+            Ping,
+            Ack { largest: 5 },
+            Crypto { offset: 3, data: b"xyz" },
+            ConnectionClose { error: 10, frame_type: Some(6), reason: b"no" }
+        ]
+    );
+    assert_eq!(frames::parse(&[0x08, 1, 2]), vec![Other(8)]);
+}
+
+fn udp(src: &str, dst: &str, payload: &[u8]) -> (std::net::SocketAddr, std::net::SocketAddr, Vec<u8>) {
+    (src.parse().unwrap(), dst.parse().unwrap(), payload.to_vec())
+}
+
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Opened(u64, u32),
+    Crypto(u64, Side, Vec<u8>),
+    Closed(u64, EndReason),
+    Other,
+}
+
+fn feed(t: &mut QuicTable, dgrams: &[(std::net::SocketAddr, std::net::SocketAddr, Vec<u8>)], secs: i64) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    for (src, dst, payload) in dgrams {
+        let d = UdpDatagram { src: *src, dst: *dst, payload };
+        t.datagram(&d, Timestamp::new(secs, 0, 6), &mut |ev| {
+            seen.push(match ev {
+                QuicEvent::Opened { stream, info, .. } => Seen::Opened(stream & !STREAM_ID_BIT, info.version),
+                QuicEvent::Crypto { stream, from, bytes } => {
+                    Seen::Crypto(stream & !STREAM_ID_BIT, from, bytes.to_vec())
+                }
+                QuicEvent::Closed { stream, reason } => Seen::Closed(stream & !STREAM_ID_BIT, reason),
+                _ => Seen::Other,
+            })
+        });
+    }
+    seen
+}
+
+#[test]
+fn a_client_hello_over_two_initials_out_of_order_with_coalesced_duplicate() {
+    let dcid = h("0011223344556677");
+    let (client, server) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let hello: Vec<u8> = (0..1500u32).map(|i| i as u8).collect();
+    let mut p1 = crypto_frame(0, &hello[..1000]);
+    p1.resize(1100, 0);
+    let mut p2 = crypto_frame(1000, &hello[1000..]);
+    p2.resize(1100, 0);
+    let first = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &p1);
+    let second = seal_initial(VERSION_1, &client, &dcid, b"cc", 1, &p2);
+    // The server's Initial coalesced with a duplicate of the client's first in one datagram
+    // makes no sense on the wire; two of the server's own packets do.
+    let sh = seal_initial(VERSION_1, &server, b"cc", b"ss", 0, &crypto_frame(0, b"\x02\x00\x00\x01z"));
+    let mut coalesced = sh.clone();
+    coalesced.extend_from_slice(&seal_initial(VERSION_1, &server, b"cc", b"ss", 1, &crypto_frame(0, b"\x02\x00")));
+    let mut t = QuicTable::new(QuicConfig::default());
+    let c = "10.0.0.1:5000";
+    let s = "10.0.0.2:4433";
+    // The second Initial alone does not open a connection: it does (its keys work), and holds
+    // its bytes until the first arrives.
+    let seen = feed(&mut t, &[udp(c, s, &second), udp(c, s, &first), udp(c, s, &first), udp(s, c, &coalesced)], 1);
+    assert_eq!(
+        seen,
+        vec![
+            Seen::Opened(1, VERSION_1),
+            Seen::Crypto(1, Side::Initiator, hello.clone()),
+            Seen::Crypto(1, Side::Responder, b"\x02\x00\x00\x01z".to_vec()),
+        ]
+    );
+    let mut closed = Vec::new();
+    t.finish(&mut |ev| closed.push(format!("{ev:?}")));
+    assert_eq!(closed.len(), 1);
+}
+
+#[test]
+fn a_flood_of_initials_with_random_ids_stays_within_the_table() {
+    let cfg = QuicConfig { max_connections: 32, ..QuicConfig::default() };
+    let mut t = QuicTable::new(cfg);
+    let mut evicted = 0;
+    for i in 0..1000u32 {
+        let dcid = i.to_be_bytes().repeat(2);
+        let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+        let mut payload = crypto_frame(0, b"\x01\x00\x00\x00");
+        payload.resize(1162, 0);
+        let pkt = seal_initial(VERSION_1, &client, &dcid, &[], 0, &payload);
+        let src = format!("10.{}.{}.1:{}", i >> 8, i & 0xff, 1024 + i);
+        let seen = feed(&mut t, &[udp(&src, "10.0.0.2:443", &pkt)], 1);
+        evicted += seen.iter().filter(|s| matches!(s, Seen::Closed(_, EndReason::Evicted))).count();
+        assert!(t.open_connections() <= 32);
+    }
+    assert_eq!(evicted, 1000 - 32);
+    assert!(t.order.len() <= 32 * 2 + 64);
+    // Garbage on UDP leaves nothing behind.
+    let mut t = QuicTable::new(QuicConfig::default());
+    let garbage: Vec<u8> = (0..1200u32).map(|i| (i * 7) as u8 | 0xc0).collect();
+    assert!(feed(&mut t, &[udp("10.0.0.1:1", "10.0.0.2:2", &garbage)], 1).is_empty());
+    assert_eq!(t.open_connections(), 0);
+}
+
+#[test]
+fn idle_connections_expire() {
+    let dcid = h("0102030405060708");
+    let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut payload = crypto_frame(0, b"\x01\x00\x00\x00");
+    payload.resize(1162, 0);
+    let pkt = seal_initial(VERSION_1, &client, &dcid, &[], 0, &payload);
+    let mut t = QuicTable::new(QuicConfig { idle_timeout_secs: 5, ..QuicConfig::default() });
+    feed(&mut t, &[udp("10.0.0.1:1", "10.0.0.2:443", &pkt)], 1);
+    assert_eq!(t.open_connections(), 1);
+    let seen = feed(&mut t, &[udp("10.0.0.9:1", "10.0.0.2:53", b"dns")], 10);
+    assert_eq!(seen, vec![Seen::Closed(1, EndReason::Timeout)]);
+    assert_eq!(t.open_connections(), 0);
+}
+
+#[test]
+fn the_memory_budget_bounds_connections_and_crypto_bytes() {
+    for limit in [16usize << 20, 64 << 20, 1 << 30] {
+        let b = crate::budget::MemoryBudget::new(limit);
+        let cfg = b.quic_config(&QuicConfig::default(), 30);
+        let held = cfg.max_connections * 2 * cfg.max_crypto_bytes;
+        assert!(held <= b.share(crate::budget::Part::Reassembly), "{limit}: {cfg:?}");
+        assert!(cfg.max_connections * 16384 <= b.share(crate::budget::Part::Flows).max(16 * 16384), "{cfg:?}");
+    }
+}

@@ -1,0 +1,215 @@
+//! QUIC (issue 21): the aioquic fixtures decoded, the ladder and filters on them, and the QUIC
+//! captures of `../shared/corpus` against tshark and the JA4 project.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// The INDEX.tsv row of a fixture: (server port, client random).
+fn index_row(file: &str) -> (u64, String) {
+    let index = std::fs::read_to_string(repo().join("fixtures/INDEX.tsv")).unwrap();
+    let row = index.lines().find(|l| l.starts_with(&format!("captures/{file}\t"))).unwrap();
+    let cols: Vec<&str> = row.split('\t').collect();
+    (cols[6].parse().unwrap(), cols[12].to_string())
+}
+
+fn connection(ev: &[Value]) -> &Value {
+    let conns = of_kind(ev, "connection");
+    assert_eq!(conns.len(), 1, "one connection");
+    conns[0]
+}
+
+#[test]
+fn quic_v1_handshake_decodes_as_over_tcp() {
+    let ev = events(&fixture("quic-v1.pcap"), &[]);
+    let (port, random) = index_row("quic-v1.pcap");
+    let c = connection(&ev);
+    assert_eq!(c["transport"], "quic");
+    assert_eq!(c["quic"]["version"], 1);
+    assert_eq!(c["quic"]["version_name"], "QUIC v1");
+    assert_eq!(c["quic"]["original_destination_connection_id"].as_str().unwrap().len(), 16);
+    assert_eq!(c["quic"]["client_connection_id"].as_str().unwrap().len(), 16);
+    assert_eq!(c["server"]["port"], port);
+    assert_eq!(c["roles_from"], "hello");
+    assert_eq!(c["syn_seen"], false);
+    let names = names(&ev, 1);
+    assert_eq!(&names[..2], ["ClientHello", "ServerHello"]);
+    assert!(names[2..].iter().all(|n| n == "EncryptedRecord"), "{names:?}");
+    let ch = first_message(&ev, 1, "ClientHello");
+    assert_eq!(ch["record_version"], 0, "no record layer");
+    assert_eq!(ch["client_hello"]["random"], random);
+    assert_eq!(ch["client_hello"]["sni"], "server.tlstrace.test");
+    let ja4 = ch["fingerprints"]["ja4"].as_str().unwrap();
+    assert!(ja4.starts_with("q13d"), "{ja4}");
+    let exts = ch["client_hello"]["extensions"].as_array().unwrap();
+    let tp = exts.iter().find(|e| e["name"] == "quic_transport_parameters").expect("transport parameters");
+    let params: Vec<&str> =
+        tp["quic_transport_parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(params.contains(&"initial_max_data") && params.contains(&"initial_source_connection_id"), "{params:?}");
+    let sh = first_message(&ev, 1, "ServerHello");
+    assert_eq!(sh["server_hello"]["selected_version"], 0x0304);
+    let h = of_kind(&ev, "handshake")[0];
+    assert_eq!(h["version_name"], "TLS 1.3");
+    assert_eq!(h["complete"], true);
+    assert_eq!(h["decryption"]["status"], "no_key_log");
+    assert!(h["decryption"]["reason"].as_str().unwrap().starts_with("QUIC: the rest of the handshake is encrypted"));
+    assert_eq!(of_kind(&ev, "end")[0]["reason"], "capture_end");
+    // No TCP here, and the UDP datagrams still count as not TCP.
+    assert_eq!(summary(&ev)["tls_connections"], 1);
+    assert!(summary(&ev)["non_tcp_packets"].as_u64().unwrap() >= 10);
+}
+
+#[test]
+fn quic_v2_uses_its_own_salt_and_packet_types() {
+    let ev = events(&fixture("quic-v2.pcap"), &[]);
+    let c = connection(&ev);
+    assert_eq!(c["quic"]["version"], 0x6b33_43cf);
+    assert_eq!(c["quic"]["version_name"], "QUIC v2");
+    let (_, random) = index_row("quic-v2.pcap");
+    assert_eq!(first_message(&ev, 1, "ClientHello")["client_hello"]["random"], random);
+    assert_eq!(&names(&ev, 1)[..2], ["ClientHello", "ServerHello"]);
+}
+
+#[test]
+fn a_retry_keeps_one_connection_and_is_shown() {
+    let ev = events(&fixture("quic-v1-retry.pcap"), &[]);
+    connection(&ev);
+    // The ClientHello sent again under the Retry's keys is the same bytes: shown once.
+    assert_eq!(names(&ev, 1).iter().filter(|n| *n == "ClientHello").count(), 1);
+    let h = of_kind(&ev, "handshake")[0];
+    let warnings = h["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().starts_with("QUIC Retry")), "{warnings:?}");
+    assert_eq!(h["complete"], true);
+}
+
+#[test]
+fn a_client_hello_over_two_initials_is_reassembled() {
+    let ev = events(&fixture("quic-v1-split-hello.pcap"), &[]);
+    let ch = first_message(&ev, 1, "ClientHello");
+    assert!(ch["length"].as_u64().unwrap() > 1200, "{}", ch["length"]);
+    assert!(ch["decode_error"].is_null());
+    let alpn = ch["client_hello"]["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "application_layer_protocol_negotiation")
+        .unwrap();
+    assert_eq!(alpn["alpn"].as_array().map(Vec::len), Some(61), "{alpn}");
+    // Its last byte came in the second Initial's frame.
+    assert!(ch["frame"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn the_ladder_names_the_quic_version() {
+    let out = run(&["read", "--color", "never", fixture("quic-v2.pcap").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("QUIC v2") && header.contains("server.tlstrace.test"), "{header}");
+    assert!(text.contains("ClientHello") && text.contains("ServerHello"), "{text}");
+}
+
+#[test]
+fn filters_select_quic_connections() {
+    let file = fixture("quic-v1.pcap");
+    let (port, _) = index_row("quic-v1.pcap");
+    let port = port.to_string();
+    for (args, want) in [
+        (vec!["--sni", "server.tlstrace.test"], 1),
+        (vec!["--sni", "example.com"], 0),
+        (vec!["--port", port.as_str()], 1),
+        (vec!["--port", "1"], 0),
+        (vec!["--host", "127.0.0.1"], 1),
+        (vec!["--host", "10.9.9.9"], 0),
+    ] {
+        let ev = events(&file, &args);
+        assert_eq!(of_kind(&ev, "connection").len(), want, "{args:?}");
+    }
+}
+
+/// The QUIC captures of the corpus (those tshark reads as QUIC, on a supported link): the same
+/// ClientHellos (random, SNI, suites) as tshark, and JA4 as the JA4 project's snapshots.
+#[test]
+fn corpus_quic_captures_agree_with_tshark_and_ja4() {
+    let Some(corpus) = corpus() else {
+        skip("corpus_quic_captures_agree_with_tshark_and_ja4", "../shared/corpus is absent");
+        return;
+    };
+    let cases = [
+        ("ja4/quic-tls-handshake.pcapng", Some("q13d0310h3_55b375c5d22e_cd85d2d88918")),
+        ("arkime/quicietfooo.pcap", None),
+        ("zeek/quic/quic-multiple-initial-fragmented-crypto.pcap", None),
+    ];
+    for (file, ja4) in cases {
+        let ev = events(&corpus.join(file), &[]);
+        let tsv = std::fs::read_to_string(corpus.join(format!("{file}.tshark.tsv"))).unwrap();
+        // Columns: frame, udp.stream, content type, handshake type, version, suites, SNI, random.
+        let hellos: Vec<Vec<&str>> = tsv
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('\t').collect::<Vec<&str>>())
+            .filter(|c| c[3] == "1")
+            .collect();
+        let ours: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
+        assert_eq!(ours.len(), hellos.len(), "{file}: ClientHellos");
+        for (m, t) in ours.iter().zip(&hellos) {
+            let ch = &m["client_hello"];
+            assert_eq!(ch["random"], t[7], "{file}: random");
+            assert_eq!(ch["sni"], t[6], "{file}: SNI");
+            let suites: Vec<String> = ch["cipher_suites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| format!("0x{:04x}", s.as_u64().unwrap()))
+                .collect();
+            assert_eq!(suites.join(","), t[5], "{file}: suites");
+            assert!(m["fingerprints"]["ja4"].as_str().unwrap().starts_with('q'), "{file}");
+            if let Some(ja4) = ja4 {
+                assert_eq!(m["fingerprints"]["ja4"], ja4, "{file}: JA4 as the JA4 project's snapshot");
+            }
+        }
+        for c in of_kind(&ev, "connection") {
+            assert_eq!(c["transport"], "quic", "{file}");
+        }
+    }
+    // A capture with TCP and QUIC: each ClientHello gets its transport's JA4 prefix.
+    let ev = events(&corpus.join("ja4/chrome-cloudflare-quic-with-secrets.pcapng"), &[]);
+    let ja4: Vec<&str> = of_kind(&ev, "message")
+        .into_iter()
+        .filter(|m| m["name"] == "ClientHello")
+        .map(|m| m["fingerprints"]["ja4"].as_str().unwrap())
+        .collect();
+    assert!(ja4.contains(&"q13d0310h3_55b375c5d22e_cd85d2d88918"), "{ja4:?}");
+    assert!(ja4.iter().any(|j| j.starts_with('t')), "{ja4:?}");
+}
+
+/// Every QUIC ClientHello of the JA4 project's captures has the JA4 its Rust snapshot lists
+/// (compared as multisets: the snapshots order them by stream).
+#[test]
+fn corpus_quic_ja4_equals_the_ja4_projects_snapshots() {
+    let Some(corpus) = corpus() else {
+        skip("corpus_quic_ja4_equals_the_ja4_projects_snapshots", "../shared/corpus is absent");
+        return;
+    };
+    for name in ["tls-handshake", "tls-sni", "tls3", "quic-tls-handshake", "chrome-cloudflare-quic-with-secrets"] {
+        let snap = corpus.join(format!("ja4/_expected/rust/ja4/src/snapshots/ja4__insta@{name}.pcapng.snap"));
+        let snap = std::fs::read_to_string(snap).unwrap();
+        let mut expected: Vec<String> = snap
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.len() == 36 && w.starts_with('q') && w.as_bytes()[10] == b'_')
+            .map(String::from)
+            .collect();
+        let ev = events(&corpus.join(format!("ja4/{name}.pcapng")), &[]);
+        let mut ours: Vec<String> = of_kind(&ev, "message")
+            .into_iter()
+            .filter(|m| m["name"] == "ClientHello")
+            .filter_map(|m| m["fingerprints"]["ja4"].as_str())
+            .filter(|j| j.starts_with('q'))
+            .map(String::from)
+            .collect();
+        expected.sort();
+        ours.sort();
+        assert!(!ours.is_empty(), "{name}");
+        assert_eq!(ours, expected, "{name}");
+    }
+}
