@@ -28,7 +28,7 @@ pub struct OcspResponse {
     /// 5 sigRequired, 6 unauthorized.
     pub response_status: Option<u32>,
     pub response_status_name: Option<String>,
-    /// "name: <distinguished name>" or "key: <SHA-1 of the responder's key, hex>".
+    /// `"name: DISTINGUISHED NAME"` or `"key: SHA-1 OF THE RESPONDER KEY (hex)"`.
     pub responder_id: Option<String>,
     /// RFC 3339 UTC.
     pub produced_at: Option<String>,
