@@ -118,14 +118,18 @@ impl TlsConn {
         keys.note_handshake(self.conn, &self.crypto);
         if let Some(q) = &self.quic {
             h.warnings.extend(q.notes.iter().cloned());
-            // The key log's secrets would open the Handshake and 1-RTT packets, but QUIC's packet
-            // protection is not applied to them yet: say so rather than "decrypted".
-            if h.decryption.status == "decrypted" {
-                h.decryption.status = "unsupported_transport";
+            // The QUIC layer opens the packets with the key log's secrets: a packet left sealed
+            // while the secrets were there means they did not fit.
+            if h.decryption.status == "decrypted" && q.sealed > 0 && h.finished_verified != Some(true) {
+                h.decryption.status = "failed";
+                h.decryption.reason = Some(format!(
+                    "QUIC: {} Handshake or 0-RTT packets did not open with the key log's secrets",
+                    q.sealed
+                ));
             }
             if h.decryption.reason.is_none() && q.sealed.saturating_add(q.one_rtt) > 0 {
                 h.decryption.reason = Some(format!(
-                    "QUIC: the rest of the handshake is encrypted ({} Handshake or 0-RTT and {} 1-RTT packets); tlstrace does not open QUIC Handshake packets yet, even with a key log",
+                    "QUIC: the rest of the handshake is encrypted ({} Handshake or 0-RTT and {} 1-RTT packets); a key log with the connection's TLS 1.3 secrets opens them",
                     q.sealed, q.one_rtt
                 ));
             }

@@ -125,10 +125,7 @@ impl Back {
             self.now = ctx.ts;
         }
         self.last_frame = ctx.frame;
-        let conns = &mut self.conns;
-        self.quic.datagram(d, ctx.ts, &mut |ev| {
-            conns.on_stream_event(ev.into(), ctx);
-        });
+        self.quic.datagram(d, ctx.ts, &mut self.conns.quic_input(ctx));
         self.maybe_expire(ctx);
     }
 
