@@ -96,6 +96,8 @@ pub(super) struct QuicSeen {
     pub(super) sealed: u64,
     pub(super) one_rtt: u64,
     pub(super) notes: Vec<String>,
+    /// Notes that came after the handshake event: they go on the `end` event.
+    pub(super) later: Vec<String>,
 }
 
 /// Transport notes kept per connection at most (a peer repeating them cannot grow memory).
@@ -218,6 +220,7 @@ pub(super) fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason,
             messages: tls.messages,
             bytes_client_to_server: c2s,
             bytes_server_to_client: s2c,
+            quic_notes: tls.quic.as_mut().map(|q| std::mem::take(&mut q.later)).unwrap_or_default(),
         }));
     }
 }
@@ -451,10 +454,12 @@ impl Flow {
     pub(super) fn on_note(&mut self, from: Side, text: String, _pkt: PacketContext, _shared: &mut Shared) {
         let Some(tls) = self.tls.as_mut() else { return };
         let who = if from == tls.client_side { "client" } else { "server" };
-        if let Some(q) = tls.quic.as_mut()
-            && q.notes.len() < MAX_NOTES
-        {
-            q.notes.push(format!("QUIC {text} from the {who}"));
+        let emitted = tls.story.emitted;
+        if let Some(q) = tls.quic.as_mut() {
+            let notes = if emitted { &mut q.later } else { &mut q.notes };
+            if notes.len() < MAX_NOTES {
+                notes.push(format!("QUIC {text} from the {who}"));
+            }
         }
     }
 

@@ -151,8 +151,8 @@ struct Protected {
     one_rtt_opened: [u32; 2],
 }
 
-/// Counters for the summary.
-#[derive(Clone, Debug, Default)]
+/// Counters for the summary (its `quic` object).
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct QuicStats {
     pub datagrams: u64,
     pub connections: u64,
@@ -547,9 +547,7 @@ fn open_protected(
         for f in frames {
             match f {
                 frames::Frame::Crypto { offset, data } => s.add(offset, data, cap, &mut |b| bytes.extend_from_slice(b)),
-                frames::Frame::HandshakeDone => {
-                    notes.push("HANDSHAKE_DONE: the server confirms the handshake".to_string())
-                }
+                frames::Frame::HandshakeDone => notes.push("HANDSHAKE_DONE (the handshake is confirmed)".to_string()),
                 frames::Frame::ConnectionClose { error, reason, .. } => notes.push(format!(
                     "CONNECTION_CLOSE error 0x{error:x}{}",
                     if reason.is_empty() { String::new() } else { format!(": {}", String::from_utf8_lossy(reason)) }
