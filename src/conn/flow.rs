@@ -413,9 +413,25 @@ impl Flow {
 
     /// QUIC CRYPTO bytes: handshake messages without records, framed as if one handshake
     /// record carried them (record version 0: there is no record layer).
-    pub(super) fn on_handshake_bytes(&mut self, from: Side, bytes: &[u8], pkt: PacketContext, shared: &mut Shared) {
+    pub(super) fn on_handshake_bytes(
+        &mut self,
+        from: Side,
+        bytes: &[u8],
+        decrypted: bool,
+        pkt: PacketContext,
+        shared: &mut Shared,
+    ) {
         let half = half_of(&mut self.half, from);
         half.bytes = half.bytes.saturating_add(bytes.len() as u64);
+        // Opened by the transport with the key log's secrets: the messages say decrypted (the
+        // hellos came before, so the flow is TLS already).
+        if decrypted && let Some(tls) = self.tls.as_mut() {
+            let direction = direction_of(tls.client_side, from);
+            let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
+            let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
+            emit.handshake_records(half, 0, bytes, true);
+            return;
+        }
         let rec = crate::tls::Record {
             content_type: crate::tls::record::CONTENT_HANDSHAKE,
             version: 0,

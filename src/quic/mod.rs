@@ -82,11 +82,13 @@ pub enum QuicEvent<'a> {
         server: SocketAddr,
         info: QuicInfo,
     },
-    /// In-order Initial CRYPTO bytes of one direction: TLS handshake messages, unframed.
+    /// In-order CRYPTO bytes of one direction: TLS handshake messages, unframed.
+    /// `decrypted`: from Handshake or 1-RTT packets, opened with a key log's secrets.
     Crypto {
         stream: u64,
         from: Side,
         bytes: &'a [u8],
+        decrypted: bool,
     },
     /// A packet that stays encrypted without a key log (Handshake, 0-RTT, 1-RTT).
     Sealed {
@@ -426,7 +428,7 @@ fn handle_packet(
         stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
     }
     if !bytes.is_empty() {
-        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes });
+        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted: false });
     }
     for text in notes {
         out.event(QuicEvent::Note { stream, from, text });
@@ -558,7 +560,7 @@ fn open_protected(
         stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
     }
     if !bytes.is_empty() {
-        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes });
+        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted: true });
     }
     for text in notes {
         out.event(QuicEvent::Note { stream, from, text });

@@ -210,7 +210,7 @@ fn feed(t: &mut QuicTable, dgrams: &[(std::net::SocketAddr, std::net::SocketAddr
         t.datagram(&d, Timestamp::new(secs, 0, 6), &mut |ev| {
             seen.push(match ev {
                 QuicEvent::Opened { stream, info, .. } => Seen::Opened(stream & !STREAM_ID_BIT, info.version),
-                QuicEvent::Crypto { stream, from, bytes } => {
+                QuicEvent::Crypto { stream, from, bytes, .. } => {
                     Seen::Crypto(stream & !STREAM_ID_BIT, from, bytes.to_vec())
                 }
                 QuicEvent::Closed { stream, reason } => Seen::Closed(stream & !STREAM_ID_BIT, reason),
