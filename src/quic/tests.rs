@@ -207,7 +207,7 @@ fn feed(t: &mut QuicTable, dgrams: &[(std::net::SocketAddr, std::net::SocketAddr
     let mut seen = Vec::new();
     for (src, dst, payload) in dgrams {
         let d = UdpDatagram { src: *src, dst: *dst, payload };
-        t.datagram(&d, Timestamp::new(secs, 0, 6), &mut |ev| {
+        t.datagram(&d, Timestamp::new(secs, 0, 6), &mut |ev: QuicEvent<'_>| {
             seen.push(match ev {
                 QuicEvent::Opened { stream, info, .. } => Seen::Opened(stream & !STREAM_ID_BIT, info.version),
                 QuicEvent::Crypto { stream, from, bytes, .. } => {
@@ -305,4 +305,83 @@ fn the_memory_budget_bounds_connections_and_crypto_bytes() {
         assert!(held <= b.share(crate::budget::Part::Reassembly), "{limit}: {cfg:?}");
         assert!(cfg.max_connections * 16384 <= b.share(crate::budget::Part::Flows).max(16 * 16384), "{cfg:?}");
     }
+}
+
+/// RFC 9001 A.5: a 1-RTT packet protected with ChaCha20-Poly1305 and ChaCha20 header
+/// protection, from its traffic secret (the keys a key log's secrets make).
+#[test]
+fn rfc9001_chacha20_short_header_packet_opens() {
+    let secret = h("9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b");
+    let keys = PacketKeys::from_secret(0x1303, &secret, false).unwrap();
+    let packet = h("4cfe4189655e5cd55c41f69080575d7999c25a5bfb");
+    let opened = packet::open_short(&keys, &packet, 0, Some(654_360_563)).unwrap();
+    assert_eq!(opened.packet_number, 654_360_564);
+    assert_eq!(opened.payload, [0x01], "a PING frame");
+    // Another suite's keys from the same secret do not open it.
+    let aes = PacketKeys::from_secret(0x1301, &secret, false).unwrap();
+    assert!(packet::open_short(&aes, &packet, 0, Some(654_360_563)).is_none());
+    assert!(PacketKeys::from_secret(0x1304, &secret, false).is_none(), "no CCM");
+}
+
+/// 1-RTT payloads: CRYPTO and HANDSHAKE_DONE are found past STREAM, NEW_CONNECTION_ID and
+/// other frames; Initial and Handshake parsing still stops at a frame they may not carry.
+#[test]
+fn one_rtt_frames_are_read_past() {
+    let mut payload = vec![0x0a, 0x03, 0x02, b'h', b'i']; // STREAM id 3, length 2
+    payload.extend_from_slice(&[0x18, 0x01, 0x00, 0x02, 0xaa, 0xbb]); // NEW_CONNECTION_ID
+    payload.extend_from_slice(&[0u8; 16]); // its reset token
+    payload.extend_from_slice(&[0x10, 0x40, 0x80]); // MAX_DATA
+    payload.push(0x1e); // HANDSHAKE_DONE
+    payload.extend_from_slice(&[0x06, 0x00, 0x02, 0x04, 0x00]); // CRYPTO offset 0, 2 bytes
+    let frames = frames::parse_app(&payload);
+    assert_eq!(
+        frames,
+        vec![
+            frames::Frame::Skipped(0x0a),
+            frames::Frame::Skipped(0x18),
+            frames::Frame::Skipped(0x10),
+            frames::Frame::HandshakeDone,
+            frames::Frame::Crypto { offset: 0, data: &[0x04, 0x00] },
+        ]
+    );
+    assert_eq!(frames::parse(&payload), vec![frames::Frame::Other(0x0a)]);
+    // A truncated STREAM frame ends parsing without a panic.
+    assert_eq!(frames::parse_app(&[0x0a, 0x03, 0x09, 1]), vec![]);
+}
+
+/// A Version Negotiation packet (crafted: no stack installed here makes one, aioquic's server
+/// only sends it for versions it lacks and its client offers only those it has) is a note on
+/// the connection naming the versions offered, and counted.
+#[test]
+fn version_negotiation_is_a_note() {
+    let dcid = h("0011223344556677");
+    let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01z");
+    hello.resize(1100, 0);
+    let initial = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    // First byte (long header, random bits), version 0, the client's ids swapped, then versions.
+    let mut vn = vec![0x80, 0, 0, 0, 0, 2, b'c', b'c', 8];
+    vn.extend_from_slice(&dcid);
+    vn.extend_from_slice(&1u32.to_be_bytes());
+    vn.extend_from_slice(&0x6b33_43cfu32.to_be_bytes());
+    let mut t = QuicTable::new(QuicConfig::default());
+    let mut notes = Vec::new();
+    for (src, dst, payload) in
+        [udp("10.0.0.1:5000", "10.0.0.2:443", &initial), udp("10.0.0.2:443", "10.0.0.1:5000", &vn)]
+    {
+        let d = UdpDatagram { src, dst, payload: &payload };
+        t.datagram(&d, Timestamp::new(1, 0, 6), &mut |ev: QuicEvent<'_>| {
+            if let QuicEvent::Note { from, text, .. } = ev {
+                notes.push((from, text));
+            }
+        });
+    }
+    assert_eq!(
+        notes,
+        [(
+            Side::Responder,
+            "Version Negotiation: the server offers 0x00000001 (QUIC v1), 0x6b3343cf (QUIC v2)".to_string()
+        )]
+    );
+    assert_eq!(t.stats().version_negotiations, 1);
 }
