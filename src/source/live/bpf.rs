@@ -135,13 +135,6 @@ impl Asm {
     fn jump(&mut self, code: u16, k: u32, jt: Target, jf: Target) {
         self.items.push(Item::Jump { code, k, jt, jf });
     }
-    /// Continues when `A == k`, returns "reject" otherwise.
-    fn require_eq(&mut self, k: u32) {
-        let ok = self.label();
-        self.jump(op::JMP | op::JEQ | op::K, k, Target::Label(ok), Target::Next);
-        self.reject();
-        self.place(ok);
-    }
     /// Continues when `A` is TCP or UDP, returns "reject" otherwise.
     fn require_tcp_or_udp(&mut self) {
         let ok = self.label();
