@@ -273,7 +273,7 @@ pub struct LinkTypeCount {
 pub struct SummaryEvent {
     pub packets: u64,
     pub bytes: u64,
-    /// TCP connections seen.
+    /// TCP and QUIC connections seen (QUIC's also in `quic`).
     pub connections: u64,
     pub tls_connections: u64,
     /// Flows reported because a gap hid their start before TLS could be recognised in them

@@ -412,6 +412,7 @@ fn handle_packet(
     if let Some(l) = conn.largest.get_mut(i) {
         *l = Some(l.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     }
+    let cap = cap.saturating_sub(held_elsewhere(conn, i, None));
     let mut bytes = Vec::new();
     let mut notes = Vec::new();
     if let Some(s) = conn.crypto.get_mut(i) {
@@ -451,6 +452,22 @@ fn version_negotiation_text(p: &packet::LongPacket<'_>) -> String {
         })
         .collect();
     format!("Version Negotiation: the server offers {}", versions.join(", "))
+}
+
+/// Out-of-order CRYPTO bytes direction `d` holds in the spaces other than `space` (None: the
+/// Initial space): the cap is per direction whatever the space, so a connection with a key log
+/// holds no more than the memory budget sized the cap for.
+fn held_elsewhere(conn: &Conn, d: usize, space: Option<usize>) -> usize {
+    let initial = if space.is_some() { conn.crypto.get(d).map_or(0, CryptoStream::held_bytes) } else { 0 };
+    let protected = conn.protected.as_ref().map_or(0, |p| {
+        p.crypto
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| Some(*s) != space)
+            .filter_map(|(_, c)| c.get(d))
+            .fold(0usize, |n, c| n.saturating_add(c.held_bytes()))
+    });
+    initial.saturating_add(protected)
 }
 
 /// A packet past the Initial space.
@@ -495,6 +512,13 @@ fn open_protected(
             return open_zero_rtt(conn, stats, p, v2, out);
         }
     };
+    let cap = cap.saturating_sub(held_elsewhere(conn, d, Some(space)));
+    // Past the first 1-RTT packets nothing is opened, nor asked for.
+    if space == ONE_RTT
+        && conn.protected.as_ref().is_some_and(|p| p.one_rtt_opened.get(d).is_none_or(|n| *n >= MAX_ONE_RTT_OPENED))
+    {
+        return false;
+    }
     let have =
         conn.protected.as_ref().is_some_and(|p| p.keys.get(space).and_then(|k| k.get(d)).is_some_and(Option::is_some));
     let fresh = if have { None } else { out.secrets(stream) };
@@ -503,9 +527,6 @@ fn open_protected(
         return false;
     }
     let prot = conn.protected.get_or_insert_with(Box::default);
-    if space == ONE_RTT && prot.one_rtt_opened.get(d).is_none_or(|n| *n >= MAX_ONE_RTT_OPENED) {
-        return false;
-    }
     if let Some(s) = fresh
         && let Some(suite) = s.suite
         && let Some(keys) =
