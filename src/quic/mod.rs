@@ -621,12 +621,16 @@ fn open_zero_rtt(
         }
     }
     let Some(opened) = opened else { return false };
+    let first = prot.early_largest.is_none();
     prot.early_largest = Some(prot.early_largest.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     stats.zero_rtt_packets_opened = stats.zero_rtt_packets_opened.saturating_add(1);
-    out.event(QuicEvent::Note {
-        stream,
-        from: Side::Initiator,
-        text: format!("0-RTT packet {} opened with the early traffic secret", opened.packet_number),
-    });
+    // Said once: the summary counts them all.
+    if first {
+        out.event(QuicEvent::Note {
+            stream,
+            from: Side::Initiator,
+            text: "0-RTT packets open with the early traffic secret".to_string(),
+        });
+    }
     true
 }
