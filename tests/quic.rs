@@ -166,6 +166,24 @@ fn quic_handshake_after_a_retry_decrypts() {
     assert_decrypted_handshake("quic-v1-retry.pcap");
 }
 
+/// aioquic's client offers v2 to a v1-only server: the server's Version Negotiation packet is
+/// a warning naming the versions offered, the client's new handshake over v1 decrypts.
+#[test]
+fn a_version_negotiation_is_shown_and_the_handshake_goes_on() {
+    assert_decrypted_handshake("quic-v1-version-negotiation.pcap");
+    let ev = events(&fixture("quic-v1-version-negotiation.pcap"), &[]);
+    let c = connection(&ev);
+    assert_eq!(c["quic"]["version_name"], "QUIC v2", "the client's first Initial");
+    let h = of_kind(&ev, "handshake")[0];
+    let warnings: Vec<&str> = h["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(
+        warnings.contains(&"QUIC Version Negotiation: the server offers 0x00000001 (QUIC v1) from the server"),
+        "{warnings:?}"
+    );
+    assert_eq!(names(&ev, 1).iter().filter(|n| *n == "ClientHello").count(), 2);
+    assert_eq!(summary(&ev)["quic"]["version_negotiations"], 1);
+}
+
 #[test]
 fn without_a_key_log_the_summary_counts_quic_and_says_why() {
     let ev = events(&fixture("quic-v1.pcap"), &[]);
