@@ -349,9 +349,8 @@ fn one_rtt_frames_are_read_past() {
     assert_eq!(frames::parse_app(&[0x0a, 0x03, 0x09, 1]), vec![]);
 }
 
-/// A Version Negotiation packet (crafted: no stack installed here makes one, aioquic's server
-/// only sends it for versions it lacks and its client offers only those it has) is a note on
-/// the connection naming the versions offered, and counted.
+/// A Version Negotiation packet is a note on the connection naming the versions offered, and
+/// counted (a crafted one here; fixtures/captures/quic-v1-version-negotiation.pcap is aioquic's).
 #[test]
 fn version_negotiation_is_a_note() {
     let dcid = h("0011223344556677");
