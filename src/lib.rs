@@ -19,10 +19,10 @@
 //! | `source` | the foundations |
 //! | `net` | the foundations |
 //! | `tcp` | `net` (its segments), the foundations |
-//! | `quic` | `net` (its datagrams), `tcp` (the shared vocabulary: sides, end reasons), `crypto` (HKDF-Expand-Label), `msgs` (the checked reader), the foundations |
+//! | `quic` | `net` (its datagrams), `tcp` (the shared vocabulary: sides, end reasons), `crypto` (HKDF-Expand-Label, the key log's `Secrets` its packet keys derive from), `msgs` (the checked reader), the foundations |
 //! | `tls` | the foundations |
 //! | `msgs` | `certs`, the foundations |
-//! | `conn` | `tcp`, `quic` (its events), `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
+//! | `conn` | `tcp`, `quic` (its events, and the `QuicSink` through which it answers the QUIC layer's asks for secrets), `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
 //! | `output` | `conn` (events) and the types inside them (`msgs`, `certs`, `fingerprint`), the foundations |
 //! | `pipeline` | `source` (packets), `net`, `tcp`, `quic`, `conn`, `crypto` (key logs), `certs` (the trust anchors it hands the connection layer), `output` (only [`output::Needs`] and the [`output::Prepare`] it carries: what to compute for the sink), the foundations |
 //! | `tui` | `pipeline` (to trace a connection again), `output` (the sink trait, the ladder lines, filters), `source`, `conn` (events), `net` (to pick a connection's packets), `msgs` and `fingerprint` (the types inside events), `crypto` (the server keys it traces with), the foundations |

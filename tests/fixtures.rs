@@ -113,6 +113,11 @@ fn every_fixture_matches_its_index_without_keys() {
                 // tshark gives up on the direction after the hole; tlstrace resynchronises and
                 // finds more, so tshark's list must be contained in ours.
                 assert!(is_subsequence(expected, &ours[i]), "{}: {:?} not within {:?}", row.file, expected, ours[i]);
+            } else if row.file == "quic-v1-retry.pcap" || row.file == "quic-v1-version-negotiation.pcap" {
+                // tshark 4 does not open the client's Initial after a Retry or a Version
+                // Negotiation; tlstrace does and shows its new ClientHello too: tshark's list
+                // must be contained in ours.
+                assert!(is_subsequence(expected, &ours[i]), "{}: {:?} not within {:?}", row.file, expected, ours[i]);
             } else if row.file.starts_with("legacy-") && row.file.contains("null") {
                 // NULL-cipher records are plaintext and tshark reads their Finished without keys;
                 // tlstrace treats records after ChangeCipherSpec as protected until it has keys.
@@ -134,11 +139,11 @@ fn every_fixture_decrypts_with_its_key_log() {
         let ev = events(&fixture(&row.file), &["--keylog", keylog.to_str().unwrap()]);
         let ours = types_by_conn(&ev, false);
         for (i, expected) in row.decrypted.iter().enumerate() {
-            if row.file.starts_with("quic-") {
-                // QUIC Handshake packets are not decrypted yet (issue 21): the key log changes
-                // nothing, the hellos are all there is.
-                assert_eq!(&ours[i], &row.clear[i], "{}: handshake types of conn {}", row.file, i + 1);
-                assert!(is_subsequence(&ours[i], expected), "{}: {:?} not within {:?}", row.file, ours[i], expected);
+            // tshark 4 does not open QUIC Handshake packets after a Retry or a Version
+            // Negotiation (its list stops at the hellos; ours has the client's second
+            // ClientHello too): it must be within ours.
+            if row.file == "quic-v1-retry.pcap" || row.file == "quic-v1-version-negotiation.pcap" {
+                assert!(is_subsequence(expected, &ours[i]), "{}: {:?} not within {:?}", row.file, expected, ours[i]);
                 continue;
             }
             // tshark cannot decrypt ARIA (its list lacks the Finished): it must be within ours.
@@ -156,8 +161,6 @@ fn every_fixture_decrypts_with_its_key_log() {
                 "tls-mixed-outcomes.pcap" if h["conn"] == 2 => None,
                 // A segment of the Certificate is missing: the transcript cannot match.
                 "tls12-capture-hole.pcap" => Some(false),
-                // QUIC Handshake packets are not decrypted yet.
-                f if f.starts_with("quic-") => None,
                 _ => Some(true),
             };
             assert_eq!(h["finished_verified"].as_bool(), expect_verified, "{}: finished_verified", row.file);

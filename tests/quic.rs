@@ -75,8 +75,13 @@ fn quic_v2_uses_its_own_salt_and_packet_types() {
 fn a_retry_keeps_one_connection_and_is_shown() {
     let ev = events(&fixture("quic-v1-retry.pcap"), &[]);
     connection(&ev);
-    // The ClientHello sent again under the Retry's keys is the same bytes: shown once.
-    assert_eq!(names(&ev, 1).iter().filter(|n| *n == "ClientHello").count(), 1);
+    // aioquic answers the Retry with a new handshake: a second ClientHello with a new random
+    // (the one its key log names), under the keys of the Retry's connection id.
+    let hellos: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
+    assert_eq!(hellos.len(), 2);
+    let (_, random) = index_row("quic-v1-retry.pcap");
+    assert_eq!(hellos[0]["client_hello"]["random"], random);
+    assert_ne!(hellos[1]["client_hello"]["random"], random);
     let h = of_kind(&ev, "handshake")[0];
     let warnings = h["warnings"].as_array().unwrap();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().starts_with("QUIC Retry")), "{warnings:?}");
@@ -98,6 +103,118 @@ fn a_client_hello_over_two_initials_is_reassembled() {
     assert_eq!(alpn["alpn"].as_array().map(Vec::len), Some(61), "{alpn}");
     // Its last byte came in the second Initial's frame.
     assert!(ch["frame"].as_u64().unwrap() >= 2);
+}
+
+/// A fixture read with its key log: its events.
+fn with_key_log(file: &str) -> Vec<Value> {
+    let keylog = fixture(&file.replace(".pcap", ".keylog"));
+    events(&fixture(file), &["--keylog", keylog.to_str().unwrap()])
+}
+
+/// The server's flight in Handshake packets decoded, both Finished verified over the CRYPTO
+/// messages' transcript, HANDSHAKE_DONE from a 1-RTT packet.
+fn assert_decrypted_handshake(file: &str) {
+    let ev = with_key_log(file);
+    let names = names(&ev, 1);
+    let from_sh: Vec<&str> = names.iter().skip_while(|n| *n != "ServerHello").map(String::as_str).collect();
+    assert_eq!(
+        from_sh,
+        ["ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify", "Finished", "Finished"],
+        "{file}"
+    );
+    for name in ["EncryptedExtensions", "Certificate", "CertificateVerify", "Finished"] {
+        assert_eq!(first_message(&ev, 1, name)["decrypted"], true, "{file}: {name}");
+    }
+    let cert = first_message(&ev, 1, "Certificate");
+    assert!(cert.to_string().contains("server.tlstrace.test"), "{file}");
+    for f in of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "Finished") {
+        assert_eq!(f["finished"]["verified"], true, "{file}");
+    }
+    let h = of_kind(&ev, "handshake")[0];
+    assert_eq!(h["decryption"]["status"], "decrypted", "{file}");
+    assert_eq!(h["finished_verified"], true, "{file}");
+    assert_eq!(h["key_derivation"]["secret_from"], "key_log", "{file}");
+    let end = of_kind(&ev, "end")[0];
+    let notes: Vec<&str> = end["quic_notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert!(notes.iter().any(|n| n.starts_with("QUIC HANDSHAKE_DONE") && n.ends_with("from the server")), "{notes:?}");
+    let q = &summary(&ev)["quic"];
+    assert_eq!(q["connections"], 1);
+    assert!(q["handshake_packets_opened"].as_u64().unwrap() >= 2, "{q}");
+    assert!(q["one_rtt_packets_opened"].as_u64().unwrap() >= 1, "{q}");
+    assert_eq!(summary(&ev)["decryption"]["finished_verified"], 2);
+}
+
+#[test]
+fn quic_v1_handshake_packets_decrypt_with_the_key_log() {
+    assert_decrypted_handshake("quic-v1.pcap");
+}
+
+#[test]
+fn quic_v2_handshake_packets_decrypt_with_its_own_labels() {
+    assert_decrypted_handshake("quic-v2.pcap");
+}
+
+#[test]
+fn quic_split_hello_handshake_decrypts() {
+    assert_decrypted_handshake("quic-v1-split-hello.pcap");
+}
+
+/// tshark 4 stops at the hellos after a Retry; the secrets are logged under the second
+/// ClientHello's random, and the handshake decrypts with them.
+#[test]
+fn quic_handshake_after_a_retry_decrypts() {
+    assert_decrypted_handshake("quic-v1-retry.pcap");
+}
+
+/// aioquic's client offers v2 to a v1-only server: the server's Version Negotiation packet is
+/// a warning naming the versions offered, the client's new handshake over v1 decrypts.
+#[test]
+fn a_version_negotiation_is_shown_and_the_handshake_goes_on() {
+    assert_decrypted_handshake("quic-v1-version-negotiation.pcap");
+    let ev = events(&fixture("quic-v1-version-negotiation.pcap"), &[]);
+    let c = connection(&ev);
+    assert_eq!(c["quic"]["version_name"], "QUIC v2", "the client's first Initial");
+    let h = of_kind(&ev, "handshake")[0];
+    let warnings: Vec<&str> = h["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(
+        warnings.contains(&"QUIC Version Negotiation: the server offers 0x00000001 (QUIC v1) from the server"),
+        "{warnings:?}"
+    );
+    assert_eq!(names(&ev, 1).iter().filter(|n| *n == "ClientHello").count(), 2);
+    assert_eq!(summary(&ev)["quic"]["version_negotiations"], 1);
+}
+
+#[test]
+fn without_a_key_log_the_summary_counts_quic_and_says_why() {
+    let ev = events(&fixture("quic-v1.pcap"), &[]);
+    let q = &summary(&ev)["quic"];
+    assert_eq!(q["connections"], 1);
+    assert_eq!(q["handshake_packets_opened"], 0);
+    assert!(q["packets_not_opened"].as_u64().unwrap() > 0);
+    let out = run(&["read", "--color", "never", fixture("quic-v1.pcap").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    assert!(text.contains("0 TCP and 1 QUIC connections"), "{text}");
+    // A TCP capture's summary has no quic object.
+    let tcp = events(&fixture("gnutls-tls13.pcap"), &[]);
+    assert!(summary(&tcp).get("quic").is_none());
+}
+
+/// Chrome to Cloudflare over QUIC with the secrets embedded in the pcapng: the 1-RTT packets
+/// carry two NewSessionTickets (CRYPTO) and HANDSHAKE_DONE.
+#[test]
+fn corpus_quic_with_secrets_finds_new_session_tickets() {
+    let Some(corpus) = corpus() else {
+        skip("corpus_quic_with_secrets_finds_new_session_tickets", "../shared/corpus is absent");
+        return;
+    };
+    let ev = events(&corpus.join("ja4/chrome-cloudflare-quic-with-secrets.pcapng"), &[]);
+    let quic = of_kind(&ev, "connection").into_iter().find(|c| c["transport"] == "quic").unwrap();
+    let conn = quic["conn"].as_u64().unwrap();
+    let names = names(&ev, conn);
+    assert_eq!(names.iter().filter(|n| *n == "NewSessionTicket").count(), 2, "{names:?}");
+    let h = of_kind(&ev, "handshake").into_iter().find(|h| h["conn"] == conn).unwrap();
+    assert_eq!(h["finished_verified"], true);
+    assert_eq!(h["decryption"]["status"], "decrypted");
 }
 
 #[test]

@@ -431,7 +431,8 @@ fn describe_filter(f: &crate::source::live::bpf::FilterSpec) -> String {
     if f.is_empty() {
         return "no filter".to_string();
     }
-    let mut terms = vec!["tcp".to_string()];
+    // The kernel filter keeps UDP too (QUIC): see source::live::bpf.
+    let mut terms = vec!["(tcp or udp)".to_string()];
     let any_of = |items: Vec<String>, word: &str| {
         let joined = items.iter().map(|i| format!("{word} {i}")).collect::<Vec<_>>().join(" or ");
         if items.len() > 1 { format!("({joined})") } else { joined }

@@ -250,6 +250,16 @@ impl ConnCrypto {
         }
     }
 
+    /// The TLS 1.3 secrets the key log has for this connection and its suite once the
+    /// ServerHello named it (QUIC protects its packets with keys derived from them).
+    pub(super) fn tls13_secrets(&self, store: &KeyStore) -> Option<(Option<u16>, crypto::Secrets)> {
+        if !store.enabled || self.client_random.is_empty() {
+            return None;
+        }
+        let secrets = self.logged(store)?.into_owned();
+        Some((self.suite.filter(|_| self.tls13), secrets))
+    }
+
     /// The key log has what setting up this connection's keys starts from: a TLS 1.3 handshake
     /// traffic secret, or any entry for the client random (TLS <= 1.2: its master secret).
     fn secrets_logged(&self, store: &KeyStore) -> bool {
@@ -387,7 +397,13 @@ impl ConnCrypto {
     fn on_client_hello(&mut self, store: &mut KeyStore, ch: &crate::msgs::ClientHello) {
         // A second hello (after a HelloRetryRequest) keeps the first one's random.
         if !self.client_random.is_empty() {
-            return;
+            // One with a new random before any ServerHello starts a new handshake (a QUIC
+            // client answering a Retry): its secrets are logged under the new random.
+            if !self.server_random.is_empty() || ch.random == self.client_random {
+                return;
+            }
+            self.transcript.clear();
+            self.from_file = None;
         }
         let ext = |typ: ExtensionType| ch.extensions.iter().find(|e| e.extension_type() == typ);
         self.client_random = ch.random.clone();

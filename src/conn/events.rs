@@ -257,6 +257,10 @@ pub struct EndEvent {
     pub messages: u64,
     pub bytes_client_to_server: u64,
     pub bytes_server_to_client: u64,
+    /// QUIC: what the transport showed after the handshake event (HANDSHAKE_DONE,
+    /// CONNECTION_CLOSE), in order; absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quic_notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -269,7 +273,7 @@ pub struct LinkTypeCount {
 pub struct SummaryEvent {
     pub packets: u64,
     pub bytes: u64,
-    /// TCP connections seen.
+    /// TCP and QUIC connections seen (QUIC's also in `quic`).
     pub connections: u64,
     pub tls_connections: u64,
     /// Flows reported because a gap hid their start before TLS could be recognised in them
@@ -319,6 +323,9 @@ pub struct SummaryEvent {
     /// Live capture only: the capture socket's kernel counters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kernel: Option<KernelCounters>,
+    /// QUIC connections and packets, when the run had any (`connections` counts them too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<crate::quic::QuicStats>,
 }
 
 /// One `--rsa-key` in the run summary.

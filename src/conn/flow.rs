@@ -96,6 +96,8 @@ pub(super) struct QuicSeen {
     pub(super) sealed: u64,
     pub(super) one_rtt: u64,
     pub(super) notes: Vec<String>,
+    /// Notes that came after the handshake event: they go on the `end` event.
+    pub(super) later: Vec<String>,
 }
 
 /// Transport notes kept per connection at most (a peer repeating them cannot grow memory).
@@ -118,14 +120,18 @@ impl TlsConn {
         keys.note_handshake(self.conn, &self.crypto);
         if let Some(q) = &self.quic {
             h.warnings.extend(q.notes.iter().cloned());
-            // The key log's secrets would open the Handshake and 1-RTT packets, but QUIC's packet
-            // protection is not applied to them yet: say so rather than "decrypted".
-            if h.decryption.status == "decrypted" {
-                h.decryption.status = "unsupported_transport";
+            // The QUIC layer opens the packets with the key log's secrets: a packet left sealed
+            // while the secrets were there means they did not fit.
+            if h.decryption.status == "decrypted" && q.sealed > 0 && h.finished_verified != Some(true) {
+                h.decryption.status = "failed";
+                h.decryption.reason = Some(format!(
+                    "QUIC: {} Handshake or 0-RTT packets did not open with the key log's secrets",
+                    q.sealed
+                ));
             }
             if h.decryption.reason.is_none() && q.sealed.saturating_add(q.one_rtt) > 0 {
                 h.decryption.reason = Some(format!(
-                    "QUIC: the rest of the handshake is encrypted ({} Handshake or 0-RTT and {} 1-RTT packets); tlstrace does not open QUIC Handshake packets yet, even with a key log",
+                    "QUIC: the rest of the handshake is encrypted ({} Handshake or 0-RTT and {} 1-RTT packets); a key log with the connection's TLS 1.3 secrets opens them",
                     q.sealed, q.one_rtt
                 ));
             }
@@ -214,6 +220,7 @@ pub(super) fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason,
             messages: tls.messages,
             bytes_client_to_server: c2s,
             bytes_server_to_client: s2c,
+            quic_notes: tls.quic.as_mut().map(|q| std::mem::take(&mut q.later)).unwrap_or_default(),
         }));
     }
 }
@@ -406,9 +413,25 @@ impl Flow {
 
     /// QUIC CRYPTO bytes: handshake messages without records, framed as if one handshake
     /// record carried them (record version 0: there is no record layer).
-    pub(super) fn on_handshake_bytes(&mut self, from: Side, bytes: &[u8], pkt: PacketContext, shared: &mut Shared) {
+    pub(super) fn on_handshake_bytes(
+        &mut self,
+        from: Side,
+        bytes: &[u8],
+        decrypted: bool,
+        pkt: PacketContext,
+        shared: &mut Shared,
+    ) {
         let half = half_of(&mut self.half, from);
         half.bytes = half.bytes.saturating_add(bytes.len() as u64);
+        // Opened by the transport with the key log's secrets: the messages say decrypted (the
+        // hellos came before, so the flow is TLS already).
+        if decrypted && let Some(tls) = self.tls.as_mut() {
+            let direction = direction_of(tls.client_side, from);
+            let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
+            let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
+            emit.handshake_records(half, 0, bytes, true);
+            return;
+        }
         let rec = crate::tls::Record {
             content_type: crate::tls::record::CONTENT_HANDSHAKE,
             version: 0,
@@ -447,10 +470,12 @@ impl Flow {
     pub(super) fn on_note(&mut self, from: Side, text: String, _pkt: PacketContext, _shared: &mut Shared) {
         let Some(tls) = self.tls.as_mut() else { return };
         let who = if from == tls.client_side { "client" } else { "server" };
-        if let Some(q) = tls.quic.as_mut()
-            && q.notes.len() < MAX_NOTES
-        {
-            q.notes.push(format!("QUIC {text} from the {who}"));
+        let emitted = tls.story.emitted;
+        if let Some(q) = tls.quic.as_mut() {
+            let notes = if emitted { &mut q.later } else { &mut q.notes };
+            if notes.len() < MAX_NOTES {
+                notes.push(format!("QUIC {text} from the {who}"));
+            }
         }
     }
 

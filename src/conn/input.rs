@@ -33,7 +33,9 @@ pub enum StreamEvent<'a> {
     Data { stream: StreamId, from: Side, bytes: &'a [u8] },
     /// In-order handshake-message bytes of one direction without TLS record framing (QUIC's
     /// CRYPTO stream): fed to the handshake assembler as if one record carried them.
-    HandshakeBytes { stream: StreamId, from: Side, bytes: &'a [u8] },
+    /// `decrypted`: the transport opened them with a key log's secrets (QUIC Handshake and
+    /// 1-RTT packets).
+    HandshakeBytes { stream: StreamId, from: Side, bytes: &'a [u8], decrypted: bool },
     /// A packet the transport could not open (QUIC Handshake, 0-RTT, 1-RTT), by its name.
     Sealed { stream: StreamId, from: Side, packet: &'static str, length: usize },
     /// Something the transport shows as it is (a QUIC Retry, a CONNECTION_CLOSE).
@@ -75,7 +77,9 @@ impl<'a> From<QuicEvent<'a>> for StreamEvent<'a> {
                 start_seen: false,
                 quic: Some(Box::new(info)),
             },
-            QuicEvent::Crypto { stream, from, bytes } => StreamEvent::HandshakeBytes { stream, from, bytes },
+            QuicEvent::Crypto { stream, from, bytes, decrypted } => {
+                StreamEvent::HandshakeBytes { stream, from, bytes, decrypted }
+            }
             QuicEvent::Sealed { stream, from, packet, length } => StreamEvent::Sealed { stream, from, packet, length },
             QuicEvent::Note { stream, from, text } => StreamEvent::Note { stream, from, text },
             QuicEvent::Closed { stream, reason } => StreamEvent::Closed { stream, reason },

@@ -35,7 +35,9 @@ mod flow;
 mod gaps;
 mod held;
 pub mod input;
+pub use quic_keys::QuicInput;
 mod keys;
+mod quic_keys;
 mod roles;
 mod stats;
 pub mod story;
@@ -244,9 +246,9 @@ impl ConnTracker {
                 self.flows.insert(stream, Box::new(flow));
                 Verdict::Continue
             }
-            StreamEvent::HandshakeBytes { stream, from, bytes } => {
+            StreamEvent::HandshakeBytes { stream, from, bytes, decrypted } => {
                 let Some(f) = self.flows.get_mut(&stream) else { return Verdict::Continue };
-                f.on_handshake_bytes(from, bytes, pkt, &mut self.shared);
+                f.on_handshake_bytes(from, bytes, decrypted, pkt, &mut self.shared);
                 f.recharge(&mut self.shared);
                 Verdict::Continue
             }

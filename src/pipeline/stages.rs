@@ -125,10 +125,7 @@ impl Back {
             self.now = ctx.ts;
         }
         self.last_frame = ctx.frame;
-        let conns = &mut self.conns;
-        self.quic.datagram(d, ctx.ts, &mut |ev| {
-            conns.on_stream_event(ev.into(), ctx);
-        });
+        self.quic.datagram(d, ctx.ts, &mut self.conns.quic_input(ctx));
         self.maybe_expire(ctx);
     }
 
@@ -272,6 +269,7 @@ impl Stages {
             gap_bytes_by_cause: s.gap_bytes_by_cause.clone(),
             input_error: None,
             kernel: None,
+            quic: Some(self.back.quic.stats().clone()).filter(|q| q.connections > 0),
             decryption: self.back.conns.decrypt_stats(),
             key_log: self.back.conns.shared.keys.key_log_summary(),
             rsa_keys: self.back.conns.rsa_key_uses(),

@@ -4,8 +4,11 @@
 //! A transport layer beside `tcp`, below `conn`. It recognises long-header packets on any UDP
 //! port, opens Initial packets with the keys every observer can derive from the client's first
 //! Destination Connection ID, and reassembles each direction's Initial CRYPTO stream: the
-//! ClientHello and ServerHello as handshake messages without TLS record framing. Handshake,
-//! 0-RTT and 1-RTT packets are counted, not opened. `conn` receives [`QuicEvent`]s.
+//! ClientHello and ServerHello as handshake messages without TLS record framing. With a key
+//! log, the Handshake, 0-RTT and 1-RTT packets open too: the [`QuicSink`] the pipeline gives
+//! asks the connection layer for the connection's TLS 1.3 secrets (it holds the key store and
+//! knows the client random and suite), and this layer derives the packet keys from them
+//! (RFC 9001 5.1). Without, they are counted, not opened. `conn` receives [`QuicEvent`]s.
 //!
 //! Connections are found by their address pair (a Retry or the server's new connection id
 //! keeps them one connection); a connection is created only when a client Initial opens,
@@ -79,11 +82,13 @@ pub enum QuicEvent<'a> {
         server: SocketAddr,
         info: QuicInfo,
     },
-    /// In-order Initial CRYPTO bytes of one direction: TLS handshake messages, unframed.
+    /// In-order CRYPTO bytes of one direction: TLS handshake messages, unframed.
+    /// `decrypted`: from Handshake or 1-RTT packets, opened with a key log's secrets.
     Crypto {
         stream: u64,
         from: Side,
         bytes: &'a [u8],
+        decrypted: bool,
     },
     /// A packet that stays encrypted without a key log (Handshake, 0-RTT, 1-RTT).
     Sealed {
@@ -104,13 +109,62 @@ pub enum QuicEvent<'a> {
     },
 }
 
-/// Counters for the summary.
-#[derive(Clone, Debug, Default)]
+/// A connection's TLS 1.3 secrets as the connection layer knows them from a key log: the
+/// suite once its ServerHello named it.
+pub struct QuicSecrets {
+    pub suite: Option<u16>,
+    pub secrets: crate::crypto::Secrets,
+}
+
+/// Where the QUIC layer's events go, and where it asks for a connection's secrets. A closure
+/// taking events is a sink without secrets.
+pub trait QuicSink {
+    fn event(&mut self, ev: QuicEvent<'_>);
+    /// The TLS 1.3 secrets of connection `stream` known so far (None without a key log).
+    fn secrets(&mut self, _stream: u64) -> Option<QuicSecrets> {
+        None
+    }
+}
+
+impl<F: FnMut(QuicEvent<'_>)> QuicSink for F {
+    fn event(&mut self, ev: QuicEvent<'_>) {
+        self(ev)
+    }
+}
+
+/// 1-RTT packets opened per direction at most: NewSessionTicket and HANDSHAKE_DONE come in
+/// the first few, and the application data after them is not for a handshake tracer.
+const MAX_ONE_RTT_OPENED: u32 = 16;
+
+/// Packet number spaces past Initial (RFC 9000 12.3), as indices.
+const HANDSHAKE: usize = 0;
+const ONE_RTT: usize = 1;
+
+/// What opening Handshake, 0-RTT and 1-RTT packets needs: made at the first such packet whose
+/// secrets the key log has (boxed: a connection without a key log pays a pointer).
+#[derive(Default)]
+struct Protected {
+    /// Per space (Handshake, 1-RTT) and direction (client, server).
+    keys: [[Option<PacketKeys>; 2]; 2],
+    largest: [[Option<u64>; 2]; 2],
+    crypto: [[CryptoStream; 2]; 2],
+    early: Option<PacketKeys>,
+    early_largest: Option<u64>,
+    one_rtt_opened: [u32; 2],
+}
+
+/// Counters for the summary (its `quic` object).
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct QuicStats {
     pub datagrams: u64,
     pub connections: u64,
     pub initial_packets_opened: u64,
+    /// With a key log: Handshake, 0-RTT and 1-RTT packets opened.
+    pub handshake_packets_opened: u64,
+    pub zero_rtt_packets_opened: u64,
+    pub one_rtt_packets_opened: u64,
     pub packets_not_opened: u64,
+    pub version_negotiations: u64,
     pub connections_evicted: u64,
     pub crypto_bytes_dropped: u64,
 }
@@ -124,6 +178,9 @@ struct Conn {
     crypto: [CryptoStream; 2],
     last_seen: Timestamp,
     server_cid: Option<Vec<u8>>,
+    /// The client's Source Connection ID's length: the server's short headers carry it.
+    client_cid_len: usize,
+    protected: Option<Box<Protected>>,
 }
 
 /// The QUIC connections of a run.
@@ -171,7 +228,7 @@ impl QuicTable {
 
     /// One UDP datagram. Datagrams that are not QUIC of a known connection, nor a client
     /// Initial that opens, leave no state.
-    pub fn datagram(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn FnMut(QuicEvent<'_>)) {
+    pub fn datagram(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn QuicSink) {
         self.expire(ts, out);
         let (key, from) = if self.conns.contains_key(&(d.src, d.dst)) {
             ((d.src, d.dst), Side::Initiator)
@@ -197,7 +254,7 @@ impl QuicTable {
 
     /// A datagram from unknown addresses: a new connection if it starts with a client Initial
     /// that opens with the keys of its Destination Connection ID.
-    fn try_open(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn FnMut(QuicEvent<'_>)) -> bool {
+    fn try_open(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn QuicSink) -> bool {
         let Some((Framed::Long(p), _)) = packet::frame(d.payload) else { return false };
         if p.ptype != Some(PacketType::Initial) {
             return false;
@@ -212,7 +269,7 @@ impl QuicTable {
                 && let Some(c) = self.conns.remove(&key)
             {
                 self.stats.connections_evicted = self.stats.connections_evicted.saturating_add(1);
-                out(QuicEvent::Closed { stream: c.id, reason: EndReason::Evicted });
+                out.event(QuicEvent::Closed { stream: c.id, reason: EndReason::Evicted });
             }
         }
         self.next_id = self.next_id.saturating_add(1);
@@ -224,7 +281,7 @@ impl QuicTable {
             original_dcid: p.dcid.to_vec(),
             client_cid: p.scid.to_vec(),
         };
-        out(QuicEvent::Opened { stream: id, client: d.src, server: d.dst, info });
+        out.event(QuicEvent::Opened { stream: id, client: d.src, server: d.dst, info });
         let conn = Conn {
             id,
             version: p.version,
@@ -233,6 +290,8 @@ impl QuicTable {
             crypto: [CryptoStream::default(), CryptoStream::default()],
             last_seen: ts,
             server_cid: None,
+            client_cid_len: p.scid.len(),
+            protected: None,
         };
         self.conns.insert((d.src, d.dst), Box::new(conn));
         self.order.push_back(((d.src, d.dst), id));
@@ -245,7 +304,7 @@ impl QuicTable {
     }
 
     /// Closes connections idle for longer than the timeout (checked once per capture second).
-    fn expire(&mut self, now: Timestamp, out: &mut dyn FnMut(QuicEvent<'_>)) {
+    fn expire(&mut self, now: Timestamp, out: &mut dyn QuicSink) {
         if self.last_expire.is_some_and(|s| now.secs <= s) {
             return;
         }
@@ -260,7 +319,7 @@ impl QuicTable {
         idle.sort_unstable();
         for (id, key) in idle {
             self.conns.remove(&key);
-            out(QuicEvent::Closed { stream: id, reason: EndReason::Timeout });
+            out.event(QuicEvent::Closed { stream: id, reason: EndReason::Timeout });
         }
     }
 
@@ -282,21 +341,24 @@ fn handle_packet(
     from: Side,
     framed: Framed<'_>,
     cap: usize,
-    out: &mut dyn FnMut(QuicEvent<'_>),
+    out: &mut dyn QuicSink,
 ) {
     let stream = conn.id;
     let p = match framed {
-        Framed::Short { len } => {
-            stats.packets_not_opened = stats.packets_not_opened.saturating_add(1);
-            out(QuicEvent::Sealed { stream, from, packet: "1-RTT", length: len });
+        Framed::Short { len, bytes } => {
+            if !open_protected(conn, stats, from, Space::OneRtt(bytes), cap, out) {
+                stats.packets_not_opened = stats.packets_not_opened.saturating_add(1);
+                out.event(QuicEvent::Sealed { stream, from, packet: "1-RTT", length: len });
+            }
             return;
         }
         Framed::Long(p) => p,
     };
     match p.ptype {
         None => {
-            let text = format!("Version Negotiation ({} bytes)", p.bytes.len());
-            out(QuicEvent::Note { stream, from, text });
+            stats.version_negotiations = stats.version_negotiations.saturating_add(1);
+            let text = version_negotiation_text(&p);
+            out.event(QuicEvent::Note { stream, from, text });
             return;
         }
         Some(PacketType::Retry) => {
@@ -305,13 +367,19 @@ fn handle_packet(
                 p.bytes.len(),
                 hex(p.scid)
             );
-            out(QuicEvent::Note { stream, from, text });
+            out.event(QuicEvent::Note { stream, from, text });
             return;
         }
         Some(PacketType::Initial) => {}
         Some(other) => {
-            stats.packets_not_opened = stats.packets_not_opened.saturating_add(1);
-            out(QuicEvent::Sealed { stream, from, packet: other.name(), length: p.bytes.len() });
+            if from == Side::Responder && conn.server_cid.is_none() {
+                conn.server_cid = Some(p.scid.to_vec());
+            }
+            let space = if other == PacketType::Handshake { Space::Handshake(&p) } else { Space::ZeroRtt(&p) };
+            if !open_protected(conn, stats, from, space, cap, out) {
+                stats.packets_not_opened = stats.packets_not_opened.saturating_add(1);
+                out.event(QuicEvent::Sealed { stream, from, packet: other.name(), length: p.bytes.len() });
+            }
             return;
         }
     }
@@ -330,6 +398,9 @@ fn handle_packet(
             conn.keys = [c, s];
             conn.version = p.version;
             conn.largest = [None, None];
+            // A client answering a Retry may start a new TLS handshake (aioquic does: a new
+            // ClientHello, a new random): its CRYPTO stream starts again at offset 0.
+            conn.crypto = [CryptoStream::default(), CryptoStream::default()];
             opened = Some(o);
         }
     }
@@ -341,6 +412,7 @@ fn handle_packet(
     if let Some(l) = conn.largest.get_mut(i) {
         *l = Some(l.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     }
+    let cap = cap.saturating_sub(held_elsewhere(conn, i, None));
     let mut bytes = Vec::new();
     let mut notes = Vec::new();
     if let Some(s) = conn.crypto.get_mut(i) {
@@ -357,9 +429,208 @@ fn handle_packet(
         stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
     }
     if !bytes.is_empty() {
-        out(QuicEvent::Crypto { stream, from, bytes: &bytes });
+        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted: false });
     }
     for text in notes {
-        out(QuicEvent::Note { stream, from, text });
+        out.event(QuicEvent::Note { stream, from, text });
     }
+}
+
+/// A Version Negotiation packet, said with the versions the server offers.
+fn version_negotiation_text(p: &packet::LongPacket<'_>) -> String {
+    // The versions follow the header: first byte, version, two connection ids.
+    let header = 7usize.saturating_add(p.dcid.len()).saturating_add(p.scid.len());
+    let versions: Vec<String> = p
+        .bytes
+        .get(header..)
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+        .map(|c| {
+            let v = u32::from_be_bytes(c);
+            format!("0x{v:08x} ({})", packet::version_info(v).name)
+        })
+        .collect();
+    format!("Version Negotiation: the server offers {}", versions.join(", "))
+}
+
+/// Out-of-order CRYPTO bytes direction `d` holds in the spaces other than `space` (None: the
+/// Initial space): the cap is per direction whatever the space, so a connection with a key log
+/// holds no more than the memory budget sized the cap for.
+fn held_elsewhere(conn: &Conn, d: usize, space: Option<usize>) -> usize {
+    let initial = if space.is_some() { conn.crypto.get(d).map_or(0, CryptoStream::held_bytes) } else { 0 };
+    let protected = conn.protected.as_ref().map_or(0, |p| {
+        p.crypto
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| Some(*s) != space)
+            .filter_map(|(_, c)| c.get(d))
+            .fold(0usize, |n, c| n.saturating_add(c.held_bytes()))
+    });
+    initial.saturating_add(protected)
+}
+
+/// A packet past the Initial space.
+enum Space<'p, 'a> {
+    Handshake(&'p packet::LongPacket<'a>),
+    ZeroRtt(&'p packet::LongPacket<'a>),
+    OneRtt(&'a [u8]),
+}
+
+/// The TLS secret a space and direction's keys come from.
+fn secret_of(s: &crate::crypto::Secrets, space: usize, client: bool) -> Option<&[u8]> {
+    let secret = match (space, client) {
+        (HANDSHAKE, true) => &s.client_handshake,
+        (HANDSHAKE, false) => &s.server_handshake,
+        (_, true) => &s.client_app0,
+        (_, false) => &s.server_app0,
+    };
+    secret.as_deref()
+}
+
+/// Opens a Handshake, 0-RTT or 1-RTT packet with keys from the connection's TLS secrets (asked
+/// of the sink when missing) and hands its CRYPTO bytes and HANDSHAKE_DONE on. False when it
+/// stays sealed.
+fn open_protected(
+    conn: &mut Conn,
+    stats: &mut QuicStats,
+    from: Side,
+    packet: Space<'_, '_>,
+    cap: usize,
+    out: &mut dyn QuicSink,
+) -> bool {
+    let stream = conn.id;
+    let d = index(from);
+    let v2 = packet::version_info(conn.version).v2;
+    let space = match packet {
+        Space::Handshake(_) => HANDSHAKE,
+        Space::OneRtt(_) => ONE_RTT,
+        Space::ZeroRtt(p) => {
+            if from != Side::Initiator {
+                return false;
+            }
+            return open_zero_rtt(conn, stats, p, v2, out);
+        }
+    };
+    let cap = cap.saturating_sub(held_elsewhere(conn, d, Some(space)));
+    // Past the first 1-RTT packets nothing is opened, nor asked for.
+    if space == ONE_RTT
+        && conn.protected.as_ref().is_some_and(|p| p.one_rtt_opened.get(d).is_none_or(|n| *n >= MAX_ONE_RTT_OPENED))
+    {
+        return false;
+    }
+    let have =
+        conn.protected.as_ref().is_some_and(|p| p.keys.get(space).and_then(|k| k.get(d)).is_some_and(Option::is_some));
+    let fresh = if have { None } else { out.secrets(stream) };
+    // Without a key log nothing is allocated.
+    if conn.protected.is_none() && fresh.is_none() {
+        return false;
+    }
+    let prot = conn.protected.get_or_insert_with(Box::default);
+    if let Some(s) = fresh
+        && let Some(suite) = s.suite
+        && let Some(keys) =
+            secret_of(&s.secrets, space, from == Side::Initiator).and_then(|k| PacketKeys::from_secret(suite, k, v2))
+        && let Some(slot) = prot.keys.get_mut(space).and_then(|k| k.get_mut(d))
+    {
+        *slot = Some(keys);
+    }
+    let Some(keys) = prot.keys.get(space).and_then(|k| k.get(d)).and_then(Option::as_ref) else { return false };
+    let largest = prot.largest.get(space).and_then(|l| l.get(d)).copied().flatten();
+    let opened = match packet {
+        Space::Handshake(p) => packet::open(keys, p, largest),
+        Space::OneRtt(bytes) => {
+            // The short header carries the receiver's connection id: the server's (as its
+            // first packets said) toward it, the client's toward the client.
+            let dcid_len = if from == Side::Initiator {
+                conn.server_cid.as_ref().map_or(0, Vec::len)
+            } else {
+                conn.client_cid_len
+            };
+            packet::open_short(keys, bytes, dcid_len, largest)
+        }
+        Space::ZeroRtt(_) => None,
+    };
+    let Some(opened) = opened else { return false };
+    if let Some(l) = prot.largest.get_mut(space).and_then(|l| l.get_mut(d)) {
+        *l = Some(l.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
+    }
+    if space == HANDSHAKE {
+        stats.handshake_packets_opened = stats.handshake_packets_opened.saturating_add(1);
+    } else {
+        stats.one_rtt_packets_opened = stats.one_rtt_packets_opened.saturating_add(1);
+        if let Some(n) = prot.one_rtt_opened.get_mut(d) {
+            *n = n.saturating_add(1);
+        }
+    }
+    let frames = if space == HANDSHAKE { frames::parse(&opened.payload) } else { frames::parse_app(&opened.payload) };
+    let mut bytes = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(s) = prot.crypto.get_mut(space).and_then(|c| c.get_mut(d)) {
+        for f in frames {
+            match f {
+                frames::Frame::Crypto { offset, data } => s.add(offset, data, cap, &mut |b| bytes.extend_from_slice(b)),
+                frames::Frame::HandshakeDone => notes.push("HANDSHAKE_DONE (the handshake is confirmed)".to_string()),
+                frames::Frame::ConnectionClose { error, reason, .. } => notes.push(format!(
+                    "CONNECTION_CLOSE error 0x{error:x}{}",
+                    if reason.is_empty() { String::new() } else { format!(": {}", String::from_utf8_lossy(reason)) }
+                )),
+                _ => {}
+            }
+        }
+        stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
+    }
+    if !bytes.is_empty() {
+        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted: true });
+    }
+    for text in notes {
+        out.event(QuicEvent::Note { stream, from, text });
+    }
+    true
+}
+
+/// A 0-RTT packet opens with the client's early traffic secret, under the resumed session's
+/// suite, which the ServerHello has not named yet: each suite is tried until one opens.
+fn open_zero_rtt(
+    conn: &mut Conn,
+    stats: &mut QuicStats,
+    p: &packet::LongPacket<'_>,
+    v2: bool,
+    out: &mut dyn QuicSink,
+) -> bool {
+    let stream = conn.id;
+    let have = conn.protected.as_ref().is_some_and(|p| p.early.is_some());
+    let fresh = if have { None } else { out.secrets(stream) };
+    if conn.protected.is_none() && fresh.is_none() {
+        return false;
+    }
+    let prot = conn.protected.get_or_insert_with(Box::default);
+    let largest = prot.early_largest;
+    let mut opened = prot.early.as_ref().and_then(|k| packet::open(k, p, largest));
+    if let Some(s) = fresh
+        && let Some(early) = s.secrets.client_early.as_deref()
+    {
+        let suites = s.suite.map_or(vec![0x1301, 0x1302, 0x1303], |s| vec![s]);
+        for suite in suites {
+            let Some(keys) = PacketKeys::from_secret(suite, early, v2) else { continue };
+            if let Some(o) = packet::open(&keys, p, None) {
+                prot.early = Some(keys);
+                opened = Some(o);
+                break;
+            }
+        }
+    }
+    let Some(opened) = opened else { return false };
+    let first = prot.early_largest.is_none();
+    prot.early_largest = Some(prot.early_largest.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
+    stats.zero_rtt_packets_opened = stats.zero_rtt_packets_opened.saturating_add(1);
+    // Said once: the summary counts them all.
+    if first {
+        out.event(QuicEvent::Note {
+            stream,
+            from: Side::Initiator,
+            text: "0-RTT packets open with the early traffic secret".to_string(),
+        });
+    }
+    true
 }

@@ -4,11 +4,8 @@
 use crate::crypto::HashAlg;
 use crate::crypto::tls13::hkdf_expand_label;
 use crate::msgs::reader::Reader;
-use aes::Aes128;
-use aes::cipher::BlockEncrypt;
-use aes_gcm::Aes128Gcm;
-use aes_gcm::aead::generic_array::GenericArray;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use ring::aead::quic::{AES_128, AES_256, CHACHA20, HeaderProtectionKey};
+use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 
 pub const VERSION_1: u32 = 0x0000_0001;
 pub const VERSION_2: u32 = 0x6b33_43cf;
@@ -55,7 +52,7 @@ impl PacketType {
 pub struct VersionInfo {
     pub name: &'static str,
     salt: Option<&'static [u8; 20]>,
-    v2: bool,
+    pub v2: bool,
 }
 
 /// The name of a QUIC version, and whether its Initials can be opened.
@@ -94,18 +91,37 @@ fn packet_type(first: u8, v2: bool) -> PacketType {
     }
 }
 
-/// The keys protecting one direction's packets of one packet number space.
-#[derive(Clone)]
+/// The keys protecting one direction's packets of one packet number space (ring's AEADs and
+/// header protection: the three TLS 1.3 suites QUIC uses).
 pub struct PacketKeys {
-    aead: Aes128Gcm,
+    aead: LessSafeKey,
     iv: [u8; 12],
-    hp: Aes128,
+    hp: HeaderProtectionKey,
 }
 
 impl std::fmt::Debug for PacketKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PacketKeys")
     }
+}
+
+/// The AEAD, header protection and hash of a TLS 1.3 suite (RFC 9001 5.3, 5.4), or None for
+/// a suite QUIC cannot use (AES-CCM's header protection is AES too, but no stack negotiates it
+/// and ring lacks it).
+fn suite_algorithms(
+    suite: u16,
+) -> Option<(&'static ring::aead::Algorithm, &'static ring::aead::quic::Algorithm, HashAlg)> {
+    match suite {
+        0x1301 => Some((&AES_128_GCM, &AES_128, HashAlg::Sha256)),
+        0x1302 => Some((&AES_256_GCM, &AES_256, HashAlg::Sha384)),
+        0x1303 => Some((&CHACHA20_POLY1305, &CHACHA20, HashAlg::Sha256)),
+        _ => None,
+    }
+}
+
+/// The QUIC labels of a version: v2 has its own (RFC 9369 3.3.2).
+fn labels(v2: bool) -> (&'static str, &'static str, &'static str) {
+    if v2 { ("quicv2 key", "quicv2 iv", "quicv2 hp") } else { ("quic key", "quic iv", "quic hp") }
 }
 
 /// The raw key material, for tests against the RFC vectors.
@@ -125,8 +141,7 @@ pub fn initial_material(version: u32, dcid: &[u8]) -> Option<(KeyMaterial, KeyMa
     let (initial, _) = hkdf::Hkdf::<sha2::Sha256>::extract(Some(salt), dcid);
     let side = |label: &str| -> Option<KeyMaterial> {
         let secret = hkdf_expand_label(HashAlg::Sha256, &initial, label, &[], 32)?;
-        let (k, i, h) =
-            if info.v2 { ("quicv2 key", "quicv2 iv", "quicv2 hp") } else { ("quic key", "quic iv", "quic hp") };
+        let (k, i, h) = labels(info.v2);
         Some(KeyMaterial {
             key: hkdf_expand_label(HashAlg::Sha256, &secret, k, &[], 16)?,
             iv: hkdf_expand_label(HashAlg::Sha256, &secret, i, &[], 12)?,
@@ -138,13 +153,34 @@ pub fn initial_material(version: u32, dcid: &[u8]) -> Option<(KeyMaterial, KeyMa
 }
 
 impl PacketKeys {
+    /// Initial keys: AES-128-GCM with AES header protection.
     pub fn from_material(m: &KeyMaterial) -> Option<Self> {
-        let iv: [u8; 12] = m.iv.as_slice().try_into().ok()?;
+        Self::with_algorithms(&AES_128_GCM, &AES_128, &m.key, &m.iv, &m.hp)
+    }
+
+    fn with_algorithms(
+        aead: &'static ring::aead::Algorithm,
+        hp: &'static ring::aead::quic::Algorithm,
+        key: &[u8],
+        iv: &[u8],
+        hp_key: &[u8],
+    ) -> Option<Self> {
         Some(PacketKeys {
-            aead: Aes128Gcm::new_from_slice(&m.key).ok()?,
-            iv,
-            hp: <Aes128 as aes::cipher::KeyInit>::new_from_slice(&m.hp).ok()?,
+            aead: LessSafeKey::new(UnboundKey::new(aead, key).ok()?),
+            iv: iv.try_into().ok()?,
+            hp: HeaderProtectionKey::new(hp, hp_key).ok()?,
         })
+    }
+
+    /// The keys of a TLS 1.3 traffic secret (handshake, 0-RTT or 1-RTT) for `suite`
+    /// (RFC 9001 5.1; v2 labels per RFC 9369 3.3.2).
+    pub fn from_secret(suite: u16, secret: &[u8], v2: bool) -> Option<Self> {
+        let (aead, hp, hash) = suite_algorithms(suite)?;
+        let (k, i, h) = labels(v2);
+        let key = hkdf_expand_label(hash, secret, k, &[], aead.key_len())?;
+        let iv = hkdf_expand_label(hash, secret, i, &[], 12)?;
+        let hp_key = hkdf_expand_label(hash, secret, h, &[], hp.key_len())?;
+        Self::with_algorithms(aead, hp, &key, &iv, &hp_key)
     }
 
     /// The client's and server's Initial keys.
@@ -153,30 +189,31 @@ impl PacketKeys {
         Some((Self::from_material(&c)?, Self::from_material(&s)?))
     }
 
-    /// The header protection mask of a 16-byte sample (AES-ECB).
-    pub fn mask(&self, sample: &[u8]) -> Option<[u8; 16]> {
-        let mut block = GenericArray::clone_from_slice(sample.get(..16)?);
-        self.hp.encrypt_block(&mut block);
-        Some(block.into())
+    /// The header protection mask of a 16-byte sample (AES-ECB or ChaCha20, per the suite).
+    pub fn mask(&self, sample: &[u8]) -> Option<[u8; 5]> {
+        self.hp.new_mask(sample.get(..16)?).ok()
     }
 
-    fn nonce(&self, pn: u64) -> [u8; 12] {
+    fn nonce(&self, pn: u64) -> Nonce {
         let mut nonce = self.iv;
         for (n, p) in nonce.iter_mut().rev().zip(pn.to_be_bytes().iter().rev()) {
             *n ^= p;
         }
-        nonce
+        Nonce::assume_unique_for_key(nonce)
     }
 
     pub fn open(&self, pn: u64, header: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-        let nonce = self.nonce(pn);
-        self.aead.decrypt(GenericArray::from_slice(&nonce), Payload { msg: sealed, aad: header }).ok()
+        let mut buf = sealed.to_vec();
+        let plain_len = self.aead.open_in_place(self.nonce(pn), Aad::from(header), &mut buf).ok()?.len();
+        buf.truncate(plain_len);
+        Some(buf)
     }
 
     /// Seals a payload (tests build packets with it).
     pub fn seal(&self, pn: u64, header: &[u8], plain: &[u8]) -> Option<Vec<u8>> {
-        let nonce = self.nonce(pn);
-        self.aead.encrypt(GenericArray::from_slice(&nonce), Payload { msg: plain, aad: header }).ok()
+        let mut buf = plain.to_vec();
+        self.aead.seal_in_place_append_tag(self.nonce(pn), Aad::from(header), &mut buf).ok()?;
+        Some(buf)
     }
 }
 
@@ -203,6 +240,7 @@ pub enum Framed<'a> {
     /// A short-header (1-RTT) packet: the rest of the datagram.
     Short {
         len: usize,
+        bytes: &'a [u8],
     },
 }
 
@@ -211,7 +249,7 @@ pub fn frame(datagram: &[u8]) -> Option<(Framed<'_>, &[u8])> {
     let mut r = Reader::new(datagram);
     let first = r.u8("first byte").ok()?;
     if first & 0x80 == 0 {
-        return Some((Framed::Short { len: datagram.len() }, &[]));
+        return Some((Framed::Short { len: datagram.len(), bytes: datagram }, &[]));
     }
     let version = r.u32("version").ok()?;
     let dcid = r.vec8("dcid").ok()?;
@@ -254,21 +292,32 @@ pub struct Opened {
 /// Removes header protection and decrypts a long-header packet with `keys`; `largest` is the
 /// largest packet number received so far in this space and direction (RFC 9000 A.3).
 pub fn open(keys: &PacketKeys, p: &LongPacket<'_>, largest: Option<u64>) -> Option<Opened> {
-    let sample_at = p.pn_offset.checked_add(4)?;
-    let mask = keys.mask(p.bytes.get(sample_at..sample_at.checked_add(16)?)?)?;
-    let mut header: Vec<u8> = p.bytes.get(..p.pn_offset)?.to_vec();
+    open_at(keys, p.bytes, p.pn_offset, 0x0f, largest)
+}
+
+/// Removes header protection and decrypts a short-header (1-RTT) packet whose Destination
+/// Connection ID is `dcid_len` bytes (the header does not say: the receiver chose it).
+pub fn open_short(keys: &PacketKeys, bytes: &[u8], dcid_len: usize, largest: Option<u64>) -> Option<Opened> {
+    // Short headers protect five bits of the first byte (RFC 9001 5.4.1), long headers four.
+    open_at(keys, bytes, dcid_len.checked_add(1)?, 0x1f, largest)
+}
+
+fn open_at(keys: &PacketKeys, bytes: &[u8], pn_offset: usize, first_bits: u8, largest: Option<u64>) -> Option<Opened> {
+    let sample_at = pn_offset.checked_add(4)?;
+    let mask = keys.mask(bytes.get(sample_at..sample_at.checked_add(16)?)?)?;
+    let mut header: Vec<u8> = bytes.get(..pn_offset)?.to_vec();
     let first = header.first_mut()?;
-    *first ^= mask.first()? & 0x0f;
+    *first ^= mask.first()? & first_bits;
     let pn_len = usize::from(*first & 0x03).checked_add(1)?;
-    let pn_end = p.pn_offset.checked_add(pn_len)?;
+    let pn_end = pn_offset.checked_add(pn_len)?;
     let mut truncated = 0u64;
-    for (b, m) in p.bytes.get(p.pn_offset..pn_end)?.iter().zip(mask.get(1..)?) {
+    for (b, m) in bytes.get(pn_offset..pn_end)?.iter().zip(mask.get(1..)?) {
         let clear = b ^ m;
         header.push(clear);
         truncated = (truncated << 8) | u64::from(clear);
     }
     let pn = decode_packet_number(largest, truncated, pn_len);
-    let payload = keys.open(pn, &header, p.bytes.get(pn_end..)?)?;
+    let payload = keys.open(pn, &header, bytes.get(pn_end..)?)?;
     Some(Opened { packet_number: pn, payload })
 }
 

@@ -207,10 +207,10 @@ fn feed(t: &mut QuicTable, dgrams: &[(std::net::SocketAddr, std::net::SocketAddr
     let mut seen = Vec::new();
     for (src, dst, payload) in dgrams {
         let d = UdpDatagram { src: *src, dst: *dst, payload };
-        t.datagram(&d, Timestamp::new(secs, 0, 6), &mut |ev| {
+        t.datagram(&d, Timestamp::new(secs, 0, 6), &mut |ev: QuicEvent<'_>| {
             seen.push(match ev {
                 QuicEvent::Opened { stream, info, .. } => Seen::Opened(stream & !STREAM_ID_BIT, info.version),
-                QuicEvent::Crypto { stream, from, bytes } => {
+                QuicEvent::Crypto { stream, from, bytes, .. } => {
                     Seen::Crypto(stream & !STREAM_ID_BIT, from, bytes.to_vec())
                 }
                 QuicEvent::Closed { stream, reason } => Seen::Closed(stream & !STREAM_ID_BIT, reason),
@@ -305,4 +305,206 @@ fn the_memory_budget_bounds_connections_and_crypto_bytes() {
         assert!(held <= b.share(crate::budget::Part::Reassembly), "{limit}: {cfg:?}");
         assert!(cfg.max_connections * 16384 <= b.share(crate::budget::Part::Flows).max(16 * 16384), "{cfg:?}");
     }
+}
+
+/// RFC 9001 A.5: a 1-RTT packet protected with ChaCha20-Poly1305 and ChaCha20 header
+/// protection, from its traffic secret (the keys a key log's secrets make).
+#[test]
+fn rfc9001_chacha20_short_header_packet_opens() {
+    let secret = h("9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b");
+    let keys = PacketKeys::from_secret(0x1303, &secret, false).unwrap();
+    let packet = h("4cfe4189655e5cd55c41f69080575d7999c25a5bfb");
+    let opened = packet::open_short(&keys, &packet, 0, Some(654_360_563)).unwrap();
+    assert_eq!(opened.packet_number, 654_360_564);
+    assert_eq!(opened.payload, [0x01], "a PING frame");
+    // Another suite's keys from the same secret do not open it.
+    let aes = PacketKeys::from_secret(0x1301, &secret, false).unwrap();
+    assert!(packet::open_short(&aes, &packet, 0, Some(654_360_563)).is_none());
+    assert!(PacketKeys::from_secret(0x1304, &secret, false).is_none(), "no CCM");
+}
+
+/// 1-RTT payloads: CRYPTO and HANDSHAKE_DONE are found past STREAM, NEW_CONNECTION_ID and
+/// other frames; Initial and Handshake parsing still stops at a frame they may not carry.
+#[test]
+fn one_rtt_frames_are_read_past() {
+    let mut payload = vec![0x0a, 0x03, 0x02, b'h', b'i']; // STREAM id 3, length 2
+    payload.extend_from_slice(&[0x18, 0x01, 0x00, 0x02, 0xaa, 0xbb]); // NEW_CONNECTION_ID
+    payload.extend_from_slice(&[0u8; 16]); // its reset token
+    payload.extend_from_slice(&[0x10, 0x40, 0x80]); // MAX_DATA
+    payload.push(0x1e); // HANDSHAKE_DONE
+    payload.extend_from_slice(&[0x06, 0x00, 0x02, 0x04, 0x00]); // CRYPTO offset 0, 2 bytes
+    let frames = frames::parse_app(&payload);
+    assert_eq!(
+        frames,
+        vec![
+            frames::Frame::Skipped(0x0a),
+            frames::Frame::Skipped(0x18),
+            frames::Frame::Skipped(0x10),
+            frames::Frame::HandshakeDone,
+            frames::Frame::Crypto { offset: 0, data: &[0x04, 0x00] },
+        ]
+    );
+    assert_eq!(frames::parse(&payload), vec![frames::Frame::Other(0x0a)]);
+    // A truncated STREAM frame ends parsing without a panic.
+    assert_eq!(frames::parse_app(&[0x0a, 0x03, 0x09, 1]), vec![]);
+}
+
+/// A Version Negotiation packet is a note on the connection naming the versions offered, and
+/// counted (a crafted one here; fixtures/captures/quic-v1-version-negotiation.pcap is aioquic's).
+#[test]
+fn version_negotiation_is_a_note() {
+    let dcid = h("0011223344556677");
+    let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01z");
+    hello.resize(1100, 0);
+    let initial = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    // First byte (long header, random bits), version 0, the client's ids swapped, then versions.
+    let mut vn = vec![0x80, 0, 0, 0, 0, 2, b'c', b'c', 8];
+    vn.extend_from_slice(&dcid);
+    vn.extend_from_slice(&1u32.to_be_bytes());
+    vn.extend_from_slice(&0x6b33_43cfu32.to_be_bytes());
+    let mut t = QuicTable::new(QuicConfig::default());
+    let mut notes = Vec::new();
+    for (src, dst, payload) in
+        [udp("10.0.0.1:5000", "10.0.0.2:443", &initial), udp("10.0.0.2:443", "10.0.0.1:5000", &vn)]
+    {
+        let d = UdpDatagram { src, dst, payload: &payload };
+        t.datagram(&d, Timestamp::new(1, 0, 6), &mut |ev: QuicEvent<'_>| {
+            if let QuicEvent::Note { from, text, .. } = ev {
+                notes.push((from, text));
+            }
+        });
+    }
+    assert_eq!(
+        notes,
+        [(
+            Side::Responder,
+            "Version Negotiation: the server offers 0x00000001 (QUIC v1), 0x6b3343cf (QUIC v2)".to_string()
+        )]
+    );
+    assert_eq!(t.stats().version_negotiations, 1);
+}
+
+/// A sink with a key log: records events, answers with fixed secrets.
+struct KeyedSink {
+    secrets: crate::crypto::Secrets,
+    suite: Option<u16>,
+    seen: Vec<String>,
+}
+
+impl QuicSink for KeyedSink {
+    fn event(&mut self, ev: QuicEvent<'_>) {
+        self.seen.push(match ev {
+            QuicEvent::Crypto { from, bytes, decrypted, .. } => format!("crypto {from:?} {} {decrypted}", bytes.len()),
+            QuicEvent::Note { text, .. } => format!("note {text}"),
+            QuicEvent::Sealed { packet, .. } => format!("sealed {packet}"),
+            QuicEvent::Opened { .. } => "opened".into(),
+            QuicEvent::Closed { .. } => "closed".into(),
+        });
+    }
+    fn secrets(&mut self, _stream: u64) -> Option<QuicSecrets> {
+        Some(QuicSecrets { suite: self.suite, secrets: self.secrets.clone() })
+    }
+}
+
+/// A v1 long-header packet of any type (`first` carries the type bits and a 4-byte packet
+/// number), without a token field unless Initial.
+fn seal_long(first: u8, keys: &PacketKeys, dcid: &[u8], scid: &[u8], pn: u32, payload: &[u8]) -> Vec<u8> {
+    let mut header = vec![first];
+    header.extend_from_slice(&VERSION_1.to_be_bytes());
+    header.push(dcid.len() as u8);
+    header.extend_from_slice(dcid);
+    header.push(scid.len() as u8);
+    header.extend_from_slice(scid);
+    header.extend_from_slice(&((4 + payload.len() as u16 + 16) | 0x4000).to_be_bytes());
+    let pn_offset = header.len();
+    header.extend_from_slice(&pn.to_be_bytes());
+    let mut packet = header.clone();
+    packet.extend_from_slice(&keys.seal(u64::from(pn), &header, payload).unwrap());
+    let mask = keys.mask(&packet[pn_offset + 4..pn_offset + 20]).unwrap();
+    packet[0] ^= mask[0] & 0x0f;
+    for i in 0..4 {
+        packet[pn_offset + i] ^= mask[1 + i];
+    }
+    packet
+}
+
+/// With secrets from the sink: a 0-RTT packet opens under the suite it was sealed with (tried
+/// before the ServerHello names it), a Handshake packet under the negotiated ChaCha20 suite
+/// hands its CRYPTO bytes on as decrypted, and a 1-RTT packet gives HANDSHAKE_DONE. Without
+/// secrets the same packets stay sealed.
+#[test]
+fn packets_past_initial_open_with_the_sinks_secrets() {
+    let dcid = h("0011223344556677");
+    let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01z");
+    hello.resize(1100, 0);
+    let initial = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    let early = vec![7u8; 48];
+    let server_hs = vec![9u8; 32];
+    let server_app = vec![11u8; 32];
+    let zero_rtt = seal_long(0xd3, &PacketKeys::from_secret(0x1302, &early, false).unwrap(), &dcid, b"cc", 0, &[0x01]);
+    let hs_keys = PacketKeys::from_secret(0x1303, &server_hs, false).unwrap();
+    let mut hs_payload = crypto_frame(0, b"\x08\x00\x00\x02ab");
+    hs_payload.push(0x01);
+    let handshake = seal_long(0xe3, &hs_keys, b"cc", b"ss", 0, &hs_payload);
+    // A short header toward the client: its 2-byte connection id, a 4-byte packet number.
+    let app_keys = PacketKeys::from_secret(0x1303, &server_app, false).unwrap();
+    let header = [0x43, b'c', b'c', 0, 0, 0, 0];
+    let mut one_rtt = header.to_vec();
+    one_rtt.extend_from_slice(&app_keys.seal(0, &header, &[0x1e, 0x00, 0x00, 0x00]).unwrap());
+    let mask = app_keys.mask(&one_rtt[7..23]).unwrap();
+    one_rtt[0] ^= mask[0] & 0x1f;
+    for i in 0..4 {
+        one_rtt[3 + i] ^= mask[1 + i];
+    }
+    let c = "10.0.0.1:5000";
+    let s = "10.0.0.2:443";
+    let run = |sink: &mut dyn QuicSink| {
+        let mut t = QuicTable::new(QuicConfig::default());
+        for (src, dst, payload) in
+            [udp(c, s, &initial), udp(c, s, &zero_rtt), udp(s, c, &handshake), udp(s, c, &one_rtt)]
+        {
+            t.datagram(&UdpDatagram { src, dst, payload: &payload }, Timestamp::new(1, 0, 6), sink);
+        }
+        t.stats().clone()
+    };
+    let secrets = crate::crypto::Secrets {
+        client_early: Some(early),
+        server_handshake: Some(server_hs),
+        server_app0: Some(server_app),
+        ..Default::default()
+    };
+    // The suite: unknown at the 0-RTT packet, tried; the Handshake packet needs it.
+    let mut keyed = KeyedSink { secrets, suite: Some(0x1303), seen: Vec::new() };
+    let stats = run(&mut keyed);
+    assert_eq!(
+        keyed.seen,
+        [
+            "opened",
+            "crypto Initiator 5 false",
+            "sealed 0-RTT",
+            "crypto Responder 6 true",
+            "note HANDSHAKE_DONE (the handshake is confirmed)",
+        ],
+        "with the secrets"
+    );
+    assert_eq!(
+        (stats.zero_rtt_packets_opened, stats.handshake_packets_opened, stats.one_rtt_packets_opened),
+        (0, 1, 1),
+        "the 0-RTT packet was sealed under AES-256-GCM, the suite given is ChaCha20: it stays sealed"
+    );
+    keyed.suite = None;
+    keyed.seen.clear();
+    let stats = run(&mut keyed);
+    assert_eq!(stats.zero_rtt_packets_opened, 1, "every suite tried before the ServerHello");
+    assert_eq!(keyed.seen[2], "note 0-RTT packets open with the early traffic secret");
+    assert_eq!(stats.handshake_packets_opened, 0, "no suite, no Handshake keys");
+    let mut seen = Vec::new();
+    let stats = run(&mut |ev: QuicEvent<'_>| seen.push(format!("{ev:?}")));
+    assert_eq!(
+        (stats.zero_rtt_packets_opened, stats.handshake_packets_opened, stats.one_rtt_packets_opened),
+        (0, 0, 0)
+    );
+    assert_eq!(stats.packets_not_opened, 3);
 }

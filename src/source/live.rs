@@ -537,23 +537,27 @@ mod tests {
         };
         let mut src = LiveSource::open(&cfg).unwrap();
         let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        udp.send_to(b"not tcp", ("127.0.0.1", port)).unwrap();
+        // UDP to another port is filtered out; to the port it is kept (QUIC's transport).
+        udp.send_to(b"not this port", other.local_addr().unwrap()).unwrap();
+        udp.send_to(b"udp too", ("127.0.0.1", port)).unwrap();
         let _elsewhere = std::net::TcpStream::connect(other.local_addr().unwrap()).unwrap();
         let _ours = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         let mut seen = Vec::new();
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
-        while std::time::Instant::now() < deadline && seen.len() < 3 {
+        while std::time::Instant::now() < deadline && seen.len() < 4 {
             if let Some(p) = src.next_with(true, |p| p.data.to_vec()).unwrap() {
                 seen.push(p);
             }
         }
-        assert_eq!(seen.len(), 3, "SYN, SYN-ACK, ACK of the connection to the port");
+        assert_eq!(seen.len(), 4, "the datagram to the port, then SYN, SYN-ACK, ACK of the connection to it");
         for f in &seen {
-            assert_eq!(f[23], 6, "TCP only");
             let ports = [u16::from_be_bytes([f[34], f[35]]), u16::from_be_bytes([f[36], f[37]])];
             assert!(ports.contains(&port), "{ports:?} vs {port}");
         }
-        assert_eq!(seen[0][47] & 0x12, 0x02, "first the SYN");
+        assert_eq!(seen[0][23], 17, "first the UDP datagram");
+        assert_eq!(&seen[0][42..], b"udp too");
+        assert!(seen[1..].iter().all(|f| f[23] == 6), "then TCP only (no ICMP)");
+        assert_eq!(seen[1][47] & 0x12, 0x02, "then the SYN");
     }
 
     /// `any`: a cooked socket, the filter compiled for cooked framing, SLL2 headers

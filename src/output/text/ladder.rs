@@ -94,6 +94,7 @@ pub(super) fn closing_lines(
     paint: Paint,
     after: &std::collections::BTreeMap<(u8, crate::msgs::names::Name), (u64, u64)>,
     reason: &str,
+    notes: &[String],
 ) {
     for ((dir, name), (count, bytes)) in after {
         let arrow = if *dir == 0 { "C ──▶ S" } else { "C ◀── S" };
@@ -106,6 +107,11 @@ pub(super) fn closing_lines(
         text.push_str(" (");
         push_decimal(text, *bytes);
         text.push_str(" bytes)\n");
+    }
+    for note in notes {
+        text.push_str("        after the handshake:  ");
+        text.push_str(note);
+        text.push('\n');
     }
     text.push_str("  ");
     paint.styled(text, Style::Dim, |t| {

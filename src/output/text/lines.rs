@@ -28,7 +28,7 @@ pub fn ladder_lines(events: &[Event], color: bool, every_message: bool) -> Vec<L
         ladder.event(i, ev);
     }
     if !ladder.closed {
-        ladder.close(None, "capture ended");
+        ladder.close(None, "capture ended", &[]);
     }
     ladder.out
 }
@@ -96,7 +96,7 @@ impl Ladder {
                 }
             }
             Event::Handshake(h) => self.print_block(Some((i, h))),
-            Event::End(e) => self.close(Some(i), e.reason),
+            Event::End(e) => self.close(Some(i), e.reason, &e.quic_notes),
             Event::Evicted(_) | Event::Summary(_) => {}
         }
     }
@@ -118,11 +118,11 @@ impl Ladder {
         }
     }
 
-    fn close(&mut self, at: Option<usize>, reason: &str) {
+    fn close(&mut self, at: Option<usize>, reason: &str, notes: &[String]) {
         self.print_block(None);
         self.closed = true;
         let mut text = String::new();
-        closing_lines(&mut text, self.paint, &self.after, reason);
+        closing_lines(&mut text, self.paint, &self.after, reason, notes);
         // The block's last line is empty: it separates blocks.
         self.push_text(&text, at);
     }

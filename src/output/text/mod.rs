@@ -143,7 +143,7 @@ impl<W: Write> TextSink<W> {
         self.out.write_all(text.as_bytes())
     }
 
-    fn finish_block(&mut self, conn: u64, reason: &str) -> io::Result<()> {
+    fn finish_block(&mut self, conn: u64, reason: &str, notes: &[String]) -> io::Result<()> {
         self.print_block(conn, None)?;
         let Some(block) = self.blocks.remove(&conn) else { return Ok(()) };
         if self.verbosity == Verbosity::Quiet || (self.failed_only && !block.failed) {
@@ -151,7 +151,7 @@ impl<W: Write> TextSink<W> {
         }
         let text = &mut self.text;
         text.clear();
-        closing_lines(text, self.paint, &block.after, reason);
+        closing_lines(text, self.paint, &block.after, reason, notes);
         self.out.write_all(text.as_bytes())
     }
 }
@@ -216,7 +216,7 @@ impl<W: Write> Sink for TextSink<W> {
                 }
                 self.print_block(h.conn, Some(h))
             }
-            Event::End(e) => self.finish_block(e.conn, e.reason),
+            Event::End(e) => self.finish_block(e.conn, e.reason, &e.quic_notes),
             Event::Evicted(e) => {
                 // Bare SYNs of a flood are only counted in the summary.
                 let bytes = e.bytes_initiator_to_responder + e.bytes_responder_to_initiator;
@@ -247,7 +247,7 @@ impl<W: Write> Sink for TextSink<W> {
     fn finish(&mut self) -> io::Result<()> {
         let open: Vec<u64> = self.blocks.keys().copied().collect();
         for conn in open {
-            self.finish_block(conn, "capture ended")?;
+            self.finish_block(conn, "capture ended", &[])?;
         }
         self.out.flush()
     }

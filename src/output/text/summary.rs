@@ -4,9 +4,14 @@ use crate::conn::events::SummaryEvent;
 use colored::Colorize;
 
 pub(super) fn summary_text(text: &mut String, s: &SummaryEvent) {
+    // `connections` counts QUIC connections too: the line names each transport's share.
+    let connections = match s.quic.as_ref().map_or(0, |q| q.connections) {
+        0 => format!("{} TCP connections", s.connections),
+        quic => format!("{} TCP and {quic} QUIC connections", s.connections.saturating_sub(quic)),
+    };
     text.push_str(&format!(
-        "summary: {} packets, {} TCP connections, {} TLS connections, {} messages, {} gaps ({} bytes), {} malformed packets\n",
-        s.packets, s.connections, s.tls_connections, s.messages, s.gaps, s.gap_bytes, s.malformed_packets
+        "summary: {} packets, {connections}, {} TLS connections, {} messages, {} gaps ({} bytes), {} malformed packets\n",
+        s.packets, s.tls_connections, s.messages, s.gaps, s.gap_bytes, s.malformed_packets
     ));
     let h = &s.handshakes;
     if h.total > 0 {

@@ -1,4 +1,5 @@
-//! Classic BPF for the capture socket: `tcp and (port P or ...) and (host H or ...)`.
+//! Classic BPF for the capture socket: `(tcp or udp) and (port P or ...) and (host H or ...)`
+//! (UDP for QUIC: `--port 443` captures HTTP/3 too).
 //!
 //! Written by hand because the only filter compiler around is libpcap's (C, and linking it is
 //! what the hand-written capture channel avoids), while the language needed here is three fixed
@@ -6,12 +7,14 @@
 //! (a jump longer than 255 instructions) is an error, never a silently different filter.
 //!
 //! Matching rules, per frame:
-//! - `tcp`: IPv4 with protocol 6, or IPv6 whose fixed header's next header is 6. IPv6 packets
-//!   with extension headers before TCP are not matched (an accepted limitation: they are rare
-//!   on TLS traffic, and following header chains in classic BPF needs a loop it does not have).
-//! - `port`: the TCP source or destination port is one of the ports. Non-first IPv4 fragments
-//!   carry no TCP header: they are accepted on `tcp` and `host` alone, so that the pipeline can
-//!   still reassemble a fragmented segment whose first fragment matched.
+//! - `tcp or udp`: IPv4 with protocol 6 or 17, or IPv6 whose fixed header's next header is 6
+//!   or 17. IPv6 packets with extension headers before TCP or UDP are not matched (an accepted
+//!   limitation: they are rare on TLS traffic, and following header chains in classic BPF needs
+//!   a loop it does not have).
+//! - `port`: the TCP or UDP source or destination port is one of the ports (both headers start
+//!   with the two ports). Non-first IPv4 fragments carry no transport header: they are accepted
+//!   on the protocol and `host` alone, so that the pipeline can still reassemble a fragmented
+//!   segment or datagram whose first fragment matched.
 //! - `host`: the IP source or destination is one of the hosts. With only IPv4 hosts, IPv6
 //!   frames never match, and the other way round.
 //!
@@ -93,6 +96,7 @@ pub enum FilterError {
 const ETHERTYPE_IPV4: u32 = 0x0800;
 const ETHERTYPE_IPV6: u32 = 0x86dd;
 const IPPROTO_TCP: u32 = 6;
+const IPPROTO_UDP: u32 = 17;
 /// IPv4 fragment offset bits of the flags/fragment field.
 const FRAGMENT_OFFSET_MASK: u32 = 0x1fff;
 
@@ -131,10 +135,11 @@ impl Asm {
     fn jump(&mut self, code: u16, k: u32, jt: Target, jf: Target) {
         self.items.push(Item::Jump { code, k, jt, jf });
     }
-    /// Continues when `A == k`, returns "reject" otherwise.
-    fn require_eq(&mut self, k: u32) {
+    /// Continues when `A` is TCP or UDP, returns "reject" otherwise.
+    fn require_tcp_or_udp(&mut self) {
         let ok = self.label();
-        self.jump(op::JMP | op::JEQ | op::K, k, Target::Label(ok), Target::Next);
+        self.jump(op::JMP | op::JEQ | op::K, IPPROTO_TCP, Target::Label(ok), Target::Next);
+        self.jump(op::JMP | op::JEQ | op::K, IPPROTO_UDP, Target::Label(ok), Target::Next);
         self.reject();
         self.place(ok);
     }
@@ -257,7 +262,7 @@ fn ipv6_words(a: &std::net::Ipv6Addr) -> [u32; 4] {
 /// Everything after "EtherType is IPv4"; ends in a return on every path.
 fn ipv4_section(asm: &mut Asm, l3: u32, hosts: &[u32], ports: &[u16], accept_len: u32) {
     asm.stmt(op::LD | op::B | op::ABS, l3.saturating_add(9));
-    asm.require_eq(IPPROTO_TCP);
+    asm.require_tcp_or_udp();
     if !hosts.is_empty() {
         let ok = asm.label();
         for addr_at in [l3.saturating_add(12), l3.saturating_add(16)] {
@@ -271,7 +276,7 @@ fn ipv4_section(asm: &mut Asm, l3: u32, hosts: &[u32], ports: &[u16], accept_len
     }
     if !ports.is_empty() {
         let check_ports = asm.label();
-        // A non-first fragment has no TCP header to look at: accept it (see module doc).
+        // A non-first fragment has no TCP or UDP header to look at: accept it (see module doc).
         asm.stmt(op::LD | op::H | op::ABS, l3.saturating_add(6));
         asm.jump(op::JMP | op::JSET | op::K, FRAGMENT_OFFSET_MASK, Target::Next, Target::Label(check_ports));
         asm.stmt(op::RET | op::K, accept_len);
@@ -286,7 +291,7 @@ fn ipv4_section(asm: &mut Asm, l3: u32, hosts: &[u32], ports: &[u16], accept_len
 /// Everything after "EtherType is IPv6"; ends in a return on every path.
 fn ipv6_section(asm: &mut Asm, l3: u32, hosts: &[[u32; 4]], ports: &[u16], accept_len: u32) {
     asm.stmt(op::LD | op::B | op::ABS, l3.saturating_add(6));
-    asm.require_eq(IPPROTO_TCP);
+    asm.require_tcp_or_udp();
     if !hosts.is_empty() {
         let ok = asm.label();
         for addr_at in [l3.saturating_add(8), l3.saturating_add(24)] {
@@ -304,16 +309,17 @@ fn ipv6_section(asm: &mut Asm, l3: u32, hosts: &[[u32; 4]], ports: &[u16], accep
         asm.place(ok);
     }
     if !ports.is_empty() {
-        // The TCP header right after the 40-byte fixed header.
+        // The TCP or UDP header right after the 40-byte fixed header.
         port_block(asm, op::LD | op::H | op::ABS, l3.saturating_add(40), ports);
     }
     asm.stmt(op::RET | op::K, accept_len);
 }
 
-/// Source port, then destination port, against every port; rejects when none matches.
-fn port_block(asm: &mut Asm, load: u16, tcp_at: u32, ports: &[u16]) {
+/// Source port, then destination port (the first four bytes of TCP and UDP headers alike),
+/// against every port; rejects when none matches.
+fn port_block(asm: &mut Asm, load: u16, transport_at: u32, ports: &[u16]) {
     let ok = asm.label();
-    for port_at in [tcp_at, tcp_at.saturating_add(2)] {
+    for port_at in [transport_at, transport_at.saturating_add(2)] {
         asm.stmt(load, port_at);
         for &p in ports {
             asm.jump(op::JMP | op::JEQ | op::K, u32::from(p), Target::Label(ok), Target::Next);
@@ -422,7 +428,7 @@ pub(crate) mod tests {
         out
     }
 
-    /// (is TCP, source port, destination port, source IP, destination IP) decoded by hand from an
+    /// (is TCP or UDP, source port, destination port, source IP, destination IP) decoded by hand from an
     /// Ethernet frame, to state what each test frame is independently of the filter.
     fn describe(l3: &[u8], ethertype: u16) -> (bool, u16, u16, IpAddr, IpAddr) {
         let be16 = |b: &[u8], at: usize| u16::from_be_bytes([b[at], b[at + 1]]);
@@ -431,20 +437,21 @@ pub(crate) mod tests {
                 let ihl = usize::from(l3[0] & 0xf) * 4;
                 let src = IpAddr::V4(Ipv4Addr::new(l3[12], l3[13], l3[14], l3[15]));
                 let dst = IpAddr::V4(Ipv4Addr::new(l3[16], l3[17], l3[18], l3[19]));
-                (l3[9] == 6, be16(l3, ihl), be16(l3, ihl + 2), src, dst)
+                (matches!(l3[9], 6 | 17), be16(l3, ihl), be16(l3, ihl + 2), src, dst)
             }
             0x86dd => {
                 let src = IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&l3[8..24]).unwrap()));
                 let dst = IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&l3[24..40]).unwrap()));
-                (l3[6] == 6, be16(l3, 40), be16(l3, 42), src, dst)
+                (matches!(l3[6], 6 | 17), be16(l3, 40), be16(l3, 42), src, dst)
             }
             other => panic!("unexpected ethertype {other:#x}"),
         }
     }
 
     fn expected(spec: &FilterSpec, l3: &[u8], ethertype: u16) -> bool {
-        let (tcp, sport, dport, src, dst) = describe(l3, ethertype);
-        tcp && (spec.ports.is_empty() || spec.ports.contains(&sport) || spec.ports.contains(&dport))
+        let (tcp_or_udp, sport, dport, src, dst) = describe(l3, ethertype);
+        tcp_or_udp
+            && (spec.ports.is_empty() || spec.ports.contains(&sport) || spec.ports.contains(&dport))
             && (spec.hosts.is_empty() || spec.hosts.contains(&src) || spec.hosts.contains(&dst))
     }
 
@@ -482,14 +489,15 @@ pub(crate) mod tests {
                 assert_eq!(got, if want { ACCEPT } else { 0 }, "frame {} with {spec:?}\n{}", n + 1, disassemble(&prog));
                 accepted += usize::from(want);
             }
-            // Guard against a vacuous expectation function.
+            // Guard against a vacuous expectation function. The capture has two UDP datagrams
+            // to 4433, one over IPv4 and one over IPv6 (QUIC's transport): they count too.
             let count = match (spec.ports.as_slice(), spec.hosts.len()) {
-                ([4433], 0) => 20,
-                ([8080, 4433], 0) => 40,
+                ([4433], 0) => 22,
+                ([8080, 4433], 0) => 42,
                 ([9999], 0) => 0,
-                ([], 1) if spec.hosts[0] == v4("127.0.0.1") => 20,
-                ([], 1) if spec.hosts[0] == v4("::1") => 20,
-                ([4433], 1) => 10,
+                ([], 1) if spec.hosts[0] == v4("127.0.0.1") => 21,
+                ([], 1) if spec.hosts[0] == v4("::1") => 21,
+                ([4433], 1) => 11,
                 ([8080], 4) => 20,
                 _ => 0,
             };
@@ -515,14 +523,20 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn non_tcp_and_short_frames_are_rejected() {
+    fn udp_is_accepted_and_other_protocols_and_short_frames_are_rejected() {
         let spec = FilterSpec { ports: vec![4433], hosts: vec![] };
         let prog = compile(&spec, Framing::Ethernet, ACCEPT).unwrap();
         let frames = frames("lo.pcap");
-        // The UDP datagram to port 4433 and the ICMP error quoting it.
+        // The UDP datagram to port 4433 (QUIC's transport) passes; to another port it does not.
         let udp: Vec<_> = frames.iter().filter(|(_, f)| f[12..14] == [8, 0] && f[23] == 17).collect();
         assert_eq!(udp.len(), 1);
-        assert_eq!(run(&prog, &udp[0].1, 0), 0);
+        assert_eq!(run(&prog, &udp[0].1, 0), ACCEPT);
+        let other = compile(&FilterSpec { ports: vec![4434], hosts: vec![] }, Framing::Ethernet, ACCEPT).unwrap();
+        assert_eq!(run(&other, &udp[0].1, 0), 0);
+        // The IPv6 UDP datagram to 4433 too.
+        let udp6 = frames.iter().find(|(_, f)| f[12..14] == [0x86, 0xdd] && f[20] == 17).unwrap();
+        assert_eq!(run(&prog, &udp6.1, 0), ACCEPT);
+        // The ICMP error quoting the IPv4 datagram.
         let icmp: Vec<_> = frames.iter().filter(|(_, f)| f[12..14] == [8, 0] && f[23] == 1).collect();
         assert_eq!(icmp.len(), 1);
         assert_eq!(run(&prog, &icmp[0].1, 0), 0);
@@ -590,7 +604,7 @@ pub(crate) mod tests {
         let hosts = (1..=MAX_HOSTS as u16).map(|i| IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, i))).collect();
         let prog = compile(&FilterSpec { ports, hosts }, Framing::Ethernet, ACCEPT).unwrap();
         let accepted = frames.iter().filter(|(_, f)| run(&prog, f, 0) == ACCEPT).count();
-        assert_eq!(accepted, 10, "the IPv6 connection to 4433");
+        assert_eq!(accepted, 11, "the IPv6 connection to 4433 and the IPv6 UDP datagram to it");
         assert_eq!(
             compile(&FilterSpec { ports: vec![1; MAX_PORTS + 1], hosts: vec![] }, Framing::Ethernet, ACCEPT),
             Err(FilterError::TooManyPorts(MAX_PORTS + 1))
@@ -607,7 +621,8 @@ pub(crate) mod tests {
         let text = disassemble(&prog);
         assert!(
             text.starts_with(
-                "(000) ldh [12]\n(001) jeq #0x800 jt 4 jf 2\n(002) jeq #0x86dd jt 17 jf 3\n(003) ret #0\n"
+                "(000) ldh [12]\n(001) jeq #0x800 jt 4 jf 2\n(002) jeq #0x86dd jt 18 jf 3\n(003) ret #0\n\
+                 (004) ldb [23]\n(005) jeq #0x6 jt 8 jf 6\n(006) jeq #0x11 jt 8 jf 7\n(007) ret #0\n"
             ),
             "{text}"
         );
