@@ -95,6 +95,10 @@ pub struct ConnCrypto {
     /// What making the master secret needs and tells (only with a key log or key: boxed, so
     /// that a flow without decryption stays small).
     kx: Option<Box<KxState>>,
+    /// DTLS: the message_seq of the message being handled (its transcript entry carries the
+    /// DTLS header, RFC 6347 4.2.6), and the next record's epoch and sequence number.
+    dtls_seq: Option<u16>,
+    record_seq: Option<u64>,
 }
 
 /// The master secret's making: what an RSA key exchange needs, and the story of how it was
@@ -124,6 +128,17 @@ impl ConnCrypto {
     /// The client random of the current handshake (empty before its ClientHello).
     pub(super) fn client_random(&self) -> &[u8] {
         &self.client_random
+    }
+
+    /// DTLS: the next handshake message is hashed with its 12-byte header and this message_seq.
+    pub fn set_dtls_message_seq(&mut self, seq: Option<u16>) {
+        self.dtls_seq = seq;
+    }
+
+    /// DTLS: the next record is opened with this epoch and sequence number (RFC 6347 4.1.2.1),
+    /// not the direction's counter.
+    pub fn set_record_seq(&mut self, epoch_seq: u64) {
+        self.record_seq = Some(epoch_seq);
     }
 
     pub fn new() -> Self {
@@ -160,7 +175,11 @@ impl ConnCrypto {
             self.refresh(store);
         }
         let mut result = None;
+        let record_seq = self.record_seq.take();
         if let Some(dec) = self.dec.get_mut(d).and_then(Option::as_mut) {
+            if let Some(seq) = record_seq {
+                dec.set_seq(seq);
+            }
             match dec.decrypt(content_type, version, payload) {
                 Ok(p) => result = Some(p),
                 Err(e) => self.note_failure(format!("{e:?}")),
@@ -359,7 +378,14 @@ impl ConnCrypto {
         }
         let post_handshake_13 = self.tls13 && matches!(kind, H::NewSessionTicket | H::KeyUpdate);
         if !self.done && !post_handshake_13 {
-            self.transcript.push(raw);
+            match self.dtls_seq {
+                Some(seq) => {
+                    self.transcript.push(&crate::msgs::hello::dtls_transcript_form(raw, seq));
+                }
+                None => {
+                    self.transcript.push(raw);
+                }
+            }
         }
         if kind == H::ClientKeyExchange && from_client && self.master.is_none() && !store.rsa_keys.is_empty() {
             // After the transcript has it: the extended master secret hashes up to it.
@@ -430,7 +456,8 @@ impl ConnCrypto {
         self.server_random = sh.random.clone();
         let session_id = sh.session_id.clone();
         let suite = sh.cipher_suite;
-        let version = sh.negotiated_version();
+        // DTLS keys and Finished are TLS's of the version it is built on.
+        let version = crate::msgs::hello::tls_equivalent(sh.negotiated_version());
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
