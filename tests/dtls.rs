@@ -62,7 +62,11 @@ fn dtls12_handshake_with_a_cookie_exchange() {
     // The first ClientHello has no cookie; the second echoes the server's, with the same random.
     assert_eq!(hellos[0]["client_hello"]["cookie"], "");
     assert_eq!(hellos[1]["client_hello"]["cookie"], cookie);
-    assert!(hellos[1]["role"].as_str().unwrap().contains("echoes the server's 20-byte cookie"), "{}", hellos[1]["role"]);
+    assert!(
+        hellos[1]["role"].as_str().unwrap().contains("echoes the server's 20-byte cookie"),
+        "{}",
+        hellos[1]["role"]
+    );
     assert!(!hellos[0]["role"].as_str().unwrap().contains("cookie"));
     for ch in &hellos {
         assert_eq!(ch["record_version"], 0xfeff, "OpenSSL's first flight uses the DTLS 1.0 record version");
@@ -142,8 +146,7 @@ fn retransmitted_flights_are_counted_not_shown_again() {
         let names = names(&ev, 1);
         assert_eq!(names.iter().filter(|n| *n == "ServerHello").count(), 1, "{names:?}");
         assert_eq!(names.iter().filter(|n| *n == "ChangeCipherSpec").count(), 2, "{names:?}");
-        let server_flight: Vec<&String> =
-            names.iter().skip_while(|n| *n != "ServerHello").take(4).collect();
+        let server_flight: Vec<&String> = names.iter().skip_while(|n| *n != "ServerHello").take(4).collect();
         assert_eq!(server_flight, ["ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone"]);
     }
 }
@@ -157,8 +160,11 @@ fn corpus_dtls_captures_agree_with_tshark() {
         return;
     };
     let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).unwrap();
-    let files: Vec<&str> =
-        manifest.lines().filter(|l| l.split('\t').any(|c| c == "dtls")).map(|l| l.split('\t').next().unwrap()).collect();
+    let files: Vec<&str> = manifest
+        .lines()
+        .filter(|l| l.split('\t').any(|c| c == "dtls"))
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
     assert!(files.len() >= 8, "{files:?}");
     for file in files {
         let ev = events(&corpus.join(file), &[]);
@@ -186,7 +192,12 @@ fn corpus_dtls_captures_agree_with_tshark() {
             messages.iter().filter(|m| m["encrypted"] != true).filter_map(|m| m["handshake_type"].as_u64()).collect();
         assert_eq!(ours_types, types, "{file}: handshake types");
         let of = |name: &str, field: &str, key: &str| -> BTreeSet<String> {
-            messages.iter().filter(|m| m["name"] == name).filter_map(|m| m[field][key].as_str()).map(String::from).collect()
+            messages
+                .iter()
+                .filter(|m| m["name"] == name)
+                .filter_map(|m| m[field][key].as_str())
+                .map(String::from)
+                .collect()
         };
         assert_eq!(of("ClientHello", "client_hello", "random"), ch_randoms, "{file}: client randoms");
         let mut ours_sh = of("ServerHello", "server_hello", "random");

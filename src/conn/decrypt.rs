@@ -96,9 +96,8 @@ pub struct ConnCrypto {
     /// that a flow without decryption stays small).
     kx: Option<Box<KxState>>,
     /// DTLS: the message_seq of the message being handled (its transcript entry carries the
-    /// DTLS header, RFC 6347 4.2.6), and the next record's epoch and sequence number.
+    /// DTLS header, RFC 6347 4.2.6).
     dtls_seq: Option<u16>,
-    record_seq: Option<u64>,
 }
 
 /// The master secret's making: what an RSA key exchange needs, and the story of how it was
@@ -135,12 +134,6 @@ impl ConnCrypto {
         self.dtls_seq = seq;
     }
 
-    /// DTLS: the next record is opened with this epoch and sequence number (RFC 6347 4.1.2.1),
-    /// not the direction's counter.
-    pub fn set_record_seq(&mut self, epoch_seq: u64) {
-        self.record_seq = Some(epoch_seq);
-    }
-
     pub fn new() -> Self {
         ConnCrypto { transcript: Transcript::new(), ..Default::default() }
     }
@@ -150,6 +143,20 @@ impl ConnCrypto {
         &mut self,
         store: &mut KeyStore,
         from_client: bool,
+        content_type: u8,
+        version: u16,
+        payload: &[u8],
+    ) -> Option<crypto::Plaintext> {
+        self.decrypt_at(store, from_client, None, content_type, version, payload)
+    }
+
+    /// [`Self::decrypt`], with DTLS's explicit epoch and sequence number (RFC 6347 4.1.2.1) in
+    /// place of the direction's counter when `record_seq` is given.
+    pub fn decrypt_at(
+        &mut self,
+        store: &mut KeyStore,
+        from_client: bool,
+        record_seq: Option<u64>,
         content_type: u8,
         version: u16,
         payload: &[u8],
@@ -175,7 +182,6 @@ impl ConnCrypto {
             self.refresh(store);
         }
         let mut result = None;
-        let record_seq = self.record_seq.take();
         if let Some(dec) = self.dec.get_mut(d).and_then(Option::as_mut) {
             if let Some(seq) = record_seq {
                 dec.set_seq(seq);

@@ -80,7 +80,8 @@ impl ConnTracker {
             DtlsEvent::Opened { stream, client, server, max_handshake_bytes } => {
                 self.shared.stats.flows = self.shared.stats.flows.saturating_add(1);
                 let mut flow = Flow::new(client, server, false, pkt);
-                flow.dtls = Some(max_handshake_bytes.max(1));
+                // Held as 32 bits: every flow pays for this field (the cap is far below 4 GiB).
+                flow.dtls = std::num::NonZeroU32::new(u32::try_from(max_handshake_bytes).unwrap_or(u32::MAX).max(1));
                 self.flows.insert(stream, Box::new(flow));
             }
             DtlsEvent::Record { stream, from, record } => {
@@ -227,9 +228,8 @@ impl Emitter<'_> {
         let from_client = self.sent_by_client();
         let len = rec.payload.len();
         if self.shared.keys.enabled && self.tls.crypto.can_decrypt(&self.shared.keys, from_client) {
-            self.tls.crypto.set_record_seq(rec.epoch_seq());
-            let plain =
-                self.tls.crypto.decrypt(&mut self.shared.keys, from_client, rec.content_type, rec.version, rec.payload);
+            let (keys, seq) = (&mut self.shared.keys, Some(rec.epoch_seq()));
+            let plain = self.tls.crypto.decrypt_at(keys, from_client, seq, rec.content_type, rec.version, rec.payload);
             if let Some(p) = plain {
                 if p.content_type == CONTENT_HANDSHAKE {
                     self.dtls_handshake(from, rec.version, &p.data, true);

@@ -176,7 +176,13 @@ impl Emitter<'_> {
     }
 
     /// A record the key log opened: handled like cleartext of its inner content type.
-    pub(super) fn plaintext(&mut self, half: &mut HalfStream, version: u16, p: crate::crypto::Plaintext, wire_len: usize) {
+    pub(super) fn plaintext(
+        &mut self,
+        half: &mut HalfStream,
+        version: u16,
+        p: crate::crypto::Plaintext,
+        wire_len: usize,
+    ) {
         use ContentType as C;
         match ContentType::from(p.content_type) {
             C::Handshake => self.handshake_records(half, version, &p.data, true),

@@ -65,7 +65,7 @@ pub(super) struct Flow {
     /// A QUIC connection: its first packets' facts (None for TCP).
     pub(super) quic: Option<Box<crate::quic::QuicInfo>>,
     /// A DTLS connection: the handshake bytes each direction may hold (None for TCP and QUIC).
-    pub(super) dtls: Option<usize>,
+    pub(super) dtls: Option<std::num::NonZeroU32>,
 }
 
 /// What is known once the flow is TLS.
@@ -406,7 +406,7 @@ impl Flow {
             ocsp_expected: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
             quic: self.quic.as_ref().map(|_| Box::<QuicSeen>::default()),
-            dtls: self.dtls.map(|cap| Box::new(super::dtls::DtlsSeen::new(cap))),
+            dtls: self.dtls.map(|cap| Box::new(super::dtls::DtlsSeen::new(cap.get() as usize))),
         }));
         for gap in std::mem::take(&mut self.early_gaps) {
             if let Some(tls) = self.tls.as_mut() {

@@ -125,9 +125,21 @@ fn record<'a>(r: &mut Reader<'a>) -> Option<Record<'a>> {
 #[derive(Debug)]
 pub enum DtlsEvent<'a> {
     /// `max_handshake_bytes`: what each direction's [`handshake::Reassembler`] may hold.
-    Opened { stream: u64, client: SocketAddr, server: SocketAddr, max_handshake_bytes: usize },
-    Record { stream: u64, from: Side, record: Record<'a> },
-    Closed { stream: u64, reason: EndReason },
+    Opened {
+        stream: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        max_handshake_bytes: usize,
+    },
+    Record {
+        stream: u64,
+        from: Side,
+        record: Record<'a>,
+    },
+    Closed {
+        stream: u64,
+        reason: EndReason,
+    },
 }
 
 /// Counters for the summary.

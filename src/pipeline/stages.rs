@@ -4,8 +4,8 @@
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
-use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpSegment, UdpDatagram};
 use crate::dtls::{DtlsConfig, DtlsTable};
+use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpSegment, UdpDatagram};
 use crate::quic::{QuicConfig, QuicTable};
 use crate::source::Packet;
 use crate::tcp::FlowTable;
