@@ -124,6 +124,7 @@ impl Flow {
         } else if rec.content_type == CONTENT_HANDSHAKE {
             emit.dtls_handshake(from, rec.version, rec.payload, false);
         } else if rec.content_type == CONTENT_CHANGE_CIPHER_SPEC && emit.dtls_repeated_ccs(from) {
+            // A resent ChangeCipherSpec: counted, not shown again.
         } else {
             emit.record(half, tls_record(&rec));
         }
