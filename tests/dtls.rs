@@ -239,3 +239,23 @@ fn corpus_dtls_ja3_equals_tsharks() {
         }
     }
 }
+
+#[test]
+fn filters_and_the_worker_thread_see_dtls_connections() {
+    let file = fixture("dtls12-ecdhe-rsa.pcap");
+    let (port, _) = index_row("dtls12-ecdhe-rsa.pcap");
+    let port = port.to_string();
+    for (args, want) in [
+        (vec!["--sni", "server.tlstrace.test"], 1),
+        (vec!["--sni", "other.example"], 0),
+        (vec!["--port", port.as_str()], 1),
+        (vec!["--failed"], 0),
+    ] {
+        assert_eq!(of_kind(&events(&file, &args), "connection").len(), want, "{args:?}");
+    }
+    let loss = fixture("dtls12-loss.pcap");
+    let one = events(&loss, &[]);
+    let two = events(&loss, &["--threads", "2"]);
+    assert_eq!(names(&one, 1), names(&two, 1));
+    assert_eq!(of_kind(&one, "handshake")[0]["dtls"], of_kind(&two, "handshake")[0]["dtls"]);
+}
