@@ -111,6 +111,19 @@ impl MemoryBudget {
         }
     }
 
+    /// DTLS connection limits, as QUIC's: a connection per 16 KiB of the Flows share, handshake
+    /// bytes per direction such that every connection holding its most stays within the
+    /// Reassembly share; connections expire with TCP's idle timeout.
+    pub fn dtls_config(&self, base: &crate::dtls::DtlsConfig, idle_timeout_secs: u64) -> crate::dtls::DtlsConfig {
+        let connections = (self.share(Part::Flows) / 16384).clamp(16, base.max_connections);
+        let per_direction = self.share(Part::Reassembly) / connections.saturating_mul(2).max(1);
+        crate::dtls::DtlsConfig {
+            max_connections: connections,
+            idle_timeout_secs,
+            max_handshake_bytes: base.max_handshake_bytes.min(per_direction),
+        }
+    }
+
     /// IP fragment limits within the Fragments share: a datagram per 4 KiB of it (16 to
     /// 2,048; evicting the oldest scans them all), their table's room, and the held bytes.
     pub fn net_config(&self, base: &crate::net::NetConfig) -> crate::net::NetConfig {

@@ -6,6 +6,7 @@
 //! ```text
 //! source (file / live)  ->  net (link, IP)  ->  tcp (flows, reassembly)
 //!                                      ->  quic (UDP: Initials, CRYPTO streams)
+//!                                      ->  dtls (UDP: DTLS records, handshake fragments)
 //!   ->  tls (records, handshake framing)  ->  msgs (message decoders)
 //!   ->  conn (connection state, annotation)  ->  output (text, JSON)  ->  tui (explorer)
 //! ```
@@ -20,24 +21,26 @@
 //! | `net` | the foundations |
 //! | `tcp` | `net` (its segments), the foundations |
 //! | `quic` | `net` (its datagrams), `tcp` (the shared vocabulary: sides, end reasons), `crypto` (HKDF-Expand-Label, the key log's `Secrets` its packet keys derive from), `msgs` (the checked reader), the foundations |
+//! | `dtls` | `net` (its datagrams), `tcp` (the shared vocabulary: sides, end reasons), `msgs` (the checked reader), the foundations |
 //! | `tls` | the foundations |
 //! | `msgs` | `certs`, the foundations |
-//! | `conn` | `tcp`, `quic` (its events, and the `QuicSink` through which it answers the QUIC layer's asks for secrets), `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
+//! | `conn` | `tcp`, `quic` (its events, and the `QuicSink` through which it answers the QUIC layer's asks for secrets), `dtls` (its events and handshake reassembly), `tls`, `msgs`, `net` (addresses), `crypto`, `certs`, `fingerprint`, the foundations |
 //! | `output` | `conn` (events) and the types inside them (`msgs`, `certs`, `fingerprint`), the foundations |
-//! | `pipeline` | `source` (packets), `net`, `tcp`, `quic`, `conn`, `crypto` (key logs), `certs` (the trust anchors it hands the connection layer), `output` (only [`output::Needs`] and the [`output::Prepare`] it carries: what to compute for the sink), the foundations |
+//! | `pipeline` | `source` (packets), `net`, `tcp`, `quic`, `dtls`, `conn`, `crypto` (key logs), `certs` (the trust anchors it hands the connection layer), `output` (only [`output::Needs`] and the [`output::Prepare`] it carries: what to compute for the sink), the foundations |
 //! | `tui` | `pipeline` (to trace a connection again), `output` (the sink trait, the ladder lines, filters), `source`, `conn` (events), `net` (to pick a connection's packets), `msgs` and `fingerprint` (the types inside events), `crypto` (the server keys it traces with), the foundations |
 //! | `cli` | `pipeline`, `output`, `source`, `conn` (the summary), `crypto` (key log reports), `certs` (loading trust anchors), `tui`, the foundations |
 //!
 //! Beside the layers: `crypto` (key logs, decryption) and `certs` (X.509) use only the
 //! foundations, `fingerprint` (JA3/JA4) reads `msgs`. The foundations use no layer: `registry`
 //! (IANA names), `time`, `escape`, `hex_text`, `fast_map`, and `budget` (the memory limit), which
-//! only builds the configurations of `net`, `tcp` and `quic` from the limit.
+//! only builds the configurations of `net`, `tcp`, `quic` and `dtls` from the limit.
 
 pub mod budget;
 pub mod certs;
 pub mod cli;
 pub mod conn;
 pub mod crypto;
+pub mod dtls;
 pub mod escape;
 pub mod fast_map;
 pub mod fingerprint;
@@ -60,8 +63,8 @@ pub mod tui;
 mod layer_rule {
     use std::path::{Path, PathBuf};
 
-    /// Used by every layer; they use none, except that `budget` builds `net`'s, `tcp`'s and
-    /// `quic`'s configurations.
+    /// Used by every layer; they use none, except that `budget` builds `net`'s, `tcp`'s,
+    /// `quic`'s and `dtls`'s configurations.
     const FOUNDATIONS: &[&str] = &["registry", "time", "escape", "hex_text", "fast_map", "budget"];
 
     /// Each module and what it may use besides the foundations.
@@ -71,19 +74,20 @@ mod layer_rule {
         ("escape", &[]),
         ("hex_text", &[]),
         ("fast_map", &[]),
-        ("budget", &["net", "tcp", "quic"]),
+        ("budget", &["net", "tcp", "quic", "dtls"]),
         ("source", &[]),
         ("net", &[]),
         ("tcp", &["net"]),
         ("quic", &["net", "tcp", "crypto", "msgs"]),
+        ("dtls", &["net", "tcp", "msgs"]),
         ("tls", &[]),
         ("msgs", &["certs"]),
         ("certs", &[]),
         ("crypto", &[]),
         ("fingerprint", &["msgs"]),
-        ("conn", &["tcp", "quic", "tls", "msgs", "net", "crypto", "certs", "fingerprint"]),
+        ("conn", &["tcp", "quic", "dtls", "tls", "msgs", "net", "crypto", "certs", "fingerprint"]),
         ("output", &["conn", "msgs", "certs", "fingerprint"]),
-        ("pipeline", &["source", "net", "tcp", "quic", "conn", "crypto", "output", "certs"]),
+        ("pipeline", &["source", "net", "tcp", "quic", "dtls", "conn", "crypto", "output", "certs"]),
         ("tui", &["pipeline", "output", "source", "conn", "net", "msgs", "fingerprint", "crypto"]),
         ("cli", &["pipeline", "output", "source", "conn", "crypto", "tui", "certs"]),
     ];

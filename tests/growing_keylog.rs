@@ -91,7 +91,10 @@ fn keyed_fixtures() -> Vec<(String, String)> {
         .filter_map(|line| {
             let cols: Vec<&str> = line.split('\t').collect();
             let (file, keylog) = (cols.first()?, cols.get(3)?);
-            (keylog.ends_with(".keylog")).then(|| (file.to_string(), keylog.to_string()))
+            // QUIC and DTLS packets that come before their secrets stay sealed: holding them
+            // for a growing key log is done for TCP only so far (issue 21).
+            let over_udp = file.starts_with("captures/quic-") || file.starts_with("captures/dtls");
+            (keylog.ends_with(".keylog") && !over_udp).then(|| (file.to_string(), keylog.to_string()))
         })
         .collect()
 }

@@ -95,6 +95,9 @@ pub struct ConnCrypto {
     /// What making the master secret needs and tells (only with a key log or key: boxed, so
     /// that a flow without decryption stays small).
     kx: Option<Box<KxState>>,
+    /// DTLS: the message_seq of the message being handled (its transcript entry carries the
+    /// DTLS header, RFC 6347 4.2.6).
+    dtls_seq: Option<u16>,
 }
 
 /// The master secret's making: what an RSA key exchange needs, and the story of how it was
@@ -126,6 +129,11 @@ impl ConnCrypto {
         &self.client_random
     }
 
+    /// DTLS: the next handshake message is hashed with its 12-byte header and this message_seq.
+    pub fn set_dtls_message_seq(&mut self, seq: Option<u16>) {
+        self.dtls_seq = seq;
+    }
+
     pub fn new() -> Self {
         ConnCrypto { transcript: Transcript::new(), ..Default::default() }
     }
@@ -135,6 +143,20 @@ impl ConnCrypto {
         &mut self,
         store: &mut KeyStore,
         from_client: bool,
+        content_type: u8,
+        version: u16,
+        payload: &[u8],
+    ) -> Option<crypto::Plaintext> {
+        self.decrypt_at(store, from_client, None, content_type, version, payload)
+    }
+
+    /// [`Self::decrypt`], with DTLS's explicit epoch and sequence number (RFC 6347 4.1.2.1) in
+    /// place of the direction's counter when `record_seq` is given.
+    pub fn decrypt_at(
+        &mut self,
+        store: &mut KeyStore,
+        from_client: bool,
+        record_seq: Option<u64>,
         content_type: u8,
         version: u16,
         payload: &[u8],
@@ -161,6 +183,9 @@ impl ConnCrypto {
         }
         let mut result = None;
         if let Some(dec) = self.dec.get_mut(d).and_then(Option::as_mut) {
+            if let Some(seq) = record_seq {
+                dec.set_seq(seq);
+            }
             match dec.decrypt(content_type, version, payload) {
                 Ok(p) => result = Some(p),
                 Err(e) => self.note_failure(format!("{e:?}")),
@@ -369,7 +394,14 @@ impl ConnCrypto {
         }
         let post_handshake_13 = self.tls13 && matches!(kind, H::NewSessionTicket | H::KeyUpdate);
         if !self.done && !post_handshake_13 {
-            self.transcript.push(raw);
+            match self.dtls_seq {
+                Some(seq) => {
+                    self.transcript.push(&crate::msgs::hello::dtls_transcript_form(raw, seq));
+                }
+                None => {
+                    self.transcript.push(raw);
+                }
+            }
         }
         if kind == H::ClientKeyExchange && from_client && self.master.is_none() && !store.rsa_keys.is_empty() {
             // After the transcript has it: the extended master secret hashes up to it.
@@ -446,7 +478,8 @@ impl ConnCrypto {
         self.server_random = sh.random.clone();
         let session_id = sh.session_id.clone();
         let suite = sh.cipher_suite;
-        let version = sh.negotiated_version();
+        // DTLS keys and Finished are TLS's of the version it is built on.
+        let version = crate::msgs::hello::tls_equivalent(sh.negotiated_version());
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);

@@ -19,7 +19,7 @@ pub(super) struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn base(
+    pub(super) fn base(
         &mut self,
         record_version: u16,
         content_type: u8,
@@ -59,7 +59,7 @@ impl Emitter<'_> {
     /// Annotates and queues a message; queues the handshake summary when it completes.
     /// `raw` is the message as captured (a handshake message with its header, else the record
     /// payload), kept in the event only when the sink shows bytes.
-    fn push(&mut self, mut m: Box<MessageEvent>, raw: &[u8]) {
+    pub(super) fn push(&mut self, mut m: Box<MessageEvent>, raw: &[u8]) {
         if self.shared.keep_bytes {
             m.raw = Some(raw.into());
         }
@@ -77,7 +77,7 @@ impl Emitter<'_> {
         self.tls.ctx.version.is_some_and(msgs::hello::is_tls13)
     }
 
-    fn sent_by_client(&self) -> bool {
+    pub(super) fn sent_by_client(&self) -> bool {
         self.direction == Direction::ClientToServer
     }
 
@@ -176,7 +176,13 @@ impl Emitter<'_> {
     }
 
     /// A record the key log opened: handled like cleartext of its inner content type.
-    fn plaintext(&mut self, half: &mut HalfStream, version: u16, p: crate::crypto::Plaintext, wire_len: usize) {
+    pub(super) fn plaintext(
+        &mut self,
+        half: &mut HalfStream,
+        version: u16,
+        p: crate::crypto::Plaintext,
+        wire_len: usize,
+    ) {
         use ContentType as C;
         match ContentType::from(p.content_type) {
             C::Handshake => self.handshake_records(half, version, &p.data, true),
@@ -212,7 +218,7 @@ impl Emitter<'_> {
         }
     }
 
-    fn handshake(&mut self, record_version: u16, msg_type: u8, raw: &[u8], decrypted: bool) {
+    pub(super) fn handshake(&mut self, record_version: u16, msg_type: u8, raw: &[u8], decrypted: bool) {
         let body = raw.get(4..).unwrap_or(&[]);
         let from_client = self.sent_by_client();
         let kind = HandshakeType::from(msg_type);

@@ -415,4 +415,22 @@ pub struct HandshakeEvent {
     /// The secrets used, as NSS key log lines, for `--write-keylog` (never serialized).
     #[serde(skip)]
     pub keylog_lines: Vec<String>,
+    /// DTLS only: retransmissions, fragments and the cookie exchange.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dtls: Option<Box<DtlsHandshake>>,
+}
+
+/// What a DTLS handshake's transport did: flights resent, messages fragmented, a cookie asked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DtlsHandshake {
+    /// Handshake messages and ChangeCipherSpecs seen again (a retransmitted flight): counted
+    /// here, not shown as messages.
+    pub retransmitted_messages: u64,
+    /// Messages that came in more than one fragment, and how many fragments those were.
+    pub fragmented_messages: u64,
+    pub fragments: u64,
+    /// The server asked for a cookie (HelloVerifyRequest).
+    pub hello_verify_request: bool,
+    /// Messages never completed while later ones were (lost for good).
+    pub messages_lost: u64,
 }

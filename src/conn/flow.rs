@@ -64,6 +64,8 @@ pub(super) struct Flow {
     pub(super) charged: usize,
     /// A QUIC connection: its first packets' facts (None for TCP).
     pub(super) quic: Option<Box<crate::quic::QuicInfo>>,
+    /// A DTLS connection: the handshake bytes each direction may hold (None for TCP and QUIC).
+    pub(super) dtls: Option<std::num::NonZeroU32>,
 }
 
 /// What is known once the flow is TLS.
@@ -88,6 +90,8 @@ pub(super) struct TlsConn {
     /// transport showed (Retry, CONNECTION_CLOSE), for the handshake event.
     /// Boxed: a TCP connection pays one pointer for it (the flow cost of the memory budget).
     pub(super) quic: Option<Box<QuicSeen>>,
+    /// DTLS: each direction's handshake reassembly and what the transport showed (boxed too).
+    pub(super) dtls: Option<Box<super::dtls::DtlsSeen>>,
 }
 
 /// What a QUIC connection's transport showed beyond its handshake messages.
@@ -135,6 +139,16 @@ impl TlsConn {
                     q.sealed, q.one_rtt
                 ));
             }
+        }
+        if let Some(d) = &self.dtls {
+            let report = d.report();
+            if report.retransmitted_messages > 0 {
+                h.warnings.push(format!(
+                    "DTLS: {} retransmitted handshake messages or ChangeCipherSpecs (flights resent), not shown again",
+                    report.retransmitted_messages
+                ));
+            }
+            h.dtls = Some(Box::new(report));
         }
         if h.finished_verified == Some(false) {
             h.warnings
@@ -288,6 +302,7 @@ impl Flow {
             early_gaps: Vec::new(),
             charged: 0,
             quic: None,
+            dtls: None,
         }
     }
 
@@ -303,6 +318,7 @@ impl Flow {
             .saturating_add(held)
             .saturating_add(early_gaps)
             .saturating_add(self.tls.as_ref().map_or(0, |t| t.crypto.buffered_bytes()))
+            .saturating_add(self.tls.as_ref().and_then(|t| t.dtls.as_ref()).map_or(0, |d| d.buffered_bytes()))
     }
 
     /// Brings the flow's charge in [`Shared::tls_buffered`] up to date.
@@ -375,7 +391,7 @@ impl Flow {
             syn_seen: self.syn_seen,
             roles_from,
             tls_seen,
-            transport: self.quic.as_ref().map(|_| "quic"),
+            transport: self.quic.as_ref().map(|_| "quic").or(self.dtls.map(|_| "dtls")),
             quic: self.quic.as_deref().map(|q| {
                 Box::new(QuicConnection {
                     version: q.version,
@@ -397,6 +413,7 @@ impl Flow {
             ocsp_expected: false,
             crypto: Box::new(decrypt::ConnCrypto::new()),
             quic: self.quic.as_ref().map(|_| Box::<QuicSeen>::default()),
+            dtls: self.dtls.map(|cap| Box::new(super::dtls::DtlsSeen::new(cap.get() as usize))),
         }));
         for gap in std::mem::take(&mut self.early_gaps) {
             if let Some(tls) = self.tls.as_mut() {

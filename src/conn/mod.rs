@@ -29,6 +29,7 @@
 )]
 
 pub mod decrypt;
+mod dtls;
 mod emit;
 pub mod events;
 mod flow;

@@ -42,6 +42,7 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
             _ => "Server answers the hello (the message did not decode).".into(),
         },
         K::HelloRetryRequest => hello_retry_role(m),
+        K::HelloVerifyRequest => hello_verify_role(m),
         K::Certificate => certificate_role(m, from_client),
         K::ServerKeyExchange => server_key_exchange_role(m),
         K::CertificateRequest => {
@@ -134,8 +135,7 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
         | K::Sslv2Unknown
         | K::Sslv2EncryptedRecord => format!("SSLv2 message {}: SSL 2.0 is broken and must not be used.", m.name),
         // Messages with no sentence of their own.
-        K::HelloVerifyRequest
-        | K::RequestConnectionId
+        K::RequestConnectionId
         | K::NewConnectionId
         | K::ClientCertificateRequest
         | K::CertificateUrl
@@ -169,6 +169,13 @@ fn client_hello_role(story: &Story, ch: &ClientHello) -> String {
         let _ = write!(s, ", ALPN {}", story.alpn_offered.join(","));
     }
     s.push_str("; its random is the first input to the session keys.");
+    if let Some(cookie) = ch.cookie.as_deref().filter(|c| !c.is_empty()) {
+        let _ = write!(
+            s,
+            " It echoes the server's {}-byte cookie (HelloVerifyRequest): the server now knows the client receives at its address.",
+            cookie.len() / 2
+        );
+    }
     let key_shares = extensions::key_share_groups(&ch.extensions).unwrap_or_default();
     let shares: Vec<Name> = key_shares.into_iter().filter(|g| !registry::is_grease(*g)).map(group_name).collect();
     if !shares.is_empty() {
@@ -223,6 +230,17 @@ fn server_hello_role(story: &Story, sh: &ServerHello) -> String {
         let _ = write!(s, " ALPN: {a}.");
     }
     s
+}
+
+/// DTLS's cookie exchange (RFC 6347 4.2.1).
+fn hello_verify_role(m: &MessageEvent) -> String {
+    let length = match &m.body {
+        Some(HandshakeBody::HelloVerifyRequest { hello_verify_request }) => hello_verify_request.cookie_length,
+        _ => 0,
+    };
+    format!(
+        "Server asks the client to prove it receives at its address (DTLS HelloVerifyRequest): the client must send its ClientHello again echoing this {length}-byte cookie before the server keeps any state; the Finished transcript starts at that second ClientHello."
+    )
 }
 
 fn hello_retry_role(m: &MessageEvent) -> String {

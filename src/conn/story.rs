@@ -708,6 +708,7 @@ impl Story {
             },
             key_derivation: None,
             keylog_lines: Vec::new(),
+            dtls: None,
         }
     }
 }

@@ -36,7 +36,13 @@ impl Ja4 {
             alpn_chars(ext_raw(&ch.extensions, ExtensionType::ApplicationLayerProtocolNegotiation));
         let head = format!(
             "{}{}{sni}{:02}{:02}{alpn_first}{alpn_last}",
-            if ch.over_quic { 'q' } else { 't' },
+            if ch.over_quic {
+                'q'
+            } else if crate::msgs::hello::is_dtls(ch.version) {
+                'd'
+            } else {
+                't'
+            },
             version_code(version(ch)),
             ciphers.len().min(99),
             exts.len().min(99),

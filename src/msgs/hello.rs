@@ -53,9 +53,34 @@ impl Serialize for RandomTime {
     }
 }
 
-/// DTLS versions are 0xfeXX (one's complement of the TLS numbering).
+/// DTLS versions are 0xfeXX (one's complement of the TLS numbering), and OpenSSL's
+/// pre-standard DTLS 1.0 is 0x0100.
 pub fn is_dtls(version: u16) -> bool {
-    version >> 8 == 0xfe
+    version >> 8 == 0xfe || version == 0x0100
+}
+
+/// The TLS version a DTLS version is built on (its PRF, key block and record protection): DTLS
+/// 1.0 is TLS 1.1's, 1.2 TLS 1.2's, 1.3 TLS 1.3's; other versions as they are.
+pub fn tls_equivalent(version: u16) -> u16 {
+    match version {
+        0xfeff | 0x0100 => 0x0302,
+        0xfefd => 0x0303,
+        0xfefc => 0x0304,
+        v => v,
+    }
+}
+
+/// A DTLS handshake message as its Finished transcript hashes it (RFC 6347 4.2.6): the TLS
+/// form's type and length, then message_seq, a fragment offset of 0 and the whole length.
+pub fn dtls_transcript_form(raw: &[u8], message_seq: u16) -> Vec<u8> {
+    let (header, body) = (raw.get(..4).unwrap_or_default(), raw.get(4..).unwrap_or_default());
+    let mut out = Vec::with_capacity(raw.len().saturating_add(8));
+    out.extend_from_slice(header);
+    out.extend_from_slice(&message_seq.to_be_bytes());
+    out.extend_from_slice(&[0, 0, 0]);
+    out.extend_from_slice(header.get(1..).unwrap_or_default());
+    out.extend_from_slice(body);
+    out
 }
 
 /// Serialized by hand (below): the names of the suites and compression methods are looked up

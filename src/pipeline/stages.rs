@@ -4,6 +4,7 @@
 
 use crate::conn::events::{Event, LinkTypeCount, SummaryEvent};
 use crate::conn::{ConnTracker, PacketContext};
+use crate::dtls::{DtlsConfig, DtlsTable};
 use crate::net::{NetConfig, NetDecoder, NetError, NetOutcome, TcpSegment, UdpDatagram};
 use crate::quic::{QuicConfig, QuicTable};
 use crate::source::Packet;
@@ -93,6 +94,7 @@ impl Front {
 pub(super) struct Back {
     flows: FlowTable,
     quic: QuicTable,
+    dtls: DtlsTable,
     pub(super) conns: ConnTracker,
     last_expire_secs: Option<i64>,
     now: Timestamp,
@@ -119,13 +121,21 @@ impl Back {
         self.maybe_expire(ctx);
     }
 
-    /// One UDP datagram: QUIC connections' packets go to the connection layer.
+    /// One UDP datagram: QUIC connections' packets and DTLS records go to the connection layer.
     pub(super) fn datagram(&mut self, d: &UdpDatagram<'_>, ctx: PacketContext) {
         if ctx.ts > self.now {
             self.now = ctx.ts;
         }
         self.last_frame = ctx.frame;
-        self.quic.datagram(d, ctx.ts, &mut self.conns.quic_input(ctx));
+        let conns = &mut self.conns;
+        // QUIC first: its long header sets the top bit, which no DTLS content type (20-25) has;
+        // the rest is DTLS when it starts like a DTLS record, else QUIC's (short headers).
+        let quic_long_header = d.payload.first().is_some_and(|b| b & 0x80 != 0);
+        if !quic_long_header && crate::dtls::looks_like_dtls(d.payload) {
+            self.dtls.datagram(d, ctx.ts, &mut |ev| conns.on_dtls_event(ev, ctx));
+        } else {
+            self.quic.datagram(d, ctx.ts, &mut conns.quic_input(ctx));
+        }
         self.maybe_expire(ctx);
     }
 
@@ -166,6 +176,7 @@ impl Back {
         self.quic.finish(&mut |ev| {
             conns.on_stream_event(ev.into(), ctx);
         });
+        self.dtls.finish(&mut |ev| conns.on_dtls_event(ev, ctx));
         self.conns.finish();
     }
 }
@@ -190,6 +201,7 @@ impl Stages {
             front: Front::new(budget.net_config(&cfg.net)),
             back: Back {
                 quic: QuicTable::new(budget.quic_config(&QuicConfig::default(), flows.idle_timeout_secs)),
+                dtls: DtlsTable::new(budget.dtls_config(&DtlsConfig::default(), flows.idle_timeout_secs)),
                 flows: FlowTable::new(flows),
                 conns,
                 last_expire_secs: None,

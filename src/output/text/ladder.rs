@@ -403,6 +403,17 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
                     text.push_str(p);
                 }
             }
+            // DTLS: the cookie a HelloVerifyRequest asked for, echoed.
+            if let Some(cookie) = ch.cookie.as_deref().filter(|c| !c.is_empty()) {
+                text.push_str(", cookie ");
+                push_decimal(text, (cookie.len() / 2) as u64);
+                text.push_str(" bytes");
+            }
+        }
+        Some(HandshakeBody::HelloVerifyRequest { hello_verify_request: hvr }) => {
+            text.push_str("cookie ");
+            push_decimal(text, hvr.cookie_length as u64);
+            text.push_str(" bytes");
         }
         Some(HandshakeBody::ServerHello { server_hello: sh }) => {
             if sh.hello_retry_request {
