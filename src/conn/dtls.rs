@@ -79,6 +79,7 @@ impl ConnTracker {
         match ev {
             DtlsEvent::Opened { stream, client, server, max_handshake_bytes } => {
                 self.shared.stats.flows = self.shared.stats.flows.saturating_add(1);
+                self.shared.stats.dtls_flows = self.shared.stats.dtls_flows.saturating_add(1);
                 let mut flow = Flow::new(client, server, false, pkt);
                 // Held as 32 bits: every flow pays for this field (the cap is far below 4 GiB).
                 flow.dtls = std::num::NonZeroU32::new(u32::try_from(max_handshake_bytes).unwrap_or(u32::MAX).max(1));

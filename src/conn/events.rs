@@ -273,8 +273,12 @@ pub struct LinkTypeCount {
 pub struct SummaryEvent {
     pub packets: u64,
     pub bytes: u64,
-    /// TCP and QUIC connections seen (QUIC's also in `quic`).
+    /// TCP, QUIC and DTLS connections seen (QUIC's also in `quic`, DTLS's in
+    /// `dtls_connections`).
     pub connections: u64,
+    /// Of `connections`, the DTLS ones.
+    #[serde(skip_serializing_if = "is_zero_count")]
+    pub dtls_connections: u64,
     pub tls_connections: u64,
     /// Flows reported because a gap hid their start before TLS could be recognised in them
     /// (`connection` events with `tls_seen` false), not counted in `tls_connections`.
@@ -326,6 +330,10 @@ pub struct SummaryEvent {
     /// QUIC connections and packets, when the run had any (`connections` counts them too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quic: Option<crate::quic::QuicStats>,
+}
+
+fn is_zero_count(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One `--rsa-key` in the run summary.

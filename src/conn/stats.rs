@@ -5,6 +5,8 @@ use super::events::HandshakeEvent;
 #[derive(Debug, Default, Clone)]
 pub struct ConnStats {
     pub flows: u64,
+    /// Of `flows`, the DTLS connections.
+    pub dtls_flows: u64,
     pub tls_connections: u64,
     pub messages: u64,
     pub gaps: u64,

@@ -266,6 +266,7 @@ impl Stages {
             packets: 0,
             bytes: 0,
             connections: s.flows,
+            dtls_connections: s.dtls_flows,
             tls_connections: s.tls_connections,
             unconfirmed_connections: s.unconfirmed_connections,
             messages: s.messages,

@@ -5,9 +5,13 @@ use colored::Colorize;
 
 pub(super) fn summary_text(text: &mut String, s: &SummaryEvent) {
     // `connections` counts QUIC connections too: the line names each transport's share.
-    let connections = match s.quic.as_ref().map_or(0, |q| q.connections) {
-        0 => format!("{} TCP connections", s.connections),
-        quic => format!("{} TCP and {quic} QUIC connections", s.connections.saturating_sub(quic)),
+    let (quic, dtls) = (s.quic.as_ref().map_or(0, |q| q.connections), s.dtls_connections);
+    let tcp = s.connections.saturating_sub(quic).saturating_sub(dtls);
+    let connections = match (quic, dtls) {
+        (0, 0) => format!("{} TCP connections", s.connections),
+        (quic, 0) => format!("{tcp} TCP and {quic} QUIC connections"),
+        (0, dtls) => format!("{tcp} TCP and {dtls} DTLS connections"),
+        (quic, dtls) => format!("{tcp} TCP, {quic} QUIC and {dtls} DTLS connections"),
     };
     text.push_str(&format!(
         "summary: {} packets, {connections}, {} TLS connections, {} messages, {} gaps ({} bytes), {} malformed packets\n",
