@@ -489,6 +489,31 @@ fn sigterm_restores_the_terminal() {
 }
 
 #[test]
+fn write_keylog_works_with_the_explorer() {
+    let dir = temp_dir("write-keylog");
+    let capture = common::fixture("tls12-rsa-kx.pcap");
+    let key = common::repo().join("fixtures/certs/server-rsa.key");
+    let written = dir.join("written.keys");
+    let args = [
+        "read",
+        "--tui",
+        capture.to_str().expect("utf-8"),
+        "--rsa-key",
+        key.to_str().expect("utf-8"),
+        "--write-keylog",
+        written.to_str().expect("utf-8"),
+    ];
+    let mut tui = Tui::spawn(&dir, 200, 30, &args);
+    tui.wait_text("Fin✓");
+    tui.send("q");
+    let exit = tui.wait_exit();
+    assert_eq!(exit.exit_code(), 0, "{exit:?}\n{}", tui.dump());
+    let text = std::fs::read_to_string(&written).expect("the key log is written");
+    assert!(text.starts_with("CLIENT_RANDOM "), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn tui_needs_a_terminal() {
     let (pcap, keylog) = mixed();
     let out = Command::new(BIN)

@@ -253,9 +253,19 @@ fn run_tui(
     trust: Option<Arc<crate::certs::TrustStore>>,
 ) -> i32 {
     let (tx, rx) = std::sync::mpsc::channel();
-    let sink = TuiSink::new(tx.clone(), Arc::clone(&stop));
+    let keylog_failed = Arc::new(AtomicBool::new(false));
+    let mut sink: Box<dyn Sink + Send> = Box::new(TuiSink::new(tx.clone(), Arc::clone(&stop)));
+    if let Some(path) = &args.keys.write_keylog {
+        match super::keylog::KeyLogWriter::create(sink, path, keylog_failed.clone()) {
+            Ok(w) => sink = Box::new(w),
+            Err(e) => {
+                warn(&e);
+                return exit::OUTPUT;
+            }
+        }
+    }
     let budget = args.limits.memory_limit;
-    let mut pipeline = pipeline_for(&sink, false, budget);
+    let mut pipeline = pipeline_for(sink.as_ref(), false, budget);
     if let Some(store) = trust {
         pipeline.set_trust(store);
     }
@@ -267,7 +277,7 @@ fn run_tui(
             return exit::INPUT;
         }
     };
-    pipeline.secrets_out(args.keys.show_secrets, false);
+    pipeline.secrets_out(args.keys.show_secrets, args.keys.write_keylog.is_some());
     for key in &rsa_keys {
         pipeline.add_rsa_key(key.clone());
     }
@@ -278,8 +288,7 @@ fn run_tui(
     let progress = Arc::new(SharedProgress::default());
     progress.dropped.store(0, Ordering::Relaxed);
     let hooks = LiveHooks { keep: Some(Arc::clone(&ring)), progress: Some(Arc::clone(&progress)) };
-    let mut live =
-        Live { args, source, pipeline, sink: Box::new(sink), file, follower, packets: 0, capture_error: None, hooks };
+    let mut live = Live { args, source, pipeline, sink, file, follower, packets: 0, capture_error: None, hooks };
     let warnings = super::tui::WarningsToExplorer::start(tx);
     let session = crate::tui::Session {
         updates: rx,
@@ -308,9 +317,10 @@ fn run_tui(
                     Some(KernelCounters { packets_received: kernel.received, packets_dropped: kernel.dropped });
                 summary.input_error = live.capture_error.as_ref().map(|e| e.to_string());
                 certs_failed = finish_certificates(&mut summary, certs_unusable);
+                super::keylog::report_rsa_keys(&summary);
                 write_summary(live.sink.as_mut(), true, summary)
             });
-            let file_failed = live.file.close();
+            let file_failed = live.file.close() || keylog_failed.load(Ordering::Relaxed);
             (written, live.capture_error.map(|e| e.to_string()), file_failed || certs_failed)
         });
         let ui = crate::tui::run(session);

@@ -100,7 +100,17 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
     };
     let (tx, rx) = std::sync::mpsc::channel();
     let quit = Arc::new(AtomicBool::new(false));
-    let mut sink = TuiSink::new(tx.clone(), Arc::clone(&quit));
+    let keylog_failed = Arc::new(AtomicBool::new(false));
+    let mut sink: Box<dyn crate::output::Sink + Send> = Box::new(TuiSink::new(tx.clone(), Arc::clone(&quit)));
+    if let Some(path) = &args.keys.write_keylog {
+        match super::keylog::KeyLogWriter::create(sink, path, keylog_failed.clone()) {
+            Ok(w) => sink = Box::new(w),
+            Err(e) => {
+                warn(&e);
+                return exit::OUTPUT;
+            }
+        }
+    }
     let budget = args.limits.memory_limit;
     let mut pipeline = crate::pipeline::Pipeline::new(crate::pipeline::PipelineConfig {
         parallel: decode_in_parallel(args.threads),
@@ -168,14 +178,17 @@ pub(super) fn read(args: &ReadArgs) -> i32 {
                 PacketOrigin::File(_) => None,
             };
             let hooks = Hooks { stop: Some(&quit), keep, progress: Some(&progress) };
-            let written = trace(&mut source, &mut pipeline, &mut sink, args, &mut embedded, &mut input_error, &hooks)
-                .and_then(|()| {
-                    let mut summary = pipeline.summary();
-                    summary.input_error = input_error.as_ref().map(|e| e.to_string());
-                    certs_failed = finish_certificates(&mut summary, certs_unusable);
-                    write_summary(&mut sink, true, summary)
-                });
-            (written, input_error.map(|e| e.to_string()), certs_failed)
+            let written =
+                trace(&mut source, &mut pipeline, sink.as_mut(), args, &mut embedded, &mut input_error, &hooks)
+                    .and_then(|()| {
+                        let mut summary = pipeline.summary();
+                        summary.input_error = input_error.as_ref().map(|e| e.to_string());
+                        certs_failed = finish_certificates(&mut summary, certs_unusable);
+                        super::keylog::report_rsa_keys(&summary);
+                        write_summary(sink.as_mut(), true, summary)
+                    });
+            let lost = certs_failed || keylog_failed.load(std::sync::atomic::Ordering::Relaxed);
+            (written, input_error.map(|e| e.to_string()), lost)
         });
         let ui = crate::tui::run(session);
         quit.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -403,7 +403,15 @@ impl ConnCrypto {
                 }
             }
         }
-        if kind == H::ClientKeyExchange && from_client && self.master.is_none() && !store.rsa_keys.is_empty() {
+        // A ClientKeyExchange means a full handshake: a master secret guessed from an offered
+        // session or ticket (which the server then turned down) is not this one's.
+        let guessed =
+            self.kx.as_ref().and_then(|kx| kx.derivation.as_ref()).is_some_and(|d| d.secret_from == "resumed_session");
+        if kind == H::ClientKeyExchange
+            && from_client
+            && (self.master.is_none() || guessed)
+            && !store.rsa_keys.is_empty()
+        {
             // After the transcript has it: the extended master secret hashes up to it.
             self.open_premaster(store, body);
         }
@@ -626,7 +634,13 @@ impl ConnCrypto {
                 self.kx_state().derivation = Some(derivation);
                 return;
             }
-            None => return,
+            None => {
+                let note = "the ClientKeyExchange holds no well-formed encrypted premaster".to_string();
+                self.reason = Some(note.clone());
+                derivation.note = Some(note);
+                self.kx_state().derivation = Some(derivation);
+                return;
+            }
         };
         *used = used.saturating_add(1);
         let premaster_version = premaster.get(..2).and_then(|v| <[u8; 2]>::try_from(v).ok()).map(u16::from_be_bytes);

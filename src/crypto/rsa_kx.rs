@@ -77,9 +77,8 @@ fn parse(bytes: &[u8], password: Option<&str>) -> Result<RsaPrivateKey, String> 
         Some(pem) if pem.contains("BEGIN RSA PRIVATE KEY") => {
             RsaPrivateKey::from_pkcs1_pem(pem).map_err(|e| format!("not a valid PKCS#1 RSA key: {e}"))
         }
-        Some(pem) if pem.contains("BEGIN PRIVATE KEY") => {
-            RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| format!("not an RSA private key (PKCS#8): {e}"))
-        }
+        Some(pem) if pem.contains("BEGIN PRIVATE KEY") => RsaPrivateKey::from_pkcs8_pem(pem)
+            .map_err(|_| "not an RSA private key (a PKCS#8 key of another algorithm, such as EC?)".to_string()),
         Some(_) => Err("no RSA PRIVATE KEY or PRIVATE KEY block in this PEM file".into()),
         None => RsaPrivateKey::from_pkcs8_der(bytes)
             .or_else(|_| RsaPrivateKey::from_pkcs1_der(bytes))

@@ -352,10 +352,18 @@ impl App {
     /// New and changed rows from the run (held while the display is paused).
     pub fn add_rows(&mut self, rows: Vec<Row>) {
         if self.paused {
-            self.held.extend(rows);
+            // A later update of a connection replaces the one held.
+            for row in rows {
+                match self.held.iter_mut().find(|h| h.conn == row.conn) {
+                    Some(h) => *h = row,
+                    None => self.held.push(row),
+                }
+            }
             return;
         }
-        let appending_in_order = matches!(self.sort, Column::Number | Column::Start) && !self.descending;
+        // Rows arrive in connection number order (not always in start order: a flow is
+        // numbered when TLS is seen in it).
+        let appending_in_order = self.sort == Column::Number && !self.descending;
         let filtering = !self.query.is_empty() || self.failed_only;
         for row in rows {
             self.failed_rows += usize::from(row.failed());

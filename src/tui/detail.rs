@@ -13,6 +13,7 @@ use crate::source::file::FileSource;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The keys a run decrypts with, to decrypt a connection again.
 #[derive(Clone, Debug, Default)]
@@ -53,37 +54,85 @@ pub enum Extent {
 /// Traces the connection of `row` again from `origin`. Never fails: what went wrong is the
 /// detail's `note`.
 pub fn trace_connection(row: &Row, origin: &PacketOrigin, keys: &Keys, extent: Extent) -> ConnDetail {
+    trace_connection_until(row, origin, keys, extent, &AtomicBool::new(false))
+}
+
+/// [`trace_connection`], giving up as soon as `stop` is set (the explorer quits).
+pub fn trace_connection_until(
+    row: &Row,
+    origin: &PacketOrigin,
+    keys: &Keys,
+    extent: Extent,
+    stop: &AtomicBool,
+) -> ConnDetail {
     let mut one = OneConnection::new(row, keys);
     one.all_packets = extent == Extent::AllPackets;
+    let mut note = None;
+    let mut step = |pkt: Packet<'_>| {
+        if stop.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { one.packet(pkt) }
+    };
     match origin {
         PacketOrigin::File(path) => match FileSource::open(path) {
             Ok(mut source) => loop {
-                match source.next_with(|pkt| one.packet(pkt)) {
+                match source.next_with(&mut step) {
                     Ok(Some(ControlFlow::Continue(()))) => {}
                     Ok(Some(ControlFlow::Break(()))) | Ok(None) => break,
                     Err(e) => {
-                        one.note = Some(e.to_string());
+                        note = Some(e.to_string());
                         break;
                     }
                 }
             },
-            Err(e) => one.note = Some(e.to_string()),
+            Err(e) => note = Some(e.to_string()),
         },
-        PacketOrigin::Kept(ring) => match ring.lock() {
-            Ok(ring) => {
-                if ring.first_kept().is_none_or(|first| first > row.first_frame) {
-                    one.note = Some(format!(
-                        "the start of this connection was dropped from memory ({} older frames dropped, \
-                         --memory-limit sets how many are kept)",
-                        ring.dropped
-                    ));
+        PacketOrigin::Kept(ring) => {
+            // The connection's frames are copied out first: the capture goes on pushing frames
+            // into the ring, and must not wait for a whole trace.
+            let frames = match ring.lock() {
+                Ok(ring) => {
+                    if ring.first_kept().is_none_or(|first| first > row.first_frame) {
+                        note = Some(format!(
+                            "the start of this connection was dropped from memory ({} older frames dropped, \
+                             --memory-limit sets how many are kept)",
+                            ring.dropped
+                        ));
+                    }
+                    frames_of(&ring, row)
                 }
-                ring.each_from(row.first_frame, &mut |pkt| one.packet(pkt));
+                Err(_) => {
+                    note = Some("frames unavailable".into());
+                    Vec::new()
+                }
+            };
+            for f in &frames {
+                if step(f.packet()).is_break() {
+                    break;
+                }
             }
-            Err(_) => one.note = Some("frames unavailable".into()),
-        },
+        }
     }
+    one.note = note.or(one.note.take());
     one.finish()
+}
+
+/// The kept frames of `row`'s connection (by its two addresses), from its first frame on.
+fn frames_of(ring: &super::frames::FrameRing, row: &Row) -> Vec<Frame> {
+    let [a, b] = [row.client, row.server];
+    let between = |src, dst| (src == a && dst == b) || (src == b && dst == a);
+    let mut net = NetDecoder::new(NetConfig::default());
+    let mut out = Vec::new();
+    ring.each_from(row.first_frame, &mut |pkt| {
+        let ours = match net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+            Ok(NetOutcome::Tcp(seg)) => between(seg.src, seg.dst),
+            Ok(NetOutcome::Udp(d)) => between(d.src, d.dst),
+            _ => false,
+        };
+        if ours {
+            out.push(Frame::of(&pkt));
+        }
+        ControlFlow::Continue(())
+    });
+    out
 }
 
 struct OneConnection {

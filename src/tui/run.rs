@@ -3,7 +3,7 @@
 //! ends: `q`, `Ctrl-C`, SIGTERM, an error, or a panic.
 
 use super::app::{Action, App};
-use super::detail::{ConnDetail, Extent, Keys, trace_connection};
+use super::detail::{ConnDetail, Extent, Keys, trace_connection_until};
 use super::frames::PacketOrigin;
 use super::model::Row;
 use super::sink::Update;
@@ -81,9 +81,12 @@ enum Purpose {
 
 /// Runs the explorer until the user quits (or `quit` is set by a signal).
 pub fn run(session: Session) -> io::Result<()> {
-    // A panic restores the terminal before its message is printed.
+    // A panic restores the terminal before its message is printed, and ends the explorer (a
+    // panic on another thread too: the loop sees `quit`).
     let previous = std::panic::take_hook();
+    let quit_on_panic = Arc::clone(&session.quit);
     std::panic::set_hook(Box::new(move |info| {
+        quit_on_panic.store(true, Ordering::SeqCst);
         restore();
         previous(info);
     }));
@@ -98,9 +101,10 @@ pub fn run(session: Session) -> io::Result<()> {
     let (res_tx, res_rx) = std::sync::mpsc::channel::<(Row, Purpose, ConnDetail)>();
     let origin = session.origin.clone();
     let keys = session.keys.clone();
+    let quit = Arc::clone(&session.quit);
     let helper = std::thread::Builder::new()
         .name("tlstrace-detail".into())
-        .spawn(move || detail_helper(req_rx, res_tx, origin, keys))?;
+        .spawn(move || detail_helper(req_rx, res_tx, origin, keys, quit))?;
 
     let mut app = App::new(session.live, session.color, session.ascii);
     if let Err(e) = app.apply_filter(&session.filter) {
@@ -118,6 +122,7 @@ fn detail_helper(
     results: Sender<(Row, Purpose, ConnDetail)>,
     origin: PacketOrigin,
     keys: Keys,
+    quit: Arc<AtomicBool>,
 ) {
     while let Ok(first) = requests.recv() {
         // Connections opened and left while one was traced are not traced at all: only the
@@ -129,7 +134,7 @@ fn detail_helper(
             if purpose == Purpose::Open && Some(i) != last_open {
                 continue;
             }
-            if !trace_one(&results, row, purpose, &origin, &keys) {
+            if !trace_one(&results, row, purpose, &origin, &keys, &quit) {
                 return;
             }
         }
@@ -143,9 +148,10 @@ fn trace_one(
     purpose: Purpose,
     origin: &PacketOrigin,
     keys: &Keys,
+    quit: &AtomicBool,
 ) -> bool {
     let extent = if purpose == Purpose::Export { Extent::AllPackets } else { Extent::Events };
-    let detail = trace_connection(&row, origin, keys, extent);
+    let detail = trace_connection_until(&row, origin, keys, extent, quit);
     results.send((row, purpose, detail)).is_ok()
 }
 

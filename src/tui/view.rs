@@ -53,7 +53,8 @@ pub fn ascii_fold(text: &str) -> String {
             'µ' => 'u',
             '█' => '#',
             '▸' => '+',
-            '▾' => '-',
+            '▾' => 'v',
+            '▴' => '^',
             c if c.is_ascii() => c,
             _ => '?',
         })
