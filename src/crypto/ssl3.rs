@@ -66,20 +66,7 @@ pub fn key_block(
     let iv_len = suite.fixed_iv_len;
     let total = 2 * (suite.mac_key_len + suite.key_len + iv_len);
     let block = md5_sha_expand(master_secret, &[server_random, client_random], total)?;
-    let mut rest = block.as_slice();
-    let mut take = |n: usize| -> Option<Vec<u8>> {
-        let (head, tail) = rest.split_at_checked(n)?;
-        rest = tail;
-        Some(head.to_vec())
-    };
-    let mut kb = KeyBlock {
-        client_mac_key: take(suite.mac_key_len)?,
-        server_mac_key: take(suite.mac_key_len)?,
-        client_key: take(suite.key_len)?,
-        server_key: take(suite.key_len)?,
-        client_iv: take(iv_len)?,
-        server_iv: take(iv_len)?,
-    };
+    let mut kb = KeyBlock::split(&block, suite, iv_len)?;
     if suite.cipher.is_export() {
         // final_client_write_key = MD5(client_write_key + client_random + server_random), the
         // server's with the randoms swapped; the IVs are MD5 of the randoms alone.

@@ -124,6 +124,26 @@ pub struct KeyBlock {
     pub server_iv: Vec<u8>,
 }
 
+impl KeyBlock {
+    /// Cuts a key block into its parts, in the order of RFC 5246 6.3 (SSL 3.0's is the same).
+    pub fn split(block: &[u8], suite: &SuiteParams, iv_len: usize) -> Option<KeyBlock> {
+        let mut rest = block;
+        let mut take = |n: usize| -> Option<Vec<u8>> {
+            let (head, tail) = rest.split_at_checked(n)?;
+            rest = tail;
+            Some(head.to_vec())
+        };
+        Some(KeyBlock {
+            client_mac_key: take(suite.mac_key_len)?,
+            server_mac_key: take(suite.mac_key_len)?,
+            client_key: take(suite.key_len)?,
+            server_key: take(suite.key_len)?,
+            client_iv: take(iv_len)?,
+            server_iv: take(iv_len)?,
+        })
+    }
+}
+
 impl std::fmt::Debug for KeyBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyBlock")
@@ -200,21 +220,7 @@ pub fn key_block_with(
     seed.extend_from_slice(server_random);
     seed.extend_from_slice(client_random);
     let block = prf.expand(b"key expansion", &seed, total)?;
-
-    let mut rest = block.as_slice();
-    let mut take = |n: usize| -> Option<Vec<u8>> {
-        let (head, tail) = rest.split_at_checked(n)?;
-        rest = tail;
-        Some(head.to_vec())
-    };
-    let mut kb = KeyBlock {
-        client_mac_key: take(suite.mac_key_len)?,
-        server_mac_key: take(suite.mac_key_len)?,
-        client_key: take(suite.key_len)?,
-        server_key: take(suite.key_len)?,
-        client_iv: take(iv_len)?,
-        server_iv: take(iv_len)?,
-    };
+    let mut kb = KeyBlock::split(&block, suite, iv_len)?;
     if suite.cipher.is_export() {
         expand_export(&mut kb, suite, version, client_random, server_random)?;
     }
