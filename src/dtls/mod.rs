@@ -29,12 +29,10 @@ pub mod handshake;
 #[cfg(test)]
 mod tests;
 
-use crate::fast_map::FastMap;
 use crate::msgs::reader::Reader;
-use crate::net::UdpDatagram;
+use crate::net::{UdpConns, UdpDatagram, UdpKey};
 use crate::tcp::{EndReason, Side};
 use crate::time::Timestamp;
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 /// Stream ids of DTLS connections have this bit set (QUIC's is the one above), so they never
@@ -153,33 +151,18 @@ pub struct DtlsStats {
     pub malformed_datagrams: u64,
 }
 
-struct Conn {
-    id: u64,
-    last_seen: Timestamp,
-}
-
 /// The DTLS connections of a run.
 pub struct DtlsTable {
     cfg: DtlsConfig,
-    /// By (client, server).
-    conns: FastMap<(SocketAddr, SocketAddr), Conn>,
-    /// Creation order, for eviction when full (entries of gone connections are skipped).
-    order: VecDeque<((SocketAddr, SocketAddr), u64)>,
-    next_id: u64,
-    last_expire: Option<i64>,
+    /// No state of its own per connection: the records go up as they come.
+    conns: UdpConns<()>,
     stats: DtlsStats,
 }
 
 impl DtlsTable {
     pub fn new(cfg: DtlsConfig) -> Self {
-        DtlsTable {
-            cfg,
-            conns: FastMap::default(),
-            order: VecDeque::new(),
-            next_id: 0,
-            last_expire: None,
-            stats: DtlsStats::default(),
-        }
+        let conns = UdpConns::new(cfg.max_connections, cfg.idle_timeout_secs, STREAM_ID_BIT);
+        DtlsTable { cfg, conns, stats: DtlsStats::default() }
     }
 
     pub fn config(&self) -> &DtlsConfig {
@@ -197,17 +180,16 @@ impl DtlsTable {
     /// One UDP datagram. Datagrams that are not DTLS of a known connection, nor the start of a
     /// handshake, leave no state.
     pub fn datagram(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn FnMut(DtlsEvent<'_>)) {
-        self.expire(ts, out);
+        self.conns.expire(ts, &mut |stream| out(DtlsEvent::Closed { stream, reason: EndReason::Timeout }));
         let (records, whole) = records(d.payload);
-        let (key, from) = if self.conns.contains_key(&(d.src, d.dst)) {
-            ((d.src, d.dst), Side::Initiator)
-        } else if self.conns.contains_key(&(d.dst, d.src)) {
-            ((d.dst, d.src), Side::Responder)
-        } else {
-            let Some(client_sent) = opens(&records, whole) else { return };
-            let key = if client_sent { (d.src, d.dst) } else { (d.dst, d.src) };
-            self.open(key, ts, out);
-            (key, if client_sent { Side::Initiator } else { Side::Responder })
+        let (key, from) = match self.conns.find(d.src, d.dst) {
+            Some((key, from_client)) => (key, if from_client { Side::Initiator } else { Side::Responder }),
+            None => {
+                let Some(client_sent) = opens(&records, whole) else { return };
+                let key = if client_sent { (d.src, d.dst) } else { (d.dst, d.src) };
+                self.open(key, ts, out);
+                (key, if client_sent { Side::Initiator } else { Side::Responder })
+            }
         };
         let Some(conn) = self.conns.get_mut(&key) else { return };
         conn.last_seen = ts;
@@ -222,57 +204,20 @@ impl DtlsTable {
         }
     }
 
-    fn open(&mut self, key: (SocketAddr, SocketAddr), ts: Timestamp, out: &mut dyn FnMut(DtlsEvent<'_>)) {
-        while self.conns.len() >= self.cfg.max_connections.max(1) {
-            let Some((old, id)) = self.order.pop_front() else { break };
-            if self.conns.get(&old).is_some_and(|c| c.id == id) && self.conns.remove(&old).is_some() {
-                self.stats.connections_evicted = self.stats.connections_evicted.saturating_add(1);
-                out(DtlsEvent::Closed { stream: id, reason: EndReason::Evicted });
-            }
-        }
-        self.next_id = self.next_id.saturating_add(1);
-        let id = STREAM_ID_BIT | self.next_id;
+    fn open(&mut self, key: UdpKey, ts: Timestamp, out: &mut dyn FnMut(DtlsEvent<'_>)) {
+        let stats = &mut self.stats;
+        let stream = self.conns.open(key, ts, |_| (), &mut |id| {
+            stats.connections_evicted = stats.connections_evicted.saturating_add(1);
+            out(DtlsEvent::Closed { stream: id, reason: EndReason::Evicted });
+        });
         self.stats.connections = self.stats.connections.saturating_add(1);
         let max_handshake_bytes = self.cfg.max_handshake_bytes;
-        out(DtlsEvent::Opened { stream: id, client: key.0, server: key.1, max_handshake_bytes });
-        self.conns.insert(key, Conn { id, last_seen: ts });
-        self.order.push_back((key, id));
-        // The queue only grows by lazily skipped entries: compact it when they dominate.
-        if self.order.len() > self.conns.len().saturating_mul(2).saturating_add(64) {
-            let conns = &self.conns;
-            self.order.retain(|(key, id)| conns.get(key).is_some_and(|c| c.id == *id));
-        }
-    }
-
-    /// Closes connections idle for longer than the timeout (checked once per capture second).
-    fn expire(&mut self, now: Timestamp, out: &mut dyn FnMut(DtlsEvent<'_>)) {
-        if self.last_expire.is_some_and(|s| now.secs <= s) {
-            return;
-        }
-        self.last_expire = Some(now.secs);
-        let timeout = i64::try_from(self.cfg.idle_timeout_secs).unwrap_or(i64::MAX);
-        let mut idle: Vec<(u64, (SocketAddr, SocketAddr))> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| now.secs.saturating_sub(c.last_seen.secs) > timeout)
-            .map(|(k, c)| (c.id, *k))
-            .collect();
-        idle.sort_unstable();
-        for (id, key) in idle {
-            self.conns.remove(&key);
-            out(DtlsEvent::Closed { stream: id, reason: EndReason::Timeout });
-        }
+        out(DtlsEvent::Opened { stream, client: key.0, server: key.1, max_handshake_bytes });
     }
 
     /// End of capture: closes every connection, in order of creation.
     pub fn finish(&mut self, out: &mut dyn FnMut(DtlsEvent<'_>)) {
-        let mut ids: Vec<u64> = self.conns.values().map(|c| c.id).collect();
-        ids.sort_unstable();
-        self.conns.clear();
-        self.order.clear();
-        for id in ids {
-            out(DtlsEvent::Closed { stream: id, reason: EndReason::CaptureEnd });
-        }
+        self.conns.finish(&mut |stream| out(DtlsEvent::Closed { stream, reason: EndReason::CaptureEnd }));
     }
 }
 

@@ -23,6 +23,8 @@ mod tcp_header;
 #[cfg(test)]
 mod tests;
 mod tunnel;
+pub mod udp_conns;
+pub use udp_conns::{UdpConn, UdpConns, UdpKey};
 
 pub use link::{is_supported_link, linktype};
 

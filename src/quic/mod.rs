@@ -33,12 +33,10 @@ pub mod stream;
 #[cfg(test)]
 mod tests;
 
-use crate::fast_map::FastMap;
-use crate::net::UdpDatagram;
+use crate::net::{UdpConns, UdpDatagram};
 use crate::tcp::{EndReason, Side};
 use crate::time::Timestamp;
 use packet::{Framed, PacketKeys, PacketType};
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use stream::CryptoStream;
 
@@ -176,7 +174,6 @@ struct Conn {
     keys: [PacketKeys; 2],
     largest: [Option<u64>; 2],
     crypto: [CryptoStream; 2],
-    last_seen: Timestamp,
     server_cid: Option<Vec<u8>>,
     /// The client's Source Connection ID's length: the server's short headers carry it.
     client_cid_len: usize,
@@ -186,12 +183,7 @@ struct Conn {
 /// The QUIC connections of a run.
 pub struct QuicTable {
     cfg: QuicConfig,
-    /// By (client, server).
-    conns: FastMap<(SocketAddr, SocketAddr), Box<Conn>>,
-    /// Creation order, for eviction when full (entries of gone connections are skipped).
-    order: VecDeque<((SocketAddr, SocketAddr), u64)>,
-    next_id: u64,
-    last_expire: Option<i64>,
+    conns: UdpConns<Box<Conn>>,
     stats: QuicStats,
 }
 
@@ -208,14 +200,8 @@ fn hex(bytes: &[u8]) -> String {
 
 impl QuicTable {
     pub fn new(cfg: QuicConfig) -> Self {
-        QuicTable {
-            cfg,
-            conns: FastMap::default(),
-            order: VecDeque::new(),
-            next_id: 0,
-            last_expire: None,
-            stats: QuicStats::default(),
-        }
+        let conns = UdpConns::new(cfg.max_connections, cfg.idle_timeout_secs, STREAM_ID_BIT);
+        QuicTable { cfg, conns, stats: QuicStats::default() }
     }
 
     pub fn stats(&self) -> &QuicStats {
@@ -229,20 +215,20 @@ impl QuicTable {
     /// One UDP datagram. Datagrams that are not QUIC of a known connection, nor a client
     /// Initial that opens, leave no state.
     pub fn datagram(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn QuicSink) {
-        self.expire(ts, out);
-        let (key, from) = if self.conns.contains_key(&(d.src, d.dst)) {
-            ((d.src, d.dst), Side::Initiator)
-        } else if self.conns.contains_key(&(d.dst, d.src)) {
-            ((d.dst, d.src), Side::Responder)
-        } else {
-            if !self.try_open(d, ts, out) {
-                return;
+        self.conns.expire(ts, &mut |stream| out.event(QuicEvent::Closed { stream, reason: EndReason::Timeout }));
+        let (key, from) = match self.conns.find(d.src, d.dst) {
+            Some((key, from_client)) => (key, if from_client { Side::Initiator } else { Side::Responder }),
+            None => {
+                if !self.try_open(d, ts, out) {
+                    return;
+                }
+                ((d.src, d.dst), Side::Initiator)
             }
-            ((d.src, d.dst), Side::Initiator)
         };
         self.stats.datagrams = self.stats.datagrams.saturating_add(1);
-        let Some(conn) = self.conns.get_mut(&key) else { return };
-        conn.last_seen = ts;
+        let Some(slot) = self.conns.get_mut(&key) else { return };
+        slot.last_seen = ts;
+        let conn = &mut slot.state;
         let cap = self.cfg.max_crypto_bytes;
         let mut rest = d.payload;
         while !rest.is_empty() {
@@ -263,17 +249,27 @@ impl QuicTable {
         if packet::open(&client_keys, &p, None).is_none() {
             return false;
         }
-        while self.conns.len() >= self.cfg.max_connections.max(1) {
-            let Some((key, id)) = self.order.pop_front() else { break };
-            if self.conns.get(&key).is_some_and(|c| c.id == id)
-                && let Some(c) = self.conns.remove(&key)
-            {
-                self.stats.connections_evicted = self.stats.connections_evicted.saturating_add(1);
-                out.event(QuicEvent::Closed { stream: c.id, reason: EndReason::Evicted });
-            }
-        }
-        self.next_id = self.next_id.saturating_add(1);
-        let id = STREAM_ID_BIT | self.next_id;
+        let stats = &mut self.stats;
+        let id = self.conns.open(
+            (d.src, d.dst),
+            ts,
+            |id| {
+                Box::new(Conn {
+                    id,
+                    version: p.version,
+                    keys: [client_keys, server_keys],
+                    largest: [None, None],
+                    crypto: [CryptoStream::default(), CryptoStream::default()],
+                    server_cid: None,
+                    client_cid_len: p.scid.len(),
+                    protected: None,
+                })
+            },
+            &mut |id| {
+                stats.connections_evicted = stats.connections_evicted.saturating_add(1);
+                out.event(QuicEvent::Closed { stream: id, reason: EndReason::Evicted });
+            },
+        );
         self.stats.connections = self.stats.connections.saturating_add(1);
         let info = QuicInfo {
             version: p.version,
@@ -282,56 +278,12 @@ impl QuicTable {
             client_cid: p.scid.to_vec(),
         };
         out.event(QuicEvent::Opened { stream: id, client: d.src, server: d.dst, info });
-        let conn = Conn {
-            id,
-            version: p.version,
-            keys: [client_keys, server_keys],
-            largest: [None, None],
-            crypto: [CryptoStream::default(), CryptoStream::default()],
-            last_seen: ts,
-            server_cid: None,
-            client_cid_len: p.scid.len(),
-            protected: None,
-        };
-        self.conns.insert((d.src, d.dst), Box::new(conn));
-        self.order.push_back(((d.src, d.dst), id));
-        // The queue only grows by lazily skipped entries: compact it when they dominate.
-        if self.order.len() > self.conns.len().saturating_mul(2).saturating_add(64) {
-            let conns = &self.conns;
-            self.order.retain(|(key, id)| conns.get(key).is_some_and(|c| c.id == *id));
-        }
         true
-    }
-
-    /// Closes connections idle for longer than the timeout (checked once per capture second).
-    fn expire(&mut self, now: Timestamp, out: &mut dyn QuicSink) {
-        if self.last_expire.is_some_and(|s| now.secs <= s) {
-            return;
-        }
-        self.last_expire = Some(now.secs);
-        let timeout = i64::try_from(self.cfg.idle_timeout_secs).unwrap_or(i64::MAX);
-        let mut idle: Vec<(u64, (SocketAddr, SocketAddr))> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| now.secs.saturating_sub(c.last_seen.secs) > timeout)
-            .map(|(k, c)| (c.id, *k))
-            .collect();
-        idle.sort_unstable();
-        for (id, key) in idle {
-            self.conns.remove(&key);
-            out.event(QuicEvent::Closed { stream: id, reason: EndReason::Timeout });
-        }
     }
 
     /// End of capture: closes every connection, in order of creation.
     pub fn finish(&mut self, out: &mut dyn FnMut(QuicEvent<'_>)) {
-        let mut ids: Vec<u64> = self.conns.values().map(|c| c.id).collect();
-        ids.sort_unstable();
-        self.conns.clear();
-        self.order.clear();
-        for id in ids {
-            out(QuicEvent::Closed { stream: id, reason: EndReason::CaptureEnd });
-        }
+        self.conns.finish(&mut |stream| out(QuicEvent::Closed { stream, reason: EndReason::CaptureEnd }));
     }
 }
 

@@ -273,7 +273,7 @@ fn a_flood_of_initials_with_random_ids_stays_within_the_table() {
         assert!(t.open_connections() <= 32);
     }
     assert_eq!(evicted, 1000 - 32);
-    assert!(t.order.len() <= 32 * 2 + 64);
+    assert!(t.conns.queued() <= 32 * 2 + 64);
     // Garbage on UDP leaves nothing behind.
     let mut t = QuicTable::new(QuicConfig::default());
     let garbage: Vec<u8> = (0..1200u32).map(|i| (i * 7) as u8 | 0xc0).collect();
