@@ -91,10 +91,10 @@ fn keyed_fixtures() -> Vec<(String, String)> {
         .filter_map(|line| {
             let cols: Vec<&str> = line.split('\t').collect();
             let (file, keylog) = (cols.first()?, cols.get(3)?);
-            // QUIC and DTLS packets that come before their secrets stay sealed: holding them
-            // for a growing key log is done for TCP only so far (issue 21).
-            let over_udp = file.starts_with("captures/quic-") || file.starts_with("captures/dtls");
-            (keylog.ends_with(".keylog") && !over_udp).then(|| (file.to_string(), keylog.to_string()))
+            // QUIC packets that come before their secrets stay sealed: holding them for a
+            // growing key log is done for TCP and DTLS only so far (issue 21).
+            let quic = file.starts_with("captures/quic-");
+            (keylog.ends_with(".keylog") && !quic).then(|| (file.to_string(), keylog.to_string()))
         })
         .collect()
 }

@@ -472,3 +472,75 @@ fn a_growing_key_log_decrypts_live_and_is_embedded_in_the_pcapng() {
     assert_eq!(handshakes.len(), 2);
     assert!(handshakes.iter().all(|h| h["finished_verified"] == true), "{replayed:?}");
 }
+
+/// `openssl s_server -dtls1_2` on 127.0.0.1:port (UDP) for one handshake, once it is accepting.
+fn start_dtls_server(port: u16, cert: &Path, key: &Path) -> Guard {
+    let mut child = Command::new("openssl")
+        .args(["s_server", "-dtls1_2", "-accept", &format!("127.0.0.1:{port}"), "-naccept", "1"])
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (rx, _) = lines_of(child.stdout.take().unwrap());
+    wait_for_line(&rx, "ACCEPT", Duration::from_secs(10), "openssl s_server -dtls1_2");
+    std::thread::spawn(move || while rx.recv().is_ok() {});
+    Guard(Some(child))
+}
+
+#[test]
+fn a_live_dtls_handshake_decrypts_with_a_growing_key_log() {
+    if let Some(why) = skip_reason(true) {
+        return skipped("live DTLS", why);
+    }
+    let dir = TempDir::new("dtls");
+    let (cert, key) = make_cert(&dir.0);
+    let port = free_port();
+    let keylog = dir.0.join("keys.log");
+    std::fs::write(&keylog, b"").unwrap();
+    let (port_text, keylog_text) = (port.to_string(), keylog.to_str().unwrap().to_string());
+    let (mut capture, out, err) =
+        start_capture(&["lo", "--json", "--port", &port_text, "--duration", "5", "--keylog", &keylog_text]);
+    let mut server = start_dtls_server(port, &cert, &key);
+    let client = Command::new("openssl")
+        .args(["s_client", "-dtls1_2", "-connect", &format!("127.0.0.1:{port}"), "-servername", SNI])
+        .args(["-keylogfile", &keylog_text])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut client = Guard(Some(client));
+    let status = client.wait_timeout(Duration::from_secs(15)).expect("s_client -dtls1_2 finishes");
+    assert!(status.success(), "s_client -dtls1_2: {status:?}");
+    let _ = server.wait_timeout(Duration::from_secs(5));
+    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    assert!(status.success(), "{stderr}");
+    let events = parse_ndjson(stdout.as_bytes());
+
+    let conns = of_kind(&events, "connection");
+    assert_eq!(conns.len(), 1, "{stdout}");
+    assert_eq!(conns[0]["transport"], "dtls");
+    assert_eq!(conns[0]["server"]["port"], port);
+    let msgs = messages_of(&events, &conns[0]["conn"]);
+    let names: Vec<&str> = msgs.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert!(
+        names.starts_with(&["ClientHello", "HelloVerifyRequest", "ClientHello", "ServerHello", "Certificate"]),
+        "{names:?}"
+    );
+    assert_eq!(names.iter().filter(|n| **n == "Finished").count(), 2, "{names:?}");
+    let handshakes = of_kind(&events, "handshake");
+    assert_eq!(handshakes.len(), 1, "{stdout}");
+    assert_eq!(handshakes[0]["version"], 0xfefd);
+    assert_eq!(handshakes[0]["finished_verified"], true, "{}", handshakes[0]);
+    assert_eq!(handshakes[0]["decryption"]["status"], "decrypted");
+    let summary = events.last().unwrap();
+    assert_eq!(summary["dtls_connections"], 1);
+    assert_eq!(summary["decryption"]["connections_without_secrets"], 0, "{summary}");
+}

@@ -90,10 +90,9 @@ impl ConnTracker {
                 f.on_dtls_record(from, record, pkt, &mut self.shared);
                 f.recharge(&mut self.shared);
             }
+            // Messages still waiting for a lost one are shown when the flow ends (`end_flow`),
+            // after any records held for a growing key log.
             DtlsEvent::Closed { stream, reason } => {
-                if let Some(f) = self.flows.get_mut(&stream) {
-                    f.flush_dtls(pkt, &mut self.shared);
-                }
                 self.on_stream_event(StreamEvent::Closed { stream, reason }, pkt);
             }
         }
@@ -115,6 +114,14 @@ impl Flow {
             };
             self.become_tls(from, hint, true, shared);
         }
+        if self.hold_dtls(from, &rec, pkt, shared) {
+            return;
+        }
+        self.dtls_record_now(from, rec, pkt, shared);
+    }
+
+    /// A record handled now (it arrived, or was held for its secrets until they did).
+    pub(super) fn dtls_record_now(&mut self, from: Side, rec: Record<'_>, pkt: PacketContext, shared: &mut Shared) {
         let Some(tls) = self.tls.as_mut() else { return };
         let direction = direction_of(tls.client_side, from);
         let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();

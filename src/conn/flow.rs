@@ -186,6 +186,7 @@ const MAX_EVICTED_EVENTS: u64 = 10_000;
 /// Replays what a flow still holds (without waiting any longer) and reports its end.
 pub(super) fn end_flow(shared: &mut Shared, mut f: Box<Flow>, reason: EndReason, pkt: PacketContext) {
     f.release_held(shared, true);
+    f.flush_dtls(pkt, shared);
     // A record or handshake message still incomplete when the flow ends is reported too.
     for side in [Side::Initiator, Side::Responder] {
         f.cut_short(side, pkt, "end", shared);

@@ -7,7 +7,7 @@ use super::flow::{Flow, direction_of, half_of};
 use super::{PacketContext, Shared};
 use crate::tcp::{EndReason, Side};
 use crate::time::Timestamp;
-use crate::tls;
+use crate::{dtls, tls};
 
 /// A record kept until its keys are known.
 pub(super) struct HeldRecord {
@@ -16,6 +16,8 @@ pub(super) struct HeldRecord {
     pub(super) version: u16,
     pub(super) payload: Vec<u8>,
     pub(super) pkt: PacketContext,
+    /// A DTLS record's epoch and sequence number (None: a TLS record over TCP).
+    pub(super) dtls: Option<(u16, u64)>,
 }
 
 /// How long (capture time) and how much a connection waits for its secrets.
@@ -36,18 +38,44 @@ impl Flow {
     /// Holds a record whose keys a growing key log has not delivered yet (or that queues
     /// behind held ones). False when it is to be handled now.
     pub(super) fn hold(&mut self, from: Side, rec: &tls::Record<'_>, pkt: PacketContext, shared: &mut Shared) -> bool {
+        let held = HeldRecord {
+            from,
+            content_type: rec.content_type,
+            version: rec.version,
+            payload: Vec::new(),
+            pkt,
+            dtls: None,
+        };
+        self.hold_record(held, rec.payload, shared)
+    }
+
+    /// [`Flow::hold`] for a DTLS record.
+    pub(super) fn hold_dtls(
+        &mut self,
+        from: Side,
+        rec: &dtls::Record<'_>,
+        pkt: PacketContext,
+        shared: &mut Shared,
+    ) -> bool {
+        let held = HeldRecord {
+            from,
+            content_type: rec.content_type,
+            version: rec.version,
+            payload: Vec::new(),
+            pkt,
+            dtls: Some((rec.epoch, rec.seq)),
+        };
+        self.hold_record(held, rec.payload, shared)
+    }
+
+    fn hold_record(&mut self, mut held: HeldRecord, payload: &[u8], shared: &mut Shared) -> bool {
         let Some(tls) = self.tls.as_mut() else { return false };
-        let waiting = shared.wait_for_keys && tls.crypto.awaiting_keys(&shared.keys, from == tls.client_side);
+        let waiting = shared.wait_for_keys && tls.crypto.awaiting_keys(&shared.keys, held.from == tls.client_side);
         if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES {
-            self.held_bytes = self.held_bytes.saturating_add(rec.payload.len());
-            self.held_since.get_or_insert(pkt.ts);
-            self.held.push_back(HeldRecord {
-                from,
-                content_type: rec.content_type,
-                version: rec.version,
-                payload: rec.payload.to_vec(),
-                pkt,
-            });
+            self.held_bytes = self.held_bytes.saturating_add(payload.len());
+            self.held_since.get_or_insert(held.pkt.ts);
+            held.payload = payload.to_vec();
+            self.held.push_back(held);
             return true;
         }
         if !self.held.is_empty() {
@@ -90,6 +118,12 @@ impl Flow {
             }
             let Some(h) = self.held.pop_front() else { return };
             self.held_bytes = self.held_bytes.saturating_sub(h.payload.len());
+            if let Some((epoch, seq)) = h.dtls {
+                let rec =
+                    dtls::Record { content_type: h.content_type, version: h.version, epoch, seq, payload: &h.payload };
+                self.dtls_record_now(h.from, rec, h.pkt, shared);
+                continue;
+            }
             let Some(tls) = self.tls.as_mut() else { return };
             let direction = direction_of(tls.client_side, h.from);
             let half = half_of(&mut self.half, h.from);
