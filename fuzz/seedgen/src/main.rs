@@ -191,6 +191,9 @@ fn main() {
         let keylog_path = captures.to_string() + "/" + &name + ".keylog";
         let keylog = fs::read(&keylog_path).map(|t| KeyLog::parse(&t).0).unwrap_or_default();
 
+        if name.starts_with("quic") || name.starts_with("dtls") {
+            udp_seeds(&mut seeds, path, &name);
+        }
         for conn in read_capture(path, &mut seeds, &name).iter().take(2) {
             if let Some(seed) = tcp_seed(conn) {
                 seeds.add("tcp_reassembly", &name, &seed);
@@ -360,4 +363,92 @@ fn decrypt_seeds(
         }
     }
     seeds.add("decrypt", name, &seed);
+}
+
+/// The UDP datagrams of a capture: (from the client, payload), the client being the sender of
+/// the first datagram.
+fn datagrams(path: &Path) -> Vec<(bool, Vec<u8>)> {
+    let mut source = FileSource::open(path.to_str().expect("utf-8 path")).expect("open fixture");
+    let mut net = NetDecoder::new(NetConfig::default());
+    let mut client = None;
+    let mut out = Vec::new();
+    while let Ok(Some(())) = source.next_with(|pkt| {
+        if let Ok(NetOutcome::Udp(d)) = net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+            let client = *client.get_or_insert(d.src);
+            out.push((d.src == client, d.payload.to_vec()));
+        }
+    }) {}
+    out
+}
+
+/// Seeds for the UDP targets from a QUIC or DTLS capture: its datagrams for `quic_packets`,
+/// its client Initials' CRYPTO frames for `quic_crypto`, its handshake records and their
+/// fragments for `dtls_fragments`.
+fn udp_seeds(seeds: &mut Seeds, path: &Path, name: &str) {
+    let datagrams = datagrams(path);
+    if name.starts_with("quic") {
+        let mut packets = Vec::new();
+        let mut crypto = vec![0x10, 0x00]; // cap 4096
+        for (from_client, payload) in datagrams.iter().take(12) {
+            packets.extend_from_slice(&[if *from_client { 0x00 } else { 0x80 }, 0]);
+            put_u16(&mut packets, payload.len());
+            packets.extend_from_slice(payload);
+            if *from_client {
+                crypto_frames(payload, &mut crypto);
+            }
+        }
+        seeds.add("quic_packets", name, &packets);
+        // The client's CRYPTO frames in reverse order too.
+        let frames: Vec<&[u8]> = crypto.get(2..).unwrap_or_default().chunks(5).collect();
+        let mut reversed = vec![0x10, 0x00];
+        frames.iter().rev().for_each(|f| reversed.extend_from_slice(f));
+        seeds.add("quic_crypto", name, &crypto);
+        seeds.add("quic_crypto", name, &reversed);
+        return;
+    }
+    let mut fragments = vec![1u8, 0x40, 0x00]; // reassembly, cap 16384
+    let mut record_seeds = 0;
+    for (_, payload) in datagrams.iter().take(12) {
+        let mut rest = payload.as_slice();
+        while let [ct, _, _, _, _, _, _, _, _, _, _, hi, lo, after @ ..] = rest {
+            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+            let Some((body, next)) = (len <= after.len()).then(|| after.split_at(len)) else { break };
+            rest = next;
+            if *ct != 22 {
+                continue;
+            }
+            // A few whole records each (the fragment sequence below has them all).
+            if record_seeds < 4 {
+                record_seeds += 1;
+                let mut seed = vec![0u8];
+                seed.extend_from_slice(body);
+                seeds.add("dtls_fragments", name, &seed);
+            }
+            for f in tlstrace::dtls::handshake::fragments(body).unwrap_or_default() {
+                fragments.extend_from_slice(&[(f.message_seq % 40) as u8, f.msg_type % 4]);
+                put_u16(&mut fragments, f.length as usize);
+                put_u16(&mut fragments, f.offset as usize);
+                put_u16(&mut fragments, f.data.len());
+            }
+        }
+    }
+    seeds.add("dtls_fragments", name, &fragments);
+}
+
+/// Appends `[offset: 3][length: 2]` for each CRYPTO frame of the client Initials in a datagram.
+fn crypto_frames(datagram: &[u8], out: &mut Vec<u8>) {
+    use tlstrace::quic::packet::{self, Framed, PacketKeys};
+    let mut rest = datagram;
+    while let Some((framed, next)) = packet::frame(rest) {
+        rest = next;
+        let Framed::Long(p) = framed else { break };
+        let Some((client, _)) = PacketKeys::initial(p.version, p.dcid) else { continue };
+        let Some(opened) = packet::open(&client, &p, None) else { continue };
+        for f in tlstrace::quic::frames::parse(&opened.payload) {
+            if let tlstrace::quic::frames::Frame::Crypto { offset, data } = f {
+                out.extend_from_slice(&(offset.min(0xff_ffff) as u32).to_be_bytes()[1..]);
+                put_u16(out, data.len());
+            }
+        }
+    }
 }
