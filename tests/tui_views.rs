@@ -458,3 +458,48 @@ fn ladder_lines_equal_the_text_view_on_the_shared_corpus() {
     }
     assert!(checked >= 20, "only {checked} connections checked");
 }
+
+#[test]
+fn quic_and_dtls_connections_in_the_explorer() {
+    for (capture, transport, version, ladder_mark, retransmissions) in [
+        ("quic-v1", "quic", "TLS1.3", "QUIC v1", None),
+        ("dtls12-loss", "dtls", "DTLS1.2", "DTLS 1.2", Some("retransmitted")),
+    ] {
+        let (mut app, origin, keys) = load(&format!("{capture}.pcap"), Some(&format!("{capture}.keylog")), false);
+        let (screen, _) = draw(&mut app, 160, 48);
+        let row = line_with(&screen, "server.tlstrace.test");
+        assert!(row.contains(version) && row.contains("dec Fin✓"), "{capture}: {row}");
+        assert_eq!(row.contains("QUIC"), transport == "quic", "{capture}: {row}");
+        // The transport filter keeps it; the other transports' filters hide it.
+        for t in ["tcp", "quic", "dtls"] {
+            app.query = tlstrace::tui::query::Query::parse(&format!("transport:{t}")).unwrap();
+            app.refilter();
+            let (screen, _) = draw(&mut app, 160, 48);
+            assert_eq!(screen.contains("server.tlstrace.test"), t == transport, "{capture} transport:{t}");
+        }
+        app.query = tlstrace::tui::query::Query::default();
+        app.refilter();
+        // The ladder, traced again from the capture's UDP datagrams, is what `read` prints.
+        open(&mut app, &origin, &keys);
+        let opened = app.opened.as_ref().unwrap();
+        let lines: Vec<&str> = opened.lines.iter().map(|l| l.text.as_str()).collect();
+        assert!(lines[0].contains(ladder_mark), "{capture}: {}", lines[0]);
+        assert_eq!(lines.iter().filter(|l| l.contains("Finished") && l.contains("verified ✓")).count(), 2, "{lines:?}");
+        if let Some(word) = retransmissions {
+            assert!(lines.iter().any(|l| l.contains(word)), "{capture}: the retransmissions are said: {lines:?}");
+        }
+        // The detail shows the transport: the QUIC ClientHello's JA4 (prefix `q`), the DTLS
+        // ServerHello's version.
+        let (message, want) = if transport == "quic" {
+            ("ClientHello", "ja4: q13d0307te_")
+        } else {
+            ("ServerHello", "version: DTLS 1.2 (0xfefd)")
+        };
+        while app.opened.as_ref().unwrap().message().is_none_or(|m| m.name != message) {
+            key(&mut app, KeyCode::Char('j'));
+        }
+        key(&mut app, KeyCode::Enter);
+        let texts = detail_texts(&app);
+        assert!(texts.iter().any(|l| l.contains(want)), "{capture}: no {want:?} in {texts:?}");
+    }
+}

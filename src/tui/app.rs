@@ -86,9 +86,13 @@ impl Column {
     }
 }
 
-/// The flags column: HRR, 0-RTT, client certificate, renegotiation, decrypted, Finished.
+/// The flags column: QUIC (DTLS shows in the version), HRR, 0-RTT, client certificate,
+/// renegotiation, decrypted, Finished.
 pub fn flags_text(r: &Row, ascii: bool) -> String {
     let mut out = Vec::new();
+    if r.transport == "quic" {
+        out.push("QUIC");
+    }
     if r.flags.hrr {
         out.push("HRR");
     }

@@ -61,6 +61,8 @@ pub struct Row {
     pub end: Option<&'static str>,
     /// Handshakes of the connection (renegotiations add one).
     pub handshakes: u32,
+    /// "tcp", "quic" or "dtls".
+    pub transport: &'static str,
 }
 
 impl Row {
@@ -197,6 +199,7 @@ impl RowBuilder {
                     messages: 0,
                     end: None,
                     handshakes: 0,
+                    transport: c.transport.unwrap_or("tcp"),
                 };
                 self.open.insert(c.conn, row);
                 c.conn

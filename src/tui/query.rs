@@ -1,6 +1,7 @@
 //! The filter line (`/`): the command line's filters as words (`host:`, `port:`, `sni:` with
-//! globs, `failed`, `ja3:`, `ja4:`) plus `version:`, `suite:` and `kind:`, and free text matched
-//! against the SNI, the addresses and the cipher suite. Every word must match.
+//! globs, `failed`, `ja3:`, `ja4:`) plus `version:`, `suite:`, `kind:`, `group:`, `failure:`,
+//! `conn:` and `transport:`, and free text matched against the SNI, the addresses and the cipher
+//! suite. Every word must match.
 
 use super::model::Row;
 use crate::output::filter::{glob_match, sni_matches};
@@ -22,6 +23,8 @@ enum Term {
     /// The failure reason starts with this.
     Failure(String),
     Conn(u64),
+    /// tcp, quic or dtls.
+    Transport(String),
     Text(String),
 }
 
@@ -49,9 +52,13 @@ impl Query {
                 Some(("group", v)) => Term::Group(non_empty("group", v)?.to_lowercase()),
                 Some(("failure", v)) => Term::Failure(non_empty("failure", v)?.to_lowercase()),
                 Some(("conn", v)) => Term::Conn(v.parse().map_err(|_| format!("conn:{v}: not a connection number"))?),
+                Some(("transport", v)) => match v.to_lowercase().as_str() {
+                    t @ ("tcp" | "quic" | "dtls") => Term::Transport(t.to_string()),
+                    _ => return Err(format!("transport:{v}: tcp, quic or dtls")),
+                },
                 Some((key, _)) if key.chars().all(|c| c.is_ascii_alphabetic()) && !key.is_empty() => {
                     return Err(format!(
-                        "{key}: unknown filter (host: port: sni: ja3: ja4: version: suite: group: kind: failure: conn: failed)"
+                        "{key}: unknown filter (host: port: sni: ja3: ja4: version: suite: group: kind: failure: conn: transport: failed)"
                     ));
                 }
                 _ if word == "failed" => Term::Failed,
@@ -136,6 +143,7 @@ fn term_matches(t: &Term, row: &Row) -> bool {
             _ => false,
         },
         Term::Conn(n) => row.conn == *n,
+        Term::Transport(t) => row.transport == t,
         Term::Text(v) => {
             row.sni.as_deref().is_some_and(|s| like(v, s))
                 || like(v, &row.client.to_string())

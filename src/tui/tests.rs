@@ -28,6 +28,7 @@ fn row(conn: u64, sni: &str, version: &'static str, outcome: Outcome) -> Row {
         messages: 10,
         end: Some("fin"),
         handshakes: 1,
+        transport: "tcp",
     }
 }
 
@@ -54,6 +55,8 @@ fn query_words() {
     assert!(m("kind:full", &ok));
     assert!(m("failure:alert", &bad) && !m("failure:alert", &ok));
     assert!(m("conn:2", &bad) && !m("conn:2", &ok));
+    let quic = Row { transport: "quic", ..row(3, "h3.example.net", "TLS 1.3", Outcome::Complete) };
+    assert!(m("transport:QUIC", &quic) && !m("transport:quic", &ok) && m("transport:tcp", &ok));
     assert!(m("example.org", &bad) && !m("example.org", &ok), "free text on the SNI");
     assert!(m("10.0.0.1", &ok), "free text on the addresses");
     assert!(!m("www failed", &bad) && m("api failed", &bad), "every word must match");
@@ -64,6 +67,7 @@ fn query_words() {
         ("colour:red", "unknown filter"),
         ("sni:\"abc", "quote is not closed"),
         ("conn:x", "not a connection number"),
+        ("transport:sctp", "tcp, quic or dtls"),
     ] {
         let e = Query::parse(q).unwrap_err();
         assert!(e.contains(why), "{q}: {e}");

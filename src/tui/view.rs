@@ -113,7 +113,7 @@ fn columns_for(width: u16) -> Vec<(Column, u16)> {
         (Column::Suite, 24, 5),
         (Column::Group, 9, 10),
         (Column::Kind, 11, 9),
-        (Column::Flags, 12, 6),
+        (Column::Flags, 14, 6),
         (Column::Duration, 10, 8),
         (Column::Outcome, 30, 1),
     ];
@@ -465,7 +465,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter", "open: connection → ladder → message detail; in the detail, fold or unfold"),
     ("Esc", "back (on the table: clear the filter)"),
     ("Tab", "ladder ↔ detail pane (wide terminals); summary: next chart"),
-    ("/", "filter: host: port: sni: ja3: ja4: version: suite: group: kind: failure: conn: failed, free text"),
+    (
+        "/",
+        "filter: host: port: sni: ja3: ja4: version: suite: group: kind: failure: conn: transport: failed, free text",
+    ),
     ("f", "failed handshakes only (toggle)"),
     ("o ← →", "sort by the next / previous column"),
     ("r O", "reverse the order"),
