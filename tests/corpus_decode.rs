@@ -697,16 +697,46 @@ fn quic_client_hello_transport_parameters(path: &Path) {
             "initial_max_stream_data_bidi_remote",
             "max_udp_payload_size",
             "initial_max_stream_data_bidi_local",
-            "unknown_0x3127",
-            "unknown_0xff73db",
+            "google_initial_rtt",
+            "version_information_draft",
             "initial_max_streams_bidi",
-            "unknown_0x3128",
+            "google_connection_options",
             "initial_max_stream_data_uni",
             "max_datagram_frame_size",
             "initial_max_streams_uni",
             "GREASE",
-            "unknown_0x4752",
+            "google_quic_version",
             "max_idle_timeout",
         ]
     );
+    // tshark -V: the integer values (the idle timeout in ms, the initial RTT in us).
+    let values: Vec<Value> = ext(&ch["extensions"], 57)["quic_transport_parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.get("value").cloned().unwrap_or(Value::Null))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            json!(15_728_640),
+            Value::Null,
+            json!(6_291_456),
+            json!(1472),
+            json!(6_291_456),
+            json!(4132),
+            Value::Null,
+            json!(100),
+            Value::Null,
+            json!(6_291_456),
+            json!(65536),
+            json!(103),
+            Value::Null,
+            Value::Null,
+            json!(30_000),
+        ]
+    );
+    let params = ext(&ch["extensions"], 57)["quic_transport_parameters"].as_array().unwrap();
+    assert_eq!(params[1]["hex"], "", "an empty initial_source_connection_id");
+    assert_eq!(params[6]["chosen_version"], 1);
 }

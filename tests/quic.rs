@@ -330,3 +330,58 @@ fn corpus_quic_ja4_equals_the_ja4_projects_snapshots() {
         assert_eq!(ours, expected, "{name}");
     }
 }
+
+/// The transport parameters of one message, by name.
+fn transport_parameters(message: &Value, body: &str) -> std::collections::BTreeMap<String, Value> {
+    let exts = message[body]["extensions"].as_array().unwrap();
+    let tp = exts.iter().find(|e| e["name"] == "quic_transport_parameters").expect("transport parameters");
+    tp["quic_transport_parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_string(), p.clone()))
+        .collect()
+}
+
+/// aioquic's values (its QuicConfiguration defaults), the connection ids as the packets carried
+/// them, and the Retry's address validation in the server's parameters and in the roles.
+#[test]
+fn transport_parameters_are_decoded_and_tie_the_connection_ids_to_the_packets() {
+    let ev = with_key_log("quic-v1-retry.pcap");
+    let c = connection(&ev);
+    let odcid = c["quic"]["original_destination_connection_id"].as_str().unwrap();
+    let client_cid = c["quic"]["client_connection_id"].as_str().unwrap();
+    let hellos: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
+    assert_eq!(hellos.len(), 2, "the ClientHello before the Retry and the one after");
+    let client = transport_parameters(hellos[1], "client_hello");
+    assert_eq!(client["max_idle_timeout"]["value"], 60_000, "ms");
+    assert_eq!(client["initial_max_data"]["value"], 1_048_576);
+    assert_eq!(client["initial_max_streams_bidi"]["value"], 128);
+    assert_eq!(client["ack_delay_exponent"]["value"], 3);
+    assert_eq!(client["max_ack_delay"]["value"], 25);
+    assert_eq!(client["initial_source_connection_id"]["hex"], client_cid);
+    assert_eq!(client["version_information"]["chosen_version"], 1);
+    assert_eq!(client["version_information"]["available_versions"], serde_json::json!([1]));
+    assert!(client.values().all(|p| p.get("malformed").is_none()), "{client:?}");
+
+    let ee = first_message(&ev, 1, "EncryptedExtensions");
+    let server = transport_parameters(ee, "encrypted_extensions");
+    assert_eq!(server["original_destination_connection_id"]["hex"], odcid, "the client's first DCID, echoed");
+    assert_eq!(server["stateless_reset_token"]["hex"].as_str().unwrap().len(), 32);
+    // The Retry came from the connection id the server now authenticates.
+    let retry = of_kind(&ev, "handshake")[0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|w| w.as_str().filter(|w| w.starts_with("QUIC Retry")))
+        .expect("the Retry warning")
+        .to_string();
+    let rscid = server["retry_source_connection_id"]["hex"].as_str().unwrap();
+    assert!(retry.contains(&format!("connection id {rscid}")), "{retry}");
+    assert!(retry.contains("61-byte token"), "{retry}");
+    let role = ee["role"].as_str().unwrap();
+    assert!(role.contains(&format!("original_destination_connection_id {odcid}")), "{role}");
+    assert!(role.contains("the client proved its address"), "{role}");
+    let role = hellos[1]["role"].as_str().unwrap();
+    assert!(role.contains("an idle timeout of 60 s, 1048576 bytes of connection flow control"), "{role}");
+}

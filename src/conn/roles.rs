@@ -195,7 +195,63 @@ fn client_hello_role(story: &Story, ch: &ClientHello) -> String {
     if ch.sslv2_format {
         s.push_str(" Sent in the old SSLv2-compatible format.");
     }
+    if let Some(quic) = quic_parameters_sentence(&ch.extensions, true) {
+        s.push(' ');
+        s.push_str(&quic);
+    }
     s
+}
+
+/// What a hello's or EncryptedExtensions' QUIC transport parameters set up (RFC 9000 7.3, 18.2):
+/// None when the handshake is not over QUIC.
+fn quic_parameters_sentence(exts: &[extensions::Extension], from_client: bool) -> Option<String> {
+    use crate::msgs::extensions::quic_parameter;
+    let all = exts.iter().find_map(|e| match &e.body {
+        extensions::ExtensionBody::QuicTransportParameters { parameters } => Some(parameters),
+        _ => None,
+    })?;
+    let who = if from_client { "client" } else { "server" };
+    let mut s = format!("Over QUIC, its {} transport parameters", all.len());
+    let mut limits = Vec::new();
+    if let Some(ms) = quic_parameter(exts, 0x01).and_then(|p| p.integer()).filter(|ms| *ms > 0) {
+        limits.push(format!("an idle timeout of {} s", ms as f64 / 1000.0));
+    }
+    if let Some(bytes) = quic_parameter(exts, 0x04).and_then(|p| p.integer()) {
+        limits.push(format!("{bytes} bytes of connection flow control"));
+    }
+    if let Some(n) = quic_parameter(exts, 0x08).and_then(|p| p.integer()) {
+        limits.push(format!("{n} bidirectional streams"));
+    }
+    if !limits.is_empty() {
+        let _ = write!(s, " set {}", limits.join(", "));
+    }
+    s.push('.');
+    let cid = |id| quic_parameter(exts, id).and_then(|p| p.bytes()).map(crate::hex_text::lower);
+    if let Some(scid) = cid(0x0f) {
+        let _ = write!(
+            s,
+            " initial_source_connection_id {scid} repeats the Source Connection ID of the {who}'s first packets, so the handshake authenticates it."
+        );
+    }
+    if let Some(odcid) = cid(0x00) {
+        let _ = write!(
+            s,
+            " original_destination_connection_id {odcid} is the client's first Destination Connection ID, echoed so the client knows no one changed it."
+        );
+    }
+    if let Some(rscid) = cid(0x10) {
+        let _ = write!(
+            s,
+            " retry_source_connection_id {rscid}: the server sent a Retry, and the client proved its address by returning the token."
+        );
+    }
+    if quic_parameter(exts, 0x0d).is_some() {
+        s.push_str(" The server offers a preferred address to migrate to after the handshake.");
+    }
+    if quic_parameter(exts, 0x0c).is_some() {
+        let _ = write!(s, " The {who} does not allow the connection to migrate to another address.");
+    }
+    Some(s)
 }
 
 fn server_hello_role(story: &Story, sh: &ServerHello) -> String {
@@ -364,6 +420,12 @@ fn encrypted_extensions_role(story: &Story, m: &MessageEvent) -> String {
             let names: Vec<&str> = ee.extensions.iter().map(|e| e.name.as_ref()).collect();
             let _ = write!(s, " ({})", names.join(", "));
         }
+        s.push('.');
+        if let Some(quic) = quic_parameters_sentence(&ee.extensions, false) {
+            s.push(' ');
+            s.push_str(&quic);
+        }
+        return s;
     }
     s.push('.');
     s

@@ -73,11 +73,57 @@ pub struct PskIdentity {
 /// certificates, so both serialize alike.
 pub use crate::certs::sct::Sct;
 
-/// One QUIC transport parameter: id and value length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One QUIC transport parameter (RFC 9000 18.2, RFC 9368, RFC 9221): id, value length and
+/// the value in its parameter's form.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuicParameter {
     pub id: u64,
     pub length: usize,
+    pub value: QuicParameterValue,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuicParameterValue {
+    /// An integer parameter (limits, timeouts, exponents).
+    Integer(u64),
+    /// Connection ids, the stateless reset token, and parameters of unknown form.
+    Bytes(Vec<u8>),
+    /// A flag: disable_active_migration, grease_quic_bit.
+    Empty,
+    /// version_information (RFC 9368): the version chosen, then those the sender supports.
+    Versions { chosen: u32, available: Vec<u32> },
+    PreferredAddress {
+        ipv4: std::net::SocketAddrV4,
+        ipv6: std::net::SocketAddrV6,
+        connection_id: Vec<u8>,
+        stateless_reset_token: Vec<u8>,
+    },
+    /// A value not in its parameter's form.
+    Malformed(Vec<u8>),
+}
+
+impl QuicParameter {
+    pub fn integer(&self) -> Option<u64> {
+        match self.value {
+            QuicParameterValue::Integer(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.value {
+            QuicParameterValue::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// A QUIC transport parameter by id from a quic_transport_parameters extension, if any.
+pub fn quic_parameter(exts: &[Extension], id: u64) -> Option<&QuicParameter> {
+    exts.iter().find_map(|e| match &e.body {
+        ExtensionBody::QuicTransportParameters { parameters } => parameters.iter().find(|p| p.id == id),
+        _ => None,
+    })
 }
 
 /// Decoded contents, serialized flat into the extension object (see the `Serialize` impl for
@@ -374,14 +420,7 @@ impl ExtensionBody {
             }
             ExtensionBody::ApplicationSettings { protocols } => m.serialize_field("alps_protocols", protocols)?,
             ExtensionBody::QuicTransportParameters { parameters } => {
-                let list: Vec<QuicParameterJson> = parameters
-                    .iter()
-                    .map(|p| QuicParameterJson {
-                        id: p.id,
-                        name: names::quic_transport_parameter_name(p.id),
-                        length: p.length,
-                    })
-                    .collect();
+                let list: Vec<QuicParameterJson> = parameters.iter().map(QuicParameterJson::from).collect();
                 m.serialize_field("quic_transport_parameters", &list)?;
             }
             ExtensionBody::NpnProtocols { protocols } => m.serialize_field("npn_protocols", protocols)?,
@@ -427,11 +466,70 @@ impl From<&KeyShareEntry> for KeyShareJson {
     }
 }
 
+/// A transport parameter: `value` for integers, `hex` for bytes (and malformed values, with
+/// `malformed`), the version_information and preferred_address fields by name.
 #[derive(Serialize)]
 struct QuicParameterJson {
     id: u64,
     name: Name,
     length: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    malformed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chosen_version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    available_versions: Option<Vec<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ipv4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ipv6: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connection_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stateless_reset_token: Option<String>,
+}
+
+impl From<&QuicParameter> for QuicParameterJson {
+    fn from(p: &QuicParameter) -> Self {
+        let mut j = QuicParameterJson {
+            id: p.id,
+            name: names::quic_transport_parameter_name(p.id),
+            length: p.length,
+            value: None,
+            hex: None,
+            malformed: None,
+            chosen_version: None,
+            available_versions: None,
+            ipv4: None,
+            ipv6: None,
+            connection_id: None,
+            stateless_reset_token: None,
+        };
+        match &p.value {
+            QuicParameterValue::Integer(v) => j.value = Some(*v),
+            QuicParameterValue::Bytes(b) => j.hex = Some(crate::hex_text::lower(b)),
+            QuicParameterValue::Empty => {}
+            QuicParameterValue::Versions { chosen, available } => {
+                j.chosen_version = Some(*chosen);
+                j.available_versions = Some(available.clone());
+            }
+            QuicParameterValue::PreferredAddress { ipv4, ipv6, connection_id, stateless_reset_token } => {
+                j.ipv4 = Some(ipv4.to_string());
+                j.ipv6 = Some(ipv6.to_string());
+                j.connection_id = Some(crate::hex_text::lower(connection_id));
+                j.stateless_reset_token = Some(crate::hex_text::lower(stateless_reset_token));
+            }
+            QuicParameterValue::Malformed(b) => {
+                j.hex = Some(crate::hex_text::lower(b));
+                j.malformed = Some(true);
+            }
+        }
+        j
+    }
 }
 
 /// The first host name of a server_name extension.

@@ -323,6 +323,13 @@ pub fn quic_transport_parameter_name(id: u64) -> Name {
         0x20 => "max_datagram_frame_size",
         0x2ab2 => "grease_quic_bit",
         0xff04de1b => "min_ack_delay",
+        // Google's, seen from Chrome (not in the IANA registry; Wireshark's names).
+        0x3127 => "google_initial_rtt",
+        0x3128 => "google_connection_options",
+        0x3129 => "google_user_agent",
+        0x4752 => "google_quic_version",
+        // version_information as drafts of RFC 9368 numbered it.
+        0xff73db => "version_information_draft",
         id if id.checked_sub(27).is_some_and(|n| n % 31 == 0) => "GREASE",
         _ => return Name::Owned(format!("unknown_0x{id:x}")),
     };

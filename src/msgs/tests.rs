@@ -1167,3 +1167,33 @@ fn downgrade_sentinel() {
     body[2 + 31] = 0;
     assert_eq!(ServerHello::decode(&body).unwrap().downgrade_sentinel, Some("TLS 1.1"));
 }
+
+/// Hand-made transport parameters whose values are not in their parameter's form: each is kept
+/// as `hex` and marked `malformed`, the others still decode (real values are checked on the
+/// QUIC fixtures in tests/quic.rs).
+#[test]
+fn quic_transport_parameter_values_not_in_their_form_are_malformed() {
+    let params: &[u8] = &[
+        0x01, 0x02, 0x40, 0x64, // max_idle_timeout 100
+        0x04, 0x02, 0x05, 0x06, // initial_max_data: a 1-byte varint with a byte after it
+        0x02, 0x03, 0xaa, 0xbb, 0xcc, // stateless_reset_token of 3 bytes
+        0x0c, 0x01, 0x00, // disable_active_migration with content
+        0x0d, 0x04, 0x7f, 0x00, 0x00, 0x01, // preferred_address cut after the IPv4 address
+        0x11, 0x06, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, // version_information with half a version
+        0x0c, 0x00, // disable_active_migration
+    ];
+    let mut data = vec![0x00, 0x39, 0x00, params.len() as u8];
+    data.extend_from_slice(params);
+    let exts = extensions::parse_extensions(&data, extensions::ExtContext::ClientHello).unwrap();
+    let json = ext_json(&exts, 0x39);
+    let list = json["quic_transport_parameters"].as_array().unwrap();
+    assert_eq!(list.len(), 7);
+    assert_eq!(list[0]["value"], 100);
+    for p in &list[1..6] {
+        assert_eq!(p["malformed"], true, "{p}");
+        assert!(p["hex"].is_string() && p.get("value").is_none(), "{p}");
+    }
+    assert_eq!(list[1]["hex"], "0506");
+    assert_eq!(list[6]["name"], "disable_active_migration");
+    assert!(list[6].get("malformed").is_none() && list[6].get("hex").is_none(), "{}", list[6]);
+}

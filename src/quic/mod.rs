@@ -315,8 +315,9 @@ fn handle_packet(
         }
         Some(PacketType::Retry) => {
             let text = format!(
-                "Retry ({} bytes): the client's next Initials go to connection id {}",
+                "Retry ({} bytes, a {}-byte token): the server checks the client's address before keeping any state (RFC 9000 8.1); the client's next Initials carry the token and go to connection id {}",
                 p.bytes.len(),
+                p.token.len(),
                 hex(p.scid)
             );
             out.event(QuicEvent::Note { stream, from, text });

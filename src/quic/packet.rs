@@ -265,6 +265,9 @@ pub fn frame(datagram: &[u8]) -> Option<(Framed<'_>, &[u8])> {
     let ptype = packet_type(first, known.v2);
     let mut token: &[u8] = &[];
     if ptype == PacketType::Retry {
+        // The Retry Token runs to the 16-byte integrity tag (RFC 9000 17.2.5).
+        let rest = r.rest();
+        token = rest.get(..rest.len().saturating_sub(16)).unwrap_or_default();
         return Some((
             Framed::Long(LongPacket { version, ptype: Some(ptype), dcid, scid, token, bytes: datagram, pn_offset: 0 }),
             &[],

@@ -1,7 +1,7 @@
 //! Decoding of the extensions block: the wire list, then each extension's contents by type
 //! and by the message it appeared in.
 
-use super::{ExtContext, Extension, ExtensionBody, KeyShareEntry, PskIdentity, QuicParameter, Sct};
+use super::{ExtContext, Extension, ExtensionBody, KeyShareEntry, PskIdentity, QuicParameter, QuicParameterValue, Sct};
 use crate::msgs::names;
 use crate::msgs::reader::{Reader, Result};
 use crate::registry::ExtensionType;
@@ -378,9 +378,49 @@ fn decode_quic_parameters(data: &[u8]) -> Result<ExtensionBody> {
         let id = r.quic_varint("transport parameter id")?;
         let len = r.quic_varint("transport parameter length")?;
         let value = r.bytes(usize::try_from(len).unwrap_or(usize::MAX), "transport parameter value")?;
-        parameters.push(QuicParameter { id, length: value.len() });
+        let decoded = quic_parameter_value(id, value).unwrap_or_else(|| QuicParameterValue::Malformed(value.to_vec()));
+        parameters.push(QuicParameter { id, length: value.len(), value: decoded });
     }
     Ok(ExtensionBody::QuicTransportParameters { parameters })
+}
+
+/// A transport parameter's value in its parameter's form; None when it does not have it.
+fn quic_parameter_value(id: u64, value: &[u8]) -> Option<QuicParameterValue> {
+    use QuicParameterValue as V;
+    let mut r = Reader::new(value);
+    let v = match id {
+        // Integers: the idle timeout and delays in ms, limits in bytes or streams.
+        0x01 | 0x03..=0x0b | 0x0e | 0x20 | 0x3127 | 0xff04_de1b => V::Integer(r.quic_varint("integer").ok()?),
+        0x0c | 0x2ab2 => V::Empty,
+        0x11 | 0xff73db => {
+            let chosen = r.u32("chosen version").ok()?;
+            let mut available = Vec::new();
+            while !r.is_empty() {
+                available.push(r.u32("available version").ok()?);
+            }
+            V::Versions { chosen, available }
+        }
+        0x0d => {
+            let v4: [u8; 4] = r.bytes(4, "IPv4 address").ok()?.try_into().ok()?;
+            let port4 = r.u16("IPv4 port").ok()?;
+            let v6: [u8; 16] = r.bytes(16, "IPv6 address").ok()?.try_into().ok()?;
+            let port6 = r.u16("IPv6 port").ok()?;
+            let cid_len = r.u8("connection id length").ok()?;
+            let connection_id = r.bytes(usize::from(cid_len), "connection id").ok()?.to_vec();
+            let stateless_reset_token = r.bytes(16, "stateless reset token").ok()?.to_vec();
+            V::PreferredAddress {
+                ipv4: std::net::SocketAddrV4::new(v4.into(), port4),
+                ipv6: std::net::SocketAddrV6::new(v6.into(), port6, 0, 0),
+                connection_id,
+                stateless_reset_token,
+            }
+        }
+        // Connection ids (at most 20 bytes), the stateless reset token (16), anything else.
+        0x00 | 0x0f | 0x10 if value.len() > 20 => return None,
+        0x02 if value.len() != 16 => return None,
+        _ => return Some(V::Bytes(value.to_vec())),
+    };
+    r.is_empty().then_some(v)
 }
 
 fn decode_npn(data: &[u8]) -> Result<ExtensionBody> {
