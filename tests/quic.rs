@@ -244,29 +244,43 @@ fn filters_select_quic_connections() {
     }
 }
 
-/// The QUIC captures of the corpus (those tshark reads as QUIC, on a supported link): the same
-/// ClientHellos (random, SNI, suites) as tshark, and JA4 as the JA4 project's snapshots.
+/// The QUIC captures of the corpus (every MANIFEST.tsv row tshark reads as QUIC, the PPP ones
+/// included): the same ClientHellos (random, SNI, suites) and ServerHellos (random, suite) as
+/// tshark, and JA4 as the JA4 project's snapshots.
 #[test]
 fn corpus_quic_captures_agree_with_tshark_and_ja4() {
     let Some(corpus) = corpus() else {
         skip("corpus_quic_captures_agree_with_tshark_and_ja4", "../shared/corpus is absent");
         return;
     };
-    let cases = [
-        ("ja4/quic-tls-handshake.pcapng", Some("q13d0310h3_55b375c5d22e_cd85d2d88918")),
-        ("arkime/quicietfooo.pcap", None),
-        ("zeek/quic/quic-multiple-initial-fragmented-crypto.pcap", None),
-    ];
-    for (file, ja4) in cases {
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).unwrap();
+    let header: Vec<&str> = manifest.lines().next().unwrap().split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (c_path, c_variant, c_link) = (col("path"), col("oracle_variant"), col("link_type"));
+    let rows: Vec<Vec<&str>> = manifest
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<&str>>())
+        .filter(|c| c[c_variant] == "quic")
+        .collect();
+    assert!(rows.len() >= 6, "{} QUIC captures in the corpus", rows.len());
+    assert_eq!(rows.iter().filter(|c| c[c_link] == "ppp").count(), 3, "the PPP-linked QUIC captures are compared");
+    let ja4_of =
+        |file: &str| (file == "ja4/quic-tls-handshake.pcapng").then_some("q13d0310h3_55b375c5d22e_cd85d2d88918");
+    for row in &rows {
+        let file = row[c_path];
         let ev = events(&corpus.join(file), &[]);
         let tsv = std::fs::read_to_string(corpus.join(format!("{file}.tshark.tsv"))).unwrap();
         // Columns: frame, udp.stream, content type, handshake type, version, suites, SNI, random.
-        let hellos: Vec<Vec<&str>> = tsv
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(|l| l.split('\t').collect::<Vec<&str>>())
-            .filter(|c| c[3] == "1")
-            .collect();
+        let rows_of = |t: &str| -> Vec<Vec<String>> {
+            tsv.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').map(String::from).collect::<Vec<String>>())
+                .filter(|c| c[3] == t)
+                .collect()
+        };
+        let hellos = rows_of("1");
+        assert!(!hellos.is_empty(), "{file}: tshark lists ClientHellos");
         let ours: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
         assert_eq!(ours.len(), hellos.len(), "{file}: ClientHellos");
         for (m, t) in ours.iter().zip(&hellos) {
@@ -281,9 +295,16 @@ fn corpus_quic_captures_agree_with_tshark_and_ja4() {
                 .collect();
             assert_eq!(suites.join(","), t[5], "{file}: suites");
             assert!(m["fingerprints"]["ja4"].as_str().unwrap().starts_with('q'), "{file}");
-            if let Some(ja4) = ja4 {
+            if let Some(ja4) = ja4_of(file) {
                 assert_eq!(m["fingerprints"]["ja4"], ja4, "{file}: JA4 as the JA4 project's snapshot");
             }
+        }
+        let server_hellos = rows_of("2");
+        let ours: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ServerHello").collect();
+        assert_eq!(ours.len(), server_hellos.len(), "{file}: ServerHellos");
+        for (m, t) in ours.iter().zip(&server_hellos) {
+            assert_eq!(m["server_hello"]["random"], t[7], "{file}: ServerHello random");
+            assert_eq!(format!("0x{:04x}", m["server_hello"]["cipher_suite"].as_u64().unwrap()), t[5], "{file}: suite");
         }
         for c in of_kind(&ev, "connection") {
             assert_eq!(c["transport"], "quic", "{file}");
