@@ -184,6 +184,83 @@ fn a_version_negotiation_is_shown_and_the_handshake_goes_on() {
     assert_eq!(summary(&ev)["quic"]["version_negotiations"], 1);
 }
 
+/// aioquic resumes a session with the first connection's ticket and sends a request in a 0-RTT
+/// packet: the second ClientHello offers pre_shared_key and early_data, the server accepts the
+/// early data, the 0-RTT packet opens with CLIENT_EARLY_TRAFFIC_SECRET and carries the request.
+#[test]
+fn a_resumed_session_with_0_rtt_data_decrypts() {
+    let ev = with_key_log("quic-v1-zero-rtt.pcap");
+    let conns = of_kind(&ev, "connection");
+    assert_eq!(conns.len(), 2, "a full handshake, then the resumed one");
+    assert!(conns.iter().all(|c| c["transport"] == "quic"));
+    let index = std::fs::read_to_string(repo().join("fixtures/INDEX.tsv")).unwrap();
+    let row: Vec<&str> =
+        index.lines().find(|l| l.starts_with("captures/quic-v1-zero-rtt.pcap\t")).unwrap().split('\t').collect();
+    let randoms: Vec<&str> = row[12].split(';').collect();
+    // The first connection: a full handshake whose 1-RTT packets carry the ticket.
+    let names1 = names(&ev, 1);
+    assert!(names1.contains(&"NewSessionTicket".to_string()), "{names1:?}");
+    assert_eq!(first_message(&ev, 1, "NewSessionTicket")["decrypted"], true);
+    assert_eq!(first_message(&ev, 1, "ClientHello")["client_hello"]["random"], randoms[0]);
+    let ch = first_message(&ev, 2, "ClientHello");
+    assert_eq!(ch["client_hello"]["random"], randoms[1]);
+    let exts: Vec<&str> =
+        ch["client_hello"]["extensions"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert!(exts.contains(&"early_data") && exts.contains(&"psk_key_exchange_modes"), "{exts:?}");
+    assert_eq!(exts.last(), Some(&"pre_shared_key"), "pre_shared_key comes last");
+    let psk = ch["client_hello"]["extensions"].as_array().unwrap().last().unwrap();
+    assert_eq!(psk["psk_binder_count"], 1);
+    assert!(ch["fingerprints"]["ja4"].as_str().unwrap().starts_with("q13d"));
+    // The resumed handshake: no Certificate, early data accepted in EncryptedExtensions.
+    let names2 = names(&ev, 2);
+    let from_sh: Vec<&str> = names2.iter().skip_while(|n| *n != "ServerHello").map(String::as_str).collect();
+    assert_eq!(from_sh[..4], ["ServerHello", "EncryptedExtensions", "Finished", "Finished"], "{names2:?}");
+    let ee = first_message(&ev, 2, "EncryptedExtensions");
+    assert_eq!(ee["decrypted"], true);
+    assert!(ee["encrypted_extensions"]["extensions"].as_array().unwrap().iter().any(|e| e["name"] == "early_data"));
+    assert!(ee["role"].as_str().unwrap().contains("ACCEPTS the client's 0-RTT early data"), "{}", ee["role"]);
+    let hs = of_kind(&ev, "handshake");
+    assert_eq!((hs[0]["kind"].as_str(), hs[0]["early_data"].as_str()), (Some("full"), Some("none")));
+    assert!(hs[0].get("quic").is_none(), "no 0-RTT in the first connection");
+    let h = hs[1];
+    assert_eq!(h["kind"], "resumed_psk");
+    assert_eq!(h["early_data"], "accepted");
+    assert_eq!(h["finished_verified"], true);
+    assert_eq!(h["decryption"]["status"], "decrypted");
+    assert!(h["decryption"]["reason"].is_null(), "{}", h["decryption"]);
+    assert!(h["warnings"].as_array().unwrap().is_empty(), "{}", h["warnings"]);
+    // One 0-RTT packet: a STREAM frame with the 20-byte request "GET /tlstrace-0rtt\r\n".
+    assert_eq!(
+        h["quic"]["zero_rtt"],
+        serde_json::json!({"packets": 1, "packets_opened": 1, "stream_frames": 1, "stream_bytes": 20})
+    );
+    for f in of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "Finished") {
+        assert_eq!(f["finished"]["verified"], true);
+    }
+    let q = &summary(&ev)["quic"];
+    assert_eq!((q["connections"].as_u64(), q["zero_rtt_packets_opened"].as_u64()), (Some(2), Some(1)));
+    // Padding appended to the datagrams after the packets is not a packet left sealed.
+    assert_eq!(q["packets_not_opened"], 0, "{q}");
+    assert_eq!(summary(&ev)["decryption"]["finished_verified"], 4);
+    let keylog = fixture("quic-v1-zero-rtt.keylog");
+    let file = fixture("quic-v1-zero-rtt.pcap");
+    let out = run(&["read", "--color", "never", "--keylog", keylog.to_str().unwrap(), file.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("resumed psk +0-RTT accepted (1 0-RTT packet, 1 opened: 1 STREAM frames, 20 bytes)"),
+        "{text}"
+    );
+    let out = run(&["read", "--color", "never", file.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("resumed psk +0-RTT offered (1 0-RTT packet, 0 opened)"), "{text}");
+    // Without the key log: the same offer and acceptance from the hellos, the packet sealed.
+    let ev = events(&fixture("quic-v1-zero-rtt.pcap"), &[]);
+    let h = of_kind(&ev, "handshake")[1];
+    assert_eq!((h["kind"].as_str(), h["early_data"].as_str()), (Some("resumed_psk"), Some("offered")));
+    assert_eq!(h["quic"]["zero_rtt"]["packets"], 1);
+    assert_eq!(h["quic"]["zero_rtt"]["packets_opened"], 0);
+}
+
 #[test]
 fn without_a_key_log_the_summary_counts_quic_and_says_why() {
     let ev = events(&fixture("quic-v1.pcap"), &[]);

@@ -259,6 +259,12 @@ impl ConnTracker {
                 }
                 Verdict::Continue
             }
+            StreamEvent::EarlyData { stream, length, stream_frames, stream_bytes } => {
+                if let Some(f) = self.flows.get_mut(&stream) {
+                    f.on_early_data(length, stream_frames, stream_bytes);
+                }
+                Verdict::Continue
+            }
             StreamEvent::Note { stream, from, text } => {
                 if let Some(f) = self.flows.get_mut(&stream) {
                     f.on_note(from, text, pkt, &mut self.shared);

@@ -95,6 +95,14 @@ pub enum QuicEvent<'a> {
         packet: &'static str,
         length: usize,
     },
+    /// A 0-RTT packet opened with the client's early traffic secret: its length and the
+    /// application data it carried.
+    EarlyData {
+        stream: u64,
+        length: usize,
+        stream_frames: u32,
+        stream_bytes: usize,
+    },
     /// A packet shown in the ladder as it is (Retry, Version Negotiation, CONNECTION_CLOSE).
     Note {
         stream: u64,
@@ -573,16 +581,15 @@ fn open_zero_rtt(
         }
     }
     let Some(opened) = opened else { return false };
-    let first = prot.early_largest.is_none();
     prot.early_largest = Some(prot.early_largest.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     stats.zero_rtt_packets_opened = stats.zero_rtt_packets_opened.saturating_add(1);
-    // Said once: the summary counts them all.
-    if first {
-        out.event(QuicEvent::Note {
-            stream,
-            from: Side::Initiator,
-            text: "0-RTT packets open with the early traffic secret".to_string(),
-        });
+    let (mut stream_frames, mut stream_bytes) = (0u32, 0usize);
+    for f in frames::parse_app(&opened.payload) {
+        if let frames::Frame::Stream { data, .. } = f {
+            stream_frames = stream_frames.saturating_add(1);
+            stream_bytes = stream_bytes.saturating_add(data.len());
+        }
     }
+    out.event(QuicEvent::EarlyData { stream, length: p.bytes.len(), stream_frames, stream_bytes });
     true
 }

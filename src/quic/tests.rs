@@ -337,7 +337,7 @@ fn one_rtt_frames_are_read_past() {
     assert_eq!(
         frames,
         vec![
-            frames::Frame::Skipped(0x0a),
+            frames::Frame::Stream { id: 3, data: b"hi" },
             frames::Frame::Skipped(0x18),
             frames::Frame::Skipped(0x10),
             frames::Frame::HandshakeDone,
@@ -345,6 +345,8 @@ fn one_rtt_frames_are_read_past() {
         ]
     );
     assert_eq!(frames::parse(&payload), vec![frames::Frame::Other(0x0a)]);
+    // A STREAM frame without a length runs to the end of the packet.
+    assert_eq!(frames::parse_app(&[0x08, 0x00, b'a', b'b']), vec![frames::Frame::Stream { id: 0, data: b"ab" }]);
     // A truncated STREAM frame ends parsing without a panic.
     assert_eq!(frames::parse_app(&[0x0a, 0x03, 0x09, 1]), vec![]);
 }
@@ -397,6 +399,9 @@ impl QuicSink for KeyedSink {
         self.seen.push(match ev {
             QuicEvent::Crypto { from, bytes, decrypted, .. } => format!("crypto {from:?} {} {decrypted}", bytes.len()),
             QuicEvent::Note { text, .. } => format!("note {text}"),
+            QuicEvent::EarlyData { length, stream_frames, stream_bytes, .. } => {
+                format!("early {length} bytes, {stream_frames} STREAM frames, {stream_bytes} bytes")
+            }
             QuicEvent::Sealed { packet, .. } => format!("sealed {packet}"),
             QuicEvent::Opened { .. } => "opened".into(),
             QuicEvent::Closed { .. } => "closed".into(),
@@ -443,7 +448,14 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
     let early = vec![7u8; 48];
     let server_hs = vec![9u8; 32];
     let server_app = vec![11u8; 32];
-    let zero_rtt = seal_long(0xd3, &PacketKeys::from_secret(0x1302, &early, false).unwrap(), &dcid, b"cc", 0, &[0x01]);
+    let zero_rtt = seal_long(
+        0xd3,
+        &PacketKeys::from_secret(0x1302, &early, false).unwrap(),
+        &dcid,
+        b"cc",
+        0,
+        &[0x01, 0x0a, 0x00, 0x02, b'h', b'i'],
+    );
     let hs_keys = PacketKeys::from_secret(0x1303, &server_hs, false).unwrap();
     let mut hs_payload = crypto_frame(0, b"\x08\x00\x00\x02ab");
     hs_payload.push(0x01);
@@ -498,7 +510,8 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
     keyed.seen.clear();
     let stats = run(&mut keyed);
     assert_eq!(stats.zero_rtt_packets_opened, 1, "every suite tried before the ServerHello");
-    assert_eq!(keyed.seen[2], "note 0-RTT packets open with the early traffic secret");
+    // PING and a STREAM frame of 2 bytes; the packet: header 23 bytes, payload 6, tag 16.
+    assert_eq!(keyed.seen[2], "early 45 bytes, 1 STREAM frames, 2 bytes");
     assert_eq!(stats.handshake_packets_opened, 0, "no suite, no Handshake keys");
     let mut seen = Vec::new();
     let stats = run(&mut |ev: QuicEvent<'_>| seen.push(format!("{ev:?}")));
