@@ -448,6 +448,7 @@ impl Flow {
         // Opened by the transport with the key log's secrets: the messages say decrypted (the
         // hellos came before, so the flow is TLS already).
         if decrypted && let Some(tls) = self.tls.as_mut() {
+            tls.crypto.catch_up(&mut shared.keys);
             let direction = direction_of(tls.client_side, from);
             let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
             let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
@@ -507,13 +508,20 @@ impl Flow {
 
     /// A transport note (Retry, CONNECTION_CLOSE): kept for the handshake event's warnings.
     pub(super) fn on_note(&mut self, from: Side, text: String, _pkt: PacketContext, _shared: &mut Shared) {
-        let Some(tls) = self.tls.as_mut() else { return };
+        let Some(tls) = self.tls.as_ref() else { return };
         let who = if from == tls.client_side { "client" } else { "server" };
+        self.on_transport_note(format!("QUIC {text} from the {who}"));
+    }
+
+    /// A note of the transport's own: a warning of the handshake event, or of the `end` event
+    /// once the handshake event is out.
+    pub(super) fn on_transport_note(&mut self, text: String) {
+        let Some(tls) = self.tls.as_mut() else { return };
         let emitted = tls.story.emitted;
         if let Some(q) = tls.quic.as_mut() {
             let notes = if emitted { &mut q.later } else { &mut q.notes };
             if notes.len() < MAX_NOTES {
-                notes.push(format!("QUIC {text} from the {who}"));
+                notes.push(text);
             }
         }
     }
