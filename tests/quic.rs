@@ -261,6 +261,120 @@ fn a_resumed_session_with_0_rtt_data_decrypts() {
     assert_eq!(h["quic"]["zero_rtt"]["packets_opened"], 0);
 }
 
+/// The JA4 of a ClientHello event, recomputed from its decoded fields (FoxIO's JA4 spec: `q`,
+/// version, SNI, counts, ALPN ends; sorted suites; sorted extensions without SNI and ALPN, and
+/// the signature algorithms in order, each part's SHA-256 cut to 12 hex digits).
+fn ja4_of(ch: &Value) -> String {
+    use sha2::Digest;
+    let hash = |s: &str| format!("{:x}", sha2::Sha256::digest(s.as_bytes()))[..12].to_string();
+    let hello = &ch["client_hello"];
+    let mut suites: Vec<String> =
+        hello["cipher_suites"].as_array().unwrap().iter().map(|s| format!("{:04x}", s.as_u64().unwrap())).collect();
+    suites.sort();
+    let exts = hello["extensions"].as_array().unwrap();
+    let mut types: Vec<String> = exts
+        .iter()
+        .map(|e| e["type"].as_u64().unwrap())
+        .filter(|t| *t != 0 && *t != 16)
+        .map(|t| format!("{t:04x}"))
+        .collect();
+    types.sort();
+    let sigs: Vec<String> = exts.iter().find(|e| e["name"] == "signature_algorithms").unwrap()["signature_algorithms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{:04x}", s.as_u64().unwrap()))
+        .collect();
+    let alpn = exts.iter().find(|e| e["name"] == "application_layer_protocol_negotiation").unwrap()["alpn"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (first, last) = (alpn.chars().next().unwrap(), alpn.chars().last().unwrap());
+    format!(
+        "q13d{:02}{:02}{first}{last}_{}_{}",
+        suites.len(),
+        exts.len(),
+        hash(&suites.join(",")),
+        hash(&format!("{}_{}", types.join(","), sigs.join(",")))
+    )
+}
+
+/// quinn's client offers a key share for x25519 only to a server that takes secp256r1 only:
+/// a HelloRetryRequest, a second ClientHello with a secp256r1 share, one connection, and both
+/// Finished verified over the transcript that starts with the first ClientHello's hash.
+#[test]
+fn a_hello_retry_request_over_quic_decrypts() {
+    let ev = with_key_log("quic-v1-hrr.pcap");
+    let c = connection(&ev);
+    assert_eq!((c["transport"].as_str(), c["quic"]["version"].as_u64()), (Some("quic"), Some(1)));
+    let (port, random) = index_row("quic-v1-hrr.pcap");
+    assert_eq!(c["server"]["port"], port);
+    let names = names(&ev, 1);
+    assert_eq!(
+        names[..9],
+        [
+            "ClientHello",
+            "HelloRetryRequest",
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+            "Finished"
+        ],
+        "{names:?}"
+    );
+    let messages = of_kind(&ev, "message");
+    let hellos: Vec<&Value> = messages.iter().copied().filter(|m| m["name"] == "ClientHello").collect();
+    let shares = |m: &Value| -> Vec<String> {
+        let exts = m["client_hello"]["extensions"].as_array().unwrap();
+        let ks = exts.iter().find(|e| e["name"] == "key_share").unwrap();
+        ks["key_shares"].as_array().unwrap().iter().map(|k| k["group_name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(shares(hellos[0]), ["x25519"]);
+    assert_eq!(shares(hellos[1]), ["secp256r1"]);
+    // The second ClientHello keeps the first one's random (RFC 8446 4.1.2).
+    for ch in &hellos {
+        assert_eq!(ch["client_hello"]["random"], random);
+        assert_eq!(ch["decrypted"], false, "Initial packets: no key log needed");
+    }
+    let hrr = messages.iter().find(|m| m["name"] == "HelloRetryRequest").unwrap();
+    assert_eq!(hrr["handshake_type"], 2);
+    assert_eq!(hrr["direction"], "server_to_client");
+    assert_eq!(hrr["phase"], 1);
+    assert_eq!(hrr["server_hello"]["hello_retry_request"], true);
+    assert_eq!(hrr["server_hello"]["selected_group_name"], "secp256r1");
+    assert!(
+        hrr["role"].as_str().unwrap().starts_with(
+            "Server asks the client to retry its hello (HelloRetryRequest) with a key share for secp256r1"
+        ),
+        "{}",
+        hrr["role"]
+    );
+    assert!(hellos[1]["role"].as_str().unwrap().contains("key_share for secp256r1"), "{}", hellos[1]["role"]);
+    // JA4 with the q prefix, as recomputed from the first ClientHello's fields; the three TLS
+    // 1.3 suites hash as in the JA4 project's QUIC snapshots.
+    let ja4 = hellos[0]["fingerprints"]["ja4"].as_str().unwrap();
+    assert_eq!(ja4, ja4_of(hellos[0]));
+    assert!(ja4.starts_with("q13d0311te_55b375c5d22e_"), "{ja4}");
+    let h = of_kind(&ev, "handshake")[0];
+    assert_eq!(h["hello_retry_request"], true);
+    assert_eq!((h["kind"].as_str(), h["group"].as_str()), (Some("full"), Some("secp256r1")));
+    assert_eq!(h["finished_verified"], true);
+    assert_eq!(h["decryption"]["status"], "decrypted");
+    for f in messages.iter().filter(|m| m["name"] == "Finished") {
+        assert_eq!(f["finished"]["verified"], true);
+        assert_eq!(f["decrypted"], true);
+    }
+    // rustls' server sends two tickets in 1-RTT packets.
+    assert_eq!(names.iter().filter(|n| *n == "NewSessionTicket").count(), 2, "{names:?}");
+    let out = run(&["read", "--color", "never", fixture("quic-v1-hrr.pcap").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("full +HRR"), "{text}");
+    assert!(text.contains("HelloRetryRequest      retry with secp256r1"), "{text}");
+}
+
 #[test]
 fn without_a_key_log_the_summary_counts_quic_and_says_why() {
     let ev = events(&fixture("quic-v1.pcap"), &[]);
