@@ -50,7 +50,7 @@ impl GiveUp {
         match self {
             GiveUp::No => "",
             GiveUp::TimedOut => "the key log did not bring their secrets within 10 s",
-            GiveUp::OverCap => "they were over the bytes a connection may hold",
+            GiveUp::OverCap => "they were over the bytes a connection, or all QUIC connections together, may hold",
             GiveUp::Evicted => "the connection was evicted from the full QUIC table",
             GiveUp::CaptureEnd => "the key log had not brought their secrets by the end of the capture",
         }

@@ -229,7 +229,7 @@ pub struct QuicTable {
     /// The key log is still being written: hold packets whose secrets are not in it yet.
     wait_for_keys: bool,
     hold: held::HoldBudget,
-    /// Connections with held packets (their timeouts are checked once per capture second).
+    /// The capture second in which held packets' timeouts were last checked (once a second).
     last_hold_check: Option<i64>,
 }
 
@@ -291,7 +291,7 @@ impl QuicTable {
     pub fn datagram(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn QuicSink) {
         // Held packets wait less long than an idle connection lives: those of a connection
         // about to expire have been handled by then.
-        if self.wait_for_keys && self.last_hold_check.is_none_or(|s| ts.secs > s) {
+        if self.hold.total > 0 && self.last_hold_check.is_none_or(|s| ts.secs > s) {
             self.last_hold_check = Some(ts.secs);
             self.release_each(ts, held::GiveUp::No, out);
         }

@@ -638,7 +638,10 @@ fn over_the_cap_or_at_the_end_a_wait_is_given_up_with_an_event() {
         sink.seen[2..],
         [
             "2 sealed 0-RTT".to_string(),
-            format!("3 gave up 1 {}: they were over the bytes a connection may hold", packets[1].len()),
+            format!(
+                "3 gave up 1 {}: they were over the bytes a connection, or all QUIC connections together, may hold",
+                packets[1].len()
+            ),
             "3 sealed Handshake".to_string(),
             "4 sealed 1-RTT".to_string(),
         ],
