@@ -665,3 +665,35 @@ fn zero_padding_after_the_packets_is_no_packet() {
     assert!(packet::frame(&[0u8; 40]).is_none());
     assert!(matches!(packet::frame(&[0x40, 0, 0]), Some((Framed::Short { .. }, _))));
 }
+
+/// A connection evicted from the full table while its packets wait: they are handled (sealed)
+/// and an event says why, before the connection's close.
+#[test]
+fn an_evicted_connection_hands_over_its_held_packets() {
+    let (packets, secrets) = protected_packets(0x1303);
+    let mut t = QuicTable::new(QuicConfig { max_connections: 1, ..QuicConfig::default() });
+    t.wait_for_keys(true);
+    let mut sink = GrowingSink { secrets, logged: false, frame: 0, seen: Vec::new() };
+    let server = "10.0.0.2:443";
+    for (frame, client, payload) in
+        [(1, "10.0.0.1:5000", &packets[0]), (2, "10.0.0.1:5000", &packets[1]), (3, "10.0.0.3:6000", &packets[0])]
+    {
+        let (src, dst, payload) = udp(client, server, payload);
+        sink.frame = frame;
+        t.datagram(&UdpDatagram { src, dst, payload: &payload }, Timestamp::new(1, 0, 6), &mut sink);
+    }
+    assert_eq!(
+        sink.seen,
+        [
+            "1 opened".to_string(),
+            "1 crypto Initiator 5 false".to_string(),
+            "2 sealed 0-RTT".to_string(),
+            format!("3 gave up 1 {}: the connection was evicted from the full QUIC table", packets[1].len()),
+            "3 closed".to_string(),
+            "3 opened".to_string(),
+            "3 crypto Initiator 5 false".to_string(),
+        ]
+    );
+    assert_eq!((t.stats().packets_held, t.stats().packets_held_given_up, t.stats().connections_evicted), (1, 1, 1));
+    assert_eq!(t.hold.total, 0);
+}
