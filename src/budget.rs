@@ -108,6 +108,10 @@ impl MemoryBudget {
             max_connections: connections,
             idle_timeout_secs,
             max_crypto_bytes: base.max_crypto_bytes.min(per_direction),
+            // Packets held for a growing key log's secrets: a quarter of the TLS buffers share
+            // (where TCP's held records are), a connection at most a sixteenth of that.
+            max_held_bytes: base.max_held_bytes.min(self.share(Part::TlsBuffers) / 64),
+            max_held_total: base.max_held_total.min(self.share(Part::TlsBuffers) / 4),
         }
     }
 

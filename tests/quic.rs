@@ -184,6 +184,197 @@ fn a_version_negotiation_is_shown_and_the_handshake_goes_on() {
     assert_eq!(summary(&ev)["quic"]["version_negotiations"], 1);
 }
 
+/// aioquic resumes a session with the first connection's ticket and sends a request in a 0-RTT
+/// packet: the second ClientHello offers pre_shared_key and early_data, the server accepts the
+/// early data, the 0-RTT packet opens with CLIENT_EARLY_TRAFFIC_SECRET and carries the request.
+#[test]
+fn a_resumed_session_with_0_rtt_data_decrypts() {
+    let ev = with_key_log("quic-v1-zero-rtt.pcap");
+    let conns = of_kind(&ev, "connection");
+    assert_eq!(conns.len(), 2, "a full handshake, then the resumed one");
+    assert!(conns.iter().all(|c| c["transport"] == "quic"));
+    let index = std::fs::read_to_string(repo().join("fixtures/INDEX.tsv")).unwrap();
+    let row: Vec<&str> =
+        index.lines().find(|l| l.starts_with("captures/quic-v1-zero-rtt.pcap\t")).unwrap().split('\t').collect();
+    let randoms: Vec<&str> = row[12].split(';').collect();
+    // The first connection: a full handshake whose 1-RTT packets carry the ticket.
+    let names1 = names(&ev, 1);
+    assert!(names1.contains(&"NewSessionTicket".to_string()), "{names1:?}");
+    assert_eq!(first_message(&ev, 1, "NewSessionTicket")["decrypted"], true);
+    assert_eq!(first_message(&ev, 1, "ClientHello")["client_hello"]["random"], randoms[0]);
+    let ch = first_message(&ev, 2, "ClientHello");
+    assert_eq!(ch["client_hello"]["random"], randoms[1]);
+    let exts: Vec<&str> =
+        ch["client_hello"]["extensions"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert!(exts.contains(&"early_data") && exts.contains(&"psk_key_exchange_modes"), "{exts:?}");
+    assert_eq!(exts.last(), Some(&"pre_shared_key"), "pre_shared_key comes last");
+    let psk = ch["client_hello"]["extensions"].as_array().unwrap().last().unwrap();
+    assert_eq!(psk["psk_binder_count"], 1);
+    assert!(ch["fingerprints"]["ja4"].as_str().unwrap().starts_with("q13d"));
+    // The resumed handshake: no Certificate, early data accepted in EncryptedExtensions.
+    let names2 = names(&ev, 2);
+    let from_sh: Vec<&str> = names2.iter().skip_while(|n| *n != "ServerHello").map(String::as_str).collect();
+    assert_eq!(from_sh[..4], ["ServerHello", "EncryptedExtensions", "Finished", "Finished"], "{names2:?}");
+    let ee = first_message(&ev, 2, "EncryptedExtensions");
+    assert_eq!(ee["decrypted"], true);
+    assert!(ee["encrypted_extensions"]["extensions"].as_array().unwrap().iter().any(|e| e["name"] == "early_data"));
+    assert!(ee["role"].as_str().unwrap().contains("ACCEPTS the client's 0-RTT early data"), "{}", ee["role"]);
+    let hs = of_kind(&ev, "handshake");
+    assert_eq!((hs[0]["kind"].as_str(), hs[0]["early_data"].as_str()), (Some("full"), Some("none")));
+    assert!(hs[0].get("quic").is_none(), "no 0-RTT in the first connection");
+    let h = hs[1];
+    assert_eq!(h["kind"], "resumed_psk");
+    assert_eq!(h["early_data"], "accepted");
+    assert_eq!(h["finished_verified"], true);
+    assert_eq!(h["decryption"]["status"], "decrypted");
+    assert!(h["decryption"]["reason"].is_null(), "{}", h["decryption"]);
+    assert!(h["warnings"].as_array().unwrap().is_empty(), "{}", h["warnings"]);
+    // One 0-RTT packet: a STREAM frame with the 20-byte request "GET /tlstrace-0rtt\r\n".
+    assert_eq!(
+        h["quic"]["zero_rtt"],
+        serde_json::json!({"packets": 1, "packets_opened": 1, "stream_frames": 1, "stream_bytes": 20})
+    );
+    for f in of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "Finished") {
+        assert_eq!(f["finished"]["verified"], true);
+    }
+    let q = &summary(&ev)["quic"];
+    assert_eq!((q["connections"].as_u64(), q["zero_rtt_packets_opened"].as_u64()), (Some(2), Some(1)));
+    // Padding appended to the datagrams after the packets is not a packet left sealed.
+    assert_eq!(q["packets_not_opened"], 0, "{q}");
+    assert_eq!(summary(&ev)["decryption"]["finished_verified"], 4);
+    let keylog = fixture("quic-v1-zero-rtt.keylog");
+    let file = fixture("quic-v1-zero-rtt.pcap");
+    let out = run(&["read", "--color", "never", "--keylog", keylog.to_str().unwrap(), file.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("resumed psk +0-RTT accepted (1 0-RTT packet, 1 opened: 1 STREAM frames, 20 bytes)"),
+        "{text}"
+    );
+    let out = run(&["read", "--color", "never", file.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("resumed psk +0-RTT offered (1 0-RTT packet, 0 opened)"), "{text}");
+    // Without the key log: the same offer and acceptance from the hellos, the packet sealed.
+    let ev = events(&fixture("quic-v1-zero-rtt.pcap"), &[]);
+    let h = of_kind(&ev, "handshake")[1];
+    assert_eq!((h["kind"].as_str(), h["early_data"].as_str()), (Some("resumed_psk"), Some("offered")));
+    assert_eq!(h["quic"]["zero_rtt"]["packets"], 1);
+    assert_eq!(h["quic"]["zero_rtt"]["packets_opened"], 0);
+}
+
+/// The JA4 of a ClientHello event, recomputed from its decoded fields (FoxIO's JA4 spec: `q`,
+/// version, SNI, counts, ALPN ends; sorted suites; sorted extensions without SNI and ALPN, and
+/// the signature algorithms in order, each part's SHA-256 cut to 12 hex digits).
+fn ja4_of(ch: &Value) -> String {
+    use sha2::Digest;
+    let hash = |s: &str| format!("{:x}", sha2::Sha256::digest(s.as_bytes()))[..12].to_string();
+    let hello = &ch["client_hello"];
+    let mut suites: Vec<String> =
+        hello["cipher_suites"].as_array().unwrap().iter().map(|s| format!("{:04x}", s.as_u64().unwrap())).collect();
+    suites.sort();
+    let exts = hello["extensions"].as_array().unwrap();
+    let mut types: Vec<String> = exts
+        .iter()
+        .map(|e| e["type"].as_u64().unwrap())
+        .filter(|t| *t != 0 && *t != 16)
+        .map(|t| format!("{t:04x}"))
+        .collect();
+    types.sort();
+    let sigs: Vec<String> = exts.iter().find(|e| e["name"] == "signature_algorithms").unwrap()["signature_algorithms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{:04x}", s.as_u64().unwrap()))
+        .collect();
+    let alpn = exts.iter().find(|e| e["name"] == "application_layer_protocol_negotiation").unwrap()["alpn"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (first, last) = (alpn.chars().next().unwrap(), alpn.chars().last().unwrap());
+    format!(
+        "q13d{:02}{:02}{first}{last}_{}_{}",
+        suites.len(),
+        exts.len(),
+        hash(&suites.join(",")),
+        hash(&format!("{}_{}", types.join(","), sigs.join(",")))
+    )
+}
+
+/// quinn's client offers a key share for x25519 only to a server that takes secp256r1 only:
+/// a HelloRetryRequest, a second ClientHello with a secp256r1 share, one connection, and both
+/// Finished verified over the transcript that starts with the first ClientHello's hash.
+#[test]
+fn a_hello_retry_request_over_quic_decrypts() {
+    let ev = with_key_log("quic-v1-hrr.pcap");
+    let c = connection(&ev);
+    assert_eq!((c["transport"].as_str(), c["quic"]["version"].as_u64()), (Some("quic"), Some(1)));
+    let (port, random) = index_row("quic-v1-hrr.pcap");
+    assert_eq!(c["server"]["port"], port);
+    let names = names(&ev, 1);
+    assert_eq!(
+        names[..9],
+        [
+            "ClientHello",
+            "HelloRetryRequest",
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+            "Finished"
+        ],
+        "{names:?}"
+    );
+    let messages = of_kind(&ev, "message");
+    let hellos: Vec<&Value> = messages.iter().copied().filter(|m| m["name"] == "ClientHello").collect();
+    let shares = |m: &Value| -> Vec<String> {
+        let exts = m["client_hello"]["extensions"].as_array().unwrap();
+        let ks = exts.iter().find(|e| e["name"] == "key_share").unwrap();
+        ks["key_shares"].as_array().unwrap().iter().map(|k| k["group_name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(shares(hellos[0]), ["x25519"]);
+    assert_eq!(shares(hellos[1]), ["secp256r1"]);
+    // The second ClientHello keeps the first one's random (RFC 8446 4.1.2).
+    for ch in &hellos {
+        assert_eq!(ch["client_hello"]["random"], random);
+        assert_eq!(ch["decrypted"], false, "Initial packets: no key log needed");
+    }
+    let hrr = messages.iter().find(|m| m["name"] == "HelloRetryRequest").unwrap();
+    assert_eq!(hrr["handshake_type"], 2);
+    assert_eq!(hrr["direction"], "server_to_client");
+    assert_eq!(hrr["phase"], 1);
+    assert_eq!(hrr["server_hello"]["hello_retry_request"], true);
+    assert_eq!(hrr["server_hello"]["selected_group_name"], "secp256r1");
+    assert!(
+        hrr["role"].as_str().unwrap().starts_with(
+            "Server asks the client to retry its hello (HelloRetryRequest) with a key share for secp256r1"
+        ),
+        "{}",
+        hrr["role"]
+    );
+    assert!(hellos[1]["role"].as_str().unwrap().contains("key_share for secp256r1"), "{}", hellos[1]["role"]);
+    // JA4 with the q prefix, as recomputed from the first ClientHello's fields; the three TLS
+    // 1.3 suites hash as in the JA4 project's QUIC snapshots.
+    let ja4 = hellos[0]["fingerprints"]["ja4"].as_str().unwrap();
+    assert_eq!(ja4, ja4_of(hellos[0]));
+    assert!(ja4.starts_with("q13d0311te_55b375c5d22e_"), "{ja4}");
+    let h = of_kind(&ev, "handshake")[0];
+    assert_eq!(h["hello_retry_request"], true);
+    assert_eq!((h["kind"].as_str(), h["group"].as_str()), (Some("full"), Some("secp256r1")));
+    assert_eq!(h["finished_verified"], true);
+    assert_eq!(h["decryption"]["status"], "decrypted");
+    for f in messages.iter().filter(|m| m["name"] == "Finished") {
+        assert_eq!(f["finished"]["verified"], true);
+        assert_eq!(f["decrypted"], true);
+    }
+    // rustls' server sends two tickets in 1-RTT packets.
+    assert_eq!(names.iter().filter(|n| *n == "NewSessionTicket").count(), 2, "{names:?}");
+    let out = run(&["read", "--color", "never", fixture("quic-v1-hrr.pcap").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("full +HRR"), "{text}");
+    assert!(text.contains("HelloRetryRequest      retry with secp256r1"), "{text}");
+}
+
 #[test]
 fn without_a_key_log_the_summary_counts_quic_and_says_why() {
     let ev = events(&fixture("quic-v1.pcap"), &[]);
@@ -244,29 +435,43 @@ fn filters_select_quic_connections() {
     }
 }
 
-/// The QUIC captures of the corpus (those tshark reads as QUIC, on a supported link): the same
-/// ClientHellos (random, SNI, suites) as tshark, and JA4 as the JA4 project's snapshots.
+/// The QUIC captures of the corpus (every MANIFEST.tsv row tshark reads as QUIC, the PPP ones
+/// included): the same ClientHellos (random, SNI, suites) and ServerHellos (random, suite) as
+/// tshark, and JA4 as the JA4 project's snapshots.
 #[test]
 fn corpus_quic_captures_agree_with_tshark_and_ja4() {
     let Some(corpus) = corpus() else {
         skip("corpus_quic_captures_agree_with_tshark_and_ja4", "../shared/corpus is absent");
         return;
     };
-    let cases = [
-        ("ja4/quic-tls-handshake.pcapng", Some("q13d0310h3_55b375c5d22e_cd85d2d88918")),
-        ("arkime/quicietfooo.pcap", None),
-        ("zeek/quic/quic-multiple-initial-fragmented-crypto.pcap", None),
-    ];
-    for (file, ja4) in cases {
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).unwrap();
+    let header: Vec<&str> = manifest.lines().next().unwrap().split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (c_path, c_variant, c_link) = (col("path"), col("oracle_variant"), col("link_type"));
+    let rows: Vec<Vec<&str>> = manifest
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<&str>>())
+        .filter(|c| c[c_variant] == "quic")
+        .collect();
+    assert!(rows.len() >= 6, "{} QUIC captures in the corpus", rows.len());
+    assert_eq!(rows.iter().filter(|c| c[c_link] == "ppp").count(), 3, "the PPP-linked QUIC captures are compared");
+    let ja4_of =
+        |file: &str| (file == "ja4/quic-tls-handshake.pcapng").then_some("q13d0310h3_55b375c5d22e_cd85d2d88918");
+    for row in &rows {
+        let file = row[c_path];
         let ev = events(&corpus.join(file), &[]);
         let tsv = std::fs::read_to_string(corpus.join(format!("{file}.tshark.tsv"))).unwrap();
         // Columns: frame, udp.stream, content type, handshake type, version, suites, SNI, random.
-        let hellos: Vec<Vec<&str>> = tsv
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(|l| l.split('\t').collect::<Vec<&str>>())
-            .filter(|c| c[3] == "1")
-            .collect();
+        let rows_of = |t: &str| -> Vec<Vec<String>> {
+            tsv.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').map(String::from).collect::<Vec<String>>())
+                .filter(|c| c[3] == t)
+                .collect()
+        };
+        let hellos = rows_of("1");
+        assert!(!hellos.is_empty(), "{file}: tshark lists ClientHellos");
         let ours: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
         assert_eq!(ours.len(), hellos.len(), "{file}: ClientHellos");
         for (m, t) in ours.iter().zip(&hellos) {
@@ -281,9 +486,16 @@ fn corpus_quic_captures_agree_with_tshark_and_ja4() {
                 .collect();
             assert_eq!(suites.join(","), t[5], "{file}: suites");
             assert!(m["fingerprints"]["ja4"].as_str().unwrap().starts_with('q'), "{file}");
-            if let Some(ja4) = ja4 {
+            if let Some(ja4) = ja4_of(file) {
                 assert_eq!(m["fingerprints"]["ja4"], ja4, "{file}: JA4 as the JA4 project's snapshot");
             }
+        }
+        let server_hellos = rows_of("2");
+        let ours: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ServerHello").collect();
+        assert_eq!(ours.len(), server_hellos.len(), "{file}: ServerHellos");
+        for (m, t) in ours.iter().zip(&server_hellos) {
+            assert_eq!(m["server_hello"]["random"], t[7], "{file}: ServerHello random");
+            assert_eq!(format!("0x{:04x}", m["server_hello"]["cipher_suite"].as_u64().unwrap()), t[5], "{file}: suite");
         }
         for c in of_kind(&ev, "connection") {
             assert_eq!(c["transport"], "quic", "{file}");

@@ -145,22 +145,7 @@ impl ConnCrypto {
         payload: &[u8],
     ) -> Option<crypto::Plaintext> {
         let d = dir_index(from_client);
-        if self.lookup_pending && self.secrets_logged(store) {
-            // The secrets arrived after the ServerHello: set the keys up now (what was said
-            // about their absence no longer holds).
-            self.lookup_pending = false;
-            self.uncount(store);
-            self.reason = None;
-            self.missing.clear();
-            if let Some(sh) = self.pending_server_hello.take() {
-                self.on_server_hello(store, &sh);
-            }
-            for client in [true, false] {
-                if self.ccs_seen.get(dir_index(client)).copied().unwrap_or(false) {
-                    self.on_change_cipher_spec(client);
-                }
-            }
-        }
+        self.secrets_after_server_hello(store);
         if store.enabled && self.dec.get(d).is_some_and(Option::is_none) {
             self.refresh(store);
         }
@@ -212,6 +197,37 @@ impl ConnCrypto {
             None => {}
         }
         result
+    }
+
+    /// The secrets arrived after the ServerHello: set the keys up now (what was said about
+    /// their absence no longer holds).
+    fn secrets_after_server_hello(&mut self, store: &mut KeyStore) {
+        if !(self.lookup_pending && self.secrets_logged(store)) {
+            return;
+        }
+        self.lookup_pending = false;
+        self.uncount(store);
+        self.reason = None;
+        self.missing.clear();
+        if let Some(sh) = self.pending_server_hello.take() {
+            self.on_server_hello(store, &sh);
+        }
+        for client in [true, false] {
+            if self.ccs_seen.get(dir_index(client)).copied().unwrap_or(false) {
+                self.on_change_cipher_spec(client);
+            }
+        }
+    }
+
+    /// Handshake messages the transport opened (QUIC's packets, with the key log's secrets):
+    /// whatever secrets a growing key log brought since the ServerHello are taken up, for the
+    /// Finished checks and the report, as a record decrypted here would.
+    pub fn catch_up(&mut self, store: &mut KeyStore) {
+        if !store.enabled {
+            return;
+        }
+        self.secrets_after_server_hello(store);
+        self.refresh(store);
     }
 
     fn note_failure(&mut self, what: String) {

@@ -426,6 +426,26 @@ pub struct HandshakeEvent {
     /// DTLS only: retransmissions, fragments and the cookie exchange.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dtls: Option<Box<DtlsHandshake>>,
+    /// QUIC only, when the client sent 0-RTT packets: how many, and what the opened ones
+    /// carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<Box<QuicHandshake>>,
+}
+
+/// What a QUIC handshake's transport carried beside the TLS messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct QuicHandshake {
+    pub zero_rtt: QuicZeroRtt,
+}
+
+/// The client's 0-RTT packets: seen, opened with the key log's early traffic secret, and the
+/// STREAM frames (application data) in the opened ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct QuicZeroRtt {
+    pub packets: u64,
+    pub packets_opened: u64,
+    pub stream_frames: u64,
+    pub stream_bytes: u64,
 }
 
 /// What a DTLS handshake's transport did: flights resent, messages fragmented, a cookie asked.

@@ -99,6 +99,8 @@ pub(super) struct TlsConn {
 pub(super) struct QuicSeen {
     pub(super) sealed: u64,
     pub(super) one_rtt: u64,
+    /// 0-RTT packets seen, opened or not, and what the opened ones carried.
+    pub(super) zero_rtt: crate::conn::events::QuicZeroRtt,
     pub(super) notes: Vec<String>,
     /// Notes that came after the handshake event: they go on the `end` event.
     pub(super) later: Vec<String>,
@@ -124,6 +126,9 @@ impl TlsConn {
         keys.note_handshake(self.conn, &self.crypto);
         if let Some(q) = &self.quic {
             h.warnings.extend(q.notes.iter().cloned());
+            if q.zero_rtt.packets > 0 {
+                h.quic = Some(Box::new(crate::conn::events::QuicHandshake { zero_rtt: q.zero_rtt.clone() }));
+            }
             // The QUIC layer opens the packets with the key log's secrets: a packet left sealed
             // while the secrets were there means they did not fit.
             if h.decryption.status == "decrypted" && q.sealed > 0 && h.finished_verified != Some(true) {
@@ -444,6 +449,7 @@ impl Flow {
         // Opened by the transport with the key log's secrets: the messages say decrypted (the
         // hellos came before, so the flow is TLS already).
         if decrypted && let Some(tls) = self.tls.as_mut() {
+            tls.crypto.catch_up(&mut shared.keys);
             let direction = direction_of(tls.client_side, from);
             let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
             let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
@@ -478,21 +484,45 @@ impl Flow {
             return;
         }
         q.sealed = q.sealed.saturating_add(1);
+        if packet == "0-RTT" {
+            q.zero_rtt.packets = q.zero_rtt.packets.saturating_add(1);
+        }
         let direction = direction_of(tls.client_side, from);
         let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
         let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
         emit.sealed(length);
     }
 
+    /// A 0-RTT packet the transport opened: counted with what it carried, for the handshake
+    /// event.
+    pub(super) fn on_early_data(&mut self, length: usize, stream_frames: u32, stream_bytes: usize) {
+        // The QUIC layer's flows start with the client: 0-RTT comes from the initiator.
+        let half = half_of(&mut self.half, Side::Initiator);
+        half.bytes = half.bytes.saturating_add(length as u64);
+        let Some(q) = self.tls.as_mut().and_then(|t| t.quic.as_mut()) else { return };
+        let z = &mut q.zero_rtt;
+        z.packets = z.packets.saturating_add(1);
+        z.packets_opened = z.packets_opened.saturating_add(1);
+        z.stream_frames = z.stream_frames.saturating_add(u64::from(stream_frames));
+        z.stream_bytes = z.stream_bytes.saturating_add(stream_bytes as u64);
+    }
+
     /// A transport note (Retry, CONNECTION_CLOSE): kept for the handshake event's warnings.
     pub(super) fn on_note(&mut self, from: Side, text: String, _pkt: PacketContext, _shared: &mut Shared) {
-        let Some(tls) = self.tls.as_mut() else { return };
+        let Some(tls) = self.tls.as_ref() else { return };
         let who = if from == tls.client_side { "client" } else { "server" };
+        self.on_transport_note(format!("QUIC {text} from the {who}"));
+    }
+
+    /// A note of the transport's own: a warning of the handshake event, or of the `end` event
+    /// once the handshake event is out.
+    pub(super) fn on_transport_note(&mut self, text: String) {
+        let Some(tls) = self.tls.as_mut() else { return };
         let emitted = tls.story.emitted;
         if let Some(q) = tls.quic.as_mut() {
             let notes = if emitted { &mut q.later } else { &mut q.notes };
             if notes.len() < MAX_NOTES {
-                notes.push(format!("QUIC {text} from the {who}"));
+                notes.push(text);
             }
         }
     }

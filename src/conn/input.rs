@@ -38,6 +38,12 @@ pub enum StreamEvent<'a> {
     HandshakeBytes { stream: StreamId, from: Side, bytes: &'a [u8], decrypted: bool },
     /// A packet the transport could not open (QUIC Handshake, 0-RTT, 1-RTT), by its name.
     Sealed { stream: StreamId, from: Side, packet: &'static str, length: usize },
+    /// A QUIC 0-RTT packet opened with the key log's early traffic secret, and the
+    /// application data it carried.
+    EarlyData { stream: StreamId, length: usize, stream_frames: u32, stream_bytes: usize },
+    /// Packets the transport held for secrets from a key log still being written were handled
+    /// without waiting longer: how many, and why.
+    GaveUpWaiting { stream: StreamId, packets: usize, bytes: usize, cause: &'static str },
     /// Something the transport shows as it is (a QUIC Retry, a CONNECTION_CLOSE).
     Note { stream: StreamId, from: Side, text: String },
     /// Bytes of one direction that will never be delivered: `bytes` from offset `offset`.
@@ -82,6 +88,12 @@ impl<'a> From<QuicEvent<'a>> for StreamEvent<'a> {
             }
             QuicEvent::Sealed { stream, from, packet, length } => StreamEvent::Sealed { stream, from, packet, length },
             QuicEvent::Note { stream, from, text } => StreamEvent::Note { stream, from, text },
+            QuicEvent::GaveUpWaiting { stream, packets, bytes, cause } => {
+                StreamEvent::GaveUpWaiting { stream, packets, bytes, cause }
+            }
+            QuicEvent::EarlyData { stream, length, stream_frames, stream_bytes } => {
+                StreamEvent::EarlyData { stream, length, stream_frames, stream_bytes }
+            }
             QuicEvent::Closed { stream, reason } => StreamEvent::Closed { stream, reason },
         }
     }

@@ -259,6 +259,20 @@ impl ConnTracker {
                 }
                 Verdict::Continue
             }
+            StreamEvent::EarlyData { stream, length, stream_frames, stream_bytes } => {
+                if let Some(f) = self.flows.get_mut(&stream) {
+                    f.on_early_data(length, stream_frames, stream_bytes);
+                }
+                Verdict::Continue
+            }
+            StreamEvent::GaveUpWaiting { stream, packets, bytes, cause } => {
+                if let Some(f) = self.flows.get_mut(&stream) {
+                    f.on_transport_note(format!(
+                        "QUIC: {packets} packets ({bytes} bytes) held for their secrets were handled without waiting longer: {cause}"
+                    ));
+                }
+                Verdict::Continue
+            }
             StreamEvent::Note { stream, from, text } => {
                 if let Some(f) = self.flows.get_mut(&stream) {
                     f.on_note(from, text, pkt, &mut self.shared);

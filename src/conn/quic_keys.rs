@@ -34,4 +34,12 @@ impl QuicSink for QuicInput<'_> {
     fn secrets(&mut self, stream: StreamId) -> Option<QuicSecrets> {
         self.conns.quic_secrets(stream)
     }
+
+    fn frame(&self) -> u64 {
+        self.pkt.frame
+    }
+
+    fn set_packet(&mut self, ts: crate::time::Timestamp, frame: u64) {
+        self.pkt = PacketContext { ts, frame };
+    }
 }

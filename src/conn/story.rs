@@ -709,6 +709,7 @@ impl Story {
             key_derivation: None,
             keylog_lines: Vec::new(),
             dtls: None,
+            quic: None,
         }
     }
 }

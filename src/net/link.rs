@@ -12,6 +12,10 @@ pub mod linktype {
     /// BSD loopback: 4-byte address family in the capturing host's byte order.
     pub const NULL: u32 = 0;
     pub const ETHERNET: u32 = 1;
+    /// PPP (RFC 1661), with or without the HDLC-like address and control bytes (RFC 1662).
+    pub const PPP: u32 = 9;
+    /// PPP in HDLC-like framing (0xff 0x03 first), or Cisco HDLC (0x0f / 0x8f first).
+    pub const PPP_HDLC: u32 = 50;
     /// DLT_RAW as numbered on most BSDs when written straight into a file.
     pub const RAW_BSD: u32 = 12;
     /// DLT_RAW as numbered on OpenBSD.
@@ -22,13 +26,29 @@ pub mod linktype {
     pub const LINUX_SLL: u32 = 113;
     pub const IPV4: u32 = 228;
     pub const IPV6: u32 = 229;
+    /// PPP after a direction byte (0: received, else sent).
+    pub const PPP_WITH_DIR: u32 = 204;
     pub const LINUX_SLL2: u32 = 276;
 }
 
 /// Whether `decode` understands frames of this link type (lets a caller reject a capture early).
 pub fn is_supported_link(linktype: u32) -> bool {
     use linktype::*;
-    matches!(linktype, NULL | ETHERNET | RAW_BSD | RAW_OPENBSD | RAW | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2)
+    matches!(
+        linktype,
+        NULL | ETHERNET
+            | PPP
+            | PPP_HDLC
+            | PPP_WITH_DIR
+            | RAW_BSD
+            | RAW_OPENBSD
+            | RAW
+            | LOOP
+            | LINUX_SLL
+            | IPV4
+            | IPV6
+            | LINUX_SLL2
+    )
 }
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -42,6 +62,10 @@ const ETHERTYPE_CISCO_METADATA: u16 = 0x8909;
 /// (NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30).
 const AF_INET: u32 = 2;
 const AF_INET6_BSD: [u32; 3] = [24, 28, 30];
+
+/// PPP protocol numbers of IPv4 and IPv6 (RFC 1332, RFC 5072).
+const PPP_IPV4: u16 = 0x0021;
+const PPP_IPV6: u16 = 0x0057;
 
 /// Which network protocol the link layer says follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,8 +134,42 @@ pub(super) fn strip(linktype: u32, frame: &[u8]) -> Result<Option<LinkPayload<'_
             let raw = four(frame).ok_or(NetError::Malformed("truncated LOOP header"))?;
             Ok(by_family(u32::from_be_bytes(raw), frame))
         }
+        PPP => ppp(frame, 0),
+        PPP_WITH_DIR => ppp(frame, 1),
+        PPP_HDLC => match frame.first() {
+            // Cisco HDLC: address, control, then an ethertype.
+            Some(0x0f | 0x8f) => {
+                let ethertype = be16(frame, 2).ok_or(NetError::Malformed("truncated Cisco HDLC header"))?;
+                by_ethertype(ethertype, frame, 4)
+            }
+            _ => ppp(frame, 0),
+        },
         other => Err(NetError::UnsupportedLink(other)),
     }
+}
+
+/// A PPP frame from `offset`: the address and control bytes 0xff 0x03 when present (RFC 1662),
+/// then the protocol in 2 bytes, or in 1 when compressed (RFC 1661 6.5: the first byte is odd).
+fn ppp(frame: &[u8], offset: usize) -> Result<Option<LinkPayload<'_>>, NetError> {
+    const TRUNCATED: NetError = NetError::Malformed("truncated PPP header");
+    let mut at = offset;
+    if frame.get(at) == Some(&0xff) {
+        if frame.get(at.checked_add(1).ok_or(TRUNCATED)?) != Some(&0x03) {
+            return Err(NetError::Malformed("PPP address without control byte 0x03"));
+        }
+        at = at.checked_add(2).ok_or(TRUNCATED)?;
+    }
+    let first = *frame.get(at).ok_or(TRUNCATED)?;
+    let (protocol, len) = if first & 1 == 1 { (u16::from(first), 1) } else { (be16(frame, at).ok_or(TRUNCATED)?, 2) };
+    let header_len = at.checked_add(len).ok_or(TRUNCATED)?;
+    let proto = match protocol {
+        PPP_IPV4 => NetProto::Ipv4,
+        PPP_IPV6 => NetProto::Ipv6,
+        // LCP, IPCP, CCP and the other control protocols: valid frames, not IP.
+        _ => return Ok(None),
+    };
+    let bytes = frame.get(header_len..).ok_or(TRUNCATED)?;
+    Ok(Some(LinkPayload { proto, bytes, header_len }))
 }
 
 fn by_family(family: u32, frame: &[u8]) -> Option<LinkPayload<'_>> {
@@ -168,7 +226,7 @@ mod tests {
 
     #[test]
     fn supported_link_types() {
-        for lt in [0, 1, 12, 14, 101, 108, 113, 228, 229, 276] {
+        for lt in [0, 1, 9, 12, 14, 50, 101, 108, 113, 204, 228, 229, 276] {
             assert!(is_supported_link(lt), "{lt}");
         }
         for lt in [2, 105, 127, 147, 192, 1000] {
@@ -230,5 +288,67 @@ mod tests {
         let mut ieee8023 = vec![0u8; 12];
         ieee8023.extend_from_slice(&[0x00, 0x40, 0xaa, 0xaa, 0x03]);
         assert!(strip(linktype::ETHERNET, &ieee8023).unwrap().is_none());
+    }
+
+    #[test]
+    fn ppp_with_and_without_address_control_and_compressed_protocol() {
+        let ip = [0x45u8, 0, 0, 20];
+        for (lt, hdr, proto) in [
+            (linktype::PPP, &[0x00u8, 0x21][..], NetProto::Ipv4),
+            (linktype::PPP, &[0x00, 0x57][..], NetProto::Ipv6),
+            (linktype::PPP, &[0xff, 0x03, 0x00, 0x21][..], NetProto::Ipv4),
+            (linktype::PPP, &[0xff, 0x03, 0x57][..], NetProto::Ipv6),
+            (linktype::PPP, &[0x21][..], NetProto::Ipv4),
+            (linktype::PPP_HDLC, &[0xff, 0x03, 0x00, 0x57][..], NetProto::Ipv6),
+            (linktype::PPP_HDLC, &[0x0f, 0x00, 0x08, 0x00][..], NetProto::Ipv4),
+            (linktype::PPP_HDLC, &[0x8f, 0x00, 0x86, 0xdd][..], NetProto::Ipv6),
+            (linktype::PPP_WITH_DIR, &[0x01, 0xff, 0x03, 0x00, 0x21][..], NetProto::Ipv4),
+            (linktype::PPP_WITH_DIR, &[0x00, 0x00, 0x57][..], NetProto::Ipv6),
+        ] {
+            let frame = [hdr, &ip[..]].concat();
+            let got = strip(lt, &frame).unwrap().unwrap();
+            assert_eq!((got.proto, got.bytes, got.header_len), (proto, &ip[..], hdr.len()), "{lt} {hdr:02x?}");
+        }
+    }
+
+    #[test]
+    fn ppp_control_protocols_are_not_ip() {
+        // LCP (0xc021), IPCP (0x8021), IPv6CP (0x8057), CCP compressed to one byte (0xfd).
+        for hdr in [&[0xc0u8, 0x21][..], &[0xff, 0x03, 0x80, 0x21], &[0x80, 0x57], &[0xfd]] {
+            let frame = [hdr, &[1u8, 2, 3][..]].concat();
+            assert!(strip(linktype::PPP, &frame).unwrap().is_none(), "{hdr:02x?}");
+        }
+    }
+
+    #[test]
+    fn malformed_ppp_is_an_error_not_a_panic() {
+        let truncated = NetError::Malformed("truncated PPP header");
+        for (lt, frame) in [
+            (linktype::PPP, &[][..]),
+            (linktype::PPP, &[0x00][..]),
+            (linktype::PPP, &[0xff, 0x03][..]),
+            (linktype::PPP, &[0xff, 0x03, 0x00][..]),
+            (linktype::PPP_WITH_DIR, &[0x01][..]),
+            (linktype::PPP_HDLC, &[][..]),
+        ] {
+            assert_eq!(strip(lt, frame).unwrap_err(), truncated, "{lt} {frame:02x?}");
+        }
+        assert_eq!(
+            strip(linktype::PPP, &[0xff, 0x00, 0x00, 0x21]).unwrap_err(),
+            NetError::Malformed("PPP address without control byte 0x03")
+        );
+        assert_eq!(
+            strip(linktype::PPP_HDLC, &[0x0f, 0x00, 0x08]).unwrap_err(),
+            NetError::Malformed("truncated Cisco HDLC header")
+        );
+        // A header with nothing after it: an empty IP packet, for the IP layer to reject.
+        assert!(strip(linktype::PPP, &[0x00, 0x21]).unwrap().unwrap().bytes.is_empty());
+        // Every prefix of a valid frame: an answer, never a panic.
+        let frame = [0x01u8, 0xff, 0x03, 0x00, 0x57, 0x60, 0, 0, 0];
+        for lt in [linktype::PPP, linktype::PPP_HDLC, linktype::PPP_WITH_DIR] {
+            for n in 0..=frame.len() {
+                let _ = strip(lt, &frame[..n]);
+            }
+        }
     }
 }

@@ -70,6 +70,11 @@ impl<C> UdpConns<C> {
         self.conns.get_mut(key)
     }
 
+    /// Every connection, in no particular order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut UdpConn<C>> {
+        self.conns.values_mut()
+    }
+
     /// Adds a connection whose state `make` builds from its stream id, evicting the oldest ones
     /// while the table is full (`evicted` gets their ids); returns the new stream id.
     pub fn open(
@@ -79,10 +84,24 @@ impl<C> UdpConns<C> {
         make: impl FnOnce(u64) -> C,
         evicted: &mut dyn FnMut(u64),
     ) -> u64 {
+        self.open_with(key, ts, make, &mut |c| evicted(c.id))
+    }
+
+    /// As [`UdpConns::open`], `evicted` getting the evicted connections whole (their state may
+    /// still have something to say).
+    pub fn open_with(
+        &mut self,
+        key: UdpKey,
+        ts: Timestamp,
+        make: impl FnOnce(u64) -> C,
+        evicted: &mut dyn FnMut(UdpConn<C>),
+    ) -> u64 {
         while self.conns.len() >= self.max {
             let Some((old, id)) = self.order.pop_front() else { break };
-            if self.conns.get(&old).is_some_and(|c| c.id == id) && self.conns.remove(&old).is_some() {
-                evicted(id);
+            if self.conns.get(&old).is_some_and(|c| c.id == id)
+                && let Some(c) = self.conns.remove(&old)
+            {
+                evicted(c);
             }
         }
         self.next_id = self.next_id.saturating_add(1);

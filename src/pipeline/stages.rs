@@ -173,9 +173,7 @@ impl Back {
         let ctx = PacketContext { ts: self.now, frame: self.last_frame };
         let conns = &mut self.conns;
         self.flows.finish(&mut |ev| conns.on_stream_event(ev.into(), ctx));
-        self.quic.finish(&mut |ev| {
-            conns.on_stream_event(ev.into(), ctx);
-        });
+        self.quic.finish(&mut conns.quic_input(ctx));
         self.dtls.finish(&mut |ev| conns.on_dtls_event(ev, ctx));
         self.conns.finish();
     }
@@ -234,6 +232,7 @@ impl Stages {
     /// when its secrets are not there yet.
     pub(super) fn wait_for_keys(&mut self, yes: bool) {
         self.back.conns.shared.wait_for_keys = yes;
+        self.back.quic.wait_for_keys(yes);
         if yes {
             self.back.conns.enable_decryption();
         }
@@ -241,6 +240,8 @@ impl Stages {
 
     /// Replays held records whose secrets arrived; `now` is the current capture time.
     pub(super) fn release_held_records(&mut self, now: Timestamp) {
+        let ctx = PacketContext { ts: now, frame: self.back.last_frame };
+        self.back.quic.release_held(now, &mut self.back.conns.quic_input(ctx));
         self.back.conns.release_held_records(now);
     }
 

@@ -21,6 +21,11 @@ pub enum Frame<'a> {
         reason: &'a [u8],
     },
     HandshakeDone,
+    /// Application data of a stream (0-RTT and 1-RTT packets): counted, not decoded.
+    Stream {
+        id: u64,
+        data: &'a [u8],
+    },
     /// A 1-RTT frame read past (STREAM, NEW_CONNECTION_ID, MAX_DATA, ...), by type.
     Skipped(u64),
     /// A frame type not allowed in these packets: parsing stops there.
@@ -120,17 +125,13 @@ fn app_frame<'a>(r: &mut Reader<'a>, t: u64) -> Option<Frame<'a>> {
             r.bytes(len, "token").ok()?;
         }
         0x08..=0x0f => {
-            r.quic_varint("stream id").ok()?;
+            let id = r.quic_varint("stream id").ok()?;
             if t & 0x04 != 0 {
                 r.quic_varint("stream offset").ok()?;
             }
-            if t & 0x02 != 0 {
-                let len = varint_len(r, "stream length")?;
-                r.bytes(len, "stream data").ok()?;
-            } else {
-                // Without a length the frame runs to the end of the packet.
-                r.bytes(r.remaining(), "stream data").ok()?;
-            }
+            // Without a length the frame runs to the end of the packet.
+            let len = if t & 0x02 != 0 { varint_len(r, "stream length")? } else { r.remaining() };
+            return Some(Frame::Stream { id, data: r.bytes(len, "stream data").ok()? });
         }
         0x18 => {
             r.quic_varint("sequence number").ok()?;

@@ -28,12 +28,13 @@
 )]
 
 pub mod frames;
+mod held;
 pub mod packet;
 pub mod stream;
 #[cfg(test)]
 mod tests;
 
-use crate::net::{UdpConns, UdpDatagram};
+use crate::net::{UdpConn, UdpConns, UdpDatagram};
 use crate::tcp::{EndReason, Side};
 use crate::time::Timestamp;
 use packet::{Framed, PacketKeys, PacketType};
@@ -52,11 +53,21 @@ pub struct QuicConfig {
     pub idle_timeout_secs: u64,
     /// Out-of-order CRYPTO bytes held per direction.
     pub max_crypto_bytes: usize,
+    /// Packet bytes a connection holds while its secrets are awaited from a key log still
+    /// being written, and all connections together.
+    pub max_held_bytes: usize,
+    pub max_held_total: usize,
 }
 
 impl Default for QuicConfig {
     fn default() -> Self {
-        QuicConfig { max_connections: 4096, idle_timeout_secs: 30, max_crypto_bytes: 64 << 10 }
+        QuicConfig {
+            max_connections: 4096,
+            idle_timeout_secs: 30,
+            max_crypto_bytes: 64 << 10,
+            max_held_bytes: 256 << 10,
+            max_held_total: 16 << 20,
+        }
     }
 }
 
@@ -95,6 +106,22 @@ pub enum QuicEvent<'a> {
         packet: &'static str,
         length: usize,
     },
+    /// A 0-RTT packet opened with the client's early traffic secret: its length and the
+    /// application data it carried.
+    EarlyData {
+        stream: u64,
+        length: usize,
+        stream_frames: u32,
+        stream_bytes: usize,
+    },
+    /// Packets held for secrets from a key log still being written were handled without
+    /// waiting longer (they stay sealed unless their secrets came), and why.
+    GaveUpWaiting {
+        stream: u64,
+        packets: usize,
+        bytes: usize,
+        cause: &'static str,
+    },
     /// A packet shown in the ladder as it is (Retry, Version Negotiation, CONNECTION_CLOSE).
     Note {
         stream: u64,
@@ -122,6 +149,12 @@ pub trait QuicSink {
     fn secrets(&mut self, _stream: u64) -> Option<QuicSecrets> {
         None
     }
+    /// The capture frame of the datagram being handled (0 when the sink does not know it).
+    fn frame(&self) -> u64 {
+        0
+    }
+    /// The events from now on are for this packet (one held for its secrets, replayed).
+    fn set_packet(&mut self, _ts: Timestamp, _frame: u64) {}
 }
 
 impl<F: FnMut(QuicEvent<'_>)> QuicSink for F {
@@ -165,6 +198,10 @@ pub struct QuicStats {
     pub version_negotiations: u64,
     pub connections_evicted: u64,
     pub crypto_bytes_dropped: u64,
+    /// With a key log still being written: packets held until their secrets arrived, and of
+    /// those, the ones handled without waiting longer (timeout, cap, eviction, capture end).
+    pub packets_held: u64,
+    pub packets_held_given_up: u64,
 }
 
 struct Conn {
@@ -178,6 +215,10 @@ struct Conn {
     /// The client's Source Connection ID's length: the server's short headers carry it.
     client_cid_len: usize,
     protected: Option<Box<Protected>>,
+    /// Packets waiting for secrets from a key log still being written.
+    held: Option<Box<held::Held>>,
+    /// A wait for secrets timed out or overflowed: nothing more is held (as TCP's records).
+    gave_up_waiting: bool,
 }
 
 /// The QUIC connections of a run.
@@ -185,6 +226,11 @@ pub struct QuicTable {
     cfg: QuicConfig,
     conns: UdpConns<Box<Conn>>,
     stats: QuicStats,
+    /// The key log is still being written: hold packets whose secrets are not in it yet.
+    wait_for_keys: bool,
+    hold: held::HoldBudget,
+    /// The capture second in which held packets' timeouts were last checked (once a second).
+    last_hold_check: Option<i64>,
 }
 
 fn index(side: Side) -> usize {
@@ -201,7 +247,35 @@ fn hex(bytes: &[u8]) -> String {
 impl QuicTable {
     pub fn new(cfg: QuicConfig) -> Self {
         let conns = UdpConns::new(cfg.max_connections, cfg.idle_timeout_secs, STREAM_ID_BIT);
-        QuicTable { cfg, conns, stats: QuicStats::default() }
+        let hold = held::HoldBudget {
+            per_connection: cfg.max_held_bytes,
+            total_max: cfg.max_held_total,
+            total: 0,
+            crypto_cap: cfg.max_crypto_bytes,
+        };
+        QuicTable { cfg, conns, stats: QuicStats::default(), wait_for_keys: false, hold, last_hold_check: None }
+    }
+
+    /// The key log is still being written (live capture): hold a connection's packets briefly
+    /// when their secrets are not in it yet.
+    pub fn wait_for_keys(&mut self, yes: bool) {
+        self.wait_for_keys = yes;
+    }
+
+    /// Replays the held packets whose secrets have arrived, in order, and those of connections
+    /// that waited too long at `now`.
+    pub fn release_held(&mut self, now: Timestamp, out: &mut dyn QuicSink) {
+        self.release_each(now, held::GiveUp::No, out);
+    }
+
+    /// Connections with held packets, in order of creation, each released.
+    fn release_each(&mut self, now: Timestamp, give_up: held::GiveUp, out: &mut dyn QuicSink) {
+        let mut holding: Vec<&mut UdpConn<Box<Conn>>> =
+            self.conns.iter_mut().filter(|c| c.state.held.is_some()).collect();
+        holding.sort_unstable_by_key(|c| c.id);
+        for c in holding {
+            held::release(&mut c.state, &mut self.stats, &mut self.hold, now, give_up, out);
+        }
     }
 
     pub fn stats(&self) -> &QuicStats {
@@ -215,6 +289,12 @@ impl QuicTable {
     /// One UDP datagram. Datagrams that are not QUIC of a known connection, nor a client
     /// Initial that opens, leave no state.
     pub fn datagram(&mut self, d: &UdpDatagram<'_>, ts: Timestamp, out: &mut dyn QuicSink) {
+        // Held packets wait less long than an idle connection lives: those of a connection
+        // about to expire have been handled by then.
+        if self.hold.total > 0 && self.last_hold_check.is_none_or(|s| ts.secs > s) {
+            self.last_hold_check = Some(ts.secs);
+            self.release_each(ts, held::GiveUp::No, out);
+        }
         self.conns.expire(ts, &mut |stream| out.event(QuicEvent::Closed { stream, reason: EndReason::Timeout }));
         let (key, from) = match self.conns.find(d.src, d.dst) {
             Some((key, from_client)) => (key, if from_client { Side::Initiator } else { Side::Responder }),
@@ -233,7 +313,11 @@ impl QuicTable {
         let mut rest = d.payload;
         while !rest.is_empty() {
             let Some((framed, next)) = packet::frame(rest) else { break };
+            let bytes = rest.get(..rest.len().saturating_sub(next.len())).unwrap_or_default();
             rest = next;
+            if self.wait_for_keys && held::hold(conn, &mut self.stats, &mut self.hold, from, &framed, bytes, ts, out) {
+                continue;
+            }
             handle_packet(conn, &mut self.stats, from, framed, cap, out);
         }
     }
@@ -250,7 +334,8 @@ impl QuicTable {
             return false;
         }
         let stats = &mut self.stats;
-        let id = self.conns.open(
+        let hold = &mut self.hold;
+        let id = self.conns.open_with(
             (d.src, d.dst),
             ts,
             |id| {
@@ -263,11 +348,14 @@ impl QuicTable {
                     server_cid: None,
                     client_cid_len: p.scid.len(),
                     protected: None,
+                    held: None,
+                    gave_up_waiting: false,
                 })
             },
-            &mut |id| {
+            &mut |mut c| {
+                held::release(&mut c.state, stats, hold, ts, held::GiveUp::Evicted, out);
                 stats.connections_evicted = stats.connections_evicted.saturating_add(1);
-                out.event(QuicEvent::Closed { stream: id, reason: EndReason::Evicted });
+                out.event(QuicEvent::Closed { stream: c.id, reason: EndReason::Evicted });
             },
         );
         self.stats.connections = self.stats.connections.saturating_add(1);
@@ -281,9 +369,12 @@ impl QuicTable {
         true
     }
 
-    /// End of capture: closes every connection, in order of creation.
-    pub fn finish(&mut self, out: &mut dyn FnMut(QuicEvent<'_>)) {
-        self.conns.finish(&mut |stream| out(QuicEvent::Closed { stream, reason: EndReason::CaptureEnd }));
+    /// End of capture: handles the packets still held for secrets, then closes every
+    /// connection, in order of creation.
+    pub fn finish(&mut self, out: &mut dyn QuicSink) {
+        let now = self.conns.iter_mut().map(|c| c.last_seen).max().unwrap_or_default();
+        self.release_each(now, held::GiveUp::CaptureEnd, out);
+        self.conns.finish(&mut |stream| out.event(QuicEvent::Closed { stream, reason: EndReason::CaptureEnd }));
     }
 }
 
@@ -574,16 +665,15 @@ fn open_zero_rtt(
         }
     }
     let Some(opened) = opened else { return false };
-    let first = prot.early_largest.is_none();
     prot.early_largest = Some(prot.early_largest.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     stats.zero_rtt_packets_opened = stats.zero_rtt_packets_opened.saturating_add(1);
-    // Said once: the summary counts them all.
-    if first {
-        out.event(QuicEvent::Note {
-            stream,
-            from: Side::Initiator,
-            text: "0-RTT packets open with the early traffic secret".to_string(),
-        });
+    let (mut stream_frames, mut stream_bytes) = (0u32, 0usize);
+    for f in frames::parse_app(&opened.payload) {
+        if let frames::Frame::Stream { data, .. } = f {
+            stream_frames = stream_frames.saturating_add(1);
+            stream_bytes = stream_bytes.saturating_add(data.len());
+        }
     }
+    out.event(QuicEvent::EarlyData { stream, length: p.bytes.len(), stream_frames, stream_bytes });
     true
 }

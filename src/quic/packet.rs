@@ -248,6 +248,10 @@ pub enum Framed<'a> {
 pub fn frame(datagram: &[u8]) -> Option<(Framed<'_>, &[u8])> {
     let mut r = Reader::new(datagram);
     let first = r.u8("first byte").ok()?;
+    // Zeros after the last packet pad the datagram (aioquic pads so): no packet.
+    if first == 0 && datagram.iter().all(|b| *b == 0) {
+        return None;
+    }
     if first & 0x80 == 0 {
         return Some((Framed::Short { len: datagram.len(), bytes: datagram }, &[]));
     }

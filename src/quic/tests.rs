@@ -252,7 +252,7 @@ fn a_client_hello_over_two_initials_out_of_order_with_coalesced_duplicate() {
         ]
     );
     let mut closed = Vec::new();
-    t.finish(&mut |ev| closed.push(format!("{ev:?}")));
+    t.finish(&mut |ev: QuicEvent<'_>| closed.push(format!("{ev:?}")));
     assert_eq!(closed.len(), 1);
 }
 
@@ -337,7 +337,7 @@ fn one_rtt_frames_are_read_past() {
     assert_eq!(
         frames,
         vec![
-            frames::Frame::Skipped(0x0a),
+            frames::Frame::Stream { id: 3, data: b"hi" },
             frames::Frame::Skipped(0x18),
             frames::Frame::Skipped(0x10),
             frames::Frame::HandshakeDone,
@@ -345,6 +345,8 @@ fn one_rtt_frames_are_read_past() {
         ]
     );
     assert_eq!(frames::parse(&payload), vec![frames::Frame::Other(0x0a)]);
+    // A STREAM frame without a length runs to the end of the packet.
+    assert_eq!(frames::parse_app(&[0x08, 0x00, b'a', b'b']), vec![frames::Frame::Stream { id: 0, data: b"ab" }]);
     // A truncated STREAM frame ends parsing without a panic.
     assert_eq!(frames::parse_app(&[0x0a, 0x03, 0x09, 1]), vec![]);
 }
@@ -397,6 +399,10 @@ impl QuicSink for KeyedSink {
         self.seen.push(match ev {
             QuicEvent::Crypto { from, bytes, decrypted, .. } => format!("crypto {from:?} {} {decrypted}", bytes.len()),
             QuicEvent::Note { text, .. } => format!("note {text}"),
+            QuicEvent::GaveUpWaiting { cause, .. } => format!("gave up: {cause}"),
+            QuicEvent::EarlyData { length, stream_frames, stream_bytes, .. } => {
+                format!("early {length} bytes, {stream_frames} STREAM frames, {stream_bytes} bytes")
+            }
             QuicEvent::Sealed { packet, .. } => format!("sealed {packet}"),
             QuicEvent::Opened { .. } => "opened".into(),
             QuicEvent::Closed { .. } => "closed".into(),
@@ -429,12 +435,10 @@ fn seal_long(first: u8, keys: &PacketKeys, dcid: &[u8], scid: &[u8], pn: u32, pa
     packet
 }
 
-/// With secrets from the sink: a 0-RTT packet opens under the suite it was sealed with (tried
-/// before the ServerHello names it), a Handshake packet under the negotiated ChaCha20 suite
-/// hands its CRYPTO bytes on as decrypted, and a 1-RTT packet gives HANDSHAKE_DONE. Without
-/// secrets the same packets stay sealed.
-#[test]
-fn packets_past_initial_open_with_the_sinks_secrets() {
+/// A client Initial, a 0-RTT packet (PING, STREAM "hi") under `early_suite`, the server's
+/// Handshake packet (an 8-byte CRYPTO message, PING) and its 1-RTT packet (HANDSHAKE_DONE)
+/// under ChaCha20, each a datagram, and the secrets that open them.
+fn protected_packets(early_suite: u16) -> ([Vec<u8>; 4], crate::crypto::Secrets) {
     let dcid = h("0011223344556677");
     let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
     let mut hello = crypto_frame(0, b"\x01\x00\x00\x01z");
@@ -443,7 +447,14 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
     let early = vec![7u8; 48];
     let server_hs = vec![9u8; 32];
     let server_app = vec![11u8; 32];
-    let zero_rtt = seal_long(0xd3, &PacketKeys::from_secret(0x1302, &early, false).unwrap(), &dcid, b"cc", 0, &[0x01]);
+    let zero_rtt = seal_long(
+        0xd3,
+        &PacketKeys::from_secret(early_suite, &early, false).unwrap(),
+        &dcid,
+        b"cc",
+        0,
+        &[0x01, 0x0a, 0x00, 0x02, b'h', b'i'],
+    );
     let hs_keys = PacketKeys::from_secret(0x1303, &server_hs, false).unwrap();
     let mut hs_payload = crypto_frame(0, b"\x08\x00\x00\x02ab");
     hs_payload.push(0x01);
@@ -458,6 +469,22 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
     for i in 0..4 {
         one_rtt[3 + i] ^= mask[1 + i];
     }
+    let secrets = crate::crypto::Secrets {
+        client_early: Some(early),
+        server_handshake: Some(server_hs),
+        server_app0: Some(server_app),
+        ..Default::default()
+    };
+    ([initial, zero_rtt, handshake, one_rtt], secrets)
+}
+
+/// With secrets from the sink: a 0-RTT packet opens under the suite it was sealed with (tried
+/// before the ServerHello names it), a Handshake packet under the negotiated ChaCha20 suite
+/// hands its CRYPTO bytes on as decrypted, and a 1-RTT packet gives HANDSHAKE_DONE. Without
+/// secrets the same packets stay sealed.
+#[test]
+fn packets_past_initial_open_with_the_sinks_secrets() {
+    let ([initial, zero_rtt, handshake, one_rtt], secrets) = protected_packets(0x1302);
     let c = "10.0.0.1:5000";
     let s = "10.0.0.2:443";
     let run = |sink: &mut dyn QuicSink| {
@@ -468,12 +495,6 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
             t.datagram(&UdpDatagram { src, dst, payload: &payload }, Timestamp::new(1, 0, 6), sink);
         }
         t.stats().clone()
-    };
-    let secrets = crate::crypto::Secrets {
-        client_early: Some(early),
-        server_handshake: Some(server_hs),
-        server_app0: Some(server_app),
-        ..Default::default()
     };
     // The suite: unknown at the 0-RTT packet, tried; the Handshake packet needs it.
     let mut keyed = KeyedSink { secrets, suite: Some(0x1303), seen: Vec::new() };
@@ -498,7 +519,8 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
     keyed.seen.clear();
     let stats = run(&mut keyed);
     assert_eq!(stats.zero_rtt_packets_opened, 1, "every suite tried before the ServerHello");
-    assert_eq!(keyed.seen[2], "note 0-RTT packets open with the early traffic secret");
+    // PING and a STREAM frame of 2 bytes; the packet: header 23 bytes, payload 6, tag 16.
+    assert_eq!(keyed.seen[2], "early 45 bytes, 1 STREAM frames, 2 bytes");
     assert_eq!(stats.handshake_packets_opened, 0, "no suite, no Handshake keys");
     let mut seen = Vec::new();
     let stats = run(&mut |ev: QuicEvent<'_>| seen.push(format!("{ev:?}")));
@@ -507,4 +529,171 @@ fn packets_past_initial_open_with_the_sinks_secrets() {
         (0, 0, 0)
     );
     assert_eq!(stats.packets_not_opened, 3);
+}
+
+/// A sink whose key log grows: secrets once `logged`, events written with their frame.
+struct GrowingSink {
+    secrets: crate::crypto::Secrets,
+    logged: bool,
+    frame: u64,
+    seen: Vec<String>,
+}
+
+impl QuicSink for GrowingSink {
+    fn event(&mut self, ev: QuicEvent<'_>) {
+        let what = match ev {
+            QuicEvent::Crypto { from, bytes, decrypted, .. } => format!("crypto {from:?} {} {decrypted}", bytes.len()),
+            QuicEvent::Note { text, .. } => format!("note {text}"),
+            QuicEvent::Sealed { packet, .. } => format!("sealed {packet}"),
+            QuicEvent::EarlyData { stream_bytes, .. } => format!("early {stream_bytes}"),
+            QuicEvent::GaveUpWaiting { packets, bytes, cause, .. } => format!("gave up {packets} {bytes}: {cause}"),
+            QuicEvent::Opened { .. } => "opened".into(),
+            QuicEvent::Closed { .. } => "closed".into(),
+        };
+        self.seen.push(format!("{} {what}", self.frame));
+    }
+    fn secrets(&mut self, _stream: u64) -> Option<QuicSecrets> {
+        self.logged.then(|| QuicSecrets { suite: Some(0x1303), secrets: self.secrets.clone() })
+    }
+    fn frame(&self) -> u64 {
+        self.frame
+    }
+    fn set_packet(&mut self, _ts: Timestamp, frame: u64) {
+        self.frame = frame;
+    }
+}
+
+/// The four protected-packet datagrams through a table waiting for keys, as frames 1 to 4 at
+/// one second; the table and the sink after them.
+fn hold_run(cfg: QuicConfig) -> (QuicTable, GrowingSink) {
+    let (packets, secrets) = protected_packets(0x1303);
+    let mut t = QuicTable::new(cfg);
+    t.wait_for_keys(true);
+    let mut sink = GrowingSink { secrets, logged: false, frame: 0, seen: Vec::new() };
+    let (c, s) = ("10.0.0.1:5000", "10.0.0.2:443");
+    for (i, payload) in packets.iter().enumerate() {
+        let (src, dst) = if i < 2 { (c, s) } else { (s, c) };
+        let (src, dst, payload) = udp(src, dst, payload);
+        sink.frame = i as u64 + 1;
+        t.datagram(&UdpDatagram { src, dst, payload: &payload }, Timestamp::new(1, 0, 6), &mut sink);
+    }
+    (t, sink)
+}
+
+/// Packets whose secrets a growing key log has not brought yet wait, and are replayed in
+/// order, each with its own frame, once the secrets are there.
+#[test]
+fn packets_wait_for_their_secrets_and_replay_in_order() {
+    let (mut t, mut sink) = hold_run(QuicConfig::default());
+    assert_eq!(sink.seen, ["1 opened", "1 crypto Initiator 5 false"], "the 0-RTT packet and all after it wait");
+    assert_eq!(t.stats().packets_held, 3);
+    // Nothing new in the key log: still waiting.
+    t.release_held(Timestamp::new(2, 0, 6), &mut sink);
+    assert_eq!(sink.seen.len(), 2);
+    sink.logged = true;
+    sink.frame = 9;
+    t.release_held(Timestamp::new(2, 0, 6), &mut sink);
+    assert_eq!(
+        sink.seen[2..],
+        ["2 early 2", "3 crypto Responder 6 true", "4 note HANDSHAKE_DONE (the handshake is confirmed)"]
+    );
+    assert_eq!(sink.frame, 9, "the sink is back on the current packet");
+    let st = t.stats();
+    assert_eq!((st.zero_rtt_packets_opened, st.handshake_packets_opened, st.one_rtt_packets_opened), (1, 1, 1));
+    assert_eq!((st.packets_held, st.packets_held_given_up, st.packets_not_opened), (3, 0, 0));
+    assert_eq!(t.hold.total, 0, "the held bytes are given back");
+}
+
+/// A wait ends after 10 s of capture time: the packets are handled as they are (sealed), and
+/// an event says how many and why; nothing is held for that connection any more.
+#[test]
+fn a_wait_for_secrets_times_out_with_an_event() {
+    let (mut t, mut sink) = hold_run(QuicConfig::default());
+    t.release_held(Timestamp::new(11, 0, 6), &mut sink);
+    assert_eq!(sink.seen.len(), 2, "10 s have not passed");
+    t.release_held(Timestamp::new(11, 1_000, 6), &mut sink);
+    let bytes: usize = protected_packets(0x1303).0[1..].iter().map(Vec::len).sum();
+    assert_eq!(
+        sink.seen[2..],
+        [
+            "2 sealed 0-RTT".to_string(),
+            "3 sealed Handshake".to_string(),
+            "4 sealed 1-RTT".to_string(),
+            // Said for the packet at hand (the sink's last).
+            format!("4 gave up 3 {bytes}: the key log did not bring their secrets within 10 s"),
+        ]
+    );
+    assert_eq!((t.stats().packets_held_given_up, t.stats().packets_not_opened), (3, 3));
+}
+
+/// Over the bytes a connection may hold, it stops waiting: the held packets and this one are
+/// handled in order, with an event; at the end of the capture, what still waits is handled.
+#[test]
+fn over_the_cap_or_at_the_end_a_wait_is_given_up_with_an_event() {
+    let (packets, _) = protected_packets(0x1303);
+    // Room for the 0-RTT packet, not for the Handshake packet after it.
+    let cfg = QuicConfig { max_held_bytes: packets[1].len() + 10, ..QuicConfig::default() };
+    let (t, sink) = hold_run(cfg);
+    assert_eq!(
+        sink.seen[2..],
+        [
+            "2 sealed 0-RTT".to_string(),
+            format!(
+                "3 gave up 1 {}: they were over the bytes a connection, or all QUIC connections together, may hold",
+                packets[1].len()
+            ),
+            "3 sealed Handshake".to_string(),
+            "4 sealed 1-RTT".to_string(),
+        ],
+        "the 0-RTT packet keeps its place; the 1-RTT packet is not held"
+    );
+    assert_eq!((t.stats().packets_held, t.stats().packets_held_given_up), (1, 1));
+    let (mut t, mut sink) = hold_run(QuicConfig::default());
+    sink.frame = 5;
+    t.finish(&mut sink);
+    assert_eq!(sink.seen.last().unwrap(), "5 closed");
+    assert!(
+        sink.seen[sink.seen.len() - 2].ends_with("the key log had not brought their secrets by the end of the capture"),
+        "{:?}",
+        sink.seen
+    );
+}
+
+/// Zeros after a datagram's last packet (aioquic pads so) are no packet.
+#[test]
+fn zero_padding_after_the_packets_is_no_packet() {
+    assert!(packet::frame(&[0u8; 40]).is_none());
+    assert!(matches!(packet::frame(&[0x40, 0, 0]), Some((Framed::Short { .. }, _))));
+}
+
+/// A connection evicted from the full table while its packets wait: they are handled (sealed)
+/// and an event says why, before the connection's close.
+#[test]
+fn an_evicted_connection_hands_over_its_held_packets() {
+    let (packets, secrets) = protected_packets(0x1303);
+    let mut t = QuicTable::new(QuicConfig { max_connections: 1, ..QuicConfig::default() });
+    t.wait_for_keys(true);
+    let mut sink = GrowingSink { secrets, logged: false, frame: 0, seen: Vec::new() };
+    let server = "10.0.0.2:443";
+    for (frame, client, payload) in
+        [(1, "10.0.0.1:5000", &packets[0]), (2, "10.0.0.1:5000", &packets[1]), (3, "10.0.0.3:6000", &packets[0])]
+    {
+        let (src, dst, payload) = udp(client, server, payload);
+        sink.frame = frame;
+        t.datagram(&UdpDatagram { src, dst, payload: &payload }, Timestamp::new(1, 0, 6), &mut sink);
+    }
+    assert_eq!(
+        sink.seen,
+        [
+            "1 opened".to_string(),
+            "1 crypto Initiator 5 false".to_string(),
+            "2 sealed 0-RTT".to_string(),
+            format!("3 gave up 1 {}: the connection was evicted from the full QUIC table", packets[1].len()),
+            "3 closed".to_string(),
+            "3 opened".to_string(),
+            "3 crypto Initiator 5 false".to_string(),
+        ]
+    );
+    assert_eq!((t.stats().packets_held, t.stats().packets_held_given_up, t.stats().connections_evicted), (1, 1, 1));
+    assert_eq!(t.hold.total, 0);
 }

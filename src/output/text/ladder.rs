@@ -193,6 +193,14 @@ pub(super) fn header(
     if h.early_data != "none" {
         let _ = write!(text, " +0-RTT {}", h.early_data);
     }
+    if let Some(z) = h.quic.as_ref().map(|q| &q.zero_rtt) {
+        let plural = if z.packets == 1 { "" } else { "s" };
+        let _ = write!(text, " ({} 0-RTT packet{plural}, {} opened", z.packets, z.packets_opened);
+        if z.stream_frames > 0 {
+            let _ = write!(text, ": {} STREAM frames, {} bytes", z.stream_frames, z.stream_bytes);
+        }
+        text.push(')');
+    }
     if let Some(d) = h.duration {
         part(text, &mut first);
         write_ms(text, (d * 1e9).round() as i128);
