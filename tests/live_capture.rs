@@ -544,3 +544,70 @@ fn a_live_dtls_handshake_decrypts_with_a_growing_key_log() {
     assert_eq!(summary["dtls_connections"], 1);
     assert_eq!(summary["decryption"]["connections_without_secrets"], 0, "{summary}");
 }
+
+fn has_aioquic() -> bool {
+    Command::new("python3").args(["-c", "import aioquic"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// A QUIC handshake by aioquic (fixtures/quic/quic_pair.py, the fixtures' driver) captured live
+/// while its client writes the key log: the Handshake and 1-RTT packets wait for their secrets
+/// and open, as in a file read with the whole key log.
+#[test]
+fn a_live_quic_handshake_decrypts_with_a_growing_key_log() {
+    if let Some(why) = skip_reason(false) {
+        return skipped("live QUIC", why);
+    }
+    if !has_aioquic() {
+        return skipped("live QUIC", "aioquic is not installed (pip install aioquic)");
+    }
+    let dir = TempDir::new("quic");
+    let port = free_port();
+    let keylog = dir.0.join("keys.log");
+    std::fs::write(&keylog, b"").unwrap();
+    let (port_text, keylog_text) = (port.to_string(), keylog.to_str().unwrap().to_string());
+    let (mut capture, out, err) =
+        start_capture(&["lo", "--json", "--port", &port_text, "--duration", "6", "--keylog", &keylog_text]);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let certs = repo.join("fixtures/certs");
+    let pair = Command::new("python3")
+        .arg(repo.join("fixtures/quic/quic_pair.py"))
+        .args([&port_text, "1", "plain"])
+        .arg(certs.join("server-rsa-chain.pem"))
+        .arg(certs.join("server-rsa.key"))
+        .arg(certs.join("root-ca.crt"))
+        .arg(&keylog)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pair = Guard(Some(pair));
+    let status = pair.wait_timeout(Duration::from_secs(30)).expect("the aioquic pair finishes");
+    let mut pair_err = String::new();
+    let _ = pair.child().stderr.take().unwrap().read_to_string(&mut pair_err);
+    assert!(status.success(), "quic_pair.py: {status:?}\n{pair_err}");
+    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    assert!(status.success(), "{stderr}");
+    let events = parse_ndjson(stdout.as_bytes());
+
+    let conns = of_kind(&events, "connection");
+    assert_eq!(conns.len(), 1, "{stdout}");
+    assert_eq!(conns[0]["transport"], "quic");
+    assert_eq!(conns[0]["quic"]["version"], 1);
+    let msgs = messages_of(&events, &conns[0]["conn"]);
+    let names: Vec<&str> = msgs.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert!(
+        names.starts_with(&["ClientHello", "ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify"]),
+        "{names:?}"
+    );
+    assert!(msgs.iter().filter(|m| m["name"] == "Finished").all(|m| m["decrypted"] == true), "{names:?}");
+    let handshakes = of_kind(&events, "handshake");
+    assert_eq!(handshakes.len(), 1, "{stdout}");
+    assert_eq!(handshakes[0]["finished_verified"], true, "{}", handshakes[0]);
+    assert_eq!(handshakes[0]["decryption"]["status"], "decrypted");
+    let summary = events.last().unwrap();
+    assert_eq!(summary["quic"]["connections"], 1, "{summary}");
+    assert_eq!(summary["quic"]["packets_held_given_up"], 0, "{summary}");
+}
