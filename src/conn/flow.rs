@@ -30,7 +30,7 @@ pub(super) struct HalfStream {
 }
 
 impl HalfStream {
-    fn new(start: Start) -> Self {
+    pub(super) fn new(start: Start) -> Self {
         HalfStream {
             splitter: RecordSplitter::new(start),
             assembler: HandshakeAssembler::default(),
@@ -66,6 +66,8 @@ pub(super) struct Flow {
     pub(super) quic: Option<Box<crate::quic::QuicInfo>>,
     /// A DTLS connection: the handshake bytes each direction may hold (None for TCP and QUIC).
     pub(super) dtls: Option<std::num::NonZeroU32>,
+    /// A DTLS connection no hello opened (the capture began mid-connection).
+    pub(super) dtls_midway: bool,
 }
 
 /// What is known once the flow is TLS.
@@ -303,6 +305,7 @@ impl Flow {
             charged: 0,
             quic: None,
             dtls: None,
+            dtls_midway: false,
         }
     }
 

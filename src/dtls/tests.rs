@@ -158,14 +158,14 @@ fn records_carry_epoch_and_48_bit_sequence_numbers() {
     let mut d = record_bytes(22, 0, 5, &frag(1, 0, 1, 0, b"x"));
     d.extend(record_bytes(20, 0, 6, &[1]));
     d.extend(record_bytes(22, 1, 0x0000_1234_5678_9abc, &[0; 40]));
-    let (recs, whole) = records(&d);
+    let (recs, whole) = records(&d, None);
     assert!(whole);
     assert_eq!(recs.len(), 3);
     assert_eq!((recs[0].content_type, recs[0].epoch, recs[0].seq), (22, 0, 5));
     assert_eq!((recs[2].epoch, recs[2].seq), (1, 0x1234_5678_9abc));
     assert_eq!(recs[2].epoch_seq(), 0x0001_1234_5678_9abc);
     // A cut record stops the list.
-    let (recs, whole) = records(&d[..d.len() - 1]);
+    let (recs, whole) = records(&d[..d.len() - 1], None);
     assert_eq!((recs.len(), whole), (2, false));
 }
 
