@@ -61,7 +61,6 @@ pub(super) struct DtlsSeen {
     dtls13: Option<Box<Dtls13Keys>>,
     unified_records: u64,
     unified_decrypted: u64,
-    ack_records: u64,
     /// The connection IDs seen in the unified headers, client's records then server's.
     cids: [Option<Vec<u8>>; 2],
     /// No hello opened the connection (the capture began mid-connection).
@@ -87,7 +86,6 @@ impl DtlsSeen {
             messages_lost: self.assembler.iter().map(|a| a.messages_lost).sum(),
             unified_records: self.unified_records,
             unified_records_decrypted: self.unified_decrypted,
-            ack_records: self.ack_records,
             client_to_server_connection_id: self.cids[0].as_deref().map(crate::hex_text::lower),
             server_to_client_connection_id: self.cids[1].as_deref().map(crate::hex_text::lower),
             caught_midway: self.midway,
@@ -383,9 +381,6 @@ impl Emitter<'_> {
         match p.content_type {
             CONTENT_HANDSHAKE => self.dtls_handshake(from, DTLS13_VERSION, &p.data, true),
             CONTENT_ACK => {
-                if let Some(d) = self.tls.dtls.as_mut() {
-                    d.ack_records = d.ack_records.saturating_add(1);
-                }
                 let mut m = self.base(DTLS13_VERSION, CONTENT_ACK, MessageKind::Ack, p.data.len(), true);
                 m.decrypted = true;
                 match ack_record_numbers(&p.data) {
@@ -433,23 +428,28 @@ fn epoch_opener(
     }
 }
 
-/// Unmasks the record number, rebuilds its full value, opens the record.
+/// Unmasks the record number, rebuilds its full value, opens the record (the AEAD tag decides
+/// between the standard mask and wolfSSL 5.5's ChaCha20 variant).
 fn open_with(keys: &mut EpochKeys, rec: &Record<'_>, unified: &Unified<'_>) -> Option<crate::crypto::Plaintext> {
-    let mask = keys.opener.mask(rec.payload)?;
-    let at = unified.seq_at();
-    let mut header = unified.header.to_vec();
-    let seq_bytes = header.get_mut(at..at.checked_add(unified.seq_len)?)?;
-    for (b, m) in seq_bytes.iter_mut().zip(mask) {
-        *b ^= m;
+    let masks = [keys.opener.mask(rec.payload), keys.opener.swapped_counter_mask(rec.payload)];
+    for mask in masks.into_iter().flatten() {
+        let at = unified.seq_at();
+        let mut header = unified.header.to_vec();
+        let seq_bytes = header.get_mut(at..at.checked_add(unified.seq_len)?)?;
+        for (b, m) in seq_bytes.iter_mut().zip(mask) {
+            *b ^= m;
+        }
+        let short = seq_bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        let bits = u32::try_from(unified.seq_len.checked_mul(8)?).ok()?;
+        let seq = rebuild_seq(keys.next_seq, short, bits)?;
+        // RFC 9147 section 4: the nonce takes the sequence number alone (unlike DTLS 1.2, not
+        // the epoch), the additional data the header with the sequence number unmasked.
+        if let Ok(p) = keys.opener.open(seq, &header, rec.payload) {
+            keys.next_seq = keys.next_seq.max(seq.saturating_add(1));
+            return Some(p);
+        }
     }
-    let short = seq_bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-    let bits = u32::try_from(unified.seq_len.checked_mul(8)?).ok()?;
-    let seq = rebuild_seq(keys.next_seq, short, bits)?;
-    // RFC 9147 section 4: the nonce takes the sequence number alone (unlike DTLS 1.2, not the
-    // epoch), the additional data the header with the sequence number unmasked.
-    let p = keys.opener.open(seq, &header, rec.payload).ok()?;
-    keys.next_seq = keys.next_seq.max(seq.saturating_add(1));
-    Some(p)
+    None
 }
 
 /// The 48-bit sequence number whose low `bits` are `short` closest to `next` (RFC 9147
@@ -474,4 +474,38 @@ pub(crate) fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
         out.push(AckedRecord { epoch, sequence_number });
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_sequence_numbers_are_rebuilt_near_the_next_expected() {
+        assert_eq!(rebuild_seq(0, 0, 8), Some(0));
+        assert_eq!(rebuild_seq(0x1ff, 0x02, 8), Some(0x202));
+        assert_eq!(rebuild_seq(0x201, 0xff, 8), Some(0x1ff), "a late record of the window before");
+        assert_eq!(rebuild_seq(0x1_0005, 0xfffe, 16), Some(0xfffe));
+        assert_eq!(rebuild_seq(5, 3, 16), Some(3));
+        assert_eq!(rebuild_seq(u64::MAX, 3, 8), None, "nothing within 48 bits");
+        assert_eq!(rebuild_seq((1 << 48) - 1, 0xff, 8), Some((1 << 48) - 1));
+        assert_eq!(rebuild_seq(0, 0, 64), None);
+    }
+
+    #[test]
+    fn ack_record_numbers_decode_or_refuse() {
+        let mut body = vec![0, 32];
+        body.extend(2u64.to_be_bytes());
+        body.extend(4u64.to_be_bytes());
+        body.extend(3u64.to_be_bytes());
+        body.extend(0u64.to_be_bytes());
+        let acked = ack_record_numbers(&body).unwrap();
+        assert_eq!(acked, [AckedRecord { epoch: 2, sequence_number: 4 }, AckedRecord { epoch: 3, sequence_number: 0 }]);
+        assert_eq!(ack_record_numbers(&[0, 0]), Some(vec![]));
+        assert_eq!(ack_record_numbers(&body[..body.len() - 1]), None);
+        assert_eq!(ack_record_numbers(&[0, 4, 0, 0, 0, 0]), None, "not a whole record number");
+        let mut long = body.clone();
+        long.push(0);
+        assert_eq!(ack_record_numbers(&long), None, "bytes after the list");
+    }
 }

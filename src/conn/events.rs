@@ -457,8 +457,6 @@ pub struct DtlsHandshake {
     pub unified_records: u64,
     /// Of those, the ones the key log opened.
     pub unified_records_decrypted: u64,
-    /// DTLS 1.3 ACK records (decrypted ones are also shown as `Ack` messages).
-    pub ack_records: u64,
     /// The connection IDs in the unified headers of each side's records (hex), when used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_to_server_connection_id: Option<String>,

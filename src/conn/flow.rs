@@ -150,6 +150,11 @@ impl TlsConn {
                     report.retransmitted_messages
                 ));
             }
+            if report.caught_midway {
+                h.warnings.push(
+                    "DTLS: the capture began mid-connection (no hello captured): roles come from the ports, and the key log cannot be matched without the client random".into(),
+                );
+            }
             h.dtls = Some(Box::new(report));
         }
         if h.finished_verified == Some(false) {
