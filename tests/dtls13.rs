@@ -161,3 +161,42 @@ fn a_dtls12_capture_begun_mid_handshake_is_traced() {
     let whole = keyed("dtls13-cid.pcap");
     assert_eq!(of_kind(&whole, "handshake")[0]["dtls"]["caught_midway"], false);
 }
+
+/// The corpus' DTLS 1.3 captures (no key logs): every datagram tshark 4.0.17 cannot dissect
+/// (`udp.stream == N && !dtls`: it has no unified-header support) is one unified-header record
+/// here, on the connection of that stream; and the connection IDs in them are those the hellos'
+/// connection_id extensions asked for (tshark's `dtls.connection_id`).
+#[test]
+fn corpus_dtls13_unified_records_agree_with_tshark() {
+    let Some(corpus) = corpus() else {
+        skip("corpus_dtls13_unified_records_agree_with_tshark", "../shared/corpus is absent");
+        return;
+    };
+    // (file, client port of the stream, datagrams tshark leaves undissected)
+    for (file, port, undissected) in [
+        ("zeek/tls/dtls13-cid.pcap", 57488, 11),
+        ("zeek/tls/dtls13-cid.pcap", 47904, 14),
+        ("zeek/tls/dtls13-wolfssl.pcap", 0, 11),
+    ] {
+        let ev = events(&corpus.join(file), &[]);
+        let conn = of_kind(&ev, "connection")
+            .into_iter()
+            .find(|c| port == 0 || c["client"]["port"] == port)
+            .unwrap_or_else(|| panic!("{file}: no connection from port {port}"));
+        let id = conn["conn"].as_u64().unwrap();
+        let unified = of_kind(&ev, "message")
+            .into_iter()
+            .filter(|m| m["conn"] == id && m["record_version"] == 0xfefc && m["encrypted"] == true)
+            .count();
+        assert_eq!(unified, undissected, "{file} conn {id}");
+    }
+    let ev = events(&corpus.join("zeek/tls/dtls13-cid.pcap"), &[]);
+    let with_cid: Vec<&Value> = of_kind(&ev, "handshake")
+        .into_iter()
+        .filter(|h| h["dtls"]["client_to_server_connection_id"].is_string())
+        .collect();
+    assert_eq!(with_cid.len(), 1);
+    // tshark: the ServerHello's connection_id ("fancy server CID"), the ClientHello's ("I am a client CID").
+    assert_eq!(with_cid[0]["dtls"]["client_to_server_connection_id"], "66616e63792073657276657220434944");
+    assert_eq!(with_cid[0]["dtls"]["server_to_client_connection_id"], "4920616d206120636c69656e7420434944");
+}

@@ -81,9 +81,6 @@ pub struct ConnCrypto {
     /// DTLS: the message_seq of the message being handled (its transcript entry carries the
     /// DTLS header, RFC 6347 4.2.6).
     dtls_seq: Option<u16>,
-    /// DTLS: the message_seqs of the messages hashed in TLS form before the ServerHello told
-    /// the version (DTLS 1.3 hashes that form, RFC 9147 5.2; 1.0 and 1.2 the DTLS one).
-    dtls_seqs: Vec<u16>,
     /// DTLS 1.3: labels take the "dtls13" prefix, and the records are opened by the DTLS layer
     /// per epoch (`conn::dtls`), not by `dec`.
     dtls13: bool,
@@ -105,6 +102,10 @@ struct KxState {
     server_key: Option<usize>,
     /// How the master secret was made, for the handshake event.
     derivation: Option<KeyDerivation>,
+    /// DTLS: the message_seqs of the messages hashed in TLS form before the ServerHello told
+    /// the version (DTLS 1.3 hashes that form, RFC 9147 5.2; 1.0 and 1.2 the DTLS one). Here
+    /// because only a keyed connection keeps a transcript.
+    dtls_seqs: Vec<u16>,
 }
 
 impl ConnCrypto {
@@ -404,7 +405,7 @@ impl ConnCrypto {
                 // Before the ServerHello the version is unknown: TLS form, seq remembered.
                 Some(seq) if self.version.is_none() => {
                     self.transcript.push(raw);
-                    self.dtls_seqs.push(seq);
+                    self.kx_state().dtls_seqs.push(seq);
                 }
                 Some(seq) if !self.dtls13 => {
                     self.transcript.push(&crate::msgs::hello::dtls_transcript_form(raw, seq));
@@ -503,7 +504,9 @@ impl ConnCrypto {
         if !self.dtls13 {
             self.dtls_legacy_transcript();
         }
-        self.dtls_seqs.clear();
+        if let Some(kx) = self.kx.as_mut() {
+            kx.dtls_seqs.clear();
+        }
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
@@ -761,11 +764,12 @@ impl ConnCrypto {
     /// DTLS 1.0 and 1.2 hash each message with its DTLS header: the messages hashed before the
     /// ServerHello told the version are put in that form.
     fn dtls_legacy_transcript(&mut self) {
-        if self.dtls_seqs.is_empty() {
+        let seqs = self.kx.as_mut().map(|kx| std::mem::take(&mut kx.dtls_seqs)).unwrap_or_default();
+        if seqs.is_empty() {
             return;
         }
         let Some(raw) = self.transcript.raw().map(<[u8]>::to_vec) else { return };
-        let mut messages = Vec::with_capacity(self.dtls_seqs.len());
+        let mut messages = Vec::with_capacity(seqs.len());
         let mut r = Reader::new(&raw);
         while !r.is_empty() {
             let Ok(header) = r.bytes(4, "header") else { return };
@@ -773,11 +777,11 @@ impl ConnCrypto {
             let Ok(body) = r.bytes(len, "body") else { return };
             messages.push([header, body].concat());
         }
-        if messages.len() != self.dtls_seqs.len() {
+        if messages.len() != seqs.len() {
             return;
         }
         self.transcript.clear();
-        for (m, seq) in messages.iter().zip(&self.dtls_seqs) {
+        for (m, seq) in messages.iter().zip(&seqs) {
             self.transcript.push(&crate::msgs::hello::dtls_transcript_form(m, *seq));
         }
     }
@@ -818,7 +822,9 @@ impl ConnCrypto {
         self.status = None;
         self.counted = false;
         self.transcript.clear();
-        self.dtls_seqs.clear();
+        if let Some(kx) = self.kx.as_mut() {
+            kx.dtls_seqs.clear();
+        }
         self.done = false;
         self.finished_seen = [false, false];
         self.ccs_seen = [false, false];
