@@ -1,6 +1,7 @@
 //! DTLS 1.3 (RFC 9147, issue 21) on the wolfSSL fixtures: unified-header records opened with the
 //! key log, both Finished verified, HelloRetryRequest with a cookie, retransmissions and ACKs,
-//! fragments, connection IDs, a KeyUpdate; and a DTLS 1.2 capture begun mid-handshake.
+//! fragments, connection IDs, a KeyUpdate; a DTLS 1.2 capture begun mid-handshake; and OpenSSL's
+//! pre-standard DTLS 1.0 (0x0100) as GnuTLS speaks it.
 
 mod common;
 
@@ -199,4 +200,22 @@ fn corpus_dtls13_unified_records_agree_with_tshark() {
     // tshark: the ServerHello's connection_id ("fancy server CID"), the ClientHello's ("I am a client CID").
     assert_eq!(with_cid[0]["dtls"]["client_to_server_connection_id"], "66616e63792073657276657220434944");
     assert_eq!(with_cid[0]["dtls"]["server_to_client_connection_id"], "4920616d206120636c69656e7420434944");
+}
+
+#[test]
+fn pre_standard_dtls_opens_and_verifies_both_finished() {
+    let ev = keyed("dtls10-pre-standard.pcap");
+    let h = of_kind(&ev, "handshake")[0];
+    assert_eq!(h["version"], 0x0100);
+    assert_eq!(h["cipher_suite"], 0xc014);
+    assert_eq!(h["finished_verified"], true);
+    // Each side's 3-byte ChangeCipherSpec takes a message_seq: its Finished follows it at once.
+    let names = names(&ev, 1);
+    let ccs: Vec<usize> = names.iter().enumerate().filter(|(_, n)| *n == "ChangeCipherSpec").map(|(i, _)| i).collect();
+    assert_eq!(ccs.len(), 2, "{names:?}");
+    for i in ccs {
+        assert_eq!(names[i + 1], "Finished", "{names:?}");
+    }
+    let data = of_kind(&ev, "message").into_iter().find(|m| m["name"] == "ApplicationData").unwrap();
+    assert_eq!((data["decrypted"].as_bool(), data["length"].as_u64()), (Some(true), Some(6)));
 }

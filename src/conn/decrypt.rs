@@ -81,6 +81,9 @@ pub struct ConnCrypto {
     /// DTLS: the message_seq of the message being handled (its transcript entry carries the
     /// DTLS header, RFC 6347 4.2.6).
     dtls_seq: Option<u16>,
+    /// OpenSSL's pre-standard DTLS (0x0100): its Finished hashes the message bodies alone,
+    /// without any header (OpenSSL's DTLS1_BAD_VER, GnuTLS's DTLS0.9).
+    dtls_bad_ver: bool,
     /// DTLS 1.3: labels take the "dtls13" prefix, and the records are opened by the DTLS layer
     /// per epoch (`conn::dtls`), not by `dec`.
     dtls13: bool,
@@ -407,6 +410,9 @@ impl ConnCrypto {
                     self.transcript.push(raw);
                     self.kx_state().dtls_seqs.push(seq);
                 }
+                Some(_) if self.dtls_bad_ver => {
+                    self.transcript.push(raw.get(4..).unwrap_or_default());
+                }
                 Some(seq) if !self.dtls13 => {
                     self.transcript.push(&crate::msgs::hello::dtls_transcript_form(raw, seq));
                 }
@@ -501,6 +507,7 @@ impl ConnCrypto {
         // DTLS keys and Finished are TLS's of the version it is built on.
         let version = crate::msgs::hello::tls_equivalent(sh.negotiated_version());
         self.dtls13 = sh.negotiated_version() == crate::dtls::DTLS13_VERSION;
+        self.dtls_bad_ver = sh.negotiated_version() == 0x0100;
         if !self.dtls13 {
             self.dtls_legacy_transcript();
         }
@@ -782,7 +789,11 @@ impl ConnCrypto {
         }
         self.transcript.clear();
         for (m, seq) in messages.iter().zip(&seqs) {
-            self.transcript.push(&crate::msgs::hello::dtls_transcript_form(m, *seq));
+            if self.dtls_bad_ver {
+                self.transcript.push(m.get(4..).unwrap_or_default());
+            } else {
+                self.transcript.push(&crate::msgs::hello::dtls_transcript_form(m, *seq));
+            }
         }
     }
 

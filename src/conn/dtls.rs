@@ -20,6 +20,8 @@ use crate::tls::record::{CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, C
 
 const HELLO_VERIFY_REQUEST: u8 = 3;
 const CONTENT_ACK: u8 = 26;
+/// OpenSSL's pre-standard DTLS 1.0 (DTLS1_BAD_VER; GnuTLS's "DTLS0.9").
+const DTLS_BAD_VERSION: u16 = 0x0100;
 /// DTLS 1.3 epochs (RFC 9147 section 6.1).
 const EPOCH_EARLY: u64 = 1;
 const EPOCH_HANDSHAKE: u64 = 2;
@@ -170,6 +172,11 @@ impl Flow {
         } else if rec.content_type == CONTENT_CHANGE_CIPHER_SPEC && emit.dtls_repeated_ccs(from) {
             // A resent ChangeCipherSpec: counted, not shown again.
         } else {
+            if let (CONTENT_CHANGE_CIPHER_SPEC, DTLS_BAD_VERSION, [1, hi, lo]) =
+                (rec.content_type, rec.version, rec.payload)
+            {
+                emit.dtls_ccs_message_seq(from, u16::from_be_bytes([*hi, *lo]));
+            }
             emit.record(half, tls_record(&rec));
         }
     }
@@ -247,6 +254,16 @@ impl Emitter<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// A pre-standard (0x0100) ChangeCipherSpec takes a message_seq of its side's handshake.
+    fn dtls_ccs_message_seq(&mut self, from: Side, message_seq: u16) {
+        let Some(slot) = self.tls.dtls.as_mut().and_then(|d| d.assembler.get_mut(index(from))) else { return };
+        let mut asm = std::mem::take(slot);
+        asm.consume(message_seq, &mut |delivery| self.dtls_delivery(delivery, DTLS_BAD_VERSION, true));
+        if let Some(slot) = self.tls.dtls.as_mut().and_then(|d| d.assembler.get_mut(index(from))) {
+            *slot = asm;
         }
     }
 

@@ -202,6 +202,15 @@ impl Reassembler {
         self.deliver(out);
     }
 
+    /// OpenSSL's pre-standard DTLS (0x0100) numbers its ChangeCipherSpec like a handshake
+    /// message: `message_seq` is taken, and what waited behind it is delivered.
+    pub fn consume(&mut self, message_seq: u16, out: &mut dyn FnMut(Delivery<'_>)) {
+        if self.next.is_none_or(|next| next == message_seq) {
+            self.next = message_seq.checked_add(1);
+            self.deliver(out);
+        }
+    }
+
     /// End of the connection: what is whole is delivered, in order, past any missing message.
     pub fn flush(&mut self, out: &mut dyn FnMut(Delivery<'_>)) {
         while !self.ready.is_empty() {

@@ -379,3 +379,23 @@ fn the_connection_id_extension_of_the_hellos() {
     assert_eq!(cid, Some(vec![0x51, 0x52]));
     assert_eq!(table.stats().unified_records, 1);
 }
+
+#[test]
+fn a_pre_standard_change_cipher_spec_takes_a_message_seq() {
+    let mut asm = Reassembler::default();
+    let mut got = Vec::new();
+    for f in fragments(&frag(16, 2, 1, 0, b"k")).unwrap() {
+        asm.push(&f, 1 << 16, &mut |d| got.push(format!("{d:?}")));
+    }
+    // The Finished (message_seq 4) waits for 3, which the ChangeCipherSpec takes.
+    for f in fragments(&frag(20, 4, 1, 0, b"f")).unwrap() {
+        asm.push(&f, 1 << 16, &mut |d| got.push(format!("{d:?}")));
+    }
+    assert_eq!(got.len(), 1);
+    asm.consume(3, &mut |d| got.push(format!("{d:?}")));
+    assert_eq!(got.len(), 2);
+    assert!(got[1].contains("msg_type: 20"), "{got:?}");
+    // A number that is not next changes nothing.
+    asm.consume(9, &mut |d| got.push(format!("{d:?}")));
+    assert_eq!(got.len(), 2);
+}
