@@ -124,7 +124,7 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
             "0-RTT early data from the client ({length} bytes), sent before the server answered, protected with the resumption (early traffic) secret."
         ),
         K::ApplicationData => format!("Application data, {length} bytes, encrypted with the session keys."),
-        K::Ack => ack_role(m, &who),
+        K::Ack => ack_role(m, who),
         K::Sslv2Error
         | K::Sslv2ClientMasterKey
         | K::Sslv2ClientFinished
@@ -250,7 +250,10 @@ fn ack_role(m: &MessageEvent, who: &str) -> String {
         return format!("{who} acknowledges records (DTLS 1.3 ACK) whose numbers did not decode.");
     };
     let list: Vec<String> = acked.iter().take(8).map(|r| format!("{}/{}", r.epoch, r.sequence_number)).collect();
-    let more = if acked.len() > 8 { format!(" and {} more", acked.len() - 8) } else { String::new() };
+    let more = match acked.len().saturating_sub(8) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
     format!(
         "{who} acknowledges {} record(s) (epoch/sequence {}{more}): DTLS 1.3's ACK, so the peer retransmits only what is missing.",
         acked.len(),
