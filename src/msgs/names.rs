@@ -175,16 +175,14 @@ pub fn version_name(code: u16) -> Name {
 }
 
 /// The `content_type` of a record in JSON: the registry name of the five types a TLS stream
-/// carries and of DTLS 1.3's ACK, "unknown" for the rest.
+/// carries, "unknown" for the rest.
 pub fn content_type_name(code: u8) -> &'static str {
     use registry::ContentType as C;
     match C::from(code) {
         t @ (C::ChangeCipherSpec | C::Alert | C::Handshake | C::ApplicationData | C::Heartbeat) => {
             t.name().unwrap_or("unknown")
         }
-        // DTLS 1.3's ACK records are shown (as `Ack` messages).
-        C::ACK => "ack",
-        C::Tls12Cid | C::Unknown(_) => "unknown",
+        C::Tls12Cid | C::ACK | C::Unknown(_) => "unknown",
     }
 }
 
