@@ -11,7 +11,7 @@ use super::flow::{Flow, HalfStream, HelloHint, direction_of, half_of, server_of}
 use super::input::StreamEvent;
 use super::{ConnTracker, PacketContext, Shared};
 use crate::crypto::dtls13::Dtls13Opener;
-use crate::dtls::handshake::{self, Delivery, Reassembler};
+use crate::dtls::handshake::{self, Delivery, Origin, Reassembler};
 use crate::dtls::{DTLS13_VERSION, DtlsEvent, RECORD_HEADER_LEN, Record, Unified};
 use crate::msgs::MessageKind;
 use crate::msgs::reader::Reader;
@@ -26,6 +26,8 @@ const DTLS_BAD_VERSION: u16 = 0x0100;
 const EPOCH_EARLY: u64 = 1;
 const EPOCH_HANDSHAKE: u64 = 2;
 const EPOCH_APPLICATION: u64 = 3;
+/// The TLS 1.3 suites, tried on records that come before the ServerHello names one.
+const TLS13_SUITES: [u16; 5] = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 /// KeyUpdates followed per direction (each is an epoch): past it records stay sealed.
 const MAX_EPOCH: u64 = 64;
 
@@ -54,8 +56,6 @@ pub(super) struct DtlsSeen {
     fragments: u64,
     hello_verify_request: bool,
     ccs_seen: [bool; 2],
-    /// Record version of the last handshake record (for messages the end flushes).
-    version: u16,
     /// Without keys: the epoch and length of each side's last encrypted handshake record (a
     /// resent Finished repeats both under a new sequence number).
     sealed_handshake: [Option<(u16, usize)>; 2],
@@ -188,11 +188,10 @@ impl Flow {
             let direction = direction_of(tls.client_side, from);
             let server_ip = server_of(tls.client_side, self.initiator, self.responder).ip();
             let Some(d) = tls.dtls.as_mut() else { return };
-            let version = d.version;
             let Some(slot) = d.assembler.get_mut(index(from)) else { continue };
             let mut asm = std::mem::take(slot);
             let mut emit = Emitter { tls, direction, pkt, shared, server_ip };
-            asm.flush(&mut |delivery| emit.dtls_delivery(delivery, version, false));
+            asm.flush(&mut |delivery| emit.dtls_delivery(delivery));
             if let Some(slot) = tls.dtls.as_mut().and_then(|d| d.assembler.get_mut(index(from))) {
                 *slot = asm;
             }
@@ -205,14 +204,14 @@ impl Emitter<'_> {
     fn dtls_handshake(&mut self, from: Side, version: u16, payload: &[u8], decrypted: bool) {
         let Some(d) = self.tls.dtls.as_mut() else { return };
         let cap = d.max_handshake_bytes;
-        d.version = version;
         let Some(slot) = d.assembler.get_mut(index(from)) else { return };
         // Taken out while its messages are handled (they need the whole connection).
         let mut asm = std::mem::take(slot);
         match handshake::fragments(payload) {
             Ok(fragments) => {
                 for f in &fragments {
-                    asm.push(f, cap, &mut |delivery| self.dtls_delivery(delivery, version, decrypted));
+                    let origin = Origin { record_version: version, decrypted };
+                    asm.push_from(f, cap, origin, &mut |delivery| self.dtls_delivery(delivery));
                 }
             }
             Err(e) => {
@@ -229,12 +228,13 @@ impl Emitter<'_> {
         }
     }
 
-    /// A whole message (or a retransmission) out of a direction's reassembler. `version` is the
-    /// record version of the fragment that completed it (0 when the connection's end flushed it).
-    fn dtls_delivery(&mut self, delivery: Delivery<'_>, version: u16, decrypted: bool) {
+    /// A whole message (or a retransmission) out of a direction's reassembler, shown with the
+    /// record version of its first fragment and whether that record was decrypted.
+    fn dtls_delivery(&mut self, delivery: Delivery<'_>) {
         match delivery {
             Delivery::Retransmission { .. } => self.count_retransmission(),
-            Delivery::Message { msg_type, message_seq, raw, fragments } => {
+            Delivery::Message { msg_type, message_seq, raw, fragments, origin } => {
+                let (version, decrypted) = (origin.record_version, origin.decrypted);
                 if let Some(d) = self.tls.dtls.as_mut()
                     && fragments > 1
                 {
@@ -261,7 +261,7 @@ impl Emitter<'_> {
     fn dtls_ccs_message_seq(&mut self, from: Side, message_seq: u16) {
         let Some(slot) = self.tls.dtls.as_mut().and_then(|d| d.assembler.get_mut(index(from))) else { return };
         let mut asm = std::mem::take(slot);
-        asm.consume(message_seq, &mut |delivery| self.dtls_delivery(delivery, DTLS_BAD_VERSION, true));
+        asm.consume(message_seq, &mut |delivery| self.dtls_delivery(delivery));
         if let Some(slot) = self.tls.dtls.as_mut().and_then(|d| d.assembler.get_mut(index(from))) {
             *slot = asm;
         }
@@ -363,12 +363,15 @@ impl Emitter<'_> {
         rec: &Record<'_>,
         unified: &Unified<'_>,
     ) -> Result<crate::crypto::Plaintext, Option<String>> {
-        let Some((Some(suite), secrets)) = self.tls.crypto.tls13_secrets(&self.shared.keys) else {
-            return Err(None);
+        let version_open = self.tls.ctx.version.is_none_or(crate::msgs::hello::is_tls13);
+        let (suite, secrets) = match self.tls.crypto.tls13_secrets(&self.shared.keys) {
+            Some((Some(suite), s)) if self.tls.crypto.is_dtls13() => (Some(suite), s),
+            // The ServerHello not seen yet (lost, and resent later): TLS 1.3's suites are tried,
+            // and the AEAD tag tells the right one.
+            Some((None, s)) if version_open && !self.tls.crypto.is_dtls13() => (None, s),
+            _ => return Err(None),
         };
-        if !self.tls.crypto.is_dtls13() {
-            return Err(None);
-        }
+        let suites: Vec<u16> = suite.map_or_else(|| TLS13_SUITES.to_vec(), |s| vec![s]);
         let Some(d) = self.tls.dtls.as_mut() else { return Err(None) };
         let keys = d.dtls13.get_or_insert_with(Box::default);
         let Some(dir) = keys.get_mut(crate::conn::decrypt::dir_index(from_client)) else { return Err(None) };
@@ -380,14 +383,25 @@ impl Emitter<'_> {
         candidates.reverse();
         let mut tried = false;
         for epoch in candidates {
-            if !dir.iter().any(|k| k.epoch == epoch) {
-                let Some(opener) = epoch_opener(dir, epoch, suite, &secrets, from_client) else { continue };
-                dir.push(EpochKeys { epoch, opener, next_seq: 0 });
+            if let Some(keys) = dir.iter_mut().find(|k| k.epoch == epoch) {
+                tried = true;
+                if let Some(p) = open_with(keys, rec, unified) {
+                    return Ok(p);
+                }
+                continue;
             }
-            let Some(keys) = dir.iter_mut().find(|k| k.epoch == epoch) else { continue };
-            tried = true;
-            if let Some(p) = open_with(keys, rec, unified) {
-                return Ok(p);
+            for &suite in &suites {
+                let Some(opener) = epoch_opener(dir, epoch, suite, &secrets, from_client) else { continue };
+                let mut keys = EpochKeys { epoch, opener, next_seq: 0 };
+                let opened = open_with(&mut keys, rec, unified);
+                // A guessed suite's keys are kept once they open a record; the named suite's at once.
+                if opened.is_some() || suites.len() == 1 {
+                    tried = true;
+                    dir.push(keys);
+                }
+                if let Some(p) = opened {
+                    return Ok(p);
+                }
             }
         }
         if tried { Err(Some("DTLS 1.3 record did not open".into())) } else { Err(None) }

@@ -35,7 +35,7 @@ fn run(asm: &mut Reassembler, frags: &[Vec<u8>]) -> Vec<Out> {
         for f in fragments(bytes).unwrap() {
             asm.push(&f, 1 << 20, &mut |d| {
                 out.push(match d {
-                    Delivery::Message { msg_type, message_seq, raw, fragments } => {
+                    Delivery::Message { msg_type, message_seq, raw, fragments, .. } => {
                         Out::Message(msg_type, message_seq, raw.to_vec(), fragments)
                     }
                     Delivery::Retransmission { msg_type, message_seq } => Out::Retransmission(msg_type, message_seq),
