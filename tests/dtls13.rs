@@ -143,6 +143,8 @@ fn without_keys_the_unified_records_are_counted_and_shown_encrypted() {
     let ev = events(&fixture("dtls13-hrr-cookie.pcap"), &[]);
     let h = of_kind(&ev, "handshake")[0];
     assert_eq!(h["decryption"]["status"], "no_key_log");
+    let why = h["decryption"]["reason"].as_str().unwrap();
+    assert!(why.starts_with("DTLS 1.3: the rest of the handshake is encrypted"), "{why}");
     assert_eq!(h["dtls"]["unified_records_decrypted"], 0);
     assert!(h["dtls"]["unified_records"].as_u64().unwrap() >= 6);
     let names = names(&ev, 1);

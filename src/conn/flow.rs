@@ -150,6 +150,12 @@ impl TlsConn {
                     report.retransmitted_messages
                 ));
             }
+            let sealed = report.unified_records.saturating_sub(report.unified_records_decrypted);
+            if h.decryption.reason.is_none() && sealed > 0 {
+                h.decryption.reason = Some(format!(
+                    "DTLS 1.3: the rest of the handshake is encrypted ({sealed} unified-header records); a key log with the connection's TLS 1.3 secrets opens them"
+                ));
+            }
             if report.caught_midway {
                 h.warnings.push(
                     "DTLS: the capture began mid-connection (no hello captured): roles come from the ports, and the key log cannot be matched without the client random".into(),
