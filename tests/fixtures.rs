@@ -92,6 +92,10 @@ fn every_fixture_matches_its_index_without_keys() {
         let hellos: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ClientHello").collect();
         let servers: Vec<&Value> = of_kind(&ev, "message").into_iter().filter(|m| m["name"] == "ServerHello").collect();
         for (i, random) in row.randoms.iter().enumerate() {
+            // A capture begun after the hellos has none (tests/dtls13.rs checks what it shows).
+            if row.file == "dtls12-midway.pcap" {
+                continue;
+            }
             let conn = i as u64 + 1;
             let ch =
                 hellos.iter().find(|m| m["conn"] == conn).unwrap_or_else(|| panic!("{}: no ClientHello", row.file));
@@ -163,7 +167,17 @@ fn every_fixture_decrypts_with_its_key_log() {
                 continue;
             }
             // tshark cannot decrypt ARIA (its list lacks the Finished): it must be within ours.
-            if row.file.starts_with("dtls") {
+            // tshark 4.0 cannot open DTLS 1.3 records (its list is the cleartext hellos): it must
+            // be within ours (tests/dtls13.rs checks the rest).
+            if row.file.starts_with("dtls13") {
+                assert!(
+                    is_subsequence(&sorted(expected), &sorted(&ours[i])),
+                    "{}: {:?} not within {:?}",
+                    row.file,
+                    expected,
+                    ours[i]
+                );
+            } else if row.file.starts_with("dtls") {
                 // In arrival order in the index, in message_seq order here (see above).
                 assert_eq!(
                     sorted(&ours[i]),
@@ -186,6 +200,8 @@ fn every_fixture_decrypts_with_its_key_log() {
                 "tls12-alert-unknown-ca.pcap" | "tls13-alert-unknown-ca.pcap" => None,
                 // Its second connection is the same abort as tls13-alert-unknown-ca.
                 "tls-mixed-outcomes.pcap" if h["conn"] == 2 => None,
+                // Begun after the hellos: no client random to find the secrets by.
+                "dtls12-midway.pcap" => None,
                 // A segment of the Certificate is missing: the transcript cannot match.
                 "tls12-capture-hole.pcap" => Some(false),
                 _ => Some(true),

@@ -152,8 +152,10 @@ fn secrets_arriving_late_in_any_order_give_the_trace_of_a_complete_key_log() {
         let reference = run(&capture, &forward, &|_| 0, false);
         let decrypted = reference.iter().filter(|e| e["event"] == "message" && e["decrypted"] == true).count();
         // Every fixture's key log decrypts something, except where the client gave up in the
-        // clear (else the comparison would prove little).
-        assert!(decrypted > 0 || file.contains("tls12-alert"), "{file}: nothing decrypted\n{}", outline(&reference));
+        // clear and where the capture began after the hellos (no client random to match the key
+        // log to); else the comparison would prove little.
+        let nothing_to_open = file.contains("tls12-alert") || file.contains("dtls12-midway");
+        assert!(decrypted > 0 || nothing_to_open, "{file}: nothing decrypted\n{}", outline(&reference));
 
         let n = capture.packets.len();
         let mut check = |lines: &[&str], reveal: &dyn Fn(usize) -> usize, what: &str| {

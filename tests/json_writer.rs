@@ -41,6 +41,8 @@ struct FlatMessage<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     alert: &'a Option<tlstrace::conn::events::AlertInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    ack: &'a Option<Vec<tlstrace::conn::events::AckedRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     decode_error: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     incomplete: &'a Option<tlstrace::conn::events::Incomplete>,
@@ -70,6 +72,7 @@ impl<'a> From<&'a MessageEvent> for FlatMessage<'a> {
             phase: m.phase,
             role: &m.role,
             alert: &m.alert,
+            ack: &m.ack,
             decode_error: &m.decode_error,
             incomplete: &m.incomplete,
             fingerprints: &m.fingerprints,

@@ -81,6 +81,12 @@ pub struct ConnCrypto {
     /// DTLS: the message_seq of the message being handled (its transcript entry carries the
     /// DTLS header, RFC 6347 4.2.6).
     dtls_seq: Option<u16>,
+    /// OpenSSL's pre-standard DTLS (0x0100): its Finished hashes the message bodies alone,
+    /// without any header (OpenSSL's DTLS1_BAD_VER, GnuTLS's DTLS0.9).
+    dtls_bad_ver: bool,
+    /// DTLS 1.3: labels take the "dtls13" prefix, and the records are opened by the DTLS layer
+    /// per epoch (`conn::dtls`), not by `dec`.
+    dtls13: bool,
 }
 
 /// The master secret's making: what an RSA key exchange needs, and the story of how it was
@@ -99,6 +105,10 @@ struct KxState {
     server_key: Option<usize>,
     /// How the master secret was made, for the handshake event.
     derivation: Option<KeyDerivation>,
+    /// DTLS: the message_seqs of the messages hashed in TLS form before the ServerHello told
+    /// the version (DTLS 1.3 hashes that form, RFC 9147 5.2; 1.0 and 1.2 the DTLS one). Here
+    /// because only a keyed connection keeps a transcript.
+    dtls_seqs: Vec<u16>,
 }
 
 impl ConnCrypto {
@@ -119,6 +129,23 @@ impl ConnCrypto {
 
     pub fn new() -> Self {
         ConnCrypto { transcript: Transcript::new(), ..Default::default() }
+    }
+
+    /// The ServerHello negotiated DTLS 1.3.
+    pub fn is_dtls13(&self) -> bool {
+        self.dtls13
+    }
+
+    /// DTLS 1.3 records were opened (or not) by the DTLS layer: counted as TLS records are.
+    pub fn count_dtls13_record(&mut self, store: &mut KeyStore, opened: bool, failure: Option<String>) {
+        if opened {
+            store.stats.records_decrypted = store.stats.records_decrypted.saturating_add(1);
+        } else {
+            store.stats.records_failed = store.stats.records_failed.saturating_add(1);
+            if let Some(what) = failure {
+                self.note_failure(what);
+            }
+        }
     }
 
     /// A protected record from one side: its plaintext, or None when it cannot be decrypted.
@@ -238,21 +265,23 @@ impl ConnCrypto {
     }
 
     /// Picks up secrets that reached a growing key log after the ServerHello (TLS 1.3 logs
-    /// them one label at a time).
+    /// them one label at a time). DTLS 1.3 opens its records itself: it takes the secrets only,
+    /// for the Finished checks and the report.
     fn refresh(&mut self, store: &KeyStore) {
         if !self.tls13 || self.secrets.is_none() {
             return;
         }
         let Some(fresh) = self.logged(store).map(Cow::into_owned) else { return };
-        let Some(suite) = self.suite else { return };
-        for client in [true, false] {
-            let d = dir_index(client);
-            if self.dec.get(d).is_some_and(Option::is_some) {
-                continue;
-            }
-            let next = self.next_secret(&fresh, client).and_then(|secret| RecordDecryptor::tls13(suite, secret));
-            if let (Some(slot), Some(next)) = (self.dec.get_mut(d), next) {
-                *slot = Some(Box::new(next));
+        if let (false, Some(suite)) = (self.dtls13, self.suite) {
+            for client in [true, false] {
+                let d = dir_index(client);
+                if self.dec.get(d).is_some_and(Option::is_some) {
+                    continue;
+                }
+                let next = self.next_secret(&fresh, client).and_then(|secret| RecordDecryptor::tls13(suite, secret));
+                if let (Some(slot), Some(next)) = (self.dec.get_mut(d), next) {
+                    *slot = Some(Box::new(next));
+                }
             }
         }
         self.missing = fresh.missing_labels_for_tls13();
@@ -318,6 +347,16 @@ impl ConnCrypto {
     /// The client offered 0-RTT and its early traffic secret is not in the key log (yet).
     fn early_secret_missing(&self, store: &KeyStore) -> bool {
         self.wants_early_keys() && self.logged(store).is_none_or(|s| s.client_early.is_none())
+    }
+
+    /// A DTLS 1.3 record before the ServerHello (which was lost and comes again after it) cannot
+    /// be opened yet, but may be once a growing key log has this direction's handshake secret.
+    pub fn awaiting_keys_before_server_hello(&self, store: &KeyStore, from_client: bool) -> bool {
+        !self.gave_up
+            && store.enabled
+            && !self.client_random.is_empty()
+            && self.server_random.is_empty()
+            && self.logged(store).is_none_or(|s| s.handshake_secret(from_client).is_none())
     }
 
     /// Records of this direction cannot be decrypted yet, but may be once a key log that is
@@ -394,10 +433,18 @@ impl ConnCrypto {
         let post_handshake_13 = self.tls13 && matches!(kind, H::NewSessionTicket | H::KeyUpdate);
         if !self.done && !post_handshake_13 {
             match self.dtls_seq {
-                Some(seq) => {
+                // Before the ServerHello the version is unknown: TLS form, seq remembered.
+                Some(seq) if self.version.is_none() => {
+                    self.transcript.push(raw);
+                    self.kx_state().dtls_seqs.push(seq);
+                }
+                Some(_) if self.dtls_bad_ver => {
+                    self.transcript.push(raw.get(4..).unwrap_or_default());
+                }
+                Some(seq) if !self.dtls13 => {
                     self.transcript.push(&crate::msgs::hello::dtls_transcript_form(raw, seq));
                 }
-                None => {
+                _ => {
                     self.transcript.push(raw);
                 }
             }
@@ -417,7 +464,7 @@ impl ConnCrypto {
         if kind == H::Finished {
             self.after_finished(from_client);
         }
-        if kind == H::KeyUpdate && self.tls13 {
+        if kind == H::KeyUpdate && self.tls13 && !self.dtls13 {
             // KeyUpdate: the sender's next records use the next generation of its keys.
             if let Some(dec) = self.dec.get_mut(dir_index(from_client)).and_then(Option::as_mut) {
                 dec.key_update();
@@ -487,6 +534,14 @@ impl ConnCrypto {
         let suite = sh.cipher_suite;
         // DTLS keys and Finished are TLS's of the version it is built on.
         let version = crate::msgs::hello::tls_equivalent(sh.negotiated_version());
+        self.dtls13 = sh.negotiated_version() == crate::dtls::DTLS13_VERSION;
+        self.dtls_bad_ver = sh.negotiated_version() == 0x0100;
+        if !self.dtls13 {
+            self.dtls_legacy_transcript();
+        }
+        if let Some(kx) = self.kx.as_mut() {
+            kx.dtls_seqs.clear();
+        }
         self.version = Some(version);
         self.suite = Some(suite);
         self.tls13 = crate::msgs::hello::is_tls13(version);
@@ -514,8 +569,18 @@ impl ConnCrypto {
             };
             self.missing = s.missing_labels_for_tls13();
             let mut finished_keys: [Option<FinishedKey>; 2] = [None, None];
+            let dtls13 = self.dtls13;
             let mut handshake_decryptor = |from_client: bool| {
                 let secret = s.handshake_secret(from_client)?;
+                if dtls13 {
+                    // Only the Finished key: the DTLS layer opens the records.
+                    let params = crypto::suite(suite)?;
+                    let finished_key = crypto::tls13::dtls13_finished_key(params.prf_hash, secret)?;
+                    if let Some(slot) = finished_keys.get_mut(dir_index(from_client)) {
+                        *slot = Some((secret.to_vec(), finished_key));
+                    }
+                    return None;
+                }
                 let (dec, finished_key) = RecordDecryptor::tls13_handshake(suite, secret)?;
                 if let Some(slot) = finished_keys.get_mut(dir_index(from_client)) {
                     *slot = Some((secret.to_vec(), finished_key));
@@ -533,7 +598,8 @@ impl ConnCrypto {
                 );
                 return;
             }
-            if client.is_none() && server.is_none() {
+            let dtls13_keyed = self.dtls13 && finished_keys_any(self.finished_keys.as_deref());
+            if client.is_none() && server.is_none() && !dtls13_keyed {
                 self.set_status(store, "no_secrets", Some("handshake traffic secrets missing".into()));
                 return;
             }
@@ -670,6 +736,8 @@ impl ConnCrypto {
                 Some((secret, key)) if secret.as_slice() == base => {
                     crypto::tls13::verify_finished_with_key(suite.prf_hash, key, &hash, body)
                 }
+                _ if self.dtls13 => crypto::tls13::dtls13_finished_key(suite.prf_hash, base)
+                    .is_some_and(|key| crypto::tls13::verify_finished_with_key(suite.prf_hash, &key, &hash, body)),
                 _ => crypto::tls13::verify_finished(suite.prf_hash, base, &hash, body),
             })
         } else {
@@ -704,7 +772,7 @@ impl ConnCrypto {
 
     fn after_finished(&mut self, from_client: bool) {
         let d = dir_index(from_client);
-        if self.tls13 {
+        if self.tls13 && !self.dtls13 {
             if let (Some(s), Some(suite)) = (self.secrets.as_ref(), self.suite) {
                 // After its Finished, each side protects application data with its traffic secret 0.
                 let next = s.app_secret(from_client).and_then(|k| RecordDecryptor::tls13(suite, k));
@@ -725,6 +793,35 @@ impl ConnCrypto {
         }
         if other_done {
             self.done = true;
+        }
+    }
+
+    /// DTLS 1.0 and 1.2 hash each message with its DTLS header: the messages hashed before the
+    /// ServerHello told the version are put in that form.
+    fn dtls_legacy_transcript(&mut self) {
+        let seqs = self.kx.as_mut().map(|kx| std::mem::take(&mut kx.dtls_seqs)).unwrap_or_default();
+        if seqs.is_empty() {
+            return;
+        }
+        let Some(raw) = self.transcript.raw().map(<[u8]>::to_vec) else { return };
+        let mut messages = Vec::with_capacity(seqs.len());
+        let mut r = Reader::new(&raw);
+        while !r.is_empty() {
+            let Ok(header) = r.bytes(4, "header") else { return };
+            let len = header.get(1..4).map_or(0, |l| l.iter().fold(0usize, |acc, &b| acc << 8 | usize::from(b)));
+            let Ok(body) = r.bytes(len, "body") else { return };
+            messages.push([header, body].concat());
+        }
+        if messages.len() != seqs.len() {
+            return;
+        }
+        self.transcript.clear();
+        for (m, seq) in messages.iter().zip(&seqs) {
+            if self.dtls_bad_ver {
+                self.transcript.push(m.get(4..).unwrap_or_default());
+            } else {
+                self.transcript.push(&crate::msgs::hello::dtls_transcript_form(m, *seq));
+            }
         }
     }
 
@@ -764,6 +861,9 @@ impl ConnCrypto {
         self.status = None;
         self.counted = false;
         self.transcript.clear();
+        if let Some(kx) = self.kx.as_mut() {
+            kx.dtls_seqs.clear();
+        }
         self.done = false;
         self.finished_seen = [false, false];
         self.ccs_seen = [false, false];
@@ -788,4 +888,9 @@ impl ConnCrypto {
         };
         DecryptionReport { status, missing_labels: self.missing.clone(), reason: self.reason.clone() }
     }
+}
+
+/// Whether a Finished key was derived for either side.
+fn finished_keys_any(keys: Option<&[Option<FinishedKey>; 2]>) -> bool {
+    keys.is_some_and(|k| k.iter().any(Option::is_some))
 }

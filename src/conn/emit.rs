@@ -46,6 +46,7 @@ impl Emitter<'_> {
             decrypted: false,
             data: None,
             alert: None,
+            ack: None,
             decode_error: None,
             incomplete: None,
             fingerprints: None,

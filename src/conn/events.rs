@@ -81,6 +81,13 @@ pub struct QuicConnection {
     pub client_connection_id: String,
 }
 
+/// A record number a DTLS 1.3 ACK acknowledges (RFC 9147 section 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AckedRecord {
+    pub epoch: u64,
+    pub sequence_number: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct AlertInfo {
     pub level: u8,
@@ -116,6 +123,8 @@ pub struct MessageEvent {
     /// What this message does in this handshake, with its real values.
     pub role: String,
     pub alert: Option<AlertInfo>,
+    /// A DTLS 1.3 ACK's record numbers.
+    pub ack: Option<Vec<AckedRecord>>,
     pub decode_error: Option<String>,
     /// Set when a gap cut the message short: what of it was captured.
     pub incomplete: Option<Incomplete>,
@@ -154,6 +163,9 @@ impl Serialize for MessageEvent {
         m.serialize_field("role", &self.role)?;
         if let Some(alert) = &self.alert {
             m.serialize_field("alert", alert)?;
+        }
+        if let Some(ack) = &self.ack {
+            m.serialize_field("ack", ack)?;
         }
         if let Some(decode_error) = &self.decode_error {
             m.serialize_field("decode_error", decode_error)?;
@@ -461,4 +473,15 @@ pub struct DtlsHandshake {
     pub hello_verify_request: bool,
     /// Messages never completed while later ones were (lost for good).
     pub messages_lost: u64,
+    /// DTLS 1.3 records with the unified header (encrypted: epoch 1 and later).
+    pub unified_records: u64,
+    /// Of those, the ones the key log opened.
+    pub unified_records_decrypted: u64,
+    /// The connection IDs in the unified headers of each side's records (hex), when used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_to_server_connection_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_to_client_connection_id: Option<String>,
+    /// No hello opened the connection: the capture began in the middle of it.
+    pub caught_midway: bool,
 }

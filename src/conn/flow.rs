@@ -30,7 +30,7 @@ pub(super) struct HalfStream {
 }
 
 impl HalfStream {
-    fn new(start: Start) -> Self {
+    pub(super) fn new(start: Start) -> Self {
         HalfStream {
             splitter: RecordSplitter::new(start),
             assembler: HandshakeAssembler::default(),
@@ -66,6 +66,8 @@ pub(super) struct Flow {
     pub(super) quic: Option<Box<crate::quic::QuicInfo>>,
     /// A DTLS connection: the handshake bytes each direction may hold (None for TCP and QUIC).
     pub(super) dtls: Option<std::num::NonZeroU32>,
+    /// A DTLS connection no hello opened (the capture began mid-connection).
+    pub(super) dtls_midway: bool,
 }
 
 /// What is known once the flow is TLS.
@@ -152,6 +154,17 @@ impl TlsConn {
                     "DTLS: {} retransmitted handshake messages or ChangeCipherSpecs (flights resent), not shown again",
                     report.retransmitted_messages
                 ));
+            }
+            let sealed = report.unified_records.saturating_sub(report.unified_records_decrypted);
+            if h.decryption.reason.is_none() && sealed > 0 {
+                h.decryption.reason = Some(format!(
+                    "DTLS 1.3: the rest of the handshake is encrypted ({sealed} unified-header records); a key log with the connection's TLS 1.3 secrets opens them"
+                ));
+            }
+            if report.caught_midway {
+                h.warnings.push(
+                    "DTLS: the capture began mid-connection (no hello captured): roles come from the ports, and the key log cannot be matched without the client random".into(),
+                );
             }
             h.dtls = Some(Box::new(report));
         }
@@ -309,6 +322,7 @@ impl Flow {
             charged: 0,
             quic: None,
             dtls: None,
+            dtls_midway: false,
         }
     }
 

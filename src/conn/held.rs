@@ -16,8 +16,16 @@ pub(super) struct HeldRecord {
     pub(super) version: u16,
     pub(super) payload: Vec<u8>,
     pub(super) pkt: PacketContext,
-    /// A DTLS record's epoch and sequence number (None: a TLS record over TCP).
-    pub(super) dtls: Option<(u16, u64)>,
+    /// What a DTLS record has beside the TLS fields (None: a TLS record over TCP).
+    pub(super) dtls: Option<Box<HeldDtls>>,
+}
+
+/// A held DTLS record's epoch and sequence number and, for DTLS 1.3, its unified header.
+pub(super) struct HeldDtls {
+    epoch: u16,
+    seq: u64,
+    /// The unified header as on the wire, and its parts' sizes.
+    unified: Option<(Vec<u8>, usize, usize, bool)>,
 }
 
 /// How long (capture time) and how much a connection waits for its secrets.
@@ -63,14 +71,17 @@ impl Flow {
             version: rec.version,
             payload: Vec::new(),
             pkt,
-            dtls: Some((rec.epoch, rec.seq)),
+            dtls: Some(Box::new(HeldDtls {
+                epoch: rec.epoch,
+                seq: rec.seq,
+                unified: rec.unified.map(|u| (u.header.to_vec(), u.cid.len(), u.seq_len, u.length_present)),
+            })),
         };
         self.hold_record(held, rec.payload, shared)
     }
 
     fn hold_record(&mut self, mut held: HeldRecord, payload: &[u8], shared: &mut Shared) -> bool {
-        let Some(tls) = self.tls.as_mut() else { return false };
-        let waiting = shared.wait_for_keys && tls.crypto.awaiting_keys(&shared.keys, held.from == tls.client_side);
+        let waiting = shared.wait_for_keys && self.waits(&held, shared);
         if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES {
             self.held_bytes = self.held_bytes.saturating_add(payload.len());
             self.held_since.get_or_insert(held.pkt.ts);
@@ -85,6 +96,17 @@ impl Flow {
         false
     }
 
+    /// Whether a record cannot be opened yet but may be once a growing key log catches up: its
+    /// direction awaits its keys, or it is a DTLS 1.3 record that came before the ServerHello
+    /// (lost and resent after it) while its direction's handshake secret is not logged.
+    fn waits(&self, held: &HeldRecord, shared: &Shared) -> bool {
+        let Some(tls) = self.tls.as_ref() else { return false };
+        let client = held.from == tls.client_side;
+        tls.crypto.awaiting_keys(&shared.keys, client)
+            || held.dtls.as_ref().is_some_and(|d| d.unified.is_some())
+                && tls.crypto.awaiting_keys_before_server_hello(&shared.keys, client)
+    }
+
     /// Records have been held for their secrets longer than the wait allows at `now`.
     pub(super) fn hold_expired(&self, now: Timestamp) -> bool {
         self.held_since.is_some_and(|since| now.seconds_since(&since) > HOLD_SECONDS)
@@ -94,11 +116,7 @@ impl Flow {
     pub(super) fn awaits_keys(&self, shared: &Shared, now: Timestamp) -> bool {
         self.held_since.is_some()
             && !self.hold_expired(now)
-            && self.held.front().is_some_and(|front| {
-                self.tls
-                    .as_ref()
-                    .is_some_and(|tls| tls.crypto.awaiting_keys(&shared.keys, front.from == tls.client_side))
-            })
+            && self.held.front().is_some_and(|front| self.waits(front, shared))
     }
 
     /// Replays held records, in order, as far as their keys have arrived; all of them when the
@@ -111,16 +129,27 @@ impl Flow {
             tls.crypto.stop_waiting();
         }
         while let Some(front) = self.held.front() {
-            let Some(tls) = self.tls.as_mut() else { return };
-            let client = front.from == tls.client_side;
-            if tls.crypto.awaiting_keys(&shared.keys, client) {
+            if self.tls.is_none() || self.waits(front, shared) {
                 return;
             }
             let Some(h) = self.held.pop_front() else { return };
             self.held_bytes = self.held_bytes.saturating_sub(h.payload.len());
-            if let Some((epoch, seq)) = h.dtls {
-                let rec =
-                    dtls::Record { content_type: h.content_type, version: h.version, epoch, seq, payload: &h.payload };
+            if let Some(d) = &h.dtls {
+                // The connection id sits right after the header's first byte.
+                let unified = d.unified.as_ref().map(|(header, cid_len, seq_len, length_present)| dtls::Unified {
+                    header,
+                    cid: header.get(1..cid_len.saturating_add(1)).unwrap_or_default(),
+                    seq_len: *seq_len,
+                    length_present: *length_present,
+                });
+                let rec = dtls::Record {
+                    content_type: h.content_type,
+                    version: h.version,
+                    epoch: d.epoch,
+                    seq: d.seq,
+                    payload: &h.payload,
+                    unified,
+                };
                 self.dtls_record_now(h.from, rec, h.pkt, shared);
                 continue;
             }

@@ -124,6 +124,7 @@ pub(super) fn role(story: &Story, m: &MessageEvent) -> String {
             "0-RTT early data from the client ({length} bytes), sent before the server answered, protected with the resumption (early traffic) secret."
         ),
         K::ApplicationData => format!("Application data, {length} bytes, encrypted with the session keys."),
+        K::Ack => ack_role(m, who),
         K::Sslv2Error
         | K::Sslv2ClientMasterKey
         | K::Sslv2ClientFinished
@@ -299,6 +300,23 @@ fn hello_verify_role(m: &MessageEvent) -> String {
     )
 }
 
+/// A DTLS 1.3 ACK: which records it acknowledges, so the peer resends only the others.
+fn ack_role(m: &MessageEvent, who: &str) -> String {
+    let Some(acked) = &m.ack else {
+        return format!("{who} acknowledges records (DTLS 1.3 ACK) whose numbers did not decode.");
+    };
+    let list: Vec<String> = acked.iter().take(8).map(|r| format!("{}/{}", r.epoch, r.sequence_number)).collect();
+    let more = match acked.len().saturating_sub(8) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "{who} acknowledges {} record(s) (epoch/sequence {}{more}): DTLS 1.3's ACK, so the peer retransmits only what is missing.",
+        acked.len(),
+        list.join(", ")
+    )
+}
+
 fn hello_retry_role(m: &MessageEvent) -> String {
     let mut s = String::from("Server asks the client to retry its hello (HelloRetryRequest)");
     if let Some(HandshakeBody::ServerHello { server_hello: sh }) = &m.body {
@@ -308,6 +326,12 @@ fn hello_retry_role(m: &MessageEvent) -> String {
         }
         if sh.extensions.iter().any(|e| e.typ == 44) {
             s.push_str("; it includes a cookie the client must echo");
+            if crate::dtls::is_dtls_version(m.record_version) {
+                // DTLS 1.3 has no HelloVerifyRequest: the HelloRetryRequest carries the cookie.
+                s.push_str(
+                    " (DTLS 1.3's address check: the server keeps no state until the client's second hello proves it receives at its address)",
+                );
+            }
         }
     }
     s.push('.');

@@ -261,6 +261,7 @@ impl Story {
             | K::UnknownHandshake(_)
             | K::MalformedHandshake
             | K::Heartbeat
+            | K::Ack
             | K::UnknownRecord(_)
             | K::Unknown => self.current_phase(),
         }

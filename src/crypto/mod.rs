@@ -21,6 +21,7 @@
 
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod dtls13;
 pub mod hash;
 pub mod keylog;
 pub mod record;

@@ -68,7 +68,7 @@ pub enum DecryptError {
 /// log run) go through ring, whose assembly is much faster than the RustCrypto crates
 /// (BENCHMARKS.md); ring has no CCM, Camellia or ARIA, which RustCrypto keeps (GCM over any
 /// 128-bit block cipher through aes-gcm's generic `AesGcm`).
-enum AeadCipher {
+pub(super) enum AeadCipher {
     Ring(Box<ring::aead::LessSafeKey>),
     Aes128Ccm(Box<Ccm<Aes128, U16, U12>>),
     Aes256Ccm(Box<Ccm<Aes256, U16, U12>>),
@@ -81,7 +81,7 @@ enum AeadCipher {
 }
 
 impl AeadCipher {
-    fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
+    pub(super) fn new(kind: CipherKind, key: &[u8]) -> Option<Self> {
         Some(match kind {
             CipherKind::Aes128Gcm => Self::ring(&ring::aead::AES_128_GCM, key)?,
             CipherKind::Aes256Gcm => Self::ring(&ring::aead::AES_256_GCM, key)?,
@@ -104,7 +104,7 @@ impl AeadCipher {
     }
 
     /// Decrypts and authenticates `ciphertext` (tag included); `None` on a bad tag.
-    fn open(&self, nonce: [u8; 12], aad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn open(&self, nonce: [u8; 12], aad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
         let AeadCipher::Ring(key) = self else {
             let nonce = GenericArray::from(nonce);
             return self.open_rustcrypto(&nonce, Payload { msg: ciphertext, aad });
@@ -333,7 +333,7 @@ impl std::fmt::Debug for RecordDecryptor {
 }
 
 /// nonce = iv XOR (sequence number, big-endian, left-padded to the IV length).
-fn xor_nonce(iv: &[u8], seq: u64) -> Option<[u8; 12]> {
+pub(super) fn xor_nonce(iv: &[u8], seq: u64) -> Option<[u8; 12]> {
     let mut nonce: [u8; 12] = iv.try_into().ok()?;
     for (byte, s) in nonce.iter_mut().skip(4).zip(seq.to_be_bytes()) {
         *byte ^= s;

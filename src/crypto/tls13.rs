@@ -13,12 +13,17 @@ use super::suites::SuiteParams;
 /// a full-length PRK), when the label or context is too long for the encoding, or when `length`
 /// exceeds what HKDF can produce.
 pub fn hkdf_expand_label(hash: HashAlg, secret: &[u8], label: &str, context: &[u8], length: usize) -> Option<Vec<u8>> {
-    expand_labels(hash, secret, &[(label, context, length)])?.pop()
+    expand_labels(hash, secret, TLS13, &[(label, context, length)])?.pop()
 }
+
+/// The HKDF label prefix of TLS 1.3 (RFC 8446 section 7.1).
+pub const TLS13: &[u8] = b"tls13 ";
+/// The HKDF label prefix of DTLS 1.3 (RFC 9147 section 5.9): no space after it.
+pub const DTLS13: &[u8] = b"dtls13";
 
 /// Several HKDF-Expand-Label outputs from one secret, keying the HMAC once (`from_prk` costs two
 /// hash compressions, as much as a short expansion).
-fn expand_labels(hash: HashAlg, secret: &[u8], labels: &[(&str, &[u8], usize)]) -> Option<Vec<Vec<u8>>> {
+fn expand_labels(hash: HashAlg, secret: &[u8], prefix: &[u8], labels: &[(&str, &[u8], usize)]) -> Option<Vec<Vec<u8>>> {
     enum Prk {
         Sha256(Hkdf<Sha256>),
         Sha384(Hkdf<Sha384>),
@@ -31,7 +36,7 @@ fn expand_labels(hash: HashAlg, secret: &[u8], labels: &[(&str, &[u8], usize)]) 
     };
     let mut outputs = Vec::with_capacity(labels.len());
     for &(label, context, length) in labels {
-        let info = hkdf_label(label, context, length)?;
+        let info = hkdf_label(prefix, label, context, length)?;
         let mut out = vec![0u8; length];
         let expanded = match &prk {
             Prk::Sha256(h) => h.expand(&info, &mut out).is_ok(),
@@ -46,15 +51,14 @@ fn expand_labels(hash: HashAlg, secret: &[u8], labels: &[(&str, &[u8], usize)]) 
 }
 
 /// The HkdfLabel structure of RFC 8446 section 7.1.
-fn hkdf_label(label: &str, context: &[u8], length: usize) -> Option<Vec<u8>> {
-    const PREFIX: &[u8] = b"tls13 ";
+fn hkdf_label(prefix: &[u8], label: &str, context: &[u8], length: usize) -> Option<Vec<u8>> {
     let length16 = u16::try_from(length).ok()?;
-    let label_len = u8::try_from(PREFIX.len().checked_add(label.len())?).ok()?;
+    let label_len = u8::try_from(prefix.len().checked_add(label.len())?).ok()?;
     let context_len = u8::try_from(context.len()).ok()?;
     let mut info = Vec::with_capacity(4 + usize::from(label_len) + context.len());
     info.extend_from_slice(&length16.to_be_bytes());
     info.push(label_len);
-    info.extend_from_slice(PREFIX);
+    info.extend_from_slice(prefix);
     info.extend_from_slice(label.as_bytes());
     info.push(context_len);
     info.extend_from_slice(context);
@@ -85,8 +89,12 @@ pub fn traffic_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<Traffi
     if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
         return None;
     }
-    let mut out =
-        expand_labels(suite.prf_hash, traffic_secret, &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len)])?;
+    let mut out = expand_labels(
+        suite.prf_hash,
+        traffic_secret,
+        TLS13,
+        &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len)],
+    )?;
     let iv = out.pop()?;
     let key = out.pop()?;
     Some(TrafficKeys { key, iv })
@@ -95,6 +103,15 @@ pub fn traffic_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<Traffi
 /// A handshake traffic secret's record key and IV and its Finished key (RFC 8446 sections
 /// 7.3 and 4.4.4), from one keyed HKDF: deriving the Finished key on its own keyed HMAC again.
 pub fn handshake_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(TrafficKeys, Vec<u8>)> {
+    handshake_keys_with(TLS13, suite, traffic_secret)
+}
+
+/// [`handshake_keys`] with a label prefix: [`TLS13`] or [`DTLS13`].
+pub fn handshake_keys_with(
+    prefix: &[u8],
+    suite: &SuiteParams,
+    traffic_secret: &[u8],
+) -> Option<(TrafficKeys, Vec<u8>)> {
     if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
         return None;
     }
@@ -102,12 +119,41 @@ pub fn handshake_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(Tra
     let mut out = expand_labels(
         suite.prf_hash,
         traffic_secret,
+        prefix,
         &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len), ("finished", &[], hash_len)],
     )?;
     let finished = out.pop()?;
     let iv = out.pop()?;
     let key = out.pop()?;
     Some((TrafficKeys { key, iv }, finished))
+}
+
+/// A DTLS 1.3 traffic secret's record key, IV and record number key (`sn_key`, RFC 9147
+/// section 4.2.3), with the "dtls13" label prefix.
+pub fn dtls13_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(TrafficKeys, Vec<u8>)> {
+    if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
+        return None;
+    }
+    let mut out = expand_labels(
+        suite.prf_hash,
+        traffic_secret,
+        DTLS13,
+        &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len), ("sn", &[], suite.key_len)],
+    )?;
+    let sn_key = out.pop()?;
+    let iv = out.pop()?;
+    let key = out.pop()?;
+    Some((TrafficKeys { key, iv }, sn_key))
+}
+
+/// DTLS 1.3's next application traffic secret after a KeyUpdate ("dtls13traffic upd").
+pub fn dtls13_next_traffic_secret(hash: HashAlg, traffic_secret: &[u8]) -> Option<Vec<u8>> {
+    expand_labels(hash, traffic_secret, DTLS13, &[("traffic upd", &[], hash.output_len())])?.pop()
+}
+
+/// DTLS 1.3's Finished key ("dtls13finished").
+pub fn dtls13_finished_key(hash: HashAlg, base_key: &[u8]) -> Option<Vec<u8>> {
+    expand_labels(hash, base_key, DTLS13, &[("finished", &[], hash.output_len())])?.pop()
 }
 
 /// Whether a received Finished `verify_data` matches HMAC(finished_key, transcript_hash).

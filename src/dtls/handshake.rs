@@ -45,12 +45,21 @@ pub fn fragments(payload: &[u8]) -> Result<Vec<Fragment<'_>>, &'static str> {
     Ok(out)
 }
 
+/// Where a message's first fragment came from: its record's version, and whether a key log
+/// opened that record. A message completed by a later push (a lost one arriving at last) keeps it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub record_version: u16,
+    pub decrypted: bool,
+}
+
 /// What pushing a fragment gives.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery<'a> {
     /// A whole message, next in message_seq order: `raw` is the TLS form (type, 3-byte length,
-    /// body); `fragments` how many fragments made it (1: it was not fragmented).
-    Message { msg_type: u8, message_seq: u16, raw: &'a [u8], fragments: u32 },
+    /// body); `fragments` how many fragments made it (1: it was not fragmented); `origin` that
+    /// of its first fragment.
+    Message { msg_type: u8, message_seq: u16, raw: &'a [u8], fragments: u32, origin: Origin },
     /// The first fragment of a message already whole: the sender retransmitted it.
     Retransmission { msg_type: u8, message_seq: u16 },
 }
@@ -65,15 +74,16 @@ struct Partial {
     have: Vec<(u32, u32)>,
     length: u32,
     fragments: u32,
+    origin: Origin,
 }
 
 impl Partial {
-    fn new(f: &Fragment<'_>) -> Self {
+    fn new(f: &Fragment<'_>, origin: Origin) -> Self {
         let mut buf = Vec::with_capacity((f.length as usize).saturating_add(4));
         buf.push(f.msg_type);
         buf.extend_from_slice(f.length.to_be_bytes().get(1..).unwrap_or_default());
         buf.resize((f.length as usize).saturating_add(4), 0);
-        Partial { msg_type: f.msg_type, buf, have: Vec::new(), length: f.length, fragments: 0 }
+        Partial { msg_type: f.msg_type, buf, have: Vec::new(), length: f.length, fragments: 0, origin }
     }
 
     /// Adds a fragment's bytes (an overlap rewrites the same bytes: a conforming sender repeats
@@ -133,6 +143,11 @@ impl Reassembler {
     /// Adds one fragment; `out` gets each message it completes (and those it frees), in
     /// message_seq order, or the retransmission it reveals. `cap` bounds the bytes held.
     pub fn push(&mut self, f: &Fragment<'_>, cap: usize, out: &mut dyn FnMut(Delivery<'_>)) {
+        self.push_from(f, cap, Origin::default(), out);
+    }
+
+    /// [`Self::push`], with where the fragment came from (given back with its message).
+    pub fn push_from(&mut self, f: &Fragment<'_>, cap: usize, origin: Origin, out: &mut dyn FnMut(Delivery<'_>)) {
         let next = *self.next.get_or_insert(f.message_seq);
         if f.message_seq < next || self.ready.contains_key(&f.message_seq) {
             // Every retransmission of a message repeats its first byte: count it there once.
@@ -160,7 +175,7 @@ impl Reassembler {
                 self.refused_fragments = self.refused_fragments.saturating_add(1);
                 return;
             }
-            let mut p = Partial::new(f);
+            let mut p = Partial::new(f, origin);
             p.add(f);
             self.held = self.held.saturating_add(size);
             self.partial.insert(f.message_seq, p);
@@ -182,7 +197,13 @@ impl Reassembler {
             && let Some(p) = self.ready.remove(&next)
         {
             self.held = self.held.saturating_sub(p.buf.len());
-            out(Delivery::Message { msg_type: p.msg_type, message_seq: next, raw: &p.buf, fragments: p.fragments });
+            out(Delivery::Message {
+                msg_type: p.msg_type,
+                message_seq: next,
+                raw: &p.buf,
+                fragments: p.fragments,
+                origin: p.origin,
+            });
             self.next = next.checked_add(1);
         }
     }
@@ -200,6 +221,15 @@ impl Reassembler {
         }
         self.next = Some(first);
         self.deliver(out);
+    }
+
+    /// OpenSSL's pre-standard DTLS (0x0100) numbers its ChangeCipherSpec like a handshake
+    /// message: `message_seq` is taken, and what waited behind it is delivered.
+    pub fn consume(&mut self, message_seq: u16, out: &mut dyn FnMut(Delivery<'_>)) {
+        if self.next.is_none_or(|next| next == message_seq) {
+            self.next = message_seq.checked_add(1);
+            self.deliver(out);
+        }
     }
 
     /// End of the connection: what is whole is delivered, in order, past any missing message.

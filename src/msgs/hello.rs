@@ -499,5 +499,9 @@ impl ServerHello {
 
 /// True for TLS 1.3 and its drafts/experiments, whose handshake is encrypted after the ServerHello.
 pub fn is_tls13(version: u16) -> bool {
-    version == 0x0304 || (0x7f00..=0x7fff).contains(&version) || (0x7e00..=0x7eff).contains(&version)
+    // DTLS 1.3 (0xfefc) is TLS 1.3 over datagrams: the same messages and key schedule.
+    version == 0x0304
+        || version == 0xfefc
+        || (0x7f00..=0x7fff).contains(&version)
+        || (0x7e00..=0x7eff).contains(&version)
 }

@@ -49,6 +49,8 @@ pub enum MessageKind {
     EncryptedRecord,
     ApplicationData,
     Heartbeat,
+    /// A DTLS 1.3 ACK record (RFC 9147 section 7).
+    Ack,
     /// A record of a content type no registry names: `UnknownRecord<type>`.
     UnknownRecord(u8),
     Sslv2Error,
@@ -101,7 +103,7 @@ impl From<HandshakeType> for MessageKind {
 }
 
 /// Every kind with a fixed name (all but the numbered unknowns).
-const FIXED: [MessageKind; 45] = [
+const FIXED: [MessageKind; 46] = [
     MessageKind::HelloRequest,
     MessageKind::ClientHello,
     MessageKind::ServerHello,
@@ -136,6 +138,7 @@ const FIXED: [MessageKind; 45] = [
     MessageKind::EncryptedRecord,
     MessageKind::ApplicationData,
     MessageKind::Heartbeat,
+    MessageKind::Ack,
     MessageKind::Sslv2Error,
     MessageKind::Sslv2ClientMasterKey,
     MessageKind::Sslv2ClientFinished,
@@ -213,6 +216,7 @@ impl MessageKind {
             MessageKind::EncryptedRecord => "EncryptedRecord",
             MessageKind::ApplicationData => "ApplicationData",
             MessageKind::Heartbeat => "Heartbeat",
+            MessageKind::Ack => "Ack",
             MessageKind::Sslv2Error => "SSLv2Error",
             MessageKind::Sslv2ClientMasterKey => "SSLv2ClientMasterKey",
             MessageKind::Sslv2ClientFinished => "SSLv2ClientFinished",

@@ -131,7 +131,9 @@ impl Back {
         // QUIC first: its long header sets the top bit, which no DTLS content type (20-25) has;
         // the rest is DTLS when it starts like a DTLS record, else QUIC's (short headers).
         let quic_long_header = d.payload.first().is_some_and(|b| b & 0x80 != 0);
-        if !quic_long_header && crate::dtls::looks_like_dtls(d.payload) {
+        // DTLS 1.3's unified header (001xxxxx) is taken only on a connection known from its hellos.
+        let unified = d.payload.first().is_some_and(|&b| crate::dtls::is_unified_header(b)) && self.dtls.knows(d);
+        if !quic_long_header && (crate::dtls::looks_like_dtls(d.payload) || unified) {
             self.dtls.datagram(d, ctx.ts, &mut |ev| conns.on_dtls_event(ev, ctx));
         } else {
             self.quic.datagram(d, ctx.ts, &mut conns.quic_input(ctx));

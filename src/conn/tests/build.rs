@@ -310,6 +310,7 @@ pub fn bare(name: &'static str, from_client: bool) -> MessageEvent {
         decrypted: false,
         data: None,
         alert: None,
+        ack: None,
         decode_error: None,
         incomplete: None,
         fingerprints: None,

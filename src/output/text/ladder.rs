@@ -392,6 +392,20 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
         });
         return;
     }
+    if let Some(acked) = &m.ack {
+        // DTLS 1.3 ACK: the record numbers (epoch/sequence) acknowledged.
+        text.push_str("records ");
+        for (i, r) in acked.iter().take(6).enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let _ = write!(text, "{}/{}", r.epoch, r.sequence_number);
+        }
+        if acked.len() > 6 {
+            let _ = write!(text, " and {} more", acked.len().saturating_sub(6));
+        }
+        return;
+    }
     match &m.body {
         Some(HandshakeBody::ClientHello { client_hello: ch }) => {
             text.push_str(&version_name(ch.highest_offered_version()));
