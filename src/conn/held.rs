@@ -5,9 +5,10 @@
 use super::emit::Emitter;
 use super::flow::{Flow, direction_of, half_of};
 use super::{PacketContext, Shared};
+use crate::dtls;
 use crate::tcp::{EndReason, Side};
 use crate::time::Timestamp;
-use crate::{dtls, tls};
+use crate::tls;
 
 /// A record kept until its keys are known.
 pub(super) struct HeldRecord {
