@@ -221,7 +221,7 @@ fn a_resumed_session_with_0_rtt_data_decrypts() {
     assert!(ee["role"].as_str().unwrap().contains("ACCEPTS the client's 0-RTT early data"), "{}", ee["role"]);
     let hs = of_kind(&ev, "handshake");
     assert_eq!((hs[0]["kind"].as_str(), hs[0]["early_data"].as_str()), (Some("full"), Some("none")));
-    assert!(hs[0].get("quic").is_none(), "no 0-RTT in the first connection");
+    assert!(hs[0]["quic"].get("zero_rtt").is_none(), "no 0-RTT in the first connection: {}", hs[0]["quic"]);
     let h = hs[1];
     assert_eq!(h["kind"], "resumed_psk");
     assert_eq!(h["early_data"], "accepted");
@@ -596,4 +596,16 @@ fn transport_parameters_are_decoded_and_tie_the_connection_ids_to_the_packets() 
     assert!(role.contains("the client proved its address"), "{role}");
     let role = hellos[1]["role"].as_str().unwrap();
     assert!(role.contains("an idle timeout of 60 s, 1048576 bytes of connection flow control"), "{role}");
+    // The connection id the server chose, seen on its first packet, is the one its parameters
+    // authenticate; the ladder names the three.
+    let server_cid = server["initial_source_connection_id"]["hex"].as_str().unwrap();
+    assert_eq!(of_kind(&ev, "handshake")[0]["quic"]["server_connection_id"], server_cid);
+    let keylog = fixture("quic-v1-retry.keylog");
+    let out =
+        common::run(&["read", "--keylog", keylog.to_str().unwrap(), fixture("quic-v1-retry.pcap").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!(
+        "  connection ids: client {client_cid}, server {server_cid} (the client's first Initial went to {odcid})"
+    );
+    assert!(text.lines().any(|l| l == want), "{text}");
 }

@@ -22,7 +22,13 @@ use tlstrace::quic::packet::{PacketKeys, VERSION_1, VERSION_2};
 use tlstrace::quic::{QuicConfig, QuicEvent, QuicTable};
 use tlstrace::time::Timestamp;
 
-const CFG: QuicConfig = QuicConfig { max_connections: 3, idle_timeout_secs: 20, max_crypto_bytes: 4000 };
+const CFG: QuicConfig = QuicConfig {
+    max_connections: 3,
+    idle_timeout_secs: 20,
+    max_crypto_bytes: 4000,
+    max_held_bytes: 3000,
+    max_held_total: 5000,
+};
 /// v1, v2, draft 29, and a version without Initial keys.
 const VERSIONS: [u32; 4] = [VERSION_1, VERSION_2, 0xff00_001d, 0x1a2a_3a4a];
 
@@ -84,7 +90,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(!c.closed, "connection {stream} closed twice");
             c.closed = true;
         }
-        QuicEvent::Crypto { stream, .. } | QuicEvent::Sealed { stream, .. } | QuicEvent::Note { stream, .. } => {
+        QuicEvent::Crypto { stream, .. }
+        | QuicEvent::Sealed { stream, .. }
+        | QuicEvent::Note { stream, .. }
+        | QuicEvent::EarlyData { stream, .. }
+        | QuicEvent::GaveUpWaiting { stream, .. }
+        | QuicEvent::ServerConnectionId { stream, .. } => {
             let c = checks.get(&stream).expect("event before opened");
             assert!(!c.closed, "event for connection {stream} after it closed");
         }

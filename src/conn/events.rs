@@ -438,8 +438,8 @@ pub struct HandshakeEvent {
     /// DTLS only: retransmissions, fragments and the cookie exchange.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dtls: Option<Box<DtlsHandshake>>,
-    /// QUIC only, when the client sent 0-RTT packets: how many, and what the opened ones
-    /// carried.
+    /// QUIC only: the connection id the server chose and, when the client sent 0-RTT packets,
+    /// how many and what the opened ones carried.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quic: Option<Box<QuicHandshake>>,
 }
@@ -447,7 +447,12 @@ pub struct HandshakeEvent {
 /// What a QUIC handshake's transport carried beside the TLS messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct QuicHandshake {
-    pub zero_rtt: QuicZeroRtt,
+    /// The Source Connection ID of the server's first packet (hex): where the client's packets
+    /// go after it. None when no packet of the server was seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_connection_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zero_rtt: Option<QuicZeroRtt>,
 }
 
 /// The client's 0-RTT packets: seen, opened with the key log's early traffic secret, and the

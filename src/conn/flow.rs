@@ -103,6 +103,8 @@ pub(super) struct QuicSeen {
     pub(super) one_rtt: u64,
     /// 0-RTT packets seen, opened or not, and what the opened ones carried.
     pub(super) zero_rtt: crate::conn::events::QuicZeroRtt,
+    /// The connection id the server chose (hex), once its first packet named it.
+    pub(super) server_cid: Option<String>,
     pub(super) notes: Vec<String>,
     /// Notes that came after the handshake event: they go on the `end` event.
     pub(super) later: Vec<String>,
@@ -128,9 +130,10 @@ impl TlsConn {
         keys.note_handshake(self.conn, &self.crypto);
         if let Some(q) = &self.quic {
             h.warnings.extend(q.notes.iter().cloned());
-            if q.zero_rtt.packets > 0 {
-                h.quic = Some(Box::new(crate::conn::events::QuicHandshake { zero_rtt: q.zero_rtt.clone() }));
-            }
+            h.quic = Some(Box::new(crate::conn::events::QuicHandshake {
+                server_connection_id: q.server_cid.clone(),
+                zero_rtt: (q.zero_rtt.packets > 0).then(|| q.zero_rtt.clone()),
+            }));
             // The QUIC layer opens the packets with the key log's secrets: a packet left sealed
             // while the secrets were there means they did not fit.
             if h.decryption.status == "decrypted" && q.sealed > 0 && h.finished_verified != Some(true) {

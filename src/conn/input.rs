@@ -46,6 +46,9 @@ pub enum StreamEvent<'a> {
     GaveUpWaiting { stream: StreamId, packets: usize, bytes: usize, cause: &'static str },
     /// Something the transport shows as it is (a QUIC Retry, a CONNECTION_CLOSE).
     Note { stream: StreamId, from: Side, text: String },
+    /// The connection id the server chose (QUIC), the destination of the client's packets
+    /// after the server's first.
+    ServerConnectionId { stream: StreamId, cid: &'a [u8] },
     /// Bytes of one direction that will never be delivered: `bytes` from offset `offset`.
     Gap { stream: StreamId, from: Side, offset: u64, bytes: u64, cause: GapCause },
     /// No more bytes in this direction.
@@ -88,6 +91,7 @@ impl<'a> From<QuicEvent<'a>> for StreamEvent<'a> {
             }
             QuicEvent::Sealed { stream, from, packet, length } => StreamEvent::Sealed { stream, from, packet, length },
             QuicEvent::Note { stream, from, text } => StreamEvent::Note { stream, from, text },
+            QuicEvent::ServerConnectionId { stream, cid } => StreamEvent::ServerConnectionId { stream, cid },
             QuicEvent::GaveUpWaiting { stream, packets, bytes, cause } => {
                 StreamEvent::GaveUpWaiting { stream, packets, bytes, cause }
             }

@@ -273,6 +273,13 @@ impl ConnTracker {
                 }
                 Verdict::Continue
             }
+            StreamEvent::ServerConnectionId { stream, cid } => {
+                if let Some(q) = self.flows.get_mut(&stream).and_then(|f| f.tls.as_mut()).and_then(|t| t.quic.as_mut())
+                {
+                    q.server_cid = Some(crate::hex_text::lower(cid));
+                }
+                Verdict::Continue
+            }
             StreamEvent::Note { stream, from, text } => {
                 if let Some(f) = self.flows.get_mut(&stream) {
                     f.on_note(from, text, pkt, &mut self.shared);

@@ -128,6 +128,12 @@ pub enum QuicEvent<'a> {
         from: Side,
         text: String,
     },
+    /// The Source Connection ID of the server's first packet: the client's packets go to it
+    /// from then on (RFC 9000 7.2).
+    ServerConnectionId {
+        stream: u64,
+        cid: &'a [u8],
+    },
     Closed {
         stream: u64,
         reason: EndReason,
@@ -378,6 +384,15 @@ impl QuicTable {
     }
 }
 
+/// The server's first long-header packet names the connection id it chose: kept (its short
+/// headers carry it) and told once.
+fn learn_server_cid(conn: &mut Conn, from: Side, scid: &[u8], out: &mut dyn QuicSink) {
+    if from == Side::Responder && conn.server_cid.is_none() {
+        conn.server_cid = Some(scid.to_vec());
+        out.event(QuicEvent::ServerConnectionId { stream: conn.id, cid: scid });
+    }
+}
+
 fn handle_packet(
     conn: &mut Conn,
     stats: &mut QuicStats,
@@ -416,9 +431,7 @@ fn handle_packet(
         }
         Some(PacketType::Initial) => {}
         Some(other) => {
-            if from == Side::Responder && conn.server_cid.is_none() {
-                conn.server_cid = Some(p.scid.to_vec());
-            }
+            learn_server_cid(conn, from, p.scid, out);
             let space = if other == PacketType::Handshake { Space::Handshake(&p) } else { Space::ZeroRtt(&p) };
             if !open_protected(conn, stats, from, space, cap, out) {
                 stats.packets_not_opened = stats.packets_not_opened.saturating_add(1);
@@ -428,9 +441,7 @@ fn handle_packet(
         }
     }
     let i = index(from);
-    if from == Side::Responder && conn.server_cid.is_none() {
-        conn.server_cid = Some(p.scid.to_vec());
-    }
+    learn_server_cid(conn, from, p.scid, out);
     let keys = conn.keys.get(i);
     let mut opened = keys.and_then(|k| packet::open(k, &p, conn.largest.get(i).copied().flatten()));
     if opened.is_none() && from == Side::Initiator {

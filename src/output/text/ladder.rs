@@ -193,7 +193,7 @@ pub(super) fn header(
     if h.early_data != "none" {
         let _ = write!(text, " +0-RTT {}", h.early_data);
     }
-    if let Some(z) = h.quic.as_ref().map(|q| &q.zero_rtt) {
+    if let Some(z) = h.quic.as_ref().and_then(|q| q.zero_rtt.as_ref()) {
         let plural = if z.packets == 1 { "" } else { "s" };
         let _ = write!(text, " ({} 0-RTT packet{plural}, {} opened", z.packets, z.packets_opened);
         if z.stream_frames > 0 {
@@ -242,6 +242,16 @@ pub(super) fn header(
             let _ = write!(t, "warning: {w}");
         });
         text.push('\n');
+    }
+    // QUIC: the connection ids each side's packets go to, and the one the client began with.
+    if let (Some(q), Some(server)) =
+        (c.and_then(|c| c.quic.as_ref()), h.quic.as_ref().and_then(|q| q.server_connection_id.as_ref()))
+    {
+        let _ = writeln!(
+            text,
+            "  connection ids: client {}, server {} (the client's first Initial went to {})",
+            q.client_connection_id, server, q.original_destination_connection_id
+        );
     }
 }
 
