@@ -79,6 +79,13 @@ fn hello_retry_request_carries_the_cookie() {
     assert!(role.contains("cookie") && role.contains("DTLS 1.3"), "{role}");
     let names = names(&ev, 1);
     assert_eq!(names[..4], ["ClientHello", "HelloRetryRequest", "ClientHello", "ServerHello"]);
+    // No key share asked, only the cookie: the ladder says so rather than "another group".
+    let exts = hrr["server_hello"]["extensions"].as_array().unwrap();
+    assert!(exts.iter().all(|e| e["name"] != "key_share"), "{exts:?}");
+    let cookie = exts.iter().find(|e| e["name"] == "cookie").unwrap()["cookie_length"].as_u64().unwrap();
+    let out = common::run(&["read", common::fixture("dtls13-hrr-cookie.pcap").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("HelloRetryRequest      cookie {cookie} bytes\n")), "{text}");
 }
 
 #[test]

@@ -449,10 +449,18 @@ fn key_values(text: &mut String, paint: Paint, m: &MessageEvent) {
         }
         Some(HandshakeBody::ServerHello { server_hello: sh }) => {
             if sh.hello_retry_request {
-                text.push_str("retry with ");
-                match sh.selected_group {
-                    Some(g) => text.push_str(&group_name(g)),
-                    None => text.push_str("another group"),
+                // A HelloRetryRequest asks for another key share, a cookie (an address check), or both.
+                let cookie = crate::msgs::extensions::cookie(&sh.extensions);
+                if let Some(g) = sh.selected_group {
+                    text.push_str("retry with ");
+                    text.push_str(&group_name(g));
+                } else if cookie.is_none() {
+                    text.push_str("retry");
+                }
+                if let Some(c) = cookie {
+                    text.push_str(if sh.selected_group.is_some() { ", cookie " } else { "cookie " });
+                    push_decimal(text, c.len() as u64);
+                    text.push_str(" bytes");
                 }
                 return;
             }
