@@ -61,6 +61,21 @@ pub(super) fn summary_text(text: &mut String, s: &SummaryEvent) {
             s.memory_limit >> 20, e.flows, e.tls_buffers, e.reassembly, e.fragments, e.caches
         ));
     }
+    // What the UDP transports gave up, when they gave up anything.
+    if let Some(q) =
+        s.quic.as_ref().filter(|q| q.connections_evicted + q.crypto_bytes_dropped + q.packets_held_given_up > 0)
+    {
+        text.push_str(&format!(
+            "  QUIC: {} connections evicted (table full), {} CRYPTO bytes dropped over the reassembly cap, {} packets handled without their secrets after waiting\n",
+            q.connections_evicted, q.crypto_bytes_dropped, q.packets_held_given_up
+        ));
+    }
+    if let Some(d) = s.dtls.as_ref().filter(|d| d.connections_evicted + d.malformed_datagrams > 0) {
+        text.push_str(&format!(
+            "  DTLS: {} connections evicted (table full), {} datagrams of known connections that did not frame as records\n",
+            d.connections_evicted, d.malformed_datagrams
+        ));
+    }
     if let Some(k) = s.key_log.as_ref().filter(|k| k.dropped_lines > 0 || k.read_errors > 0) {
         let mut named: Vec<String> = k.connections_without_secrets.iter().map(u64::to_string).collect();
         if k.connections_without_secrets_unlisted > 0 {
@@ -98,6 +113,33 @@ mod tests {
         super::summary_text(&mut text, &s);
         assert!(
             text.contains("  memory limit 64 MiB reached: evicted 5 flows (table full), 3 flows (TLS buffers), 2 reassembly holes, 4 fragment datagrams, 1 cache entries\n"),
+            "{text}"
+        );
+    }
+
+    /// What the QUIC and DTLS tables gave up is said, and only when they gave up something.
+    #[test]
+    fn summary_reports_what_the_udp_transports_dropped() {
+        let mut s = crate::conn::events::SummaryEvent {
+            quic: Some(crate::quic::QuicStats { connections: 2, ..Default::default() }),
+            dtls: Some(crate::dtls::DtlsStats { connections: 1, ..Default::default() }),
+            ..Default::default()
+        };
+        let mut text = String::new();
+        super::summary_text(&mut text, &s);
+        assert!(!text.contains("QUIC:") && !text.contains("DTLS:"), "{text}");
+        if let (Some(q), Some(d)) = (s.quic.as_mut(), s.dtls.as_mut()) {
+            (q.crypto_bytes_dropped, q.packets_held_given_up) = (300, 2);
+            d.malformed_datagrams = 4;
+        }
+        let mut text = String::new();
+        super::summary_text(&mut text, &s);
+        assert!(
+            text.contains("  QUIC: 0 connections evicted (table full), 300 CRYPTO bytes dropped over the reassembly cap, 2 packets handled without their secrets after waiting\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  DTLS: 0 connections evicted (table full), 4 datagrams of known connections that did not frame as records\n"),
             "{text}"
         );
     }
