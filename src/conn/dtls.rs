@@ -75,7 +75,11 @@ impl DtlsSeen {
     }
 
     pub(super) fn buffered_bytes(&self) -> usize {
-        self.assembler.iter().map(Reassembler::buffered_bytes).sum()
+        let keys = self
+            .dtls13
+            .as_deref()
+            .map_or(0, |dirs| dirs.iter().map(|d| d.capacity().saturating_mul(size_of::<EpochKeys>())).sum::<usize>());
+        self.assembler.iter().map(Reassembler::buffered_bytes).sum::<usize>().saturating_add(keys)
     }
 
     /// For the handshake event.
@@ -404,9 +408,10 @@ impl Emitter<'_> {
                 let Some(opener) = epoch_opener(dir, epoch, suite, &secrets, from_client) else { continue };
                 let mut keys = EpochKeys { epoch, opener, next_seq: 0 };
                 let opened = open_with(&mut keys, rec, unified);
-                // A guessed suite's keys are kept once they open a record; the named suite's at once.
-                if opened.is_some() || suites.len() == 1 {
-                    tried = true;
+                // A guessed suite's keys, and a KeyUpdate's epoch, are kept once they open a record
+                // (else any record could grow the list); the named suite's first three at once.
+                tried |= suites.len() == 1;
+                if opened.is_some() || (suites.len() == 1 && epoch <= EPOCH_APPLICATION) {
                     dir.push(keys);
                 }
                 if let Some(p) = opened {
@@ -520,6 +525,48 @@ pub(crate) fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtls::{DtlsConfig, DtlsTable};
+    use crate::net::{NetConfig, NetDecoder, NetOutcome, UdpDatagram};
+
+    /// The epochs whose keys a connection keeps, per direction.
+    fn epochs_kept(conns: &ConnTracker) -> Vec<Vec<u64>> {
+        let flow = conns.flows.values().next().unwrap();
+        let keys = flow.tls.as_ref().unwrap().dtls.as_ref().unwrap().dtls13.as_ref().unwrap();
+        keys.iter().map(|dir| dir.iter().map(|k| k.epoch).collect()).collect()
+    }
+
+    #[test]
+    fn records_that_do_not_open_add_no_epoch_keys() {
+        let dir = format!("{}/fixtures/captures", env!("CARGO_MANIFEST_DIR"));
+        let (log, _) = crate::crypto::keylog::KeyLog::load(format!("{dir}/dtls13-plain.keylog").as_ref()).unwrap();
+        let mut conns = ConnTracker::new();
+        conns.add_key_log(log);
+        let mut table = DtlsTable::new(DtlsConfig::default());
+        let mut net = NetDecoder::new(NetConfig::default());
+        let mut source = crate::source::file::FileSource::open(&format!("{dir}/dtls13-plain.pcap")).unwrap();
+        let (mut client, mut last) = (None, PacketContext { ts: crate::time::Timestamp::new(0, 0, 6), frame: 0 });
+        while let Some(()) = source
+            .next_with(|pkt| {
+                last = PacketContext { ts: pkt.ts, frame: last.frame + 1 };
+                if let Ok(NetOutcome::Udp(d)) = net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+                    client.get_or_insert((d.src, d.dst));
+                    table.datagram(&d, pkt.ts, &mut |ev| conns.on_dtls_event(ev, last));
+                }
+            })
+            .unwrap()
+        {}
+        let before = epochs_kept(&conns);
+        assert!(before.iter().all(|dir| dir.contains(&EPOCH_APPLICATION)), "{before:?}");
+        // Records of every epoch's low bits, 16-bit sequence number and length, that open with nothing.
+        let (src, dst) = client.unwrap();
+        for n in 0..200u8 {
+            let mut payload = vec![0x2c | (n & 3), 0, n, 0, 32];
+            payload.extend((0..32).map(|i| n ^ i));
+            let d = UdpDatagram { src, dst, payload: &payload };
+            table.datagram(&d, last.ts, &mut |ev| conns.on_dtls_event(ev, last));
+        }
+        assert_eq!(epochs_kept(&conns), before);
+    }
 
     #[test]
     fn short_sequence_numbers_are_rebuilt_near_the_next_expected() {
