@@ -236,8 +236,8 @@ pub enum DtlsEvent<'a> {
     },
 }
 
-/// Counters for the summary.
-#[derive(Clone, Debug, Default)]
+/// Counters for the summary (its `dtls` object).
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct DtlsStats {
     pub datagrams: u64,
     pub records: u64,

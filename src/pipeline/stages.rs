@@ -286,6 +286,7 @@ impl Stages {
             input_error: None,
             kernel: None,
             quic: Some(self.back.quic.stats().clone()).filter(|q| q.connections > 0),
+            dtls: Some(self.back.dtls.stats().clone()).filter(|d| d.connections > 0),
             decryption: self.back.conns.decrypt_stats(),
             key_log: self.back.conns.shared.keys.key_log_summary(),
             rsa_keys: self.back.conns.rsa_key_uses(),
