@@ -168,6 +168,9 @@ fn a_dtls12_capture_begun_mid_handshake_is_traced() {
         assert!(h["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("mid-connection")));
         let names = names(&ev, 1);
         assert_eq!(names[..3], ["ClientKeyExchange", "ChangeCipherSpec", "EncryptedHandshake"], "{names:?}");
+        // The client's data after the Finished is after the handshake, not the start of another.
+        let data = first_message(&ev, 1, "ApplicationData");
+        assert_eq!(data["phase"], 0, "{data}");
     }
     // A capture with its hellos is not caught midway.
     let whole = keyed("dtls13-cid.pcap");
