@@ -593,6 +593,9 @@ fn packets_wait_for_their_secrets_and_replay_in_order() {
     let (mut t, mut sink) = hold_run(QuicConfig::default());
     assert_eq!(sink.seen, ["1 opened", "1 crypto Initiator 5 false"], "the 0-RTT packet and all after it wait");
     assert_eq!(t.stats().packets_held, 3);
+    let (packets, _) = protected_packets(0x1303);
+    let wire: usize = packets[1..].iter().map(Vec::len).sum();
+    assert_eq!(t.hold.total, wire + 3 * held::PACKET_OVERHEAD, "each held packet is charged its bytes and its slot");
     // Nothing new in the key log: still waiting.
     t.release_held(Timestamp::new(2, 0, 6), &mut sink);
     assert_eq!(sink.seen.len(), 2);
@@ -638,7 +641,7 @@ fn a_wait_for_secrets_times_out_with_an_event() {
 fn over_the_cap_or_at_the_end_a_wait_is_given_up_with_an_event() {
     let (packets, _) = protected_packets(0x1303);
     // Room for the 0-RTT packet, not for the Handshake packet after it.
-    let cfg = QuicConfig { max_held_bytes: packets[1].len() + 10, ..QuicConfig::default() };
+    let cfg = QuicConfig { max_held_bytes: packets[1].len() + held::PACKET_OVERHEAD + 10, ..QuicConfig::default() };
     let (t, sink) = hold_run(cfg);
     assert_eq!(
         sink.seen[2..],
