@@ -441,7 +441,6 @@ fn handle_packet(
         }
     }
     let i = index(from);
-    learn_server_cid(conn, from, p.scid, out);
     let keys = conn.keys.get(i);
     let mut opened = keys.and_then(|k| packet::open(k, &p, conn.largest.get(i).copied().flatten()));
     if opened.is_none() && from == Side::Initiator {
@@ -464,6 +463,8 @@ fn handle_packet(
         return;
     };
     stats.initial_packets_opened = stats.initial_packets_opened.saturating_add(1);
+    // Learnt once the Initial opens: anyone can send a packet from the server's address.
+    learn_server_cid(conn, from, p.scid, out);
     if let Some(l) = conn.largest.get_mut(i) {
         *l = Some(l.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     }

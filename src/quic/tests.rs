@@ -260,6 +260,32 @@ fn a_client_hello_over_two_initials_out_of_order_with_coalesced_duplicate() {
     assert_eq!(closed.len(), 1);
 }
 
+/// The server's connection id comes from its first Initial that opens, not from a packet
+/// sent from its address that does not.
+#[test]
+fn the_server_connection_id_is_taken_from_an_initial_that_opens() {
+    let dcid = h("0011223344556677");
+    let (client, server) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01h");
+    hello.resize(1200, 0);
+    let first = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    // Sealed with the client's keys: it does not open as the server's.
+    let forged = seal_initial(VERSION_1, &client, b"cc", b"ff", 0, &crypto_frame(0, b"\x02\x00"));
+    let genuine = seal_initial(VERSION_1, &server, b"cc", b"ss", 0, &crypto_frame(0, b"\x02\x00\x00\x01z"));
+    let mut t = QuicTable::new(QuicConfig::default());
+    let (c, s) = ("10.0.0.1:5000", "10.0.0.2:4433");
+    let mut cids = Vec::new();
+    for (src, dst, payload) in [udp(c, s, &first), udp(s, c, &forged), udp(s, c, &genuine)] {
+        let d = UdpDatagram { src, dst, payload: &payload };
+        t.datagram(&d, Timestamp::new(1, 0, 6), &mut |ev: QuicEvent<'_>| {
+            if let QuicEvent::ServerConnectionId { cid, .. } = ev {
+                cids.push(cid.to_vec());
+            }
+        });
+    }
+    assert_eq!(cids, [b"ss".to_vec()]);
+}
+
 #[test]
 fn a_flood_of_initials_with_random_ids_stays_within_the_table() {
     let cfg = QuicConfig { max_connections: 32, ..QuicConfig::default() };
