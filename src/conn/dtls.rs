@@ -500,7 +500,7 @@ fn open_with(keys: &mut EpochKeys, rec: &Record<'_>, unified: &Unified<'_>) -> O
 
 /// The 48-bit sequence number whose low `bits` are `short` closest to `next` (RFC 9147
 /// section 4.2.2: one past the highest opened in the epoch).
-pub(crate) fn rebuild_seq(next: u64, short: u64, bits: u32) -> Option<u64> {
+fn rebuild_seq(next: u64, short: u64, bits: u32) -> Option<u64> {
     let window = 1u64.checked_shl(bits)?;
     let base = next & !(window.checked_sub(1)?);
     let candidate = base | (short & window.checked_sub(1)?);
@@ -509,7 +509,7 @@ pub(crate) fn rebuild_seq(next: u64, short: u64, bits: u32) -> Option<u64> {
 }
 
 /// An ACK's record numbers: a 16-bit length, then (epoch, sequence number) pairs of 64 bits.
-pub(crate) fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
+fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
     let mut r = Reader::new(body);
     let mut list = r.sub16("record numbers").ok()?;
     r.expect_end("ACK").ok()?;

@@ -158,7 +158,7 @@ pub fn records(datagram: &[u8], cid_len: Option<usize>) -> (Vec<Record<'_>>, boo
 
 /// A record with DTLS 1.3's unified header: flags, connection ID, 8- or 16-bit sequence number,
 /// optional length (without it the record runs to the end of the datagram).
-pub fn unified_record<'a>(r: &mut Reader<'a>, cid_len: Option<usize>) -> Option<Record<'a>> {
+fn unified_record<'a>(r: &mut Reader<'a>, cid_len: Option<usize>) -> Option<Record<'a>> {
     let start = r.peek_rest();
     let flags = r.u8("unified header").ok()?;
     if !is_unified_header(flags) {
