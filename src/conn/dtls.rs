@@ -535,15 +535,15 @@ mod tests {
         keys.iter().map(|dir| dir.iter().map(|k| k.epoch).collect()).collect()
     }
 
-    #[test]
-    fn records_that_do_not_open_add_no_epoch_keys() {
-        let dir = format!("{}/fixtures/captures", env!("CARGO_MANIFEST_DIR"));
-        let (log, _) = crate::crypto::keylog::KeyLog::load(format!("{dir}/dtls13-plain.keylog").as_ref()).unwrap();
-        let mut conns = ConnTracker::new();
-        conns.add_key_log(log);
+    /// Feeds a DTLS fixture's datagrams: the table, the client's addresses and the last packet.
+    fn feed_fixture(
+        conns: &mut ConnTracker,
+        name: &str,
+    ) -> (DtlsTable, (std::net::SocketAddr, std::net::SocketAddr), PacketContext) {
+        let path = format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"));
         let mut table = DtlsTable::new(DtlsConfig::default());
         let mut net = NetDecoder::new(NetConfig::default());
-        let mut source = crate::source::file::FileSource::open(&format!("{dir}/dtls13-plain.pcap")).unwrap();
+        let mut source = crate::source::file::FileSource::open(&path).unwrap();
         let (mut client, mut last) = (None, PacketContext { ts: crate::time::Timestamp::new(0, 0, 6), frame: 0 });
         while let Some(()) = source
             .next_with(|pkt| {
@@ -555,10 +555,19 @@ mod tests {
             })
             .unwrap()
         {}
+        (table, client.unwrap(), last)
+    }
+
+    #[test]
+    fn records_that_do_not_open_add_no_epoch_keys() {
+        let dir = format!("{}/fixtures/captures", env!("CARGO_MANIFEST_DIR"));
+        let (log, _) = crate::crypto::keylog::KeyLog::load(format!("{dir}/dtls13-plain.keylog").as_ref()).unwrap();
+        let mut conns = ConnTracker::new();
+        conns.add_key_log(log);
+        let (mut table, (src, dst), last) = feed_fixture(&mut conns, "dtls13-plain.pcap");
         let before = epochs_kept(&conns);
         assert!(before.iter().all(|dir| dir.contains(&EPOCH_APPLICATION)), "{before:?}");
         // Records of every epoch's low bits, 16-bit sequence number and length, that open with nothing.
-        let (src, dst) = client.unwrap();
         for n in 0..200u8 {
             let mut payload = vec![0x2c | (n & 3), 0, n, 0, 32];
             payload.extend((0..32).map(|i| n ^ i));
@@ -566,6 +575,25 @@ mod tests {
             table.datagram(&d, last.ts, &mut |ev| conns.on_dtls_event(ev, last));
         }
         assert_eq!(epochs_kept(&conns), before);
+    }
+
+    /// A DTLS flow cannot be evicted for its TLS buffers as a TCP one is: past their share it
+    /// stops waiting for a growing key log instead of holding more records.
+    #[test]
+    fn dtls_records_are_not_held_past_the_tls_buffers_share() {
+        let held = |limit: Option<usize>| {
+            let mut conns = ConnTracker::new();
+            conns.add_key_log(crate::crypto::keylog::KeyLog::new());
+            conns.shared.wait_for_keys = true;
+            conns.shared.tls_buffers_limit = limit;
+            feed_fixture(&mut conns, "dtls13-plain.pcap");
+            let flow = conns.flows.values().next().unwrap();
+            (flow.held.len(), conns.shared.tls_buffered)
+        };
+        let (unbounded, _) = held(None);
+        assert!(unbounded > 4, "without a limit the records after the ServerHello wait: {unbounded}");
+        let (bounded, buffered) = held(Some(2000));
+        assert!(bounded < unbounded && buffered <= 2000 + 1500, "{bounded} records, {buffered} bytes held");
     }
 
     #[test]

@@ -84,14 +84,20 @@ impl Flow {
 
     fn hold_record(&mut self, mut held: HeldRecord, payload: &[u8], shared: &mut Shared) -> bool {
         let waiting = shared.wait_for_keys && self.waits(&held, shared);
-        if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES {
+        let cost = held.heap_bytes().saturating_add(payload.len());
+        // Only TCP flows can be evicted for their TLS buffers: a DTLS flow stops waiting instead.
+        let over_share = self.dtls.is_some()
+            && shared.tls_buffers_limit.is_some_and(|limit| {
+                shared.tls_buffered.saturating_add(shared.closing_bytes).saturating_add(cost) > limit
+            });
+        if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES && !over_share {
             held.payload = payload.to_vec();
-            self.held_bytes = self.held_bytes.saturating_add(held.heap_bytes());
+            self.held_bytes = self.held_bytes.saturating_add(cost);
             self.held_since.get_or_insert(held.pkt.ts);
             self.held.push_back(held);
             return true;
         }
-        if !self.held.is_empty() {
+        if !self.held.is_empty() || (waiting && over_share) {
             // Over the cap: give up waiting, keep the order.
             self.release_held(shared, true);
         }
