@@ -30,6 +30,9 @@ const EPOCH_APPLICATION: u64 = 3;
 const TLS13_SUITES: [u16; 5] = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 /// KeyUpdates followed per direction (each is an epoch): past it records stay sealed.
 const MAX_EPOCH: u64 = 64;
+/// The newest KeyUpdate epochs whose keys a direction keeps: older ones' records come only
+/// late, and their keys are derived again for them.
+const KEPT_UPDATES: u64 = 4;
 
 /// One direction's keys for one DTLS 1.3 epoch.
 #[derive(Debug)]
@@ -413,6 +416,7 @@ impl Emitter<'_> {
                 tried |= suites.len() == 1;
                 if opened.is_some() || (suites.len() == 1 && epoch <= EPOCH_APPLICATION) {
                     dir.push(keys);
+                    keep_recent(dir);
                 }
                 if let Some(p) = opened {
                     return Ok(p);
@@ -472,6 +476,13 @@ fn epoch_opener(
             }
         },
     }
+}
+
+/// Drops the keys of KeyUpdate epochs older than the [`KEPT_UPDATES`] newest (a peer updating
+/// its keys again and again would otherwise pile them up).
+fn keep_recent(dir: &mut Vec<EpochKeys>) {
+    let top = dir.iter().map(|k| k.epoch).max().unwrap_or_default();
+    dir.retain(|k| k.epoch <= EPOCH_APPLICATION || k.epoch.saturating_add(KEPT_UPDATES) > top);
 }
 
 /// Unmasks the record number, rebuilds its full value, opens the record (the AEAD tag decides
@@ -594,6 +605,18 @@ mod tests {
         assert!(unbounded > 4, "without a limit the records after the ServerHello wait: {unbounded}");
         let (bounded, buffered) = held(Some(2000));
         assert!(bounded < unbounded && buffered <= 2000 + 1500, "{bounded} records, {buffered} bytes held");
+    }
+
+    #[test]
+    fn only_the_newest_key_update_epochs_are_kept() {
+        let mut dir: Vec<EpochKeys> = Vec::new();
+        for epoch in EPOCH_EARLY..=20 {
+            let opener = Dtls13Opener::new(0x1301, &[7u8; 32]).unwrap();
+            dir.push(EpochKeys { epoch, opener, next_seq: 0 });
+            keep_recent(&mut dir);
+        }
+        let kept: Vec<u64> = dir.iter().map(|k| k.epoch).collect();
+        assert_eq!(kept, [1, 2, 3, 17, 18, 19, 20]);
     }
 
     #[test]
