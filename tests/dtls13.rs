@@ -275,3 +275,27 @@ fn bytes_that_do_not_frame_as_records_are_counted_in_the_summary() {
     assert_eq!(dtls["malformed_datagrams"], 2, "{dtls}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The end event's byte counts are the datagrams' bytes: a unified header is as long as it is
+/// on the wire, not a DTLS 1.2 record header's 13 bytes.
+#[test]
+fn byte_counts_are_the_datagrams_bytes() {
+    let file = "dtls13-cid.pcap";
+    let (mut to_server, mut to_client, mut client_port) = (0u64, 0u64, None);
+    for f in pcapgen::read_frames(&fixture(file)) {
+        let udp = 14 + usize::from(f[14] & 0x0f) * 4;
+        let sport = u16::from_be_bytes([f[udp], f[udp + 1]]);
+        let payload = u64::from(u16::from_be_bytes([f[udp + 4], f[udp + 5]])) - 8;
+        if *client_port.get_or_insert(sport) == sport {
+            to_server += payload;
+        } else {
+            to_client += payload;
+        }
+    }
+    let ev = events(&fixture(file), &[]);
+    let end = of_kind(&ev, "end")[0];
+    assert_eq!(
+        (end["bytes_client_to_server"].as_u64(), end["bytes_server_to_client"].as_u64()),
+        (Some(to_server), Some(to_client))
+    );
+}

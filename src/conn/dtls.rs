@@ -149,7 +149,8 @@ impl ConnTracker {
 impl Flow {
     pub(super) fn on_dtls_record(&mut self, from: Side, rec: Record<'_>, pkt: PacketContext, shared: &mut Shared) {
         let half = half_of(&mut self.half, from);
-        half.bytes = half.bytes.saturating_add(rec.payload.len().saturating_add(RECORD_HEADER_LEN) as u64);
+        let header = rec.unified.map_or(RECORD_HEADER_LEN, |u| u.header.len());
+        half.bytes = half.bytes.saturating_add(rec.payload.len().saturating_add(header) as u64);
         if self.tls.is_none() {
             let first = (rec.content_type == CONTENT_HANDSHAKE && rec.epoch == 0)
                 .then(|| rec.payload.first().copied())
