@@ -286,6 +286,25 @@ fn the_server_connection_id_is_taken_from_an_initial_that_opens() {
     assert_eq!(cids, [b"ss".to_vec()]);
 }
 
+/// Bytes after a datagram's packets that do not frame as one are counted; zero padding is not.
+#[test]
+fn a_datagram_tail_that_does_not_frame_is_counted() {
+    let dcid = h("0011223344556677");
+    let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01h");
+    hello.resize(1200, 0);
+    let first = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    let padded = [&first[..], &[0u8; 30]].concat();
+    // A long header cut short after its version.
+    let cut = [&first[..], &[0xc0, 0, 0, 0, 1, 8]].concat();
+    let mut t = QuicTable::new(QuicConfig::default());
+    let (c, s) = ("10.0.0.1:5000", "10.0.0.2:4433");
+    feed(&mut t, &[udp(c, s, &first), udp(c, s, &padded)], 1);
+    assert_eq!(t.stats().malformed_datagrams, 0);
+    feed(&mut t, &[udp(c, s, &cut)], 1);
+    assert_eq!(t.stats().malformed_datagrams, 1);
+}
+
 #[test]
 fn a_flood_of_initials_with_random_ids_stays_within_the_table() {
     let cfg = QuicConfig { max_connections: 32, ..QuicConfig::default() };
