@@ -4,6 +4,7 @@
 //! pre-standard DTLS 1.0 (0x0100) as GnuTLS speaks it.
 
 mod common;
+mod pcapgen;
 
 use common::*;
 use serde_json::Value;
@@ -174,6 +175,9 @@ fn a_dtls12_capture_begun_mid_handshake_is_traced() {
         assert!(h["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("mid-connection")));
         let names = names(&ev, 1);
         assert_eq!(names[..3], ["ClientKeyExchange", "ChangeCipherSpec", "EncryptedHandshake"], "{names:?}");
+        // The client's data after the Finished is after the handshake, not the start of another.
+        let data = first_message(&ev, 1, "ApplicationData");
+        assert_eq!(data["phase"], 0, "{data}");
     }
     // A capture with its hellos is not caught midway.
     let whole = keyed("dtls13-cid.pcap");
@@ -235,4 +239,70 @@ fn pre_standard_dtls_opens_and_verifies_both_finished() {
     }
     let data = of_kind(&ev, "message").into_iter().find(|m| m["name"] == "ApplicationData").unwrap();
     assert_eq!((data["decrypted"].as_bool(), data["length"].as_u64()), (Some(true), Some(6)));
+}
+
+/// An Ethernet/IPv4/UDP frame between 10.0.0.1:40000 (`from_client`) and 10.0.0.2:4433.
+fn udp_frame(from_client: bool, payload: &[u8]) -> Vec<u8> {
+    let (mut src, mut dst) = ([10u8, 0, 0, 1, 0x9c, 0x40], [10u8, 0, 0, 2, 0x11, 0x51]);
+    if !from_client {
+        std::mem::swap(&mut src, &mut dst);
+    }
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0];
+    f.extend_from_slice(&((28 + payload.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0x40, 0, 64, 17, 0, 0]);
+    f.extend_from_slice(&src[..4]);
+    f.extend_from_slice(&dst[..4]);
+    f.extend_from_slice(&src[4..]);
+    f.extend_from_slice(&dst[4..]);
+    f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+#[test]
+fn bytes_that_do_not_frame_as_records_are_counted_in_the_summary() {
+    // An epoch-0 ClientHello fragment (empty body) opens the connection.
+    let hello = [22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let mut pcap = pcapgen::Pcap::new();
+    pcap.frame(1, &udp_frame(true, &hello));
+    // A record, then a header cut short; then a unified header with a connection id whose length
+    // no hello announced.
+    pcap.frame(2, &udp_frame(true, &[&hello[..], &[22, 0xfe, 0xfd, 0]].concat()));
+    pcap.frame(3, &udp_frame(false, &[0x3c, 1, 2, 3, 4, 0, 1, 0, 0, 16, 0xaa]));
+    let dir = std::env::temp_dir().join(format!("tlstrace-dtls13-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("malformed.pcap");
+    std::fs::write(&path, &pcap.bytes).unwrap();
+    let ev = events(&path, &[]);
+    let dtls = &summary(&ev)["dtls"];
+    assert_eq!(dtls["connections"], 1, "{dtls}");
+    assert_eq!(dtls["datagrams"], 3, "{dtls}");
+    assert_eq!(dtls["records"], 2, "{dtls}");
+    assert_eq!(dtls["malformed_datagrams"], 2, "{dtls}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The end event's byte counts are the datagrams' bytes: a unified header is as long as it is
+/// on the wire, not a DTLS 1.2 record header's 13 bytes.
+#[test]
+fn byte_counts_are_the_datagrams_bytes() {
+    let file = "dtls13-cid.pcap";
+    let (mut to_server, mut to_client, mut client_port) = (0u64, 0u64, None);
+    for f in pcapgen::read_frames(&fixture(file)) {
+        let udp = 14 + usize::from(f[14] & 0x0f) * 4;
+        let sport = u16::from_be_bytes([f[udp], f[udp + 1]]);
+        let payload = u64::from(u16::from_be_bytes([f[udp + 4], f[udp + 5]])) - 8;
+        if *client_port.get_or_insert(sport) == sport {
+            to_server += payload;
+        } else {
+            to_client += payload;
+        }
+    }
+    let ev = events(&fixture(file), &[]);
+    let end = of_kind(&ev, "end")[0];
+    assert_eq!(
+        (end["bytes_client_to_server"].as_u64(), end["bytes_server_to_client"].as_u64()),
+        (Some(to_server), Some(to_client))
+    );
 }

@@ -134,6 +134,21 @@ fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str, limit: Duration, wha
     }
 }
 
+/// Waits for a capture started by [`start_capture`] to stop after its `--duration`, requires
+/// its success, and returns its output and the events in it.
+fn finish_capture(
+    mut capture: Guard,
+    out: std::thread::JoinHandle<String>,
+    err: std::thread::JoinHandle<String>,
+) -> (String, Vec<Value>) {
+    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    assert!(status.success(), "capture failed: {status:?}\n{stderr}");
+    let events = parse_ndjson(stdout.as_bytes());
+    (stdout, events)
+}
+
 /// Starts `tlstrace capture ARGS` and waits until it is listening.
 fn start_capture(args: &[&str]) -> (Guard, std::thread::JoinHandle<String>, std::thread::JoinHandle<String>) {
     let mut child = Command::new(bin())
@@ -165,10 +180,12 @@ fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
-/// `openssl s_server` on 127.0.0.1:port for `connections` handshakes, once it is accepting.
-fn start_server(port: u16, cert: &Path, key: &Path, connections: u32) -> Guard {
+/// `openssl s_server` on 127.0.0.1:port for `connections` handshakes, once it is accepting
+/// (`extra`: `-dtls1_2` for DTLS over UDP).
+fn start_server(port: u16, cert: &Path, key: &Path, connections: u32, extra: &[&str]) -> Guard {
     let mut child = Command::new("openssl")
         .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-naccept", &connections.to_string()])
+        .args(extra)
         .arg("-cert")
         .arg(cert)
         .arg("-key")
@@ -237,21 +254,17 @@ fn live_handshakes_on_loopback_and_the_pcapng_round_trip() {
     let port_text = port.to_string();
     let pcapng_text = pcapng.to_str().unwrap();
     let started = Instant::now();
-    let (mut capture, out, err) =
+    let (capture, out, err) =
         start_capture(&["lo", "--json", "--port", &port_text, "--duration", "8", "-w", pcapng_text]);
 
-    let mut server = start_server(port, &cert, &key, 2);
+    let mut server = start_server(port, &cert, &key, 2, &[]);
     handshake(port, &["-tls1_2"]);
     handshake(port, &[]);
     let _ = server.wait_timeout(Duration::from_secs(5));
     assert!(started.elapsed() < Duration::from_secs(8), "the handshakes took too long for the capture window");
 
-    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
-    let stdout = out.join().unwrap();
-    let stderr = err.join().unwrap();
-    assert!(status.success(), "capture failed: {status:?}\n{stderr}");
+    let (stdout, events) = finish_capture(capture, out, err);
     assert!(started.elapsed() >= Duration::from_secs(8), "--duration 8 is honoured");
-    let events = parse_ndjson(stdout.as_bytes());
 
     let conns: Vec<&Value> = of_kind(&events, "connection");
     assert_eq!(conns.len(), 2, "{stdout}");
@@ -429,7 +442,7 @@ fn a_growing_key_log_decrypts_live_and_is_embedded_in_the_pcapng() {
     let pcapng = dir.0.join("with-secrets.pcapng");
     let (port_text, keylog_text, pcapng_text) =
         (port.to_string(), keylog.to_str().unwrap().to_string(), pcapng.to_str().unwrap().to_string());
-    let (mut capture, out, err) = start_capture(&[
+    let (capture, out, err) = start_capture(&[
         "lo",
         "--json",
         "--port",
@@ -441,16 +454,12 @@ fn a_growing_key_log_decrypts_live_and_is_embedded_in_the_pcapng() {
         "-w",
         &pcapng_text,
     ]);
-    let mut server = start_server(port, &cert, &key, 2);
+    let mut server = start_server(port, &cert, &key, 2, &[]);
     // The clients write their secrets while the capture runs, as a browser would.
     handshake(port, &["-keylogfile", &keylog_text]);
     handshake(port, &["-tls1_2", "-keylogfile", &keylog_text]);
     let _ = server.wait_timeout(Duration::from_secs(5));
-    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
-    let stdout = out.join().unwrap();
-    let stderr = err.join().unwrap();
-    assert!(status.success(), "{stderr}");
-    let live = parse_ndjson(stdout.as_bytes());
+    let (stdout, live) = finish_capture(capture, out, err);
     let handshakes = of_kind(&live, "handshake");
     assert_eq!(handshakes.len(), 2, "{stdout}");
     for h in &handshakes {
@@ -473,25 +482,6 @@ fn a_growing_key_log_decrypts_live_and_is_embedded_in_the_pcapng() {
     assert!(handshakes.iter().all(|h| h["finished_verified"] == true), "{replayed:?}");
 }
 
-/// `openssl s_server -dtls1_2` on 127.0.0.1:port (UDP) for one handshake, once it is accepting.
-fn start_dtls_server(port: u16, cert: &Path, key: &Path) -> Guard {
-    let mut child = Command::new("openssl")
-        .args(["s_server", "-dtls1_2", "-accept", &format!("127.0.0.1:{port}"), "-naccept", "1"])
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (rx, _) = lines_of(child.stdout.take().unwrap());
-    wait_for_line(&rx, "ACCEPT", Duration::from_secs(10), "openssl s_server -dtls1_2");
-    std::thread::spawn(move || while rx.recv().is_ok() {});
-    Guard(Some(child))
-}
-
 #[test]
 fn a_live_dtls_handshake_decrypts_with_a_growing_key_log() {
     if let Some(why) = skip_reason(true) {
@@ -503,9 +493,9 @@ fn a_live_dtls_handshake_decrypts_with_a_growing_key_log() {
     let keylog = dir.0.join("keys.log");
     std::fs::write(&keylog, b"").unwrap();
     let (port_text, keylog_text) = (port.to_string(), keylog.to_str().unwrap().to_string());
-    let (mut capture, out, err) =
+    let (capture, out, err) =
         start_capture(&["lo", "--json", "--port", &port_text, "--duration", "5", "--keylog", &keylog_text]);
-    let mut server = start_dtls_server(port, &cert, &key);
+    let mut server = start_server(port, &cert, &key, 1, &["-dtls1_2"]);
     let client = Command::new("openssl")
         .args(["s_client", "-dtls1_2", "-connect", &format!("127.0.0.1:{port}"), "-servername", SNI])
         .args(["-keylogfile", &keylog_text])
@@ -518,11 +508,7 @@ fn a_live_dtls_handshake_decrypts_with_a_growing_key_log() {
     let status = client.wait_timeout(Duration::from_secs(15)).expect("s_client -dtls1_2 finishes");
     assert!(status.success(), "s_client -dtls1_2: {status:?}");
     let _ = server.wait_timeout(Duration::from_secs(5));
-    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
-    let stdout = out.join().unwrap();
-    let stderr = err.join().unwrap();
-    assert!(status.success(), "{stderr}");
-    let events = parse_ndjson(stdout.as_bytes());
+    let (stdout, events) = finish_capture(capture, out, err);
 
     let conns = of_kind(&events, "connection");
     assert_eq!(conns.len(), 1, "{stdout}");
@@ -565,7 +551,7 @@ fn a_live_quic_handshake_decrypts_with_a_growing_key_log() {
     let keylog = dir.0.join("keys.log");
     std::fs::write(&keylog, b"").unwrap();
     let (port_text, keylog_text) = (port.to_string(), keylog.to_str().unwrap().to_string());
-    let (mut capture, out, err) =
+    let (capture, out, err) =
         start_capture(&["lo", "--json", "--port", &port_text, "--duration", "6", "--keylog", &keylog_text]);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let certs = repo.join("fixtures/certs");
@@ -586,11 +572,7 @@ fn a_live_quic_handshake_decrypts_with_a_growing_key_log() {
     let mut pair_err = String::new();
     let _ = pair.child().stderr.take().unwrap().read_to_string(&mut pair_err);
     assert!(status.success(), "quic_pair.py: {status:?}\n{pair_err}");
-    let status = capture.wait_timeout(Duration::from_secs(20)).expect("capture stops after --duration");
-    let stdout = out.join().unwrap();
-    let stderr = err.join().unwrap();
-    assert!(status.success(), "{stderr}");
-    let events = parse_ndjson(stdout.as_bytes());
+    let (stdout, events) = finish_capture(capture, out, err);
 
     let conns = of_kind(&events, "connection");
     assert_eq!(conns.len(), 1, "{stdout}");
@@ -602,7 +584,9 @@ fn a_live_quic_handshake_decrypts_with_a_growing_key_log() {
         names.starts_with(&["ClientHello", "ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify"]),
         "{names:?}"
     );
-    assert!(msgs.iter().filter(|m| m["name"] == "Finished").all(|m| m["decrypted"] == true), "{names:?}");
+    let finished: Vec<&Value> = msgs.iter().filter(|m| m["name"] == "Finished").collect();
+    assert_eq!(finished.len(), 2, "{names:?}");
+    assert!(finished.iter().all(|m| m["decrypted"] == true), "{names:?}");
     let handshakes = of_kind(&events, "handshake");
     assert_eq!(handshakes.len(), 1, "{stdout}");
     assert_eq!(handshakes[0]["finished_verified"], true, "{}", handshakes[0]);

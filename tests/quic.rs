@@ -247,7 +247,7 @@ fn a_resumed_session_with_0_rtt_data_decrypts() {
     let out = run(&["read", "--color", "never", "--keylog", keylog.to_str().unwrap(), file.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("resumed psk +0-RTT accepted (1 0-RTT packet, 1 opened: 1 STREAM frames, 20 bytes)"),
+        text.contains("resumed psk +0-RTT accepted (1 0-RTT packet, 1 opened: 1 STREAM frame, 20 bytes)"),
         "{text}"
     );
     let out = run(&["read", "--color", "never", file.to_str().unwrap()]);

@@ -30,6 +30,9 @@ const EPOCH_APPLICATION: u64 = 3;
 const TLS13_SUITES: [u16; 5] = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 /// KeyUpdates followed per direction (each is an epoch): past it records stay sealed.
 const MAX_EPOCH: u64 = 64;
+/// The newest KeyUpdate epochs whose keys a direction keeps: older ones' records come only
+/// late, and their keys are derived again for them.
+const KEPT_UPDATES: u64 = 4;
 
 /// One direction's keys for one DTLS 1.3 epoch.
 #[derive(Debug)]
@@ -75,7 +78,11 @@ impl DtlsSeen {
     }
 
     pub(super) fn buffered_bytes(&self) -> usize {
-        self.assembler.iter().map(Reassembler::buffered_bytes).sum()
+        let keys = self
+            .dtls13
+            .as_deref()
+            .map_or(0, |dirs| dirs.iter().map(|d| d.capacity().saturating_mul(size_of::<EpochKeys>())).sum::<usize>());
+        self.assembler.iter().map(Reassembler::buffered_bytes).sum::<usize>().saturating_add(keys)
     }
 
     /// For the handshake event.
@@ -142,7 +149,8 @@ impl ConnTracker {
 impl Flow {
     pub(super) fn on_dtls_record(&mut self, from: Side, rec: Record<'_>, pkt: PacketContext, shared: &mut Shared) {
         let half = half_of(&mut self.half, from);
-        half.bytes = half.bytes.saturating_add(rec.payload.len().saturating_add(RECORD_HEADER_LEN) as u64);
+        let header = rec.unified.map_or(RECORD_HEADER_LEN, |u| u.header.len());
+        half.bytes = half.bytes.saturating_add(rec.payload.len().saturating_add(header) as u64);
         if self.tls.is_none() {
             let first = (rec.content_type == CONTENT_HANDSHAKE && rec.epoch == 0)
                 .then(|| rec.payload.first().copied())
@@ -404,10 +412,12 @@ impl Emitter<'_> {
                 let Some(opener) = epoch_opener(dir, epoch, suite, &secrets, from_client) else { continue };
                 let mut keys = EpochKeys { epoch, opener, next_seq: 0 };
                 let opened = open_with(&mut keys, rec, unified);
-                // A guessed suite's keys are kept once they open a record; the named suite's at once.
-                if opened.is_some() || suites.len() == 1 {
-                    tried = true;
+                // A guessed suite's keys, and a KeyUpdate's epoch, are kept once they open a record
+                // (else any record could grow the list); the named suite's first three at once.
+                tried |= suites.len() == 1;
+                if opened.is_some() || (suites.len() == 1 && epoch <= EPOCH_APPLICATION) {
                     dir.push(keys);
+                    keep_recent(dir);
                 }
                 if let Some(p) = opened {
                     return Ok(p);
@@ -469,6 +479,13 @@ fn epoch_opener(
     }
 }
 
+/// Drops the keys of KeyUpdate epochs older than the [`KEPT_UPDATES`] newest (a peer updating
+/// its keys again and again would otherwise pile them up).
+fn keep_recent(dir: &mut Vec<EpochKeys>) {
+    let top = dir.iter().map(|k| k.epoch).max().unwrap_or_default();
+    dir.retain(|k| k.epoch <= EPOCH_APPLICATION || k.epoch.saturating_add(KEPT_UPDATES) > top);
+}
+
 /// Unmasks the record number, rebuilds its full value, opens the record (the AEAD tag decides
 /// between the standard mask and wolfSSL 5.5's ChaCha20 variant).
 fn open_with(keys: &mut EpochKeys, rec: &Record<'_>, unified: &Unified<'_>) -> Option<crate::crypto::Plaintext> {
@@ -495,7 +512,7 @@ fn open_with(keys: &mut EpochKeys, rec: &Record<'_>, unified: &Unified<'_>) -> O
 
 /// The 48-bit sequence number whose low `bits` are `short` closest to `next` (RFC 9147
 /// section 4.2.2: one past the highest opened in the epoch).
-pub(crate) fn rebuild_seq(next: u64, short: u64, bits: u32) -> Option<u64> {
+fn rebuild_seq(next: u64, short: u64, bits: u32) -> Option<u64> {
     let window = 1u64.checked_shl(bits)?;
     let base = next & !(window.checked_sub(1)?);
     let candidate = base | (short & window.checked_sub(1)?);
@@ -504,7 +521,7 @@ pub(crate) fn rebuild_seq(next: u64, short: u64, bits: u32) -> Option<u64> {
 }
 
 /// An ACK's record numbers: a 16-bit length, then (epoch, sequence number) pairs of 64 bits.
-pub(crate) fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
+fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
     let mut r = Reader::new(body);
     let mut list = r.sub16("record numbers").ok()?;
     r.expect_end("ACK").ok()?;
@@ -520,6 +537,88 @@ pub(crate) fn ack_record_numbers(body: &[u8]) -> Option<Vec<AckedRecord>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtls::{DtlsConfig, DtlsTable};
+    use crate::net::{NetConfig, NetDecoder, NetOutcome, UdpDatagram};
+
+    /// The epochs whose keys a connection keeps, per direction.
+    fn epochs_kept(conns: &ConnTracker) -> Vec<Vec<u64>> {
+        let flow = conns.flows.values().next().unwrap();
+        let keys = flow.tls.as_ref().unwrap().dtls.as_ref().unwrap().dtls13.as_ref().unwrap();
+        keys.iter().map(|dir| dir.iter().map(|k| k.epoch).collect()).collect()
+    }
+
+    /// Feeds a DTLS fixture's datagrams: the table, the client's addresses and the last packet.
+    fn feed_fixture(
+        conns: &mut ConnTracker,
+        name: &str,
+    ) -> (DtlsTable, (std::net::SocketAddr, std::net::SocketAddr), PacketContext) {
+        let path = format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut table = DtlsTable::new(DtlsConfig::default());
+        let mut net = NetDecoder::new(NetConfig::default());
+        let mut source = crate::source::file::FileSource::open(&path).unwrap();
+        let (mut client, mut last) = (None, PacketContext { ts: crate::time::Timestamp::new(0, 0, 6), frame: 0 });
+        while let Some(()) = source
+            .next_with(|pkt| {
+                last = PacketContext { ts: pkt.ts, frame: last.frame + 1 };
+                if let Ok(NetOutcome::Udp(d)) = net.decode(pkt.linktype, pkt.data, pkt.orig_len, pkt.ts) {
+                    client.get_or_insert((d.src, d.dst));
+                    table.datagram(&d, pkt.ts, &mut |ev| conns.on_dtls_event(ev, last));
+                }
+            })
+            .unwrap()
+        {}
+        (table, client.unwrap(), last)
+    }
+
+    #[test]
+    fn records_that_do_not_open_add_no_epoch_keys() {
+        let dir = format!("{}/fixtures/captures", env!("CARGO_MANIFEST_DIR"));
+        let (log, _) = crate::crypto::keylog::KeyLog::load(format!("{dir}/dtls13-plain.keylog").as_ref()).unwrap();
+        let mut conns = ConnTracker::new();
+        conns.add_key_log(log);
+        let (mut table, (src, dst), last) = feed_fixture(&mut conns, "dtls13-plain.pcap");
+        let before = epochs_kept(&conns);
+        assert!(before.iter().all(|dir| dir.contains(&EPOCH_APPLICATION)), "{before:?}");
+        // Records of every epoch's low bits, 16-bit sequence number and length, that open with nothing.
+        for n in 0..200u8 {
+            let mut payload = vec![0x2c | (n & 3), 0, n, 0, 32];
+            payload.extend((0..32).map(|i| n ^ i));
+            let d = UdpDatagram { src, dst, payload: &payload };
+            table.datagram(&d, last.ts, &mut |ev| conns.on_dtls_event(ev, last));
+        }
+        assert_eq!(epochs_kept(&conns), before);
+    }
+
+    /// A DTLS flow cannot be evicted for its TLS buffers as a TCP one is: past their share it
+    /// stops waiting for a growing key log instead of holding more records.
+    #[test]
+    fn dtls_records_are_not_held_past_the_tls_buffers_share() {
+        let held = |limit: Option<usize>| {
+            let mut conns = ConnTracker::new();
+            conns.add_key_log(crate::crypto::keylog::KeyLog::new());
+            conns.shared.wait_for_keys = true;
+            conns.shared.tls_buffers_limit = limit;
+            feed_fixture(&mut conns, "dtls13-plain.pcap");
+            let flow = conns.flows.values().next().unwrap();
+            (flow.held.len(), conns.shared.tls_buffered)
+        };
+        let (unbounded, _) = held(None);
+        assert!(unbounded > 4, "without a limit the records after the ServerHello wait: {unbounded}");
+        let (bounded, buffered) = held(Some(2000));
+        assert!(bounded < unbounded && buffered <= 2000 + 1500, "{bounded} records, {buffered} bytes held");
+    }
+
+    #[test]
+    fn only_the_newest_key_update_epochs_are_kept() {
+        let mut dir: Vec<EpochKeys> = Vec::new();
+        for epoch in EPOCH_EARLY..=20 {
+            let opener = Dtls13Opener::new(0x1301, &[7u8; 32]).unwrap();
+            dir.push(EpochKeys { epoch, opener, next_seq: 0 });
+            keep_recent(&mut dir);
+        }
+        let kept: Vec<u64> = dir.iter().map(|k| k.epoch).collect();
+        assert_eq!(kept, [1, 2, 3, 17, 18, 19, 20]);
+    }
 
     #[test]
     fn short_sequence_numbers_are_rebuilt_near_the_next_expected() {

@@ -342,7 +342,7 @@ pub struct SummaryEvent {
     /// QUIC connections and packets, when the run had any (`connections` counts them too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quic: Option<crate::quic::QuicStats>,
-    /// DTLS connections, datagrams and records, when the run had any.
+    /// DTLS datagrams, records and connections, when the run had any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dtls: Option<crate::dtls::DtlsStats>,
 }

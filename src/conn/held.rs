@@ -29,6 +29,21 @@ pub(super) struct HeldDtls {
     unified: Option<(Vec<u8>, usize, usize, bool)>,
 }
 
+impl HeldRecord {
+    fn new(from: Side, content_type: u8, version: u16, pkt: PacketContext, dtls: Option<Box<HeldDtls>>) -> Self {
+        HeldRecord { from, content_type, version, payload: Vec::new(), pkt, dtls }
+    }
+
+    /// What it holds beside its slot in the queue: the payload and, for DTLS, the boxed fields
+    /// with the unified header (counted, so that empty records do not pile up for free).
+    fn heap_bytes(&self) -> usize {
+        let dtls = self.dtls.as_ref().map_or(0, |d| {
+            size_of::<HeldDtls>().saturating_add(d.unified.as_ref().map_or(0, |(header, ..)| header.len()))
+        });
+        self.payload.len().saturating_add(dtls)
+    }
+}
+
 /// How long (capture time) and how much a connection waits for its secrets.
 const HOLD_SECONDS: f64 = 10.0;
 const HOLD_MAX_BYTES: usize = 1 << 20;
@@ -47,15 +62,7 @@ impl Flow {
     /// Holds a record whose keys a growing key log has not delivered yet (or that queues
     /// behind held ones). False when it is to be handled now.
     pub(super) fn hold(&mut self, from: Side, rec: &tls::Record<'_>, pkt: PacketContext, shared: &mut Shared) -> bool {
-        let held = HeldRecord {
-            from,
-            content_type: rec.content_type,
-            version: rec.version,
-            payload: Vec::new(),
-            pkt,
-            dtls: None,
-        };
-        self.hold_record(held, rec.payload, shared)
+        self.hold_record(HeldRecord::new(from, rec.content_type, rec.version, pkt, None), rec.payload, shared)
     }
 
     /// [`Flow::hold`] for a DTLS record.
@@ -66,31 +73,31 @@ impl Flow {
         pkt: PacketContext,
         shared: &mut Shared,
     ) -> bool {
-        let held = HeldRecord {
-            from,
-            content_type: rec.content_type,
-            version: rec.version,
-            payload: Vec::new(),
-            pkt,
-            dtls: Some(Box::new(HeldDtls {
-                epoch: rec.epoch,
-                seq: rec.seq,
-                unified: rec.unified.map(|u| (u.header.to_vec(), u.cid.len(), u.seq_len, u.length_present)),
-            })),
+        let dtls = HeldDtls {
+            epoch: rec.epoch,
+            seq: rec.seq,
+            unified: rec.unified.map(|u| (u.header.to_vec(), u.cid.len(), u.seq_len, u.length_present)),
         };
+        let held = HeldRecord::new(from, rec.content_type, rec.version, pkt, Some(Box::new(dtls)));
         self.hold_record(held, rec.payload, shared)
     }
 
     fn hold_record(&mut self, mut held: HeldRecord, payload: &[u8], shared: &mut Shared) -> bool {
         let waiting = shared.wait_for_keys && self.waits(&held, shared);
-        if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES {
-            self.held_bytes = self.held_bytes.saturating_add(payload.len());
-            self.held_since.get_or_insert(held.pkt.ts);
+        let cost = held.heap_bytes().saturating_add(payload.len());
+        // Only TCP flows can be evicted for their TLS buffers: a DTLS flow stops waiting instead.
+        let over_share = self.dtls.is_some()
+            && shared.tls_buffers_limit.is_some_and(|limit| {
+                shared.tls_buffered.saturating_add(shared.closing_bytes).saturating_add(cost) > limit
+            });
+        if (waiting || !self.held.is_empty()) && self.held_bytes < HOLD_MAX_BYTES && !over_share {
             held.payload = payload.to_vec();
+            self.held_bytes = self.held_bytes.saturating_add(cost);
+            self.held_since.get_or_insert(held.pkt.ts);
             self.held.push_back(held);
             return true;
         }
-        if !self.held.is_empty() {
+        if !self.held.is_empty() || (waiting && over_share) {
             // Over the cap: give up waiting, keep the order.
             self.release_held(shared, true);
         }
@@ -134,7 +141,7 @@ impl Flow {
                 return;
             }
             let Some(h) = self.held.pop_front() else { return };
-            self.held_bytes = self.held_bytes.saturating_sub(h.payload.len());
+            self.held_bytes = self.held_bytes.saturating_sub(h.heap_bytes());
             if let Some(d) = &h.dtls {
                 // The connection id sits right after the header's first byte.
                 let unified = d.unified.as_ref().map(|(header, cid_len, seq_len, length_present)| dtls::Unified {

@@ -233,7 +233,8 @@ impl Story {
                 phase
             }
             K::EncryptedRecord => self.encrypted_record(m, from_client),
-            K::ApplicationData if self.version.is_none() && from_client => 1,
+            // Before any hello (early data); a handshake caught midway may complete without one.
+            K::ApplicationData if self.version.is_none() && from_client && !self.complete => 1,
             K::ApplicationData => {
                 self.first_app_data(m.time);
                 0

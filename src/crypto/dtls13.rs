@@ -2,6 +2,8 @@
 //! number (epoch and sequence number) in the nonce and the unified header as additional data,
 //! and the record number encryption that hides the sequence number on the wire.
 
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+
 use ring::aead::quic::{AES_128, AES_256, CHACHA20, HeaderProtectionKey};
 
 use super::record::{AeadCipher, DecryptError, MAX_CIPHERTEXT_TLS13, Plaintext, xor_nonce};

@@ -103,47 +103,35 @@ pub fn traffic_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<Traffi
 /// A handshake traffic secret's record key and IV and its Finished key (RFC 8446 sections
 /// 7.3 and 4.4.4), from one keyed HKDF: deriving the Finished key on its own keyed HMAC again.
 pub fn handshake_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(TrafficKeys, Vec<u8>)> {
-    handshake_keys_with(TLS13, suite, traffic_secret)
-}
-
-/// [`handshake_keys`] with a label prefix: [`TLS13`] or [`DTLS13`].
-pub fn handshake_keys_with(
-    prefix: &[u8],
-    suite: &SuiteParams,
-    traffic_secret: &[u8],
-) -> Option<(TrafficKeys, Vec<u8>)> {
-    if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
-        return None;
-    }
-    let hash_len = suite.prf_hash.output_len();
-    let mut out = expand_labels(
-        suite.prf_hash,
-        traffic_secret,
-        prefix,
-        &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len), ("finished", &[], hash_len)],
-    )?;
-    let finished = out.pop()?;
-    let iv = out.pop()?;
-    let key = out.pop()?;
-    Some((TrafficKeys { key, iv }, finished))
+    keys_and(TLS13, suite, traffic_secret, ("finished", suite.prf_hash.output_len()))
 }
 
 /// A DTLS 1.3 traffic secret's record key, IV and record number key (`sn_key`, RFC 9147
 /// section 4.2.3), with the "dtls13" label prefix.
 pub fn dtls13_keys(suite: &SuiteParams, traffic_secret: &[u8]) -> Option<(TrafficKeys, Vec<u8>)> {
+    keys_and(DTLS13, suite, traffic_secret, ("sn", suite.key_len))
+}
+
+/// The record key and IV, and one more key (`label`, `len` bytes), from one keyed HKDF.
+fn keys_and(
+    prefix: &[u8],
+    suite: &SuiteParams,
+    traffic_secret: &[u8],
+    (label, len): (&str, usize),
+) -> Option<(TrafficKeys, Vec<u8>)> {
     if !suite.tls13 || traffic_secret.len() != suite.prf_hash.output_len() {
         return None;
     }
     let mut out = expand_labels(
         suite.prf_hash,
         traffic_secret,
-        DTLS13,
-        &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len), ("sn", &[], suite.key_len)],
+        prefix,
+        &[("key", &[], suite.key_len), ("iv", &[], suite.fixed_iv_len), (label, &[], len)],
     )?;
-    let sn_key = out.pop()?;
+    let third = out.pop()?;
     let iv = out.pop()?;
     let key = out.pop()?;
-    Some((TrafficKeys { key, iv }, sn_key))
+    Some((TrafficKeys { key, iv }, third))
 }
 
 /// DTLS 1.3's next application traffic secret after a KeyUpdate ("dtls13traffic upd").

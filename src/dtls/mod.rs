@@ -158,7 +158,7 @@ pub fn records(datagram: &[u8], cid_len: Option<usize>) -> (Vec<Record<'_>>, boo
 
 /// A record with DTLS 1.3's unified header: flags, connection ID, 8- or 16-bit sequence number,
 /// optional length (without it the record runs to the end of the datagram).
-pub fn unified_record<'a>(r: &mut Reader<'a>, cid_len: Option<usize>) -> Option<Record<'a>> {
+fn unified_record<'a>(r: &mut Reader<'a>, cid_len: Option<usize>) -> Option<Record<'a>> {
     let start = r.peek_rest();
     let flags = r.u8("unified header").ok()?;
     if !is_unified_header(flags) {
@@ -172,22 +172,13 @@ pub fn unified_record<'a>(r: &mut Reader<'a>, cid_len: Option<usize>) -> Option<
     let seq_len = if flags & UNIFIED_SEQ16 != 0 { 2 } else { 1 };
     let seq = r.bytes(seq_len, "sequence number").ok()?.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
     let length_present = flags & UNIFIED_LENGTH != 0;
-    let payload = if length_present {
-        let len = r.u16("length").ok()?;
-        let header = start.get(..start.len().saturating_sub(r.remaining()))?;
-        let payload = r.bytes(usize::from(len), "encrypted record").ok()?;
-        return Some(Record {
-            content_type: flags,
-            version: DTLS13_VERSION,
-            epoch: u16::from(flags & UNIFIED_EPOCH),
-            seq,
-            payload,
-            unified: Some(Unified { header, cid, seq_len, length_present }),
-        });
-    } else {
-        r.rest()
+    let len = if length_present { Some(r.u16("length").ok()?) } else { None };
+    let header = start.get(..start.len().saturating_sub(r.remaining()))?;
+    // Without a length the record runs to the end of the datagram.
+    let payload = match len {
+        Some(len) => r.bytes(usize::from(len), "encrypted record").ok()?,
+        None => r.rest(),
     };
-    let header = start.get(..start.len().saturating_sub(payload.len()))?;
     Some(Record {
         content_type: flags,
         version: DTLS13_VERSION,

@@ -27,10 +27,21 @@ struct HeldPacket {
     frame: u64,
 }
 
+/// What a held packet costs beside its bytes, counted against the caps (small packets would
+/// otherwise cost several times what they count).
+pub(super) const PACKET_OVERHEAD: usize = size_of::<HeldPacket>();
+
+/// The memory a held packet of `len` bytes is charged.
+fn cost(len: usize) -> usize {
+    len.saturating_add(PACKET_OVERHEAD)
+}
+
 /// A connection's held packets (boxed in the connection: one pointer when nothing waits).
 pub(super) struct Held {
     packets: VecDeque<HeldPacket>,
+    /// The packets' bytes (as the give-up event says them), and what they are charged.
     bytes: usize,
+    charged: usize,
     since: Timestamp,
 }
 
@@ -130,18 +141,18 @@ pub(super) fn hold(
     if conn.gave_up_waiting || (conn.held.is_none() && !awaits_secrets(conn, from, framed, out)) {
         return false;
     }
-    let held_bytes = conn.held.as_ref().map_or(0, |h| h.bytes);
-    if held_bytes.saturating_add(bytes.len()) > budget.per_connection
-        || budget.total.saturating_add(bytes.len()) > budget.total_max
-    {
+    let (charged, cost) = (conn.held.as_ref().map_or(0, |h| h.charged), cost(bytes.len()));
+    if charged.saturating_add(cost) > budget.per_connection || budget.total.saturating_add(cost) > budget.total_max {
         // Over the cap: stop waiting, keep the order (this packet after the held ones).
         release(conn, stats, budget, ts, GiveUp::OverCap, out);
         return false;
     }
-    budget.total = budget.total.saturating_add(bytes.len());
+    budget.total = budget.total.saturating_add(cost);
     let frame = out.frame();
-    let held = conn.held.get_or_insert_with(|| Box::new(Held { packets: VecDeque::new(), bytes: 0, since: ts }));
+    let held =
+        conn.held.get_or_insert_with(|| Box::new(Held { packets: VecDeque::new(), bytes: 0, charged: 0, since: ts }));
     held.bytes = held.bytes.saturating_add(bytes.len());
+    held.charged = held.charged.saturating_add(cost);
     held.packets.push_back(HeldPacket { from, bytes: bytes.to_vec(), ts, frame });
     stats.packets_held = stats.packets_held.saturating_add(1);
     true
@@ -170,7 +181,8 @@ pub(super) fn release(
             break;
         }
         held.bytes = held.bytes.saturating_sub(h.bytes.len());
-        budget.total = budget.total.saturating_sub(h.bytes.len());
+        held.charged = held.charged.saturating_sub(cost(h.bytes.len()));
+        budget.total = budget.total.saturating_sub(cost(h.bytes.len()));
         out.set_packet(h.ts, h.frame);
         handle_packet(conn, stats, h.from, framed, budget.crypto_cap, out);
     }

@@ -208,6 +208,9 @@ pub struct QuicStats {
     /// those, the ones handled without waiting longer (timeout, cap, eviction, capture end).
     pub packets_held: u64,
     pub packets_held_given_up: u64,
+    /// Datagrams of known connections whose bytes from some point did not frame as a packet (a
+    /// long header cut short or corrupt): those bytes were dropped. Zero padding is not counted.
+    pub malformed_datagrams: u64,
 }
 
 struct Conn {
@@ -318,7 +321,12 @@ impl QuicTable {
         let cap = self.cfg.max_crypto_bytes;
         let mut rest = d.payload;
         while !rest.is_empty() {
-            let Some((framed, next)) = packet::frame(rest) else { break };
+            let Some((framed, next)) = packet::frame(rest) else {
+                if rest.iter().any(|b| *b != 0) {
+                    self.stats.malformed_datagrams = self.stats.malformed_datagrams.saturating_add(1);
+                }
+                break;
+            };
             let bytes = rest.get(..rest.len().saturating_sub(next.len())).unwrap_or_default();
             rest = next;
             if self.wait_for_keys && held::hold(conn, &mut self.stats, &mut self.hold, from, &framed, bytes, ts, out) {
@@ -441,7 +449,6 @@ fn handle_packet(
         }
     }
     let i = index(from);
-    learn_server_cid(conn, from, p.scid, out);
     let keys = conn.keys.get(i);
     let mut opened = keys.and_then(|k| packet::open(k, &p, conn.largest.get(i).copied().flatten()));
     if opened.is_none() && from == Side::Initiator {
@@ -464,6 +471,8 @@ fn handle_packet(
         return;
     };
     stats.initial_packets_opened = stats.initial_packets_opened.saturating_add(1);
+    // Learnt once the Initial opens: anyone can send a packet from the server's address.
+    learn_server_cid(conn, from, p.scid, out);
     if let Some(l) = conn.largest.get_mut(i) {
         *l = Some(l.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     }

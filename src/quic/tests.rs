@@ -260,6 +260,51 @@ fn a_client_hello_over_two_initials_out_of_order_with_coalesced_duplicate() {
     assert_eq!(closed.len(), 1);
 }
 
+/// The server's connection id comes from its first Initial that opens, not from a packet
+/// sent from its address that does not.
+#[test]
+fn the_server_connection_id_is_taken_from_an_initial_that_opens() {
+    let dcid = h("0011223344556677");
+    let (client, server) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01h");
+    hello.resize(1200, 0);
+    let first = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    // Sealed with the client's keys: it does not open as the server's.
+    let forged = seal_initial(VERSION_1, &client, b"cc", b"ff", 0, &crypto_frame(0, b"\x02\x00"));
+    let genuine = seal_initial(VERSION_1, &server, b"cc", b"ss", 0, &crypto_frame(0, b"\x02\x00\x00\x01z"));
+    let mut t = QuicTable::new(QuicConfig::default());
+    let (c, s) = ("10.0.0.1:5000", "10.0.0.2:4433");
+    let mut cids = Vec::new();
+    for (src, dst, payload) in [udp(c, s, &first), udp(s, c, &forged), udp(s, c, &genuine)] {
+        let d = UdpDatagram { src, dst, payload: &payload };
+        t.datagram(&d, Timestamp::new(1, 0, 6), &mut |ev: QuicEvent<'_>| {
+            if let QuicEvent::ServerConnectionId { cid, .. } = ev {
+                cids.push(cid.to_vec());
+            }
+        });
+    }
+    assert_eq!(cids, [b"ss".to_vec()]);
+}
+
+/// Bytes after a datagram's packets that do not frame as one are counted; zero padding is not.
+#[test]
+fn a_datagram_tail_that_does_not_frame_is_counted() {
+    let dcid = h("0011223344556677");
+    let (client, _) = PacketKeys::initial(VERSION_1, &dcid).unwrap();
+    let mut hello = crypto_frame(0, b"\x01\x00\x00\x01h");
+    hello.resize(1200, 0);
+    let first = seal_initial(VERSION_1, &client, &dcid, b"cc", 0, &hello);
+    let padded = [&first[..], &[0u8; 30]].concat();
+    // A long header cut short after its version.
+    let cut = [&first[..], &[0xc0, 0, 0, 0, 1, 8]].concat();
+    let mut t = QuicTable::new(QuicConfig::default());
+    let (c, s) = ("10.0.0.1:5000", "10.0.0.2:4433");
+    feed(&mut t, &[udp(c, s, &first), udp(c, s, &padded)], 1);
+    assert_eq!(t.stats().malformed_datagrams, 0);
+    feed(&mut t, &[udp(c, s, &cut)], 1);
+    assert_eq!(t.stats().malformed_datagrams, 1);
+}
+
 #[test]
 fn a_flood_of_initials_with_random_ids_stays_within_the_table() {
     let cfg = QuicConfig { max_connections: 32, ..QuicConfig::default() };
@@ -593,6 +638,9 @@ fn packets_wait_for_their_secrets_and_replay_in_order() {
     let (mut t, mut sink) = hold_run(QuicConfig::default());
     assert_eq!(sink.seen, ["1 opened", "1 crypto Initiator 5 false"], "the 0-RTT packet and all after it wait");
     assert_eq!(t.stats().packets_held, 3);
+    let (packets, _) = protected_packets(0x1303);
+    let wire: usize = packets[1..].iter().map(Vec::len).sum();
+    assert_eq!(t.hold.total, wire + 3 * held::PACKET_OVERHEAD, "each held packet is charged its bytes and its slot");
     // Nothing new in the key log: still waiting.
     t.release_held(Timestamp::new(2, 0, 6), &mut sink);
     assert_eq!(sink.seen.len(), 2);
@@ -638,7 +686,7 @@ fn a_wait_for_secrets_times_out_with_an_event() {
 fn over_the_cap_or_at_the_end_a_wait_is_given_up_with_an_event() {
     let (packets, _) = protected_packets(0x1303);
     // Room for the 0-RTT packet, not for the Handshake packet after it.
-    let cfg = QuicConfig { max_held_bytes: packets[1].len() + 10, ..QuicConfig::default() };
+    let cfg = QuicConfig { max_held_bytes: packets[1].len() + held::PACKET_OVERHEAD + 10, ..QuicConfig::default() };
     let (t, sink) = hold_run(cfg);
     assert_eq!(
         sink.seen[2..],

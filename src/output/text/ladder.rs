@@ -197,7 +197,8 @@ pub(super) fn header(
         let plural = if z.packets == 1 { "" } else { "s" };
         let _ = write!(text, " ({} 0-RTT packet{plural}, {} opened", z.packets, z.packets_opened);
         if z.stream_frames > 0 {
-            let _ = write!(text, ": {} STREAM frames, {} bytes", z.stream_frames, z.stream_bytes);
+            let frames = if z.stream_frames == 1 { "frame" } else { "frames" };
+            let _ = write!(text, ": {} STREAM {frames}, {} bytes", z.stream_frames, z.stream_bytes);
         }
         text.push(')');
     }
