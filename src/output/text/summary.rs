@@ -62,12 +62,12 @@ pub(super) fn summary_text(text: &mut String, s: &SummaryEvent) {
         ));
     }
     // What the UDP transports gave up, when they gave up anything.
-    if let Some(q) =
-        s.quic.as_ref().filter(|q| q.connections_evicted + q.crypto_bytes_dropped + q.packets_held_given_up > 0)
-    {
+    if let Some(q) = s.quic.as_ref().filter(|q| {
+        q.connections_evicted + q.crypto_bytes_dropped + q.packets_held_given_up + q.malformed_datagrams > 0
+    }) {
         text.push_str(&format!(
-            "  QUIC: {} connections evicted (table full), {} CRYPTO bytes dropped over the reassembly cap, {} packets handled without their secrets after waiting\n",
-            q.connections_evicted, q.crypto_bytes_dropped, q.packets_held_given_up
+            "  QUIC: {} connections evicted (table full), {} CRYPTO bytes dropped over the reassembly cap, {} packets handled without their secrets after waiting, {} datagrams that did not frame as packets\n",
+            q.connections_evicted, q.crypto_bytes_dropped, q.packets_held_given_up, q.malformed_datagrams
         ));
     }
     if let Some(d) = s.dtls.as_ref().filter(|d| d.connections_evicted + d.malformed_datagrams > 0) {
@@ -135,7 +135,7 @@ mod tests {
         let mut text = String::new();
         super::summary_text(&mut text, &s);
         assert!(
-            text.contains("  QUIC: 0 connections evicted (table full), 300 CRYPTO bytes dropped over the reassembly cap, 2 packets handled without their secrets after waiting\n"),
+            text.contains("  QUIC: 0 connections evicted (table full), 300 CRYPTO bytes dropped over the reassembly cap, 2 packets handled without their secrets after waiting, 0 datagrams that did not frame as packets\n"),
             "{text}"
         );
         assert!(
