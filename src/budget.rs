@@ -84,10 +84,30 @@ impl MemoryBudget {
         self.total / 100 * part.percent()
     }
 
+    /// QUIC's part of the Flows and Reassembly shares: an eighth of each. Each transport's table
+    /// enforces its own part, so the three together stay within the shares.
+    fn quic_share(&self, part: Part) -> usize {
+        self.share(part) / 8
+    }
+
+    /// DTLS's part: an eighth of the Flows share, a quarter of the Reassembly share (its
+    /// handshake messages are held whole while their fragments come).
+    fn dtls_share(&self, part: Part) -> usize {
+        match part {
+            Part::Reassembly => self.share(part) / 4,
+            _ => self.share(part) / 8,
+        }
+    }
+
+    /// TCP's part of the Flows and Reassembly shares: what QUIC and DTLS leave.
+    fn tcp_share(&self, part: Part) -> usize {
+        self.share(part).saturating_sub(self.quic_share(part)).saturating_sub(self.dtls_share(part))
+    }
+
     /// The flow table's limits within the Flows and Reassembly shares (`base` gives the rest).
     pub fn flow_config(&self, base: &crate::tcp::FlowConfig) -> crate::tcp::FlowConfig {
-        let max_flows = max_flows(self.share(Part::Flows), base.max_closed_flows);
-        let total = self.share(Part::Reassembly);
+        let max_flows = max_flows(self.tcp_share(Part::Flows), base.max_closed_flows);
+        let total = self.tcp_share(Part::Reassembly);
         crate::tcp::FlowConfig {
             max_flows,
             max_closed_flows: base.max_closed_flows.min(max_flows),
@@ -98,12 +118,13 @@ impl MemoryBudget {
         }
     }
 
-    /// QUIC connection limits: a connection per 16 KiB of the Flows share (keys and state), and
+    /// QUIC connection limits: a connection per 16 KiB of its part of the Flows share (keys and
+    /// state), and
     /// out-of-order CRYPTO bytes per direction such that every connection holding its most stays
     /// within the Reassembly share; connections expire with TCP's idle timeout.
     pub fn quic_config(&self, base: &crate::quic::QuicConfig, idle_timeout_secs: u64) -> crate::quic::QuicConfig {
-        let connections = (self.share(Part::Flows) / 16384).clamp(16, base.max_connections);
-        let per_direction = self.share(Part::Reassembly) / connections.saturating_mul(2).max(1);
+        let connections = (self.quic_share(Part::Flows) / 16384).clamp(16, base.max_connections);
+        let per_direction = self.quic_share(Part::Reassembly) / connections.saturating_mul(2).max(1);
         crate::quic::QuicConfig {
             max_connections: connections,
             idle_timeout_secs,
@@ -115,17 +136,16 @@ impl MemoryBudget {
         }
     }
 
-    /// DTLS connection limits, as QUIC's: a connection per 16 KiB of the Flows share, handshake
-    /// bytes per direction such that every connection holding its most stays within the
-    /// Reassembly share; connections expire with TCP's idle timeout.
+    /// DTLS connection limits: 16 KiB of handshake bytes per direction, and as many connections
+    /// as its parts of the Flows share (16 KiB each) and of the Reassembly share (every
+    /// connection holding its most) allow; connections expire with TCP's idle timeout.
     pub fn dtls_config(&self, base: &crate::dtls::DtlsConfig, idle_timeout_secs: u64) -> crate::dtls::DtlsConfig {
-        let connections = (self.share(Part::Flows) / 16384).clamp(16, base.max_connections);
-        let per_direction = self.share(Part::Reassembly) / connections.saturating_mul(2).max(1);
-        crate::dtls::DtlsConfig {
-            max_connections: connections,
-            idle_timeout_secs,
-            max_handshake_bytes: base.max_handshake_bytes.min(per_direction),
-        }
+        // A direction may hold a 16 KiB message (a certificate chain) while its fragments come:
+        // as many connections as the DTLS part of the Reassembly share holds at that.
+        let per_direction = base.max_handshake_bytes.min(16 << 10);
+        let by_reassembly = self.dtls_share(Part::Reassembly) / per_direction.saturating_mul(2).max(1);
+        let connections = (self.dtls_share(Part::Flows) / 16384).min(by_reassembly).clamp(16, base.max_connections);
+        crate::dtls::DtlsConfig { max_connections: connections, idle_timeout_secs, max_handshake_bytes: per_direction }
     }
 
     /// IP fragment limits within the Fragments share: a datagram per 4 KiB of it (16 to
@@ -324,5 +344,24 @@ mod tests {
         }
         assert_eq!(table_bytes(14, 5), 16 * 6 + 16);
         assert_eq!(table_bytes(15, 5), 32 * 6 + 16);
+    }
+
+    /// TCP's, QUIC's and DTLS's tables each fill only their part: all three full stay within
+    /// the Flows and Reassembly shares.
+    #[test]
+    fn the_three_transports_together_fit_the_shares() {
+        for limit in [16 << 20, 64 << 20, 256 << 20, 1 << 30, 8 << 30] {
+            let b = MemoryBudget::new(limit);
+            let tcp = b.flow_config(&crate::tcp::FlowConfig::default());
+            let quic = b.quic_config(&crate::quic::QuicConfig::default(), 30);
+            let dtls = b.dtls_config(&crate::dtls::DtlsConfig::default(), 30);
+            let flows = flows_bytes(tcp.max_flows, tcp.max_closed_flows)
+                + (quic.max_connections + dtls.max_connections) * 16384;
+            assert!(flows <= b.share(Part::Flows), "{limit}: flows {flows} > {}", b.share(Part::Flows));
+            let reassembly = tcp.max_buffered_bytes_total
+                + quic.max_connections * 2 * quic.max_crypto_bytes
+                + dtls.max_connections * 2 * dtls.max_handshake_bytes;
+            assert!(reassembly <= b.share(Part::Reassembly), "{limit}: reassembly {reassembly}");
+        }
     }
 }

@@ -259,3 +259,75 @@ fn filters_and_the_worker_thread_see_dtls_connections() {
     assert_eq!(names(&one, 1), names(&two, 1));
     assert_eq!(of_kind(&one, "handshake")[0]["dtls"], of_kind(&two, "handshake")[0]["dtls"]);
 }
+
+/// Hostile input: a forged fragment claiming the server's Certificate (same message_seq) is one
+/// byte longer arrives first, so the real fragment conflicts with it and is refused. The loss
+/// is said (a warning, `refused_fragments`, `messages_lost`), never silent.
+#[test]
+fn a_conflicting_fragment_is_refused_and_said() {
+    let pcap = std::fs::read(fixture("dtls12-ecdhe-rsa.pcap")).unwrap();
+    // Classic little-endian pcap: 24-byte header, then (16-byte header, frame) per packet.
+    let mut packets: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut at = 24;
+    while at < pcap.len() {
+        let incl = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        packets.push((pcap[at..at + 16].to_vec(), pcap[at + 16..at + 16 + incl].to_vec()));
+        at += 16 + incl;
+    }
+    // The server's flight: Ethernet, IPv4 without options, UDP, then DTLS records.
+    const PAYLOAD: usize = 14 + 20 + 8;
+    let flight = packets.iter().position(|(_, f)| f.len() > 2000).expect("the server's flight");
+    let frame = &packets[flight].1;
+    let mut rec = PAYLOAD;
+    let certificate = loop {
+        let len = usize::from(u16::from_be_bytes([frame[rec + 11], frame[rec + 12]]));
+        if frame[rec] == 22 && frame[rec + 13] == 11 {
+            break frame[rec..rec + 13 + len].to_vec();
+        }
+        rec += 13 + len;
+    };
+    let mut forged = certificate.clone();
+    let length = u32::from_be_bytes([0, forged[14], forged[15], forged[16]]) + 1;
+    forged[14..17].copy_from_slice(&length.to_be_bytes()[1..]);
+    let mut frame2 = frame[..PAYLOAD].to_vec();
+    frame2.extend_from_slice(&forged);
+    let ip_len = (frame2.len() - 14) as u16;
+    frame2[16..18].copy_from_slice(&ip_len.to_be_bytes());
+    frame2[24..26].copy_from_slice(&[0, 0]);
+    let sum = (0..20).step_by(2).map(|i| u32::from(u16::from_be_bytes([frame2[14 + i], frame2[15 + i]]))).sum::<u32>();
+    let sum = (sum & 0xffff) + (sum >> 16);
+    frame2[24..26].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    let udp_len = (frame2.len() - 34) as u16;
+    frame2[38..40].copy_from_slice(&udp_len.to_be_bytes());
+    frame2[40..42].copy_from_slice(&[0, 0]);
+    let mut header = packets[flight].0.clone();
+    header[8..12].copy_from_slice(&(frame2.len() as u32).to_le_bytes());
+    header[12..16].copy_from_slice(&(frame2.len() as u32).to_le_bytes());
+    packets.insert(flight, (header, frame2));
+    let mut out = pcap[..24].to_vec();
+    for (h, f) in &packets {
+        out.extend_from_slice(h);
+        out.extend_from_slice(f);
+    }
+    let dir = std::env::temp_dir().join(format!("tlstrace-dtls-forged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("forged.pcap");
+    std::fs::write(&path, out).unwrap();
+
+    // With the key log the server's Finished is reassembled too, so it waits behind the lost
+    // Certificate: the handshake event comes at the end, when the loss is known.
+    let keylog = fixture("dtls12-ecdhe-rsa.keylog");
+    let ev = events(&path, &["--keylog", keylog.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let h = of_kind(&ev, "handshake")[0];
+    assert_eq!(h["dtls"]["refused_fragments"], 1, "{}", h["dtls"]);
+    assert!(h["dtls"]["messages_lost"].as_u64().unwrap() >= 1, "{}", h["dtls"]);
+    let warning = h["warnings"].as_array().unwrap().iter().filter_map(Value::as_str).find(|w| w.contains("refused"));
+    assert!(
+        warning
+            .is_some_and(|w| w.starts_with("DTLS: 1 handshake fragments refused") && w.ends_with("; 1 messages lost")),
+        "{}",
+        h["warnings"]
+    );
+    assert!(!names(&ev, 1).iter().any(|n| n == "Certificate"), "{:?}", names(&ev, 1));
+}

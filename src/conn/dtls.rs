@@ -54,6 +54,10 @@ pub(super) struct DtlsSeen {
     max_handshake_bytes: usize,
     /// Retransmitted handshake messages and ChangeCipherSpecs: counted, not shown again.
     retransmitted: u64,
+    /// Messages the reassemblers gave up and fragments they refused (told as they happen, so
+    /// counted here, where a handshake event written meanwhile reads them).
+    messages_lost: u64,
+    refused_fragments: u64,
     /// Messages that came in more than one fragment, and their fragments.
     fragmented: u64,
     fragments: u64,
@@ -92,7 +96,8 @@ impl DtlsSeen {
             fragmented_messages: self.fragmented,
             fragments: self.fragments,
             hello_verify_request: self.hello_verify_request,
-            messages_lost: self.assembler.iter().map(|a| a.messages_lost).sum(),
+            messages_lost: self.messages_lost,
+            refused_fragments: self.refused_fragments,
             unified_records: self.unified_records,
             unified_records_decrypted: self.unified_decrypted,
             client_to_server_connection_id: self.cids[0].as_deref().map(crate::hex_text::lower),
@@ -248,6 +253,16 @@ impl Emitter<'_> {
     fn dtls_delivery(&mut self, delivery: Delivery<'_>) {
         match delivery {
             Delivery::Retransmission { .. } => self.count_retransmission(),
+            Delivery::Lost { messages } => {
+                if let Some(d) = self.tls.dtls.as_mut() {
+                    d.messages_lost = d.messages_lost.saturating_add(messages);
+                }
+            }
+            Delivery::Refused => {
+                if let Some(d) = self.tls.dtls.as_mut() {
+                    d.refused_fragments = d.refused_fragments.saturating_add(1);
+                }
+            }
             Delivery::Message { msg_type, message_seq, raw, fragments, origin } => {
                 let (version, decrypted) = (origin.record_version, origin.decrypted);
                 if let Some(d) = self.tls.dtls.as_mut()

@@ -481,6 +481,9 @@ pub struct DtlsHandshake {
     pub hello_verify_request: bool,
     /// Messages never completed while later ones were (lost for good).
     pub messages_lost: u64,
+    /// Fragments refused: over the connection's reassembly cap (`--memory-limit`), or
+    /// conflicting with the message they claim to be part of (another type or length).
+    pub refused_fragments: u64,
     /// DTLS 1.3 records with the unified header (encrypted: epoch 1 and later).
     pub unified_records: u64,
     /// Of those, the ones the key log opened.

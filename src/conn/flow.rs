@@ -158,6 +158,12 @@ impl TlsConn {
                     report.retransmitted_messages
                 ));
             }
+            if report.refused_fragments > 0 {
+                h.warnings.push(format!(
+                    "DTLS: {} handshake fragments refused (over the reassembly cap of --memory-limit, or conflicting with their message); {} messages lost",
+                    report.refused_fragments, report.messages_lost
+                ));
+            }
             let sealed = report.unified_records.saturating_sub(report.unified_records_decrypted);
             if h.decryption.reason.is_none() && sealed > 0 {
                 h.decryption.reason = Some(format!(

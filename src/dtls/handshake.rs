@@ -62,6 +62,11 @@ pub enum Delivery<'a> {
     Message { msg_type: u8, message_seq: u16, raw: &'a [u8], fragments: u32, origin: Origin },
     /// The first fragment of a message already whole: the sender retransmitted it.
     Retransmission { msg_type: u8, message_seq: u16 },
+    /// Messages given up for good (later ones completed without them), told before the later
+    /// ones are delivered.
+    Lost { messages: u64 },
+    /// A fragment refused: over the cap, or conflicting with the message it claims to be of.
+    Refused,
 }
 
 /// A message being put together.
@@ -161,6 +166,7 @@ impl Reassembler {
         if let Some(p) = self.partial.get_mut(&f.message_seq) {
             if p.msg_type != f.msg_type || p.length != f.length {
                 self.refused_fragments = self.refused_fragments.saturating_add(1);
+                out(Delivery::Refused);
                 return;
             }
             let (s, e) = (f.offset, f.offset.saturating_add(f.data.len() as u32));
@@ -173,6 +179,7 @@ impl Reassembler {
             let size = (f.length as usize).saturating_add(4);
             if self.partial.len() >= MAX_PARTIAL || self.held.saturating_add(size) > cap {
                 self.refused_fragments = self.refused_fragments.saturating_add(1);
+                out(Delivery::Refused);
                 return;
             }
             let mut p = Partial::new(f, origin);
@@ -213,6 +220,9 @@ impl Reassembler {
         let Some(&first) = self.ready.keys().next() else { return };
         let missing = first.saturating_sub(self.next.unwrap_or(first));
         self.messages_lost = self.messages_lost.saturating_add(u64::from(missing));
+        if missing > 0 {
+            out(Delivery::Lost { messages: u64::from(missing) });
+        }
         let gone: Vec<u16> = self.partial.range(..first).map(|(k, _)| *k).collect();
         for k in gone {
             if let Some(p) = self.partial.remove(&k) {

@@ -26,6 +26,8 @@ fn record_bytes(content_type: u8, epoch: u16, seq: u64, payload: &[u8]) -> Vec<u
 enum Out {
     Message(u8, u16, Vec<u8>, u32),
     Retransmission(u8, u16),
+    Lost(u64),
+    Refused,
 }
 
 /// Pushes each fragment (as bytes) and collects what comes out.
@@ -39,6 +41,8 @@ fn run(asm: &mut Reassembler, frags: &[Vec<u8>]) -> Vec<Out> {
                         Out::Message(msg_type, message_seq, raw.to_vec(), fragments)
                     }
                     Delivery::Retransmission { msg_type, message_seq } => Out::Retransmission(msg_type, message_seq),
+                    Delivery::Lost { messages } => Out::Lost(messages),
+                    Delivery::Refused => Out::Refused,
                 })
             });
         }
@@ -139,15 +143,15 @@ fn a_message_lost_for_good_does_not_stall_the_rest() {
 fn conflicting_and_oversized_fragments_are_refused() {
     let mut asm = Reassembler::default();
     run(&mut asm, &[frag(11, 0, 10, 0, b"abcde")]);
-    // Same message_seq, another length: refused, the first stays.
-    assert!(run(&mut asm, &[frag(11, 0, 12, 5, b"fghij")]).is_empty());
+    // Same message_seq, another length: refused (and told), the first stays.
+    assert_eq!(run(&mut asm, &[frag(11, 0, 12, 5, b"fghij")]), [Out::Refused]);
     assert_eq!(asm.refused_fragments, 1);
     // A message larger than the cap is not buffered.
     let big = frag(11, 1, 1 << 20, 0, b"a");
     let f = fragments(&big).unwrap();
-    let mut n = 0;
-    asm.push(&f[0], 1000, &mut |_| n += 1);
-    assert_eq!((n, asm.refused_fragments), (0, 2));
+    let mut told = Vec::new();
+    asm.push(&f[0], 1000, &mut |d| told.push(d == Delivery::Refused));
+    assert_eq!((told, asm.refused_fragments), (vec![true], 2));
     // A fragment running past its message's length does not frame.
     assert!(fragments(&frag(11, 0, 3, 2, b"abc")).is_err());
     assert!(fragments(&frag(11, 0, 3, 0, b"abc")[..10]).is_err());
