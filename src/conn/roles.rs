@@ -234,6 +234,20 @@ fn quic_parameters_sentence(exts: &[extensions::Extension], from_client: bool) -
             " initial_source_connection_id {scid} repeats the Source Connection ID of the {who}'s first packets, so the handshake authenticates it."
         );
     }
+    // RFC 9000 18.2: these four are the server's; a client sending one is a protocol error.
+    let server_only: Vec<Name> = [0x00, 0x02, 0x0d, 0x10]
+        .into_iter()
+        .filter(|&id| from_client && quic_parameter(exts, id).is_some())
+        .map(crate::msgs::names::quic_transport_parameter_name)
+        .collect();
+    if !server_only.is_empty() {
+        let _ = write!(
+            s,
+            " It sends {}, which only a server may send (RFC 9000 18.2: the server must close the connection with TRANSPORT_PARAMETER_ERROR).",
+            server_only.join(", ")
+        );
+        return Some(s);
+    }
     if let Some(odcid) = cid(0x00) {
         let _ = write!(
             s,
@@ -548,5 +562,34 @@ fn ticket_lifetime(m: &MessageEvent) -> Option<u64> {
             t.lifetime.or(t.lifetime_hint).map(u64::from)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::msgs::extensions::{ExtContext, parse_extensions};
+
+    /// Hand-made: a client's transport parameters with two only a server may send.
+    #[test]
+    fn a_client_sending_server_only_transport_parameters_is_told_so() {
+        let params: &[u8] = &[
+            0x01, 0x02, 0x40, 0x64, // max_idle_timeout 100 ms
+            0x00, 0x02, 0xaa, 0xbb, // original_destination_connection_id
+            0x02, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // stateless_reset_token
+        ];
+        let mut data = vec![0x00, 0x39, 0x00, params.len() as u8];
+        data.extend_from_slice(params);
+        let exts = parse_extensions(&data, ExtContext::ClientHello).unwrap();
+        let client = super::quic_parameters_sentence(&exts, true).unwrap();
+        assert!(
+            client.ends_with(
+                " It sends original_destination_connection_id, stateless_reset_token, which only a server may send (RFC 9000 18.2: the server must close the connection with TRANSPORT_PARAMETER_ERROR)."
+            ),
+            "{client}"
+        );
+        assert!(client.starts_with("Over QUIC, its 3 transport parameters set an idle timeout of 0.1 s."), "{client}");
+        // From the server the same parameters are its own.
+        let server = super::quic_parameters_sentence(&exts, false).unwrap();
+        assert!(server.contains("original_destination_connection_id aabb is the client's first"), "{server}");
     }
 }
