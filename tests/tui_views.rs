@@ -503,3 +503,15 @@ fn quic_and_dtls_connections_in_the_explorer() {
         assert!(texts.iter().any(|l| l.contains(want)), "{capture}: no {want:?} in {texts:?}");
     }
 }
+
+/// A capture begun mid-connection (no SYN, no hello): the row says so.
+#[test]
+fn a_connection_caught_midway_is_flagged() {
+    let (mut app, _, _) = load("dtls12-midway.pcap", None, false);
+    let (screen, _) = draw(&mut app, 160, 48);
+    let row = line_with(&screen, "127.0.0.1");
+    assert!(row.contains("midway"), "{screen}");
+    let (mut app, _, _) = load("dtls12-ecdhe-rsa.pcap", None, false);
+    let (screen, _) = draw(&mut app, 160, 48);
+    assert!(!line_with(&screen, "127.0.0.1").contains("midway"), "{screen}");
+}

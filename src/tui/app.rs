@@ -86,12 +86,15 @@ impl Column {
     }
 }
 
-/// The flags column: QUIC (DTLS shows in the version), HRR, 0-RTT, client certificate,
-/// renegotiation, decrypted, Finished.
+/// The flags column: QUIC (DTLS shows in the version), caught midway, HRR, 0-RTT, client
+/// certificate, renegotiation, decrypted, Finished.
 pub fn flags_text(r: &Row, ascii: bool) -> String {
     let mut out = Vec::new();
     if r.transport == "quic" {
         out.push("QUIC");
+    }
+    if r.flags.midway {
+        out.push("midway");
     }
     if r.flags.hrr {
         out.push("HRR");

@@ -19,6 +19,9 @@ pub struct Flags {
     pub decrypted: bool,
     /// Both Finished verified: Some(true); one failed: Some(false).
     pub finished: Option<bool>,
+    /// Neither a SYN nor a hello was captured: the capture began mid-connection (roles from
+    /// the ports).
+    pub midway: bool,
 }
 
 /// How a connection's handshake ended, as far as the events tell yet.
@@ -191,7 +194,10 @@ impl RowBuilder {
                     suite: None,
                     group: None,
                     kind: "",
-                    flags: Flags::default(),
+                    flags: Flags {
+                        midway: c.roles_from == crate::conn::events::RoleEvidence::Port,
+                        ..Flags::default()
+                    },
                     duration: None,
                     outcome: Outcome::InProgress,
                     warnings: Vec::new(),
