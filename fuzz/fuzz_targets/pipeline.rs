@@ -1,5 +1,10 @@
 //! The whole program over an arbitrary capture file: reader, link/IP, TCP, TLS, messages,
 //! connection state, and both output formats.
+//!
+//! The key logs of the QUIC and DTLS fixtures are always loaded: inputs grown from those
+//! fixtures' captures (the seeds) keep their client randoms, so their packets and records are
+//! opened with keys and the fuzzer reaches the decryption of QUIC, DTLS 1.2 and DTLS 1.3
+//! (unified headers, record numbers, epochs) past the AEAD.
 #![no_main]
 
 #[path = "common.rs"]
@@ -12,6 +17,20 @@ use tlstrace::output::json::JsonSink;
 use tlstrace::output::Needs;
 use tlstrace::pipeline::{Pipeline, PipelineConfig};
 use tlstrace::source::file::FileSource;
+
+/// The fixtures' key logs (NSS format), one text.
+const KEY_LOGS: &[&str] = &[
+    include_str!("../../fixtures/captures/dtls12-ecdhe-rsa.keylog"),
+    include_str!("../../fixtures/captures/dtls12-loss.keylog"),
+    include_str!("../../fixtures/captures/dtls10-pre-standard.keylog"),
+    include_str!("../../fixtures/captures/dtls13-plain.keylog"),
+    include_str!("../../fixtures/captures/dtls13-cid.keylog"),
+    include_str!("../../fixtures/captures/dtls13-loss.keylog"),
+    include_str!("../../fixtures/captures/dtls13-small-mtu.keylog"),
+    include_str!("../../fixtures/captures/quic-v1.keylog"),
+    include_str!("../../fixtures/captures/quic-v1-zero-rtt.keylog"),
+    include_str!("../../fixtures/captures/quic-v1-hrr.keylog"),
+];
 
 fuzz_target!(|data: &[u8]| {
     let stream = Box::new(std::io::Cursor::new(data.to_vec()));
@@ -26,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
     let prepare = if parallel { JsonSink::new(std::io::sink()).prepare() } else { None };
     let output = Needs { prepare, ..Needs::default() };
     let mut pipeline = Pipeline::new(PipelineConfig { parallel, output, ..PipelineConfig::default() });
+    for text in KEY_LOGS {
+        pipeline.add_key_log(text.as_bytes());
+    }
     let mut events = Vec::new();
     let mut take = |pipeline: &mut Pipeline| {
         for (ev, prepared) in pipeline.drain_prepared() {
