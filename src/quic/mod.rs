@@ -477,23 +477,38 @@ fn handle_packet(
         *l = Some(l.map_or(opened.packet_number, |l| l.max(opened.packet_number)));
     }
     let cap = cap.saturating_sub(held_elsewhere(conn, i, None));
+    if let Some(s) = conn.crypto.get_mut(i) {
+        deliver_frames(frames::parse(&opened.payload), s, cap, stats, out, (stream, from, false));
+    }
+}
+
+/// An opened packet's frames: CRYPTO data into its stream (what becomes contiguous told as
+/// `Crypto`), HANDSHAKE_DONE and CONNECTION_CLOSE told as notes. `to` is the connection, the
+/// sender and whether the packet was opened with a key log's secrets.
+fn deliver_frames(
+    frames: Vec<frames::Frame<'_>>,
+    s: &mut CryptoStream,
+    cap: usize,
+    stats: &mut QuicStats,
+    out: &mut dyn QuicSink,
+    (stream, from, decrypted): (u64, Side, bool),
+) {
     let mut bytes = Vec::new();
     let mut notes = Vec::new();
-    if let Some(s) = conn.crypto.get_mut(i) {
-        for f in frames::parse(&opened.payload) {
-            match f {
-                frames::Frame::Crypto { offset, data } => s.add(offset, data, cap, &mut |b| bytes.extend_from_slice(b)),
-                frames::Frame::ConnectionClose { error, reason, .. } => notes.push(format!(
-                    "CONNECTION_CLOSE error 0x{error:x}{}",
-                    if reason.is_empty() { String::new() } else { format!(": {}", String::from_utf8_lossy(reason)) }
-                )),
-                _ => {}
-            }
+    for f in frames {
+        match f {
+            frames::Frame::Crypto { offset, data } => s.add(offset, data, cap, &mut |b| bytes.extend_from_slice(b)),
+            frames::Frame::HandshakeDone => notes.push("HANDSHAKE_DONE (the handshake is confirmed)".to_string()),
+            frames::Frame::ConnectionClose { error, reason, .. } => notes.push(format!(
+                "CONNECTION_CLOSE error 0x{error:x}{}",
+                if reason.is_empty() { String::new() } else { format!(": {}", String::from_utf8_lossy(reason)) }
+            )),
+            _ => {}
         }
-        stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
     }
+    stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
     if !bytes.is_empty() {
-        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted: false });
+        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted });
     }
     for text in notes {
         out.event(QuicEvent::Note { stream, from, text });
@@ -628,27 +643,8 @@ fn open_protected(
         }
     }
     let frames = if space == HANDSHAKE { frames::parse(&opened.payload) } else { frames::parse_app(&opened.payload) };
-    let mut bytes = Vec::new();
-    let mut notes = Vec::new();
     if let Some(s) = prot.crypto.get_mut(space).and_then(|c| c.get_mut(d)) {
-        for f in frames {
-            match f {
-                frames::Frame::Crypto { offset, data } => s.add(offset, data, cap, &mut |b| bytes.extend_from_slice(b)),
-                frames::Frame::HandshakeDone => notes.push("HANDSHAKE_DONE (the handshake is confirmed)".to_string()),
-                frames::Frame::ConnectionClose { error, reason, .. } => notes.push(format!(
-                    "CONNECTION_CLOSE error 0x{error:x}{}",
-                    if reason.is_empty() { String::new() } else { format!(": {}", String::from_utf8_lossy(reason)) }
-                )),
-                _ => {}
-            }
-        }
-        stats.crypto_bytes_dropped = stats.crypto_bytes_dropped.saturating_add(std::mem::take(&mut s.dropped));
-    }
-    if !bytes.is_empty() {
-        out.event(QuicEvent::Crypto { stream, from, bytes: &bytes, decrypted: true });
-    }
-    for text in notes {
-        out.event(QuicEvent::Note { stream, from, text });
+        deliver_frames(frames, s, cap, stats, out, (stream, from, true));
     }
     true
 }
