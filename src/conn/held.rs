@@ -25,8 +25,15 @@ pub(super) struct HeldRecord {
 pub(super) struct HeldDtls {
     epoch: u16,
     seq: u64,
-    /// The unified header as on the wire, and its parts' sizes.
-    unified: Option<(Vec<u8>, usize, usize, bool)>,
+    unified: Option<HeldUnified>,
+}
+
+/// A DTLS 1.3 unified header as on the wire, and its parts' sizes.
+struct HeldUnified {
+    header: Vec<u8>,
+    cid_len: usize,
+    seq_len: usize,
+    length_present: bool,
 }
 
 impl HeldRecord {
@@ -37,9 +44,10 @@ impl HeldRecord {
     /// What it holds beside its slot in the queue: the payload and, for DTLS, the boxed fields
     /// with the unified header (counted, so that empty records do not pile up for free).
     fn heap_bytes(&self) -> usize {
-        let dtls = self.dtls.as_ref().map_or(0, |d| {
-            size_of::<HeldDtls>().saturating_add(d.unified.as_ref().map_or(0, |(header, ..)| header.len()))
-        });
+        let dtls = self
+            .dtls
+            .as_ref()
+            .map_or(0, |d| size_of::<HeldDtls>().saturating_add(d.unified.as_ref().map_or(0, |u| u.header.len())));
         self.payload.len().saturating_add(dtls)
     }
 }
@@ -76,7 +84,12 @@ impl Flow {
         let dtls = HeldDtls {
             epoch: rec.epoch,
             seq: rec.seq,
-            unified: rec.unified.map(|u| (u.header.to_vec(), u.cid.len(), u.seq_len, u.length_present)),
+            unified: rec.unified.map(|u| HeldUnified {
+                header: u.header.to_vec(),
+                cid_len: u.cid.len(),
+                seq_len: u.seq_len,
+                length_present: u.length_present,
+            }),
         };
         let held = HeldRecord::new(from, rec.content_type, rec.version, pkt, Some(Box::new(dtls)));
         self.hold_record(held, rec.payload, shared)
@@ -144,11 +157,11 @@ impl Flow {
             self.held_bytes = self.held_bytes.saturating_sub(h.heap_bytes());
             if let Some(d) = &h.dtls {
                 // The connection id sits right after the header's first byte.
-                let unified = d.unified.as_ref().map(|(header, cid_len, seq_len, length_present)| dtls::Unified {
-                    header,
-                    cid: header.get(1..cid_len.saturating_add(1)).unwrap_or_default(),
-                    seq_len: *seq_len,
-                    length_present: *length_present,
+                let unified = d.unified.as_ref().map(|u| dtls::Unified {
+                    header: &u.header,
+                    cid: u.header.get(1..u.cid_len.saturating_add(1)).unwrap_or_default(),
+                    seq_len: u.seq_len,
+                    length_present: u.length_present,
                 });
                 let rec = dtls::Record {
                     content_type: h.content_type,
