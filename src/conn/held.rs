@@ -81,6 +81,10 @@ impl Flow {
         pkt: PacketContext,
         shared: &mut Shared,
     ) -> bool {
+        // Nothing waits without a growing key log: no copy of the header for every record then.
+        if self.held.is_empty() && !shared.wait_for_keys {
+            return false;
+        }
         let dtls = HeldDtls {
             epoch: rec.epoch,
             seq: rec.seq,
